@@ -1,0 +1,116 @@
+//! outpost's build, written for exactly Zig 0.14.1 (installed from the
+//! `ziglang` package on PyPI by tools/dev). Everything it compiles is C17.
+//!
+//!   zig build            -> zig-out/bin/outpost, zig-out/tests/*
+//!   zig build test       -> every test: unit (C), end to end, under valgrind
+//!   zig build fuzz-bins  -> the fuzz drivers (libFuzzer-free replay mains)
+
+const std = @import("std");
+const builtin = @import("builtin");
+
+comptime {
+    const pinned = std.SemanticVersion{ .major = 0, .minor = 14, .patch = 1 };
+    if (builtin.zig_version.order(pinned) != .eq)
+        @compileError("outpost's build.zig is written for Zig 0.14.1; run tools/dev, which installs it");
+}
+
+/// llhttp's generated C sources and header, from Debian's node-llhttp.
+const llhttp_src = "/usr/share/llhttp";
+const llhttp_inc = "/usr/share/include/llhttp";
+
+const our_flags = [_][]const u8{
+    "-std=c17",
+    "-D_GNU_SOURCE",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wno-unused-parameter",
+    "-fno-omit-frame-pointer",
+};
+
+/// Lists the .c files of one directory, sorted, leaving out `skip`.
+fn cFiles(b: *std.Build, dir_path: []const u8, skip: []const []const u8) []const []const u8 {
+    var list = std.ArrayList([]const u8).init(b.allocator);
+    var dir = b.build_root.handle.openDir(dir_path, .{ .iterate = true }) catch
+        @panic("cannot open a source directory");
+    defer dir.close();
+    var it = dir.iterate();
+    outer: while (it.next() catch @panic("cannot list a source directory")) |entry| {
+        if (entry.kind != .file or !std.mem.endsWith(u8, entry.name, ".c")) continue;
+        for (skip) |s| if (std.mem.eql(u8, s, entry.name)) continue :outer;
+        list.append(b.fmt("{s}/{s}", .{ dir_path, entry.name })) catch @panic("OOM");
+    }
+    std.mem.sort([]const u8, list.items, {}, struct {
+        fn lt(_: void, a: []const u8, c: []const u8) bool {
+            return std.mem.lessThan(u8, a, c);
+        }
+    }.lt);
+    return list.items;
+}
+
+fn linkDeps(c: *std.Build.Step.Compile) void {
+    c.linkLibC();
+    c.linkSystemLibrary("uv");
+    c.linkSystemLibrary("sqlite3");
+    c.linkSystemLibrary("z");
+    c.addIncludePath(.{ .cwd_relative = llhttp_inc });
+}
+
+pub fn build(b: *std.Build) void {
+    const target = b.standardTargetOptions(.{});
+    const optimize = b.standardOptimizeOption(.{});
+
+    // Third-party code gets its own flags: not our warnings, no UB traps.
+    const llhttp = b.addStaticLibrary(.{ .name = "llhttp", .target = target, .optimize = optimize });
+    llhttp.addCSourceFiles(.{
+        .root = .{ .cwd_relative = llhttp_src },
+        .files = &.{ "api.c", "http.c", "llhttp.c" },
+        .flags = &.{ "-std=c99", "-fno-sanitize=undefined", "-w" },
+    });
+    llhttp.addIncludePath(.{ .cwd_relative = llhttp_inc });
+    llhttp.linkLibC();
+
+    // Everything but main(): the binary and every unit test link this.
+    const core = b.addStaticLibrary(.{ .name = "outpost-core", .target = target, .optimize = optimize });
+    core.addCSourceFiles(.{ .files = cFiles(b, "store", &.{}), .flags = &our_flags });
+    core.addCSourceFiles(.{ .files = cFiles(b, "protocols", &.{}), .flags = &our_flags });
+    core.addCSourceFiles(.{ .files = cFiles(b, "server", &.{"main.c"}), .flags = &our_flags });
+    linkDeps(core);
+    core.linkLibrary(llhttp);
+
+    const exe = b.addExecutable(.{ .name = "outpost", .target = target, .optimize = optimize });
+    exe.addCSourceFiles(.{ .files = &.{"server/main.c"}, .flags = &our_flags });
+    exe.linkLibrary(core);
+    linkDeps(exe);
+    b.installArtifact(exe);
+
+    // Unit tests: one binary per tests/unit/test_*.c, installed to
+    // zig-out/tests/ so tests/run can execute each under valgrind.
+    const install_tests = b.step("tests", "Build the unit-test binaries");
+    for (cFiles(b, "tests/unit", &.{})) |path| {
+        const base = std.fs.path.basename(path);
+        if (!std.mem.startsWith(u8, base, "test_")) continue;
+        const t = b.addExecutable(.{ .name = base[0 .. base.len - 2], .target = target, .optimize = optimize });
+        var files = std.ArrayList([]const u8).init(b.allocator);
+        files.append(path) catch @panic("OOM");
+        files.append("tests/unit/testlib.c") catch @panic("OOM");
+        t.addCSourceFiles(.{ .files = files.items, .flags = &our_flags });
+        t.linkLibrary(core);
+        linkDeps(t);
+        const inst = b.addInstallArtifact(t, .{ .dest_dir = .{ .override = .{ .custom = "tests" } } });
+        install_tests.dependOn(&inst.step);
+    }
+
+    // `zig build test`: build everything, then run tests/run, which runs the
+    // unit tests and the end-to-end suite and prints "N passed, N failed".
+    const run = b.addSystemCommand(&.{ "bash", "tests/run" });
+    run.setCwd(b.path("."));
+    run.setEnvironmentVariable("OUTPOST_BIN", b.getInstallPath(.bin, "outpost"));
+    run.setEnvironmentVariable("OUTPOST_TESTS", b.getInstallPath(.{ .custom = "tests" }, ""));
+    run.step.dependOn(b.getInstallStep());
+    run.step.dependOn(install_tests);
+    run.has_side_effects = true;
+    run.stdio = .inherit;
+    const test_step = b.step("test", "Run every test (unit, end to end) under valgrind");
+    test_step.dependOn(&run.step);
+}

@@ -1,0 +1,91 @@
+/* proto: the one interface between server/ (sockets, buffers, timeouts,
+ * limits) and a protocol (parsing, routing, rendering). A protocol never
+ * sees a socket: it gets the bytes received so far and the current
+ * snapshot, and fills in a reply.
+ *
+ * Flow, per connection (server/conn.c):
+ *   1. init(state) once, with state_size zeroed bytes.
+ *   2. After each read, while no write is in flight:
+ *        r = on_data(state, snap, in, len, &consumed, &reply)
+ *      server/ drops the first `consumed` bytes of its input buffer, then:
+ *        PROTO_MORE         wait for more bytes (line protocols leave
+ *                           consumed = 0 and rescan; HTTP consumes all)
+ *        PROTO_REPLY        write reply, then call on_data again with what
+ *                           is left (keep-alive, pipelining)
+ *        PROTO_REPLY_CLOSE  write reply, then close
+ *        PROTO_CLOSE        close with no reply
+ *      While a reply is being written, reading is paused (backpressure).
+ *   3. If the input buffer reaches max_request bytes with PROTO_MORE still
+ *      the answer, server/ calls on_limit() for an error reply and closes.
+ *   4. On the read deadline: on_timeout(); on EOF: on_eof(). Both may fill
+ *      a final reply (return PROTO_REPLY_CLOSE) or not (PROTO_CLOSE).
+ *   5. fini(state) once.
+ * When the connection is refused because of the connection caps, busy()
+ * writes the protocol's "try later" reply.
+ */
+#ifndef OUTPOST_PROTO_H
+#define OUTPOST_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../store/buf.h"
+#include "../store/snapshot.h"
+
+enum proto_result {
+    PROTO_MORE = 0,
+    PROTO_REPLY,
+    PROTO_REPLY_CLOSE,
+    PROTO_CLOSE,
+};
+
+/* A reply: owned head bytes, then an optional body borrowed from the
+ * snapshot (valid as long as the snapshot; server/ holds a reference until
+ * the write completes), then optional owned tail bytes. */
+struct reply {
+    struct buf head;
+    const char *body;   /* borrowed, or NULL */
+    size_t body_len;
+    struct buf tail;
+    /* For the access log: a short description of what was asked, with
+     * control bytes already removed, and a status (HTTP code, or 0). */
+    char log[160];
+    int status;
+};
+
+/* Resets a reply for reuse (keeps buffer memory). */
+void reply_reset(struct reply *r);
+void reply_free(struct reply *r);
+/* Total bytes of the reply. */
+size_t reply_len(const struct reply *r);
+/* Sets log text, replacing control and non-ASCII bytes, truncated. */
+void reply_set_log(struct reply *r, const char *what, size_t len);
+
+struct proto {
+    const char *name;          /* "http", "gopher", "finger" */
+    size_t state_size;
+    size_t max_request;        /* cap on buffered, unconsumed input */
+    uint64_t read_timeout_ms;  /* deadline for a whole request */
+    uint64_t idle_timeout_ms;  /* keep-alive idle between requests */
+
+    void (*init)(void *state);
+    void (*fini)(void *state);
+    enum proto_result (*on_data)(void *state, const struct snapshot *snap,
+                                 const char *in, size_t len,
+                                 size_t *consumed, struct reply *out);
+    enum proto_result (*on_limit)(void *state, const struct snapshot *snap,
+                                  struct reply *out);
+    enum proto_result (*on_timeout)(void *state, const struct snapshot *snap,
+                                    const char *in, size_t len,
+                                    struct reply *out);
+    enum proto_result (*on_eof)(void *state, const struct snapshot *snap,
+                                const char *in, size_t len,
+                                struct reply *out);
+    void (*busy)(const struct snapshot *snap, struct reply *out);
+};
+
+extern const struct proto http_proto;
+extern const struct proto gopher_proto;
+extern const struct proto finger_proto;
+
+#endif

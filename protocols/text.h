@@ -1,0 +1,47 @@
+/* text: the plain-text renderings shared by finger, Gopher type-0 items and
+ * the HTTP text twins (/status.txt, /incidents/ID.txt), so that all of them
+ * say the same thing in the same order.
+ *
+ * Output is UTF-8 with LF line ends, wrapped at TEXT_WIDTH columns, with
+ * every control character (except LF) removed from data. Callers that need
+ * ASCII or CRLF convert with text_to_finger() / text_to_crlf().
+ */
+#ifndef OUTPOST_TEXT_H
+#define OUTPOST_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../store/buf.h"
+#include "../store/snapshot.h"
+
+#define TEXT_WIDTH 72
+
+/* The summary: page name, overall line, server time, services (by group)
+ * with their status, open incidents, maintenance in progress and upcoming,
+ * current notices, and a "details:" hint naming the incident ids. */
+void text_summary(struct buf *out, const struct snapshot *s);
+/* One incident with its whole timeline (newest first) and postmortem.
+ * long_form adds affected services and every update's author and status. */
+void text_incident(struct buf *out, const struct snapshot *s,
+                   const struct incident *inc, bool long_form);
+/* Help: how to reach this status on every protocol. */
+void text_help(struct buf *out, const struct snapshot *s);
+
+/* Appends text word-wrapped at width columns (counting UTF-8 code points),
+ * each line prefixed with indent; paragraphs (blank lines) are kept; control
+ * characters are dropped, TAB becomes a space. */
+void text_wrap(struct buf *out, const char *text, size_t width,
+               const char *indent);
+/* Appends s with control characters removed (TAB -> space, CR/LF -> space). */
+void text_clean(struct buf *out, const char *s);
+
+/* Converts UTF-8 text with LF line ends into 7-bit ASCII with CRLF for
+ * finger: common letters transliterated (e -> e for é, "--" for an em
+ * dash, quotes straightened), others become '?', every control byte
+ * (including ESC) dropped. */
+void text_to_finger(struct buf *out, const char *utf8, size_t len);
+/* LF -> CRLF, nothing else changed (Gopher type 0). */
+void text_to_crlf(struct buf *out, const char *text, size_t len);
+
+#endif

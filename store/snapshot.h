@@ -1,0 +1,122 @@
+/* snapshot: an immutable, refcounted picture of the whole store, plus every
+ * view the protocols rendered from it.
+ *
+ * Life cycle: a worker thread calls store_load() (model) and then
+ * render_snapshot() (views); the loop thread publishes it and from then on it
+ * is read-only. Only the loop thread touches the refcount after publication,
+ * so it is a plain integer. A connection takes a reference for as long as it
+ * writes bytes that point into the snapshot.
+ */
+#ifndef OUTPOST_SNAPSHOT_H
+#define OUTPOST_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* The site as configured: what every renderer needs to name itself. */
+struct site {
+    const char *name;         /* page name, "ExampleNet status" */
+    const char *hostname;     /* public host name advertised in menus/URLs */
+    const char *base_url;     /* "http://host:port" without trailing slash */
+    int http_port;            /* public ports, as advertised */
+    int gopher_port;
+    int finger_port;
+    const char *time_zone;    /* IANA display zone or NULL for UTC only */
+    int max_age;              /* HTTP Cache-Control max-age, seconds */
+};
+
+/* A pre-rendered response body. */
+struct view {
+    const char *key;          /* "http:/", "gopher:/status.txt", ... */
+    const char *content_type; /* NULL for non-HTTP views */
+    const char *body;
+    size_t len;
+    const char *gzip;         /* gzip of body, or NULL */
+    size_t gzip_len;
+    char etag[24];            /* quoted strong ETag, "\"%016llx\"" */
+};
+
+struct service_group {
+    const char *name;
+    size_t *members;          /* indices into services, by position */
+    size_t n_members;
+    enum service_status status; /* worst of the members */
+    int position;
+};
+
+struct snapshot_arena; /* private */
+struct view_table;     /* private */
+
+struct snapshot {
+    int refs;
+    uint64_t version;         /* increases with every published snapshot */
+    int64_t generated_at;     /* the server time shown on pages */
+    int64_t data_changed_at;  /* latest change in the data: Last-Modified */
+
+    struct site site;         /* copied strings, owned by the arena */
+
+    struct service *services; /* sorted by position, then slug */
+    size_t n_services;
+    struct service_group *groups; /* by first member's position */
+    size_t n_groups;
+    struct incident *incidents;   /* all posts, newest id first */
+    size_t n_incidents;
+
+    enum indicator indicator;
+    const char *indicator_description;
+
+    struct snapshot_arena *arena;
+    struct view_table *views;
+};
+
+/* Creates an empty snapshot with refs = 1. Returns NULL on OOM. */
+struct snapshot *snapshot_new(void);
+/* Reference counting (loop thread only once published). The last unref
+ * frees the snapshot, its arena and its views. */
+struct snapshot *snapshot_ref(struct snapshot *s);
+void snapshot_unref(struct snapshot *s);
+
+/* Arena allocation: memory lives as long as the snapshot. NULL on OOM. */
+void *snapshot_alloc(struct snapshot *s, size_t size);
+char *snapshot_strdup(struct snapshot *s, const char *str); /* NULL -> NULL */
+char *snapshot_memdup(struct snapshot *s, const void *p, size_t len);
+
+/* Adds a view; the snapshot takes ownership of body (malloc'd) and copies
+ * key and content_type. Computes the ETag. A second view with the same key
+ * replaces the first. Returns 0 or UV_ENOMEM. */
+int snapshot_put_view(struct snapshot *s, const char *key,
+                      const char *content_type, char *body, size_t len);
+/* Attaches a gzip body (malloc'd, owned by the snapshot) to a view. */
+int snapshot_set_view_gzip(struct snapshot *s, const char *key, char *gz,
+                           size_t gz_len);
+/* Looks a view up; NULL if absent. The pointer lives as long as s. */
+const struct view *snapshot_view(const struct snapshot *s, const char *key);
+/* Calls fn for every view (for precompression and tests). */
+void snapshot_each_view(struct snapshot *s,
+                        void (*fn)(struct view *v, void *arg), void *arg);
+
+/* Lookups in the model; NULL when absent. */
+const struct incident *snapshot_incident(const struct snapshot *s, int64_t id);
+const struct service *snapshot_service(const struct snapshot *s,
+                                       const char *slug);
+
+/* Derives each service's shown status and reason, the groups, and the
+ * overall indicator from the loaded rows (called by store_load()). */
+int snapshot_derive(struct snapshot *s);
+
+/* Classification used by every summary view, so all protocols agree:
+ *  open incident:       kind incident, status investigating..monitoring
+ *  active maintenance:  kind maintenance, in_progress or verifying
+ *  upcoming maintenance: kind maintenance, scheduled
+ *  current notice:      kind notice, posted within SNAPSHOT_NOTICE_DAYS */
+#define SNAPSHOT_NOTICE_DAYS 7
+bool snapshot_is_open_incident(const struct incident *i);
+bool snapshot_is_active_maintenance(const struct incident *i);
+bool snapshot_is_upcoming_maintenance(const struct incident *i);
+bool snapshot_is_current_notice(const struct snapshot *s,
+                                const struct incident *i);
+
+#endif

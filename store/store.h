@@ -1,0 +1,104 @@
+/* store: the SQLite incident store. The only module that includes sqlite3.h.
+ *
+ * Every function returns 0 on success or a negative libuv error code:
+ *   UV_EINVAL  the input was refused (store_errmsg() says why, one line)
+ *   UV_ENOENT  the named service/incident does not exist (message set too)
+ *   UV_EEXIST  a unique key is taken (message set)
+ *   UV_EIO     SQLite could not read or write the file (message set)
+ *   UV_ENOMEM  out of memory
+ * Each write is one transaction: either all of it is durable when the
+ * function returns 0, or nothing of it was written.
+ *
+ * A struct store is used by one thread at a time.
+ */
+#ifndef OUTPOST_STORE_H
+#define OUTPOST_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "snapshot.h"
+
+struct store;
+
+/* Opens (creating if needed) the database at path, sets WAL mode and a busy
+ * timeout, and runs forward migrations keyed on PRAGMA user_version.
+ * On success *out owns the connection; on failure *out is NULL and, if
+ * errmsg is not NULL, a one-line reason is copied into errmsg[errlen]. */
+int store_open(const char *path, struct store **out, char *errmsg,
+               size_t errlen);
+/* Opens read-only for the snapshot builder (no migrations; fails with
+ * UV_EIO if the schema is newer than this binary understands). */
+int store_open_readonly(const char *path, struct store **out, char *errmsg,
+                        size_t errlen);
+void store_close(struct store *st);
+
+/* The reason for the last failure on st, one line, no trailing newline. */
+const char *store_errmsg(const struct store *st);
+
+/* True if the database has no services and no incidents yet. */
+int store_is_empty(struct store *st, bool *empty);
+
+/* Sets *version to a value that changes whenever any other connection
+ * commits a write (PRAGMA data_version), so a poller can tell cheaply. */
+int store_data_version(struct store *st, int64_t *version);
+
+/* Loads the whole model into a fresh snapshot (refs = 1) and derives the
+ * shown statuses (snapshot_derive). The caller owns the result. `now` is
+ * the snapshot's generated_at. */
+int store_load(struct store *st, int64_t now, struct snapshot **out);
+
+/* ---- writes ----------------------------------------------------------- */
+
+struct service_input {
+    const char *slug;
+    const char *name;
+    const char *group;       /* NULL: ungrouped */
+    const char *description; /* NULL: none */
+    int position;            /* <= 0: after the last one */
+};
+int store_service_add(struct store *st, const struct service_input *in);
+/* Sets a manual status. auto_status = true clears it (derive again). */
+int store_service_set(struct store *st, const char *slug,
+                      enum service_status status, bool auto_status);
+
+struct post_input {
+    enum incident_kind kind;
+    const char *title;
+    enum incident_status status; /* initial; must be valid for kind */
+    enum impact impact;          /* maintenance: IMPACT_MAINTENANCE */
+    const char *const *services; /* slugs, n_services of them */
+    size_t n_services;
+    const char *body;            /* first update's text; NULL or "" allowed */
+    const char *author;          /* NULL: unsigned */
+    const char *via;             /* "cli" or token name */
+    int64_t at;                  /* 0: now */
+    int64_t scheduled_start;     /* maintenance only */
+    int64_t scheduled_end;
+};
+/* Opens an incident, schedules a maintenance or posts a notice; the first
+ * update row is written with it. *id_out receives the new id. */
+int store_post_open(struct store *st, const struct post_input *in,
+                    int64_t *id_out);
+
+struct update_input {
+    bool set_status;             /* false: keep the current status */
+    enum incident_status status;
+    bool set_impact;
+    enum impact impact;
+    const char *body;
+    const char *author;
+    const char *via;
+    int64_t at;                  /* 0: now */
+};
+/* Appends an update, refusing transitions that are invalid for the kind. */
+int store_post_update(struct store *st, int64_t id,
+                      const struct update_input *in);
+/* Sets or replaces the postmortem text (incidents only; status becomes
+ * postmortem when resolved). */
+int store_postmortem(struct store *st, int64_t id, const char *body,
+                     const char *via, int64_t at);
+
+#endif
