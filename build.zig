@@ -87,13 +87,20 @@ pub fn build(b: *std.Build) void {
     // Unit tests: one binary per tests/unit/test_*.c, installed to
     // zig-out/tests/ so tests/run can execute each under valgrind.
     const install_tests = b.step("tests", "Build the unit-test binaries");
+    // Files in tests/unit that are not test_*.c (testlib.c, fixture.c) are
+    // support code linked into every test binary.
+    var support = std.ArrayList([]const u8).init(b.allocator);
+    for (cFiles(b, "tests/unit", &.{})) |path| {
+        if (!std.mem.startsWith(u8, std.fs.path.basename(path), "test_"))
+            support.append(path) catch @panic("OOM");
+    }
     for (cFiles(b, "tests/unit", &.{})) |path| {
         const base = std.fs.path.basename(path);
         if (!std.mem.startsWith(u8, base, "test_")) continue;
         const t = b.addExecutable(.{ .name = base[0 .. base.len - 2], .target = target, .optimize = optimize });
         var files = std.ArrayList([]const u8).init(b.allocator);
         files.append(path) catch @panic("OOM");
-        files.append("tests/unit/testlib.c") catch @panic("OOM");
+        files.appendSlice(support.items) catch @panic("OOM");
         t.addCSourceFiles(.{ .files = files.items, .flags = &our_flags });
         t.linkLibrary(core);
         linkDeps(t);

@@ -1,0 +1,191 @@
+/* config: `outpost serve` settings from defaults, a file, then flags. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+void config_defaults(struct serve_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->http_addr, sizeof(cfg->http_addr), "127.0.0.1:7080");
+    snprintf(cfg->gopher_addr, sizeof(cfg->gopher_addr), "127.0.0.1:7070");
+    snprintf(cfg->finger_addr, sizeof(cfg->finger_addr), "127.0.0.1:7079");
+    snprintf(cfg->hostname, sizeof(cfg->hostname), "localhost");
+    snprintf(cfg->name, sizeof(cfg->name), "Network status");
+    cfg->max_age = 15;
+    /* An ISP's customers often share one address behind CGNAT, so the
+     * per-address cap is generous; the total cap keeps us under the usual
+     * 1024 open files. */
+    cfg->max_connections = 900;
+    cfg->max_per_address = 64;
+    cfg->reload_ms = 250;
+}
+
+static int set_str(char *dst, size_t cap, const char *v, const char *key,
+                   char *err, size_t errlen)
+{
+    size_t n = strlen(v);
+    if (n >= cap) {
+        snprintf(err, errlen, "%s: value too long", key);
+        return UV_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+            snprintf(err, errlen, "%s: control character in value", key);
+            return UV_EINVAL;
+        }
+    }
+    memcpy(dst, v, n + 1);
+    return 0;
+}
+
+static int set_int(int *dst, const char *v, int lo, int hi, const char *key,
+                   char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi) {
+        snprintf(err, errlen, "%s: expected a number from %d to %d", key, lo,
+                 hi);
+        return UV_EINVAL;
+    }
+    *dst = (int)n;
+    return 0;
+}
+
+int config_parse_addr(const char *text, struct sockaddr_storage *out)
+{
+    char host[64];
+    const char *colon;
+    memset(out, 0, sizeof(*out));
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (close == NULL || close[1] != ':' ||
+            (size_t)(close - text - 1) >= sizeof(host))
+            return UV_EINVAL;
+        memcpy(host, text + 1, (size_t)(close - text - 1));
+        host[close - text - 1] = '\0';
+        colon = close + 1;
+    } else {
+        colon = strrchr(text, ':');
+        if (colon == NULL || (size_t)(colon - text) >= sizeof(host))
+            return UV_EINVAL;
+        memcpy(host, text, (size_t)(colon - text));
+        host[colon - text] = '\0';
+        if (host[0] == '\0')
+            strcpy(host, "0.0.0.0");
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535)
+        return UV_EINVAL;
+    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)out) == 0)
+        return 0;
+    if (uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)out) == 0)
+        return 0;
+    return UV_EINVAL;
+}
+
+static int set_addr(char *dst, size_t cap, const char *v, const char *key,
+                    char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    if (strcmp(v, "off") != 0 && config_parse_addr(v, &ss) < 0) {
+        snprintf(err, errlen,
+                 "%s: expected ADDR:PORT, [IPV6]:PORT or off, got '%.60s'",
+                 key, v);
+        return UV_EINVAL;
+    }
+    return set_str(dst, cap, strcmp(v, "off") == 0 ? "" : v, key, err,
+                   errlen);
+}
+
+int config_set(struct serve_config *c, const char *k, const char *v,
+               char *err, size_t errlen)
+{
+    if (strcmp(k, "http") == 0)
+        return set_addr(c->http_addr, sizeof(c->http_addr), v, k, err, errlen);
+    if (strcmp(k, "gopher") == 0)
+        return set_addr(c->gopher_addr, sizeof(c->gopher_addr), v, k, err,
+                        errlen);
+    if (strcmp(k, "finger") == 0)
+        return set_addr(c->finger_addr, sizeof(c->finger_addr), v, k, err,
+                        errlen);
+    if (strcmp(k, "hostname") == 0)
+        return set_str(c->hostname, sizeof(c->hostname), v, k, err, errlen);
+    if (strcmp(k, "name") == 0)
+        return set_str(c->name, sizeof(c->name), v, k, err, errlen);
+    if (strcmp(k, "base_url") == 0)
+        return set_str(c->base_url, sizeof(c->base_url), v, k, err, errlen);
+    if (strcmp(k, "time_zone") == 0)
+        return set_str(c->time_zone, sizeof(c->time_zone), v, k, err, errlen);
+    if (strcmp(k, "http_public_port") == 0)
+        return set_int(&c->http_public_port, v, 0, 65535, k, err, errlen);
+    if (strcmp(k, "gopher_public_port") == 0)
+        return set_int(&c->gopher_public_port, v, 0, 65535, k, err, errlen);
+    if (strcmp(k, "finger_public_port") == 0)
+        return set_int(&c->finger_public_port, v, 0, 65535, k, err, errlen);
+    if (strcmp(k, "max_age") == 0)
+        return set_int(&c->max_age, v, 0, 86400, k, err, errlen);
+    if (strcmp(k, "max_connections") == 0)
+        return set_int(&c->max_connections, v, 1, 1000000, k, err, errlen);
+    if (strcmp(k, "max_per_address") == 0)
+        return set_int(&c->max_per_address, v, 1, 1000000, k, err, errlen);
+    if (strcmp(k, "reload_ms") == 0)
+        return set_int(&c->reload_ms, v, 50, 60000, k, err, errlen);
+    snprintf(err, errlen, "unknown setting '%.60s'", k);
+    return UV_EINVAL;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+int config_load(struct serve_config *cfg, const char *path, char *err,
+                size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot open config %s: %s", path,
+                 strerror(errno));
+        return UV_ENOENT;
+    }
+    char line[1024], why[200];
+    int lineno = 0, rc = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        lineno++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+            rc = UV_EINVAL;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *value = trim(eq + 1);
+        size_t vn = strlen(value);
+        if (vn >= 2 && value[0] == '"' && value[vn - 1] == '"') {
+            value[vn - 1] = '\0';
+            value++;
+        }
+        rc = config_set(cfg, key, value, why, sizeof(why));
+        if (rc < 0) {
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}

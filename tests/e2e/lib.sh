@@ -1,0 +1,104 @@
+# lib.sh: the end-to-end harness, sourced by every tests/e2e/test_*.sh.
+#
+# Each test file is run by tests/run as `bash tests/e2e/test_X.sh` with
+# OUTPOST_BIN set to the built binary. It uses:
+#   check NAME CMD...            passes if CMD exits 0
+#   check_eq NAME GOT WANT       exact string comparison
+#   check_has NAME HAY NEEDLE    HAY contains NEEDLE (fixed string)
+#   check_lacks NAME HAY NEEDLE  HAY does not contain NEEDLE
+#   check_rc NAME RC WANT        exit codes
+#   server_start [ARGS...]       starts `outpost serve` on free loopback ports
+#                                with a fresh demo DB in $T; sets HTTP_PORT,
+#                                GOPHER_PORT, FINGER_PORT, DB, SERVER_PID
+#   server_stop                  SIGTERM, waits; fails the run if the server
+#                                did not exit 0 (or valgrind found errors)
+#   finish                       prints "N passed, N failed" last; exit status
+# Every wait is bounded in time. $T is a private temp dir, removed at exit.
+# With OUTPOST_VALGRIND=1 the server runs under valgrind.
+
+set -u
+OUTPOST=${OUTPOST_BIN:?OUTPOST_BIN must name the built binary}
+T=$(mktemp -d /tmp/outpost-e2e.XXXXXX)
+PASSED=0
+FAILED=0
+SERVER_PID=
+trap '[ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; rm -rf "$T"' EXIT
+
+pass() { PASSED=$((PASSED + 1)); echo "ok   $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $1"; [ $# -gt 1 ] && printf '  %s\n' "$2" | head -c 2000; echo; }
+
+check() {
+    local name=$1; shift
+    if "$@" >"$T/check.out" 2>&1; then pass "$name"; else fail "$name" "$(head -c 600 "$T/check.out")"; fi
+}
+check_eq() {
+    if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "got [$2] want [$3]"; fi
+}
+check_has() {
+    case "$2" in *"$3"*) pass "$1" ;; *) fail "$1" "missing [$3] in: $(printf '%s' "$2" | head -c 600)" ;; esac
+}
+check_lacks() {
+    case "$2" in *"$3"*) fail "$1" "unexpected [$3] in: $(printf '%s' "$2" | head -c 600)" ;; *) pass "$1" ;; esac
+}
+check_rc() {
+    if [ "$2" -eq "$3" ]; then pass "$1"; else fail "$1" "exit code $2, want $3"; fi
+}
+
+# free_port: asks the kernel for an unused loopback TCP port.
+free_port() {
+    python3 - <<'PY' 2>/dev/null || echo $((20000 + RANDOM % 20000))
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+PY
+}
+
+# wait_port PORT: up to 20 s (valgrind is slow to start) for a listener.
+wait_port() {
+    local i
+    for i in $(seq 1 200); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+server_start() {
+    HTTP_PORT=$(free_port); GOPHER_PORT=$(free_port); FINGER_PORT=$(free_port)
+    DB=${DB:-$T/outpost.db}
+    local pre=()
+    if [ "${OUTPOST_VALGRIND:-0}" = 1 ]; then
+        pre=(valgrind -q --leak-check=full --errors-for-leak-kinds=all
+             --show-leak-kinds=all --error-exitcode=9 --log-file="$T/valgrind.%p")
+    fi
+    "${pre[@]}" "$OUTPOST" --db "$DB" serve --http "127.0.0.1:$HTTP_PORT" \
+        --gopher "127.0.0.1:$GOPHER_PORT" --finger "127.0.0.1:$FINGER_PORT" \
+        --hostname 127.0.0.1 "$@" >"$T/server.log" 2>&1 &
+    SERVER_PID=$!
+    if wait_port "$HTTP_PORT" && wait_port "$GOPHER_PORT" && wait_port "$FINGER_PORT"; then
+        return 0
+    fi
+    fail "server_start" "$(tail -20 "$T/server.log")"
+    return 1
+}
+
+server_stop() {
+    [ -n "$SERVER_PID" ] || return 0
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    local i rc=0
+    for i in $(seq 1 150); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -9 "$SERVER_PID"; fail "server exits on SIGTERM within 15 s"
+    fi
+    wait "$SERVER_PID"; rc=$?
+    SERVER_PID=
+    check_rc "server exit status (memory checker clean)" "$rc" 0
+    if [ "$rc" -ne 0 ]; then cat "$T"/valgrind.* 2>/dev/null | head -60; tail -20 "$T/server.log"; fi
+}
+
+finish() {
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
