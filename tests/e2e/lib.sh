@@ -8,6 +8,8 @@
 #   check_lacks NAME HAY NEEDLE  HAY does not contain NEEDLE
 #   check_rc NAME RC WANT        exit codes
 #   server_start [ARGS...]       starts `outpost serve` on free loopback ports
+#                                (or $WANT_HTTP_PORT, $WANT_GOPHER_PORT,
+#                                $WANT_FINGER_PORT)
 #                                with a fresh demo DB in $T; sets HTTP_PORT,
 #                                GOPHER_PORT, FINGER_PORT, DB, SERVER_PID
 #   server_stop                  SIGTERM, waits; fails the run if the server
@@ -63,7 +65,9 @@ wait_port() {
 }
 
 server_start() {
-    HTTP_PORT=$(free_port); GOPHER_PORT=$(free_port); FINGER_PORT=$(free_port)
+    HTTP_PORT=${WANT_HTTP_PORT:-$(free_port)}
+    GOPHER_PORT=${WANT_GOPHER_PORT:-$(free_port)}
+    FINGER_PORT=${WANT_FINGER_PORT:-$(free_port)}
     DB=${DB:-$T/outpost.db}
     local pre=()
     if [ "${OUTPOST_VALGRIND:-0}" = 1 ]; then
@@ -101,4 +105,26 @@ server_stop() {
 finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
+}
+
+# raw PORT [SOCAT-OPTS]: sends standard input to 127.0.0.1:PORT, half-closes
+# after it, prints everything the server sends until it closes (10 s cap).
+raw() {
+    local port=$1; shift
+    timeout 10 socat -t 5 "$@" - "TCP:127.0.0.1:$port"
+}
+
+# wait_for DESCRIPTION SECONDS CMD...: polls CMD every 0.1 s until it exits 0.
+# Prints the elapsed milliseconds; returns 1 on timeout.
+wait_for() {
+    local secs=$2; shift 2
+    local start end; start=$(date +%s%N)
+    local limit=$((start + secs * 1000000000))
+    while :; do
+        if "$@" >/dev/null 2>&1; then
+            end=$(date +%s%N); echo $(((end - start) / 1000000)); return 0
+        fi
+        [ "$(date +%s%N)" -gt "$limit" ] && return 1
+        sleep 0.1
+    done
 }

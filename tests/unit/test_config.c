@@ -1,0 +1,107 @@
+/* Unit tests for server/config.c: addresses, settings, config files. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../server/server.h"
+#include "testlib.h"
+
+TEST(parse_addresses)
+{
+    static const struct {
+        const char *text;
+        int ok;
+        int family;
+        int port;
+    } cases[] = {
+        {"127.0.0.1:7080", 1, AF_INET, 7080},   /* the default form */
+        {"[::1]:70", 1, AF_INET6, 70},          /* IPv6 literal */
+        {"[::]:79", 1, AF_INET6, 79},           /* IPv6 any */
+        {":8080", 1, AF_INET, 8080},            /* empty host = any IPv4 */
+        {"0.0.0.0:0", 1, AF_INET, 0},           /* port 0: kernel picks */
+        {"127.0.0.1", 0, 0, 0},                 /* no port */
+        {"127.0.0.1:", 0, 0, 0},                /* empty port */
+        {"127.0.0.1:65536", 0, 0, 0},           /* port out of range */
+        {"127.0.0.1:80x", 0, 0, 0},             /* trailing junk */
+        {"[::1:70", 0, 0, 0},                   /* unclosed bracket */
+        {"::1:70", 0, 0, 0},                    /* v6 without brackets */
+        {"example.net:80", 0, 0, 0},            /* names are not resolved */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sockaddr_storage ss;
+        int rc = config_parse_addr(cases[i].text, &ss);
+        if (!cases[i].ok) {
+            CHECK_INT(rc, UV_EINVAL);
+            continue;
+        }
+        CHECK_INT(rc, 0);
+        CHECK_INT(ss.ss_family, cases[i].family);
+        int port = ss.ss_family == AF_INET6
+                       ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                       : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        CHECK_INT(port, cases[i].port);
+    }
+}
+
+TEST(set_keys)
+{
+    struct serve_config c;
+    char err[200];
+    config_defaults(&c);
+    CHECK_STR(c.http_addr, "127.0.0.1:7080");
+    CHECK_STR(c.gopher_addr, "127.0.0.1:7070");
+    CHECK_STR(c.finger_addr, "127.0.0.1:7079");
+    CHECK_INT(config_set(&c, "gopher", "[::1]:70", err, sizeof(err)), 0);
+    CHECK_STR(c.gopher_addr, "[::1]:70");
+    CHECK_INT(config_set(&c, "finger", "off", err, sizeof(err)), 0);
+    CHECK_STR(c.finger_addr, "");
+    CHECK_INT(config_set(&c, "max_age", "30", err, sizeof(err)), 0);
+    CHECK_INT(c.max_age, 30);
+    /* Refusals keep the old value and say why. */
+    CHECK_INT(config_set(&c, "max_age", "-1", err, sizeof(err)), UV_EINVAL);
+    CHECK_INT(c.max_age, 30);
+    CHECK_INT(config_set(&c, "http", "nonsense", err, sizeof(err)),
+              UV_EINVAL);
+    CHECK_STR(c.http_addr, "127.0.0.1:7080");
+    CHECK_INT(config_set(&c, "colour", "blue", err, sizeof(err)), UV_EINVAL);
+    CHECK(strstr(err, "unknown setting") != NULL);
+    CHECK_INT(config_set(&c, "name", "bad\x1bname", err, sizeof(err)),
+              UV_EINVAL);
+}
+
+TEST(config_file)
+{
+    char path[] = "/tmp/outpost-config-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# a comment\n\nhostname = status.example.net\n"
+          "name = \"Example Net status\"\n  gopher_public_port=70  \n",
+          f);
+    fclose(f);
+    struct serve_config c;
+    char err[300];
+    config_defaults(&c);
+    CHECK_INT(config_load(&c, path, err, sizeof(err)), 0);
+    CHECK_STR(c.hostname, "status.example.net");
+    CHECK_STR(c.name, "Example Net status");
+    CHECK_INT(c.gopher_public_port, 70);
+
+    /* A bad line names the file and line. */
+    f = fopen(path, "w");
+    fputs("hostname = a\nthis line has no equals sign\n", f);
+    fclose(f);
+    CHECK_INT(config_load(&c, path, err, sizeof(err)), UV_EINVAL);
+    CHECK(strstr(err, ":2:") != NULL);
+    unlink(path);
+    CHECK_INT(config_load(&c, "/nonexistent/outpost.conf", err, sizeof(err)),
+              UV_ENOENT);
+}
+
+int main(void)
+{
+    RUN(parse_addresses);
+    RUN(set_keys);
+    RUN(config_file);
+    return test_report();
+}
