@@ -56,6 +56,12 @@ fn linkDeps(c: *std.Build.Step.Compile) void {
     c.addIncludePath(.{ .cwd_relative = llhttp_inc });
 }
 
+fn linkAll(c: *std.Build.Step.Compile, core: *std.Build.Step.Compile, llhttp: *std.Build.Step.Compile) void {
+    c.linkLibrary(core);
+    c.linkLibrary(llhttp);
+    linkDeps(c);
+}
+
 pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
     const optimize = b.standardOptimizeOption(.{});
@@ -75,13 +81,15 @@ pub fn build(b: *std.Build) void {
     core.addCSourceFiles(.{ .files = cFiles(b, "store", &.{}), .flags = &our_flags });
     core.addCSourceFiles(.{ .files = cFiles(b, "protocols", &.{}), .flags = &our_flags });
     core.addCSourceFiles(.{ .files = cFiles(b, "server", &.{"main.c"}), .flags = &our_flags });
-    linkDeps(core);
-    core.linkLibrary(llhttp);
+    // A static library only needs the headers; the system libraries are
+    // linked into the executables (linking them here makes LLD complain).
+    core.linkLibC();
+    core.addIncludePath(.{ .cwd_relative = llhttp_inc });
+    core.addSystemIncludePath(.{ .cwd_relative = "/usr/include" });
 
     const exe = b.addExecutable(.{ .name = "outpost", .target = target, .optimize = optimize });
     exe.addCSourceFiles(.{ .files = &.{"server/main.c"}, .flags = &our_flags });
-    exe.linkLibrary(core);
-    linkDeps(exe);
+    linkAll(exe, core, llhttp);
     b.installArtifact(exe);
 
     // Unit tests: one binary per tests/unit/test_*.c, installed to
@@ -102,8 +110,7 @@ pub fn build(b: *std.Build) void {
         files.append(path) catch @panic("OOM");
         files.appendSlice(support.items) catch @panic("OOM");
         t.addCSourceFiles(.{ .files = files.items, .flags = &our_flags });
-        t.linkLibrary(core);
-        linkDeps(t);
+        linkAll(t, core, llhttp);
         const inst = b.addInstallArtifact(t, .{ .dest_dir = .{ .override = .{ .custom = "tests" } } });
         install_tests.dependOn(&inst.step);
     }

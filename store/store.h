@@ -77,6 +77,10 @@ struct post_input {
     int64_t at;                  /* 0: now */
     int64_t scheduled_start;     /* maintenance only */
     int64_t scheduled_end;
+    /* Maintenance only, optional: NULL, or n_services {start, end} pairs
+     * giving each service its own window; {0, 0} means the post's own
+     * window. Each window must have start < end. */
+    const int64_t (*windows)[2];
 };
 /* Opens an incident, schedules a maintenance or posts a notice; the first
  * update row is written with it. *id_out receives the new id. */

@@ -1,0 +1,145 @@
+/* schema: the forward migrations, keyed on PRAGMA user_version.
+ *
+ * Conventions the queries rely on:
+ *  - statuses, kinds and impacts are stored as their model_*_name() text
+ *    (readable with the sqlite3 shell, stable across enum reordering);
+ *  - times are integer Unix seconds, UTC; 0 means "not set";
+ *  - incident_services keeps its rowid so affected services come back in
+ *    the order they were given.
+ * STRICT tables make SQLite refuse a wrongly typed value instead of
+ * silently storing it.
+ */
+#include <stdio.h>
+#include <uv.h>
+
+#include "store_int.h"
+
+static const char *const migrations[] = {
+    /* 1: the initial schema. */
+    "CREATE TABLE services ("
+    "  id INTEGER PRIMARY KEY,"
+    "  slug TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  grp TEXT,"
+    "  description TEXT,"
+    "  position INTEGER NOT NULL,"
+    "  manual_status TEXT CHECK (manual_status IN ('operational',"
+    "    'under_maintenance', 'degraded_performance', 'partial_outage',"
+    "    'major_outage')),"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE incidents ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('incident', 'maintenance',"
+    "    'notice')),"
+    "  title TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  impact TEXT NOT NULL CHECK (impact IN ('none', 'minor', 'major',"
+    "    'critical', 'maintenance')),"
+    "  created_at INTEGER NOT NULL,"
+    "  started_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  monitoring_at INTEGER NOT NULL DEFAULT 0,"
+    "  resolved_at INTEGER NOT NULL DEFAULT 0,"
+    "  scheduled_start INTEGER NOT NULL DEFAULT 0,"
+    "  scheduled_end INTEGER NOT NULL DEFAULT 0,"
+    "  postmortem TEXT,"
+    "  postmortem_at INTEGER NOT NULL DEFAULT 0,"
+    "  postmortem_via TEXT"
+    ") STRICT;"
+    "CREATE TABLE incident_services ("
+    "  incident_id INTEGER NOT NULL REFERENCES incidents(id)"
+    "    ON DELETE CASCADE,"
+    "  service_id INTEGER NOT NULL REFERENCES services(id)"
+    "    ON DELETE CASCADE,"
+    "  window_start INTEGER NOT NULL DEFAULT 0,"
+    "  window_end INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (incident_id, service_id)"
+    ") STRICT;"
+    "CREATE INDEX incident_services_service"
+    "  ON incident_services(service_id);"
+    "CREATE TABLE updates ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents(id)"
+    "    ON DELETE CASCADE,"
+    "  created_at INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  body TEXT NOT NULL DEFAULT '',"
+    "  author TEXT,"
+    "  via TEXT NOT NULL DEFAULT 'cli'"
+    ") STRICT;"
+    "CREATE INDEX updates_incident ON updates(incident_id, created_at);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_schema_version(void)
+{
+    return N_MIGRATIONS;
+}
+
+static int user_version(struct store *st, int *out)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, "PRAGMA user_version", &stmt);
+    if (rc != 0)
+        return rc;
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+        rc = store_sql_fail(st, "reading the schema version");
+    } else {
+        *out = sqlite3_column_int(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_migrate(struct store *st)
+{
+    int version;
+    int rc = user_version(st, &version);
+    if (rc != 0)
+        return rc;
+    if (version > N_MIGRATIONS)
+        return store_fail(st, UV_EIO,
+                          "database schema version %d is newer than this "
+                          "outpost understands (%d)",
+                          version, N_MIGRATIONS);
+    while (version < N_MIGRATIONS) {
+        rc = store_begin(st, true);
+        if (rc != 0)
+            return rc;
+        /* Read again under the write lock: another process may have
+         * migrated while we waited for it. */
+        rc = user_version(st, &version);
+        if (rc != 0)
+            goto out;
+        if (version >= N_MIGRATIONS) {
+            store_rollback(st);
+            break;
+        }
+        if (sqlite3_exec(st->db, migrations[version], NULL, NULL, NULL) !=
+            SQLITE_OK) {
+            char what[64];
+            snprintf(what, sizeof(what), "migrating to schema version %d",
+                     version + 1);
+            rc = store_sql_fail(st, what);
+            goto out;
+        }
+        /* PRAGMA takes no bound parameters; the value is our own int. */
+        char sql[64];
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+        if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+            rc = store_sql_fail(st, "setting the schema version");
+            goto out;
+        }
+        rc = store_commit(st);
+        if (rc != 0)
+            goto out;
+        version++;
+    }
+    return 0;
+out:
+    store_rollback(st);
+    return rc;
+}

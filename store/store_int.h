@@ -1,0 +1,52 @@
+/* store_int: what the store's own .c files share (schema.c, store.c,
+ * write.c, and later additions such as API tokens). Private to store/:
+ * nothing outside store/ includes it, and it is the only header that
+ * includes sqlite3.h.
+ *
+ * Adding a table or column: append a step to the migration list in
+ * schema.c (never edit a released step) and bump nothing else; the step's
+ * index + 1 is the user_version it leads to.
+ */
+#ifndef OUTPOST_STORE_INT_H
+#define OUTPOST_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store.h"
+
+#define STORE_ERRLEN 256
+
+struct store {
+    sqlite3 *db;
+    bool readonly;
+    char err[STORE_ERRLEN];
+};
+
+/* The schema version this binary writes and understands. */
+int store_schema_version(void);
+
+/* Runs every migration step above the database's user_version, each in its
+ * own BEGIN IMMEDIATE transaction. 0 or a UV_E* code with st->err set. */
+int store_migrate(struct store *st);
+
+/* Formats a one-line reason into st->err and returns rc. */
+int store_fail(struct store *st, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Maps the connection's last SQLite error to a UV_E* code (UNIQUE ->
+ * UV_EEXIST, NOMEM -> UV_ENOMEM, anything else -> UV_EIO) and sets the
+ * message; `what` says what was being done ("loading services"). */
+int store_sql_fail(struct store *st, const char *what);
+
+/* Transactions. begin(immediate) takes the write lock up front so a write
+ * never fails half way for a lock (busy_timeout waits for it). rollback
+ * is safe to call when no transaction is open and keeps st->err. */
+int store_begin(struct store *st, bool immediate);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Prepares sql; 0 or store_sql_fail(). */
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt);
+
+#endif

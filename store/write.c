@@ -1,0 +1,809 @@
+/* write: validation and the write transactions.
+ *
+ * Every write validates what it can before touching the database, then
+ * runs as one BEGIN IMMEDIATE ... COMMIT; any failure inside rolls the
+ * whole transaction back, so a refused or failed write leaves nothing
+ * behind. Checks that need the database (does the service exist, is the
+ * transition allowed) run inside the transaction, under the write lock, so
+ * a concurrent writer cannot slip in between the check and the write.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "store_int.h"
+#include "timeutil.h"
+
+#define LINE_MAX_BYTES 200
+#define DESCRIPTION_MAX_BYTES 1000
+#define BODY_MAX_BYTES 65536
+#define SLUG_MAX 32
+
+/* ---- text validation -------------------------------------------------- */
+
+enum text_fault { TEXT_OK, TEXT_BAD_UTF8, TEXT_CONTROL };
+
+/* Checks UTF-8 strictly (no overlong forms, no surrogates, nothing above
+ * U+10FFFF) and refuses control characters: C0, DEL and C1 (U+0080..
+ * U+009F, since some terminals take U+009B as CSI). multiline allows LF
+ * and TAB. */
+static enum text_fault text_check(const unsigned char *p, size_t len,
+                                  bool multiline)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            if ((c < 0x20 || c == 0x7f) &&
+                !(multiline && (c == '\n' || c == '\t')))
+                return TEXT_CONTROL;
+            i++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp, min;
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1, cp = c & 0x1f, min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2, cp = c & 0x0f, min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return TEXT_BAD_UTF8;
+        }
+        if (len - i <= n)
+            return TEXT_BAD_UTF8;
+        for (size_t k = 1; k <= n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return TEXT_BAD_UTF8;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return TEXT_BAD_UTF8;
+        if (cp >= 0x80 && cp <= 0x9f)
+            return TEXT_CONTROL;
+        i += n + 1;
+    }
+    return TEXT_OK;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* A one-line field (title, name, group, author, via): trimmed of
+ * surrounding spaces, then non-empty when required, at most max bytes,
+ * valid UTF-8, no control characters. *out is a malloc'd copy, or NULL
+ * for an absent optional field (NULL or blank). */
+static int norm_line(struct store *st, const char *field, const char *in,
+                     bool required, size_t max, char **out)
+{
+    *out = NULL;
+    size_t len = in != NULL ? strlen(in) : 0;
+    const char *start = in;
+    while (len > 0 && *start == ' ') {
+        start++;
+        len--;
+    }
+    while (len > 0 && start[len - 1] == ' ')
+        len--;
+    if (len == 0) {
+        if (required)
+            return store_fail(st, UV_EINVAL, "%s must not be empty", field);
+        return 0;
+    }
+    if (len > max)
+        return store_fail(st, UV_EINVAL, "%s is longer than %zu bytes", field,
+                          max);
+    switch (text_check((const unsigned char *)start, len, false)) {
+    case TEXT_BAD_UTF8:
+        return store_fail(st, UV_EINVAL, "%s is not valid UTF-8", field);
+    case TEXT_CONTROL:
+        return store_fail(st, UV_EINVAL,
+                          "%s must not contain control characters "
+                          "(tabs, line breaks, escapes)",
+                          field);
+    case TEXT_OK:
+        break;
+    }
+    char *d = malloc(len + 1);
+    if (d == NULL)
+        return store_fail(st, UV_ENOMEM, "out of memory");
+    memcpy(d, start, len);
+    d[len] = '\0';
+    *out = d;
+    return 0;
+}
+
+/* A body (update text, postmortem): CR LF becomes LF (text pasted from
+ * other systems), trailing white space and blank lines are dropped (what
+ * `--body -` reads ends with a newline), then at most BODY_MAX_BYTES,
+ * valid UTF-8, and no control characters but LF and TAB. *out is a
+ * malloc'd copy, "" for an absent body. */
+static int norm_body(struct store *st, const char *field, const char *in,
+                     char **out)
+{
+    *out = NULL;
+    size_t in_len = in != NULL ? strlen(in) : 0;
+    /* Refuse before copying, with room for CRs that will go away. */
+    if (in_len > 2 * (size_t)BODY_MAX_BYTES)
+        return store_fail(st, UV_EINVAL, "%s is longer than %d bytes", field,
+                          BODY_MAX_BYTES);
+    char *d = malloc(in_len + 1);
+    if (d == NULL)
+        return store_fail(st, UV_ENOMEM, "out of memory");
+    size_t len = 0;
+    for (size_t i = 0; i < in_len; i++) {
+        if (in[i] == '\r' && i + 1 < in_len && in[i + 1] == '\n')
+            continue;
+        d[len++] = in[i];
+    }
+    while (len > 0 && is_space(d[len - 1]))
+        len--;
+    d[len] = '\0';
+    int rc = 0;
+    if (len > BODY_MAX_BYTES) {
+        rc = store_fail(st, UV_EINVAL, "%s is longer than %d bytes", field,
+                        BODY_MAX_BYTES);
+    } else {
+        switch (text_check((const unsigned char *)d, len, true)) {
+        case TEXT_BAD_UTF8:
+            rc = store_fail(st, UV_EINVAL, "%s is not valid UTF-8", field);
+            break;
+        case TEXT_CONTROL:
+            rc = store_fail(st, UV_EINVAL,
+                            "%s must not contain control characters other "
+                            "than line breaks and tabs",
+                            field);
+            break;
+        case TEXT_OK:
+            break;
+        }
+    }
+    if (rc != 0) {
+        free(d);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+static bool slug_valid(const char *s)
+{
+    size_t len = s != NULL ? strlen(s) : 0;
+    if (len == 0 || len > SLUG_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  (i > 0 && (c == '_' || c == '-'));
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static int check_time(struct store *st, int64_t at, int64_t *out)
+{
+    if (at < 0)
+        return store_fail(st, UV_EINVAL, "time is before 1970");
+    *out = at != 0 ? at : time_now();
+    return 0;
+}
+
+static const char *kind_noun(enum incident_kind k)
+{
+    switch (k) {
+    case KIND_MAINTENANCE:
+        return "maintenance";
+    case KIND_NOTICE:
+        return "a notice";
+    default:
+        return "an incident";
+    }
+}
+
+static int check_impact(struct store *st, enum incident_kind kind,
+                        enum impact impact)
+{
+    switch (kind) {
+    case KIND_INCIDENT:
+        if ((int)impact < IMPACT_NONE || impact > IMPACT_CRITICAL)
+            return store_fail(st, UV_EINVAL,
+                              "impact of an incident must be none, minor, "
+                              "major or critical");
+        return 0;
+    case KIND_MAINTENANCE:
+        if (impact != IMPACT_MAINTENANCE)
+            return store_fail(st, UV_EINVAL,
+                              "impact of maintenance must be maintenance");
+        return 0;
+    default:
+        if (impact != IMPACT_NONE)
+            return store_fail(st, UV_EINVAL, "a notice has no impact (none)");
+        return 0;
+    }
+}
+
+/* The status must exist for the kind; "resolved" on maintenance gets the
+ * hint operators need. */
+static int check_status_kind(struct store *st, enum incident_kind kind,
+                             enum incident_status status)
+{
+    if (model_status_valid(kind, status))
+        return 0;
+    if (kind == KIND_MAINTENANCE &&
+        (status == STATUS_RESOLVED || status == STATUS_POSTMORTEM))
+        return store_fail(st, UV_EINVAL,
+                          "maintenance cannot be resolved; use "
+                          "start/complete");
+    if ((int)status < 0 || status >= STATUS_COUNT)
+        return store_fail(st, UV_EINVAL, "unknown status");
+    return store_fail(st, UV_EINVAL, "status '%s' is not valid for %s",
+                      model_status_name(status), kind_noun(kind));
+}
+
+/* ---- small SQL helpers ------------------------------------------------ */
+
+/* Binds text or NULL. SQLITE_TRANSIENT: our strings may die first. */
+static void bind_text(sqlite3_stmt *stmt, int col, const char *s)
+{
+    if (s == NULL)
+        sqlite3_bind_null(stmt, col);
+    else
+        sqlite3_bind_text(stmt, col, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Steps a statement that returns no row; finalizes it. */
+static int exec_stmt(struct store *st, sqlite3_stmt *stmt, const char *what)
+{
+    int rc = 0;
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        rc = store_sql_fail(st, what);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static int service_id(struct store *st, const char *slug, int64_t *id)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, "SELECT id FROM services WHERE slug = ?", &stmt);
+    if (rc != 0)
+        return rc;
+    bind_text(stmt, 1, slug);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *id = sqlite3_column_int64(stmt, 0);
+    else if (step == SQLITE_DONE)
+        rc = store_fail(st, UV_ENOENT, "unknown service '%s'", slug);
+    else
+        rc = store_sql_fail(st, "looking up a service");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* ---- services --------------------------------------------------------- */
+
+int store_service_add(struct store *st, const struct service_input *in)
+{
+    char *name = NULL, *group = NULL, *description = NULL;
+    int rc;
+    if (!slug_valid(in->slug))
+        return store_fail(st, UV_EINVAL,
+                          "invalid service slug '%s': use 1 to 32 of a-z, "
+                          "0-9, '_' and '-', starting with a letter or digit",
+                          in->slug != NULL ? in->slug : "");
+    rc = norm_line(st, "name", in->name, true, LINE_MAX_BYTES, &name);
+    if (rc == 0)
+        rc = norm_line(st, "group", in->group, false, LINE_MAX_BYTES, &group);
+    if (rc == 0)
+        rc = norm_line(st, "description", in->description, false,
+                       DESCRIPTION_MAX_BYTES, &description);
+    if (rc != 0)
+        goto done;
+
+    int64_t now = time_now();
+    rc = store_begin(st, true);
+    if (rc != 0)
+        goto done;
+    int64_t existing;
+    rc = service_id(st, in->slug, &existing);
+    if (rc == 0) {
+        rc = store_fail(st, UV_EEXIST, "service '%s' already exists", in->slug);
+        goto out;
+    }
+    if (rc != UV_ENOENT)
+        goto out;
+
+    sqlite3_stmt *stmt;
+    /* position <= 0 means "after the last one". */
+    rc = store_prepare(st,
+                       "INSERT INTO services (slug, name, grp, description,"
+                       " position, created_at, updated_at)"
+                       " VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 > 0 THEN ?5"
+                       " ELSE (SELECT coalesce(max(position), 0) + 1"
+                       " FROM services) END, ?6, ?6)",
+                       &stmt);
+    if (rc != 0)
+        goto out;
+    bind_text(stmt, 1, in->slug);
+    bind_text(stmt, 2, name);
+    bind_text(stmt, 3, group);
+    bind_text(stmt, 4, description);
+    sqlite3_bind_int(stmt, 5, in->position);
+    sqlite3_bind_int64(stmt, 6, now);
+    rc = exec_stmt(st, stmt, "adding a service");
+    if (rc == 0)
+        rc = store_commit(st);
+out:
+    if (rc != 0)
+        store_rollback(st);
+done:
+    free(name);
+    free(group);
+    free(description);
+    return rc;
+}
+
+int store_service_set(struct store *st, const char *slug,
+                      enum service_status status, bool auto_status)
+{
+    if (!auto_status && ((int)status < 0 || status >= SERVICE_STATUS_COUNT))
+        return store_fail(st, UV_EINVAL, "unknown service status");
+    if (!slug_valid(slug))
+        return store_fail(st, UV_ENOENT, "unknown service '%s'",
+                          slug != NULL ? slug : "");
+    int rc = store_begin(st, true);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *stmt;
+    rc = store_prepare(st,
+                       "UPDATE services SET manual_status = ?1,"
+                       " updated_at = ?2 WHERE slug = ?3",
+                       &stmt);
+    if (rc != 0)
+        goto out;
+    bind_text(stmt, 1, auto_status ? NULL : model_service_status_name(status));
+    sqlite3_bind_int64(stmt, 2, time_now());
+    bind_text(stmt, 3, slug);
+    rc = exec_stmt(st, stmt, "setting a service status");
+    if (rc == 0 && sqlite3_changes(st->db) == 0)
+        rc = store_fail(st, UV_ENOENT, "unknown service '%s'", slug);
+    if (rc == 0)
+        rc = store_commit(st);
+out:
+    if (rc != 0)
+        store_rollback(st);
+    return rc;
+}
+
+/* ---- posts ------------------------------------------------------------ */
+
+/* The validated, normalised form of a post's text fields. */
+struct post_text {
+    char *title, *body, *author, *via;
+};
+
+static void post_text_free(struct post_text *t)
+{
+    free(t->title);
+    free(t->body);
+    free(t->author);
+    free(t->via);
+}
+
+static int norm_signature(struct store *st, const char *author, const char *via,
+                          struct post_text *t)
+{
+    int rc = norm_line(st, "author", author, false, LINE_MAX_BYTES, &t->author);
+    if (rc == 0)
+        rc = norm_line(st, "via", via != NULL ? via : "cli", true,
+                       LINE_MAX_BYTES, &t->via);
+    return rc;
+}
+
+static int insert_update(struct store *st, int64_t incident_id, int64_t at,
+                         enum incident_status status, const char *body,
+                         const char *author, const char *via)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st,
+                           "INSERT INTO updates (incident_id, created_at,"
+                           " status, body, author, via)"
+                           " VALUES (?, ?, ?, ?, ?, ?)",
+                           &stmt);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, incident_id);
+    sqlite3_bind_int64(stmt, 2, at);
+    bind_text(stmt, 3, model_status_name(status));
+    bind_text(stmt, 4, body);
+    bind_text(stmt, 5, author);
+    bind_text(stmt, 6, via);
+    return exec_stmt(st, stmt, "adding an update");
+}
+
+/* Validation of post_input that needs no database. */
+static int check_post_input(struct store *st, const struct post_input *in)
+{
+    if ((int)in->kind < 0 || in->kind >= KIND_COUNT)
+        return store_fail(st, UV_EINVAL, "unknown kind of post");
+    int rc = check_status_kind(st, in->kind, in->status);
+    if (rc != 0)
+        return rc;
+    /* A new post starts where a post can start: an incident open or
+     * resolved (a retroactive report), maintenance scheduled or already
+     * under way. */
+    if (in->kind == KIND_INCIDENT && in->status == STATUS_POSTMORTEM)
+        return store_fail(st, UV_EINVAL,
+                          "a new incident cannot start as postmortem; "
+                          "add the postmortem once it is resolved");
+    if (in->kind == KIND_MAINTENANCE && in->status != STATUS_SCHEDULED &&
+        in->status != STATUS_IN_PROGRESS)
+        return store_fail(st, UV_EINVAL,
+                          "new maintenance must be scheduled or "
+                          "in_progress");
+    rc = check_impact(st, in->kind, in->impact);
+    if (rc != 0)
+        return rc;
+
+    if (in->n_services > 0 && in->services == NULL)
+        return store_fail(st, UV_EINVAL, "services missing");
+    if (in->kind == KIND_NOTICE && in->n_services > 0)
+        return store_fail(st, UV_EINVAL, "a notice does not affect services");
+    for (size_t i = 0; i < in->n_services; i++)
+        for (size_t j = 0; j < i; j++)
+            if (in->services[i] != NULL && in->services[j] != NULL &&
+                strcmp(in->services[i], in->services[j]) == 0)
+                return store_fail(st, UV_EINVAL, "service '%s' given twice",
+                                  in->services[i]);
+
+    if (in->kind == KIND_MAINTENANCE) {
+        if (in->scheduled_start <= 0 || in->scheduled_end <= 0)
+            return store_fail(st, UV_EINVAL,
+                              "maintenance needs a start and an end");
+        if (in->scheduled_end < in->scheduled_start)
+            return store_fail(st, UV_EINVAL, "end is before start");
+        if (in->scheduled_end == in->scheduled_start)
+            return store_fail(st, UV_EINVAL, "end is the same as start");
+        for (size_t i = 0; in->windows != NULL && i < in->n_services; i++) {
+            int64_t ws = in->windows[i][0], we = in->windows[i][1];
+            if (ws == 0 && we == 0)
+                continue;
+            if (ws <= 0 || we <= 0)
+                return store_fail(st, UV_EINVAL,
+                                  "window of service '%s' needs a start "
+                                  "and an end",
+                                  in->services[i]);
+            if (we <= ws)
+                return store_fail(st, UV_EINVAL,
+                                  "window of service '%s': end is before "
+                                  "start",
+                                  in->services[i]);
+        }
+    } else {
+        if (in->scheduled_start != 0 || in->scheduled_end != 0)
+            return store_fail(st, UV_EINVAL,
+                              "only maintenance has a scheduled window");
+        if (in->windows != NULL)
+            return store_fail(st, UV_EINVAL,
+                              "only maintenance has service windows");
+    }
+    return 0;
+}
+
+int store_post_open(struct store *st, const struct post_input *in,
+                    int64_t *id_out)
+{
+    struct post_text t = {0};
+    int64_t at = 0, id = 0;
+    int64_t *svc_ids = NULL;
+    int rc = check_post_input(st, in);
+    if (rc == 0)
+        rc = norm_line(st, "title", in->title, true, LINE_MAX_BYTES, &t.title);
+    if (rc == 0)
+        rc = norm_body(st, "body", in->body, &t.body);
+    if (rc == 0)
+        rc = norm_signature(st, in->author, in->via, &t);
+    if (rc == 0)
+        rc = check_time(st, in->at, &at);
+    if (rc == 0 && in->n_services > 0 &&
+        (svc_ids = calloc(in->n_services, sizeof(*svc_ids))) == NULL)
+        rc = store_fail(st, UV_ENOMEM, "out of memory");
+    if (rc != 0)
+        goto done;
+
+    rc = store_begin(st, true);
+    if (rc != 0)
+        goto done;
+    for (size_t i = 0; i < in->n_services && rc == 0; i++)
+        rc = service_id(st, in->services[i] != NULL ? in->services[i] : "",
+                        &svc_ids[i]);
+    if (rc != 0)
+        goto out;
+
+    sqlite3_stmt *stmt;
+    rc = store_prepare(st,
+                       "INSERT INTO incidents (kind, title, status, impact,"
+                       " created_at, started_at, updated_at, monitoring_at,"
+                       " resolved_at, scheduled_start, scheduled_end)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7, ?8, ?9)",
+                       &stmt);
+    if (rc != 0)
+        goto out;
+    bind_text(stmt, 1, model_kind_name(in->kind));
+    bind_text(stmt, 2, t.title);
+    bind_text(stmt, 3, model_status_name(in->status));
+    bind_text(stmt, 4, model_impact_name(in->impact));
+    sqlite3_bind_int64(stmt, 5, at);
+    sqlite3_bind_int64(stmt, 6, in->status == STATUS_MONITORING ? at : 0);
+    sqlite3_bind_int64(stmt, 7, in->status == STATUS_RESOLVED ? at : 0);
+    sqlite3_bind_int64(stmt, 8, in->scheduled_start);
+    sqlite3_bind_int64(stmt, 9, in->scheduled_end);
+    rc = exec_stmt(st, stmt, "adding a post");
+    if (rc != 0)
+        goto out;
+    id = sqlite3_last_insert_rowid(st->db);
+
+    for (size_t i = 0; i < in->n_services; i++) {
+        rc = store_prepare(st,
+                           "INSERT INTO incident_services (incident_id,"
+                           " service_id, window_start, window_end)"
+                           " VALUES (?, ?, ?, ?)",
+                           &stmt);
+        if (rc != 0)
+            goto out;
+        sqlite3_bind_int64(stmt, 1, id);
+        sqlite3_bind_int64(stmt, 2, svc_ids[i]);
+        sqlite3_bind_int64(stmt, 3, in->windows ? in->windows[i][0] : 0);
+        sqlite3_bind_int64(stmt, 4, in->windows ? in->windows[i][1] : 0);
+        rc = exec_stmt(st, stmt, "linking a service");
+        if (rc != 0)
+            goto out;
+    }
+    rc = insert_update(st, id, at, in->status, t.body, t.author, t.via);
+    if (rc == 0)
+        rc = store_commit(st);
+out:
+    if (rc != 0)
+        store_rollback(st);
+done:
+    if (rc == 0 && id_out != NULL)
+        *id_out = id;
+    free(svc_ids);
+    post_text_free(&t);
+    return rc;
+}
+
+/* The row fields a transition check needs. */
+struct post_state {
+    enum incident_kind kind;
+    enum incident_status status;
+    enum impact impact;
+    int64_t updated_at, monitoring_at, resolved_at;
+};
+
+static int load_state(struct store *st, int64_t id, struct post_state *ps)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st,
+                           "SELECT kind, status, impact, updated_at,"
+                           " monitoring_at, resolved_at FROM incidents"
+                           " WHERE id = ?",
+                           &stmt);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(stmt, 0);
+        const char *status = (const char *)sqlite3_column_text(stmt, 1);
+        const char *impact = (const char *)sqlite3_column_text(stmt, 2);
+        if (model_parse_kind(kind, &ps->kind) != 0 ||
+            model_parse_status(status, &ps->status) != 0 ||
+            model_parse_impact(impact, &ps->impact) != 0)
+            rc = store_fail(st, UV_EIO,
+                            "post #%lld has an unknown kind, "
+                            "status or impact in the database",
+                            (long long)id);
+        ps->updated_at = sqlite3_column_int64(stmt, 3);
+        ps->monitoring_at = sqlite3_column_int64(stmt, 4);
+        ps->resolved_at = sqlite3_column_int64(stmt, 5);
+    } else if (step == SQLITE_DONE) {
+        rc = store_fail(st, UV_ENOENT, "unknown incident #%lld", (long long)id);
+    } else {
+        rc = store_sql_fail(st, "looking up a post");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Order of the maintenance statuses; verifying may be skipped, nothing
+ * else. */
+static int maintenance_rank(enum incident_status s)
+{
+    switch (s) {
+    case STATUS_SCHEDULED:
+        return 0;
+    case STATUS_IN_PROGRESS:
+        return 1;
+    case STATUS_VERIFYING:
+        return 2;
+    default:
+        return 3; /* completed */
+    }
+}
+
+/* May a post of this kind go from `from` to `to`? set_status says whether
+ * the update names a status explicitly (needed to reopen). */
+static int check_transition(struct store *st, int64_t id,
+                            const struct post_state *ps, bool set_status,
+                            enum incident_status to)
+{
+    enum incident_status from = ps->status;
+    long long lid = (long long)id;
+    switch (ps->kind) {
+    case KIND_INCIDENT:
+        if (to == STATUS_POSTMORTEM && from != STATUS_POSTMORTEM)
+            return store_fail(st, UV_EINVAL,
+                              "a postmortem is added with the postmortem "
+                              "command, not as an update");
+        if (!model_status_is_open(from) &&
+            !(set_status && model_status_is_open(to)))
+            return store_fail(st, UV_EINVAL,
+                              "incident #%lld is resolved; give --status "
+                              "investigating to reopen it",
+                              lid);
+        return 0;
+    case KIND_MAINTENANCE: {
+        int a = maintenance_rank(from), b = maintenance_rank(to);
+        if (from == STATUS_COMPLETED)
+            return store_fail(st, UV_EINVAL, "maintenance #%lld is completed",
+                              lid);
+        if (b < a)
+            return store_fail(st, UV_EINVAL,
+                              "maintenance #%lld is %s; it cannot go back "
+                              "to %s",
+                              lid, model_status_name(from),
+                              model_status_name(to));
+        if (from == STATUS_SCHEDULED && b >= 2)
+            return store_fail(st, UV_EINVAL,
+                              "maintenance #%lld has not started; start "
+                              "it first",
+                              lid);
+        return 0;
+    }
+    default:
+        return 0; /* notices stay posted; check_status_kind saw to it */
+    }
+}
+
+int store_post_update(struct store *st, int64_t id,
+                      const struct update_input *in)
+{
+    struct post_text t = {0};
+    int64_t at = 0;
+    int rc = norm_body(st, "body", in->body, &t.body);
+    if (rc == 0)
+        rc = norm_signature(st, in->author, in->via, &t);
+    if (rc == 0)
+        rc = check_time(st, in->at, &at);
+    if (rc != 0)
+        goto done;
+
+    rc = store_begin(st, true);
+    if (rc != 0)
+        goto done;
+    struct post_state ps;
+    rc = load_state(st, id, &ps);
+    if (rc != 0)
+        goto out;
+    enum incident_status to = in->set_status ? in->status : ps.status;
+    enum impact impact = in->set_impact ? in->impact : ps.impact;
+    rc = check_status_kind(st, ps.kind, to);
+    if (rc == 0)
+        rc = check_transition(st, id, &ps, in->set_status, to);
+    if (rc == 0 && in->set_impact)
+        rc = check_impact(st, ps.kind, impact);
+    if (rc == 0 && t.body[0] == '\0' && to == ps.status && impact == ps.impact)
+        rc = store_fail(st, UV_EINVAL,
+                        "nothing to update: give a body, a status or an "
+                        "impact");
+    if (rc != 0)
+        goto out;
+
+    /* monitoring_at remembers the first time only; resolved_at follows
+     * the latest close and is cleared when the post reopens. */
+    int64_t monitoring_at = ps.monitoring_at;
+    if (to == STATUS_MONITORING && monitoring_at == 0)
+        monitoring_at = at;
+    int64_t resolved_at = ps.resolved_at;
+    if (model_status_is_open(to))
+        resolved_at = 0;
+    else if (model_status_is_open(ps.status))
+        resolved_at = at;
+    int64_t updated_at = at > ps.updated_at ? at : ps.updated_at;
+
+    sqlite3_stmt *stmt;
+    rc = store_prepare(st,
+                       "UPDATE incidents SET status = ?, impact = ?,"
+                       " updated_at = ?, monitoring_at = ?,"
+                       " resolved_at = ? WHERE id = ?",
+                       &stmt);
+    if (rc != 0)
+        goto out;
+    bind_text(stmt, 1, model_status_name(to));
+    bind_text(stmt, 2, model_impact_name(impact));
+    sqlite3_bind_int64(stmt, 3, updated_at);
+    sqlite3_bind_int64(stmt, 4, monitoring_at);
+    sqlite3_bind_int64(stmt, 5, resolved_at);
+    sqlite3_bind_int64(stmt, 6, id);
+    rc = exec_stmt(st, stmt, "updating a post");
+    if (rc == 0)
+        rc = insert_update(st, id, at, to, t.body, t.author, t.via);
+    if (rc == 0)
+        rc = store_commit(st);
+out:
+    if (rc != 0)
+        store_rollback(st);
+done:
+    post_text_free(&t);
+    return rc;
+}
+
+int store_postmortem(struct store *st, int64_t id, const char *body,
+                     const char *via, int64_t at)
+{
+    struct post_text t = {0};
+    int rc = norm_body(st, "postmortem", body, &t.body);
+    if (rc == 0 && t.body[0] == '\0')
+        rc = store_fail(st, UV_EINVAL, "postmortem must not be empty");
+    if (rc == 0)
+        rc = norm_signature(st, NULL, via, &t);
+    if (rc == 0)
+        rc = check_time(st, at, &at);
+    if (rc != 0)
+        goto done;
+
+    rc = store_begin(st, true);
+    if (rc != 0)
+        goto done;
+    struct post_state ps;
+    rc = load_state(st, id, &ps);
+    if (rc == 0 && ps.kind != KIND_INCIDENT)
+        rc = store_fail(st, UV_EINVAL,
+                        "only incidents have a postmortem; #%lld is %s",
+                        (long long)id, kind_noun(ps.kind));
+    if (rc != 0)
+        goto out;
+    /* A postmortem written while the incident is still open is kept, but
+     * the status only says "postmortem" once the incident is over. */
+    enum incident_status to =
+        ps.status == STATUS_RESOLVED ? STATUS_POSTMORTEM : ps.status;
+    sqlite3_stmt *stmt;
+    rc = store_prepare(st,
+                       "UPDATE incidents SET postmortem = ?,"
+                       " postmortem_at = ?, postmortem_via = ?,"
+                       " status = ?, updated_at = max(updated_at, ?)"
+                       " WHERE id = ?",
+                       &stmt);
+    if (rc != 0)
+        goto out;
+    bind_text(stmt, 1, t.body);
+    sqlite3_bind_int64(stmt, 2, at);
+    bind_text(stmt, 3, t.via);
+    bind_text(stmt, 4, model_status_name(to));
+    sqlite3_bind_int64(stmt, 5, at);
+    sqlite3_bind_int64(stmt, 6, id);
+    rc = exec_stmt(st, stmt, "saving a postmortem");
+    if (rc == 0)
+        rc = store_commit(st);
+out:
+    if (rc != 0)
+        store_rollback(st);
+done:
+    post_text_free(&t);
+    return rc;
+}
