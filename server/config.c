@@ -76,6 +76,8 @@ int config_parse_addr(const char *text, struct sockaddr_storage *out)
             return UV_EINVAL;
         memcpy(host, text, (size_t)(colon - text));
         host[colon - text] = '\0';
+        if (strchr(host, ':') != NULL)
+            return UV_EINVAL; /* IPv6 needs brackets: "[::1]:70" */
         if (host[0] == '\0')
             strcpy(host, "0.0.0.0");
     }
@@ -135,6 +137,10 @@ int config_set(struct serve_config *c, const char *k, const char *v,
         return set_int(&c->max_connections, v, 1, 1000000, k, err, errlen);
     if (strcmp(k, "max_per_address") == 0)
         return set_int(&c->max_per_address, v, 1, 1000000, k, err, errlen);
+    if (strcmp(k, "read_timeout_ms") == 0)
+        return set_int(&c->read_timeout_ms, v, 0, 3600000, k, err, errlen);
+    if (strcmp(k, "idle_timeout_ms") == 0)
+        return set_int(&c->idle_timeout_ms, v, 0, 3600000, k, err, errlen);
     if (strcmp(k, "reload_ms") == 0)
         return set_int(&c->reload_ms, v, 50, 60000, k, err, errlen);
     snprintf(err, errlen, "unknown setting '%.60s'", k);

@@ -146,6 +146,20 @@ static void conn_close(struct conn *c)
 
 static void timer_cb(uv_timer_t *t);
 
+static uint64_t read_timeout(const struct conn *c)
+{
+    return c->srv->cfg.read_timeout_ms > 0
+               ? (uint64_t)c->srv->cfg.read_timeout_ms
+               : c->proto->read_timeout_ms;
+}
+
+static uint64_t idle_timeout(const struct conn *c)
+{
+    return c->srv->cfg.idle_timeout_ms > 0
+               ? (uint64_t)c->srv->cfg.idle_timeout_ms
+               : c->proto->idle_timeout_ms;
+}
+
 static void arm_timer(struct conn *c, uint64_t ms)
 {
     uv_timer_start(&c->timer, timer_cb, ms, 0);
@@ -207,8 +221,8 @@ static void write_cb(uv_write_t *req, int status)
     }
     c->state = CONN_READING;
     c->bytes_since_reply = c->in.len;
-    arm_timer(c, c->in.len > 0 ? c->proto->read_timeout_ms
-                               : c->proto->idle_timeout_ms);
+    arm_timer(c, c->in.len > 0 ? read_timeout(c)
+                               : idle_timeout(c));
     /* Pipelined bytes may already hold the next request. */
     conn_process(c);
     if (c->state == CONN_READING &&
@@ -328,7 +342,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         return;
     }
     if (c->bytes_since_reply == 0)
-        arm_timer(c, c->proto->read_timeout_ms); /* a request starts */
+        arm_timer(c, read_timeout(c)); /* a request starts */
     c->bytes_since_reply += (size_t)nread;
     size_t room = CONN_HARD_CAP - c->in.len;
     buf_append(&c->in, b->base, (size_t)nread < room ? (size_t)nread : room);
@@ -430,7 +444,7 @@ void conn_accept(struct listener *l)
         conn_send(c, true);
         return;
     }
-    arm_timer(c, c->proto->read_timeout_ms);
+    arm_timer(c, read_timeout(c));
     if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
         conn_close(c);
 }

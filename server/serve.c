@@ -20,7 +20,8 @@ static const char serve_usage[] =
     "finger (7079). A new database file is created with demo data.\n"
     "Config file keys (key = value): http, gopher, finger, hostname, name,\n"
     "base_url, http_public_port, gopher_public_port, finger_public_port,\n"
-    "time_zone, max_age, max_connections, max_per_address, reload_ms.\n";
+    "time_zone, max_age, max_connections, max_per_address, reload_ms,\n"
+    "read_timeout_ms, idle_timeout_ms.\n";
 
 /* Creates the database with demo data when the file does not exist yet. */
 static int prepare_db(const char *path)

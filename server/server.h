@@ -30,6 +30,8 @@ struct serve_config {
     int max_connections;     /* total open connections */
     int max_per_address;     /* open connections from one peer address */
     int reload_ms;           /* how often to look for changes */
+    int read_timeout_ms;     /* 0: each protocol's own request deadline */
+    int idle_timeout_ms;     /* 0: each protocol's own keep-alive idle */
     bool quiet;              /* no access log */
 };
 
