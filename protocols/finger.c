@@ -1,0 +1,317 @@
+/* finger: the status as a finger server (RFC 1288), answering from views
+ * rendered once per snapshot.
+ *
+ * Queries are keys into the status ("", "status", "42", "help"), never
+ * user names, and the answer is always plain ASCII with CRLF: the stock
+ * client shows bytes >= 0x80 as "M-^X" garbage and obeys nothing we would
+ * want it to obey, so every body went through text_to_finger() when it was
+ * rendered. Nothing read from the peer is ever echoed back.
+ *
+ * View keys:
+ *   finger:status       the summary            (""  or "status")
+ *   finger:/W           the long summary       ("/W" or "/W status")
+ *   finger:help         help                   ("help", "/W help")
+ *   finger:ID           one incident           ("42")
+ *   finger:/W ID        the same, long form    ("/W 42")
+ * Any other whitelisted name is looked up as "finger:NAME", so later views
+ * (service slugs, "history") need no change to the parser.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "proto.h"
+#include "render.h"
+#include "text.h"
+
+/* DESIGN.md: a finger query is at most 512 bytes. RFC 1288 sets no limit;
+ * netkit reads 1024, efingerd 100. The LF must come within this many
+ * bytes, whatever way they are split into reads. */
+#define FINGER_MAX_QUERY 512
+#define FINGER_MAX_NAME 64
+#define FINGER_TIMEOUT_MS 10000
+
+#define FINGER_FORWARD_DENIED "finger: forwarding service denied\r\n"
+#define FINGER_TOO_LONG "finger: query too long\r\n"
+#define FINGER_BUSY "finger: server busy, try again shortly\r\n"
+
+/* ---- rendering -------------------------------------------------------- */
+
+/* Renders UTF-8 text as a finger view under key. */
+static int put_finger_view(struct snapshot *s, const char *key,
+                           const struct buf *text)
+{
+    if (buf_failed(text))
+        return UV_ENOMEM;
+    struct buf ascii = BUF_INIT;
+    text_to_finger(&ascii, text->data != NULL ? text->data : "", text->len);
+    if (buf_failed(&ascii)) {
+        buf_free(&ascii);
+        return UV_ENOMEM;
+    }
+    size_t len = 0;
+    char *body = buf_steal(&ascii, &len);
+    return snapshot_put_view(s, key, NULL, body, len);
+}
+
+/* "/W" on an empty name: the summary, then the full story of everything
+ * still going on, since `finger -l @host` asks for all the detail. */
+static void long_summary(struct buf *out, const struct snapshot *s)
+{
+    text_summary(out, s);
+    for (size_t i = 0; i < s->n_incidents; i++) {
+        const struct incident *inc = &s->incidents[i];
+        if (!snapshot_is_open_incident(inc) &&
+            !snapshot_is_active_maintenance(inc) &&
+            !snapshot_is_upcoming_maintenance(inc) &&
+            !snapshot_is_current_notice(s, inc))
+            continue;
+        buf_puts(out, "\n\n");
+        text_incident(out, s, inc, true);
+    }
+}
+
+int finger_prerender(struct snapshot *s)
+{
+    struct buf text = BUF_INIT;
+    int rc;
+
+    text_summary(&text, s);
+    rc = put_finger_view(s, "finger:status", &text);
+    if (rc < 0)
+        goto out;
+    buf_reset(&text);
+    long_summary(&text, s);
+    rc = put_finger_view(s, "finger:/W", &text);
+    if (rc < 0)
+        goto out;
+    buf_reset(&text);
+    text_help(&text, s);
+    rc = put_finger_view(s, "finger:help", &text);
+    if (rc < 0)
+        goto out;
+
+    for (size_t i = 0; i < s->n_incidents; i++) {
+        const struct incident *inc = &s->incidents[i];
+        char key[48];
+        for (int long_form = 0; long_form <= 1; long_form++) {
+            buf_reset(&text);
+            text_incident(&text, s, inc, long_form);
+            snprintf(key, sizeof(key), "finger:%s%" PRId64,
+                     long_form ? "/W " : "", inc->id);
+            rc = put_finger_view(s, key, &text);
+            if (rc < 0)
+                goto out;
+        }
+    }
+out:
+    buf_free(&text);
+    return rc;
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+/* The host for our own messages, reduced to host-name bytes so that a
+ * strange configuration cannot put anything else on the wire. */
+static void put_host(struct buf *out, const struct snapshot *snap)
+{
+    const char *h =
+        snap != NULL && snap->site.hostname != NULL ? snap->site.hostname : "";
+    size_t n = 0;
+    for (; h[n] != '\0' && n < 253; n++) {
+        unsigned char c = (unsigned char)h[n];
+        if (!isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' &&
+            c != ']')
+            break;
+    }
+    if (n == 0)
+        buf_puts(out, "localhost");
+    else
+        buf_append(out, h, n);
+}
+
+static void fixed_reply(struct reply *out, const char *line)
+{
+    buf_puts(&out->head, line);
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Answers one query line (without its LF; a final CR is still there). */
+static enum proto_result answer(const struct snapshot *snap, const char *line,
+                                size_t n, struct reply *out)
+{
+    char key[16 + FINGER_MAX_NAME];
+
+    /* Strip one CR: the line end is CRLF, but a bare LF is accepted. */
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    reply_set_log(out, line, n);
+
+    /* RFC 1288 §2.5.5 / §3.2.1: any '@' asks us to forward the query to
+     * another host. Refused, whatever else the line says. */
+    if (memchr(line, '@', n) != NULL) {
+        fixed_reply(out, FINGER_FORWARD_DENIED);
+        return PROTO_REPLY_CLOSE;
+    }
+
+    size_t i = 0;
+    while (i < n && is_blank(line[i]))
+        i++;
+    /* "/W" (lynx sends "/w") asks for the long form; it must stand alone
+     * or be followed by a blank, so "/Walice" is just an unknown name. */
+    bool long_form = false;
+    if (n - i >= 2 && line[i] == '/' &&
+        (line[i + 1] == 'W' || line[i + 1] == 'w') &&
+        (n - i == 2 || is_blank(line[i + 2]))) {
+        long_form = true;
+        i += 2;
+        while (i < n && is_blank(line[i]))
+            i++;
+    }
+    while (n > i && is_blank(line[n - 1]))
+        n--;
+    const char *name = line + i;
+    size_t len = n - i;
+
+    bool valid = len <= FINGER_MAX_NAME;
+    bool digits = len > 0;
+    for (size_t k = 0; k < len && valid; k++) {
+        unsigned char c = (unsigned char)name[k];
+        valid = isalnum(c) || c == '.' || c == '_' || c == '-';
+        digits = digits && isdigit(c);
+    }
+
+    const char *prefix = long_form ? "/W " : "";
+    if (!valid) {
+        key[0] = '\0';
+    } else if (len == 0 || (len == 6 && strncasecmp(name, "status", 6) == 0)) {
+        snprintf(key, sizeof(key), "finger:%s", long_form ? "/W" : "status");
+    } else if (digits) {
+        /* "042" is incident 42; ids beyond 18 digits cannot exist. */
+        while (len > 1 && name[0] == '0') {
+            name++;
+            len--;
+        }
+        if (len > 18) {
+            key[0] = '\0';
+        } else {
+            snprintf(key, sizeof(key), "finger:%s%.*s", prefix, (int)len, name);
+            if (snapshot_view(snap, key) == NULL) {
+                buf_puts(&out->head, "finger: no such incident; try "
+                                     "'finger status@");
+                put_host(&out->head, snap);
+                buf_puts(&out->head, "'\r\n");
+                return PROTO_REPLY_CLOSE;
+            }
+        }
+    } else {
+        /* Names are case-insensitive, like the user names they stand in
+         * for; views are keyed in lower case. Long forms of named views
+         * are the same view. */
+        int k = snprintf(key, sizeof(key), "finger:");
+        for (size_t j = 0; j < len; j++)
+            key[k++] = (char)tolower((unsigned char)name[j]);
+        key[k] = '\0';
+    }
+
+    const struct view *v = key[0] != '\0' ? snapshot_view(snap, key) : NULL;
+    if (v == NULL) {
+        buf_puts(&out->head, "finger: no such status entry; try 'finger "
+                             "help@");
+        put_host(&out->head, snap);
+        buf_puts(&out->head, "'\r\n");
+        return PROTO_REPLY_CLOSE;
+    }
+    out->body = v->body;
+    out->body_len = v->len;
+    return PROTO_REPLY_CLOSE;
+}
+
+static enum proto_result finger_on_data(void *state,
+                                        const struct snapshot *snap,
+                                        const char *in, size_t len,
+                                        size_t *consumed, struct reply *out)
+{
+    (void)state;
+    if (len == 0)
+        return PROTO_MORE;
+    /* Only the first line counts: lynx decodes %0D%0A, so a URL can carry
+     * "alice\r\nroot\r\n", and the rest must not become a second query. */
+    size_t scan = len < FINGER_MAX_QUERY ? len : FINGER_MAX_QUERY;
+    const char *lf = memchr(in, '\n', scan);
+    if (lf == NULL) {
+        if (len < FINGER_MAX_QUERY)
+            return PROTO_MORE; /* the client may write in pieces */
+        *consumed = len;
+        fixed_reply(out, FINGER_TOO_LONG);
+        reply_set_log(out, "(query too long)", 16);
+        return PROTO_REPLY_CLOSE;
+    }
+    *consumed = len;
+    return answer(snap, in, (size_t)(lf - in), out);
+}
+
+static enum proto_result
+finger_on_limit(void *state, const struct snapshot *snap, struct reply *out)
+{
+    (void)state;
+    (void)snap;
+    fixed_reply(out, FINGER_TOO_LONG);
+    reply_set_log(out, "(query too long)", 16);
+    return PROTO_REPLY_CLOSE;
+}
+
+static enum proto_result finger_on_timeout(void *state,
+                                           const struct snapshot *snap,
+                                           const char *in, size_t len,
+                                           struct reply *out)
+{
+    (void)state;
+    (void)snap;
+    (void)in;
+    (void)len;
+    (void)out;
+    return PROTO_CLOSE;
+}
+
+static enum proto_result finger_on_eof(void *state, const struct snapshot *snap,
+                                       const char *in, size_t len,
+                                       struct reply *out)
+{
+    (void)state;
+    /* A client that half-closes without a line end still asked something;
+     * one that sent nothing gets nothing. */
+    if (len == 0)
+        return PROTO_CLOSE;
+    if (len >= FINGER_MAX_QUERY)
+        return finger_on_limit(state, snap, out);
+    const char *lf = memchr(in, '\n', len);
+    return answer(snap, in, lf != NULL ? (size_t)(lf - in) : len, out);
+}
+
+static void finger_busy(const struct snapshot *snap, struct reply *out)
+{
+    (void)snap;
+    fixed_reply(out, FINGER_BUSY);
+}
+
+const struct proto finger_proto = {
+    .name = "finger",
+    .state_size = 0,
+    .max_request = FINGER_MAX_QUERY,
+    .read_timeout_ms = FINGER_TIMEOUT_MS,
+    .idle_timeout_ms = FINGER_TIMEOUT_MS,
+    .init = NULL,
+    .fini = NULL,
+    .on_data = finger_on_data,
+    .on_limit = finger_on_limit,
+    .on_timeout = finger_on_timeout,
+    .on_eof = finger_on_eof,
+    .busy = finger_busy,
+};

@@ -1,0 +1,683 @@
+/* gopher: the status as a Gopher server (RFC 1436), answering from views
+ * rendered once per snapshot.
+ *
+ * View keys are "gopher:" + selector:
+ *   gopher:                  the root menu (selectors "" and "/")
+ *   gopher:/status.txt       the summary, type 0
+ *   gopher:/incidents/ID     one incident, long form, type 0
+ *   gopher:/help             help, type 0
+ * A new view (caps.txt, history menus) only needs rendering here; the
+ * request side finds it by key. Requests that are not plain lookups (the
+ * Gopher+ root probe, "URL:" links, and later type-7 search) are routed in
+ * answer() before the lookup.
+ *
+ * Menus end with ".\r\n". Text is sent as it is, with CRLF line ends, no
+ * dot-stuffing and no terminator: no client tested un-stuffs "..", and
+ * gophernicus and geomyidae send text the same way (PROTOCOLS.md §2.2).
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "../store/timeutil.h"
+#include "proto.h"
+#include "render.h"
+#include "text.h"
+
+/* DESIGN.md: a selector line is at most 1 KiB, LF included. */
+#define GOPHER_MAX_REQUEST 1024
+#define GOPHER_TIMEOUT_MS 10000
+/* Display strings are cut to this many columns; gophernicus uses 67, and
+ * 70 leaves room for a client's own item labels in 80 columns. */
+#define GOPHER_DISPLAY_MAX 70
+/* How much of an unknown selector is echoed in the error line: with the
+ * quotes, "..." and " does not exist" it stays within the display cap. */
+#define GOPHER_ECHO_MAX 50
+
+/* Dummy selector, host and port of info and error lines: gophernicus's
+ * convention, still four fields so no client trips over the line. */
+#define GOPHER_INFO_TAIL "\t\tnull.host\t1\r\n"
+#define GOPHER_ERROR_TAIL "\t\terror.host\t1\r\n"
+#define GOPHER_END ".\r\n"
+
+/* ---- menu lines ------------------------------------------------------- */
+
+/* The advertised host, reduced to host-name bytes: a menu line must never
+ * get a TAB or a line end from the configuration either. */
+static void put_host(struct buf *out, const struct snapshot *s)
+{
+    const char *h =
+        s != NULL && s->site.hostname != NULL ? s->site.hostname : "";
+    size_t n = 0;
+    for (; h[n] != '\0' && n < 253; n++) {
+        unsigned char c = (unsigned char)h[n];
+        if (!isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' &&
+            c != ']')
+            break;
+    }
+    if (n == 0)
+        buf_puts(out, "localhost");
+    else
+        buf_append(out, h, n);
+}
+
+static int port_of(const struct snapshot *s)
+{
+    return s != NULL && s->site.gopher_port > 0 ? s->site.gopher_port : 70;
+}
+
+/* Appends already clean text cut to GOPHER_DISPLAY_MAX columns. */
+static void put_capped(struct buf *out, const char *p, size_t n)
+{
+    size_t cols = 0, cut = n;
+    for (size_t i = 0; i < n; i++) {
+        if (((unsigned char)p[i] & 0xc0) == 0x80)
+            continue;
+        if (cols == GOPHER_DISPLAY_MAX - 3)
+            cut = i;
+        cols++;
+    }
+    if (cols <= GOPHER_DISPLAY_MAX) {
+        buf_append(out, p, n);
+    } else {
+        buf_append(out, p, cut);
+        buf_puts(out, "...");
+    }
+}
+
+/* Appends display text: cleaned (no TAB, CR, LF or other control can
+ * survive text_clean) and cut to GOPHER_DISPLAY_MAX columns. */
+static void put_display(struct buf *out, const char *text)
+{
+    struct buf clean = BUF_INIT;
+    text_clean(&clean, text);
+    if (buf_failed(&clean))
+        out->oom = true;
+    put_capped(out, clean.data != NULL ? clean.data : "", clean.len);
+    buf_free(&clean);
+}
+
+/* A link: <type><display>TAB<selector>TAB<host>TAB<port>CRLF. Selectors
+ * are ours, but the "URL:" one holds the configured base URL, so bytes
+ * that would split the line are dropped from it too. */
+static void menu_item(struct buf *out, const struct snapshot *s, char type,
+                      const char *display, const char *selector)
+{
+    buf_putc(out, type);
+    put_display(out, display);
+    buf_putc(out, '\t');
+    for (const char *p = selector; *p != '\0'; p++)
+        if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+            buf_putc(out, *p);
+    buf_putc(out, '\t');
+    put_host(out, s);
+    buf_printf(out, "\t%d\r\n", port_of(s));
+}
+
+static void menu_info(struct buf *out, const char *text)
+{
+    buf_putc(out, 'i');
+    put_display(out, text);
+    buf_puts(out, GOPHER_INFO_TAIL);
+}
+
+/* Wrapped text as info lines, one per line of text_wrap(). */
+static void menu_info_wrapped(struct buf *out, const char *text,
+                              const char *indent)
+{
+    struct buf w = BUF_INIT;
+    text_wrap(&w, text, GOPHER_DISPLAY_MAX, indent);
+    if (buf_failed(&w))
+        out->oom = true;
+    size_t i = 0;
+    while (i < w.len) {
+        const char *nl = memchr(w.data + i, '\n', w.len - i);
+        size_t n = nl != NULL ? (size_t)(nl - (w.data + i)) : w.len - i;
+        buf_putc(out, 'i');
+        /* text_wrap output holds no control bytes and fits the width. */
+        buf_append(out, w.data + i, n);
+        buf_puts(out, GOPHER_INFO_TAIL);
+        i += n + 1;
+    }
+    buf_free(&w);
+}
+
+static void put_error(struct buf *out, const char *text)
+{
+    buf_putc(out, '3');
+    put_display(out, text);
+    buf_puts(out, GOPHER_ERROR_TAIL);
+    buf_puts(out, GOPHER_END);
+}
+
+/* ---- the root menu ---------------------------------------------------- */
+
+/* "  DSL broadband ........ Operational" as an info line. */
+static void service_info(struct buf *out, const char *indent, const char *name,
+                         enum service_status st)
+{
+    const char *label = model_service_status_label(st);
+    size_t ind = strlen(indent), lab = strlen(label);
+    size_t width = GOPHER_DISPLAY_MAX - 3;
+    struct buf nm = BUF_INIT;
+    text_clean(&nm, name != NULL ? name : "?");
+    size_t cols = 0;
+    for (size_t i = 0; i < nm.len; i++)
+        cols += ((unsigned char)nm.data[i] & 0xc0) != 0x80;
+    size_t dots =
+        ind + cols + 2 + lab + 3 <= width ? width - ind - cols - 2 - lab : 3;
+    struct buf line = BUF_INIT;
+    buf_puts(&line, indent);
+    if (nm.len > 0)
+        buf_append(&line, nm.data, nm.len);
+    buf_putc(&line, ' ');
+    for (size_t i = 0; i < dots; i++)
+        buf_putc(&line, '.');
+    buf_printf(&line, " %s", label);
+    /* The name is clean and the rest is ours, so the indent can stay (a
+     * second text_clean would trim it). An overlong name is cut by
+     * put_capped; the status may be lost then, but the line stays
+     * well-formed. */
+    buf_putc(out, 'i');
+    put_capped(out, line.data, line.len);
+    buf_puts(out, GOPHER_INFO_TAIL);
+    if (buf_failed(&nm) || buf_failed(&line))
+        out->oom = true;
+    buf_free(&nm);
+    buf_free(&line);
+}
+
+static long group_of(const struct snapshot *s, size_t svc)
+{
+    for (size_t g = 0; g < s->n_groups; g++)
+        for (size_t m = 0; m < s->groups[g].n_members; m++)
+            if (s->groups[g].members[m] == svc)
+                return (long)g;
+    return -1;
+}
+
+/* Services in page order, a group printed whole where its first member
+ * stands (the same order as text_summary). */
+static void root_services(struct buf *out, const struct snapshot *s)
+{
+    if (s->n_services == 0)
+        return;
+    menu_info(out, "");
+    menu_info(out, "Services");
+    for (size_t i = 0; i < s->n_services; i++) {
+        long g = group_of(s, i);
+        if (g < 0) {
+            service_info(out, "", s->services[i].name, s->services[i].status);
+            continue;
+        }
+        const struct service_group *grp = &s->groups[g];
+        if (grp->members[0] != i)
+            continue;
+        menu_info(out, grp->name);
+        for (size_t m = 0; m < grp->n_members; m++) {
+            const struct service *ms = &s->services[grp->members[m]];
+            service_info(out, "  ", ms->name, ms->status);
+        }
+    }
+}
+
+static void put_time(struct buf *out, int64_t t)
+{
+    char tb[TIME_BUFSZ];
+    time_human(t, tb);
+    buf_puts(out, tb);
+}
+
+/* One post: a type-0 link to its text, and a line saying where it is. */
+static void root_post(struct buf *out, const struct snapshot *s,
+                      const struct incident *inc)
+{
+    struct buf d = BUF_INIT;
+    char sel[48];
+    buf_printf(&d, "#%" PRId64 " ", inc->id);
+    text_clean(&d, inc->title != NULL ? inc->title : "");
+    snprintf(sel, sizeof(sel), "/incidents/%" PRId64, inc->id);
+    menu_item(out, s, '0', d.data, sel);
+
+    buf_reset(&d);
+    buf_puts(&d, model_status_label(inc->status));
+    if (inc->kind == KIND_INCIDENT) {
+        buf_printf(&d, " - %s impact - since ", model_impact_name(inc->impact));
+        put_time(&d, inc->started_at ? inc->started_at : inc->created_at);
+    } else if (inc->kind == KIND_MAINTENANCE && inc->scheduled_start != 0) {
+        char a[TIME_BUFSZ], b[TIME_BUFSZ];
+        time_human(inc->scheduled_start, a);
+        buf_printf(&d, " - window %.16s", a);
+        if (inc->scheduled_end != 0) {
+            time_human(inc->scheduled_end, b);
+            buf_printf(&d, " to %s", strncmp(a, b, 10) == 0 ? b + 11 : b);
+        } else {
+            buf_puts(&d, " UTC");
+        }
+    } else {
+        buf_putc(&d, ' ');
+        put_time(&d, inc->started_at ? inc->started_at : inc->created_at);
+    }
+    menu_info_wrapped(out, d.data, "    ");
+    if (inc->n_services > 0) {
+        buf_reset(&d);
+        buf_puts(&d, "Affects: ");
+        bool first = true;
+        for (size_t k = 0; k < inc->n_services; k++) {
+            size_t idx = inc->services[k].service;
+            if (idx >= s->n_services)
+                continue;
+            if (!first)
+                buf_puts(&d, ", ");
+            first = false;
+            text_clean(&d, s->services[idx].name);
+        }
+        menu_info_wrapped(out, d.data, "    ");
+    }
+    if (buf_failed(&d))
+        out->oom = true;
+    buf_free(&d);
+}
+
+static void
+root_section(struct buf *out, const struct snapshot *s, const char *title,
+             bool (*pick)(const struct snapshot *, const struct incident *),
+             bool *any_post)
+{
+    bool any = false;
+    for (size_t i = 0; i < s->n_incidents; i++) {
+        const struct incident *inc = &s->incidents[i];
+        if (!pick(s, inc))
+            continue;
+        if (!any) {
+            menu_info(out, "");
+            menu_info(out, title);
+        }
+        any = true;
+        root_post(out, s, inc);
+    }
+    *any_post = *any_post || any;
+}
+
+static bool pick_open(const struct snapshot *s, const struct incident *i)
+{
+    (void)s;
+    return snapshot_is_open_incident(i);
+}
+
+static bool pick_active(const struct snapshot *s, const struct incident *i)
+{
+    (void)s;
+    return snapshot_is_active_maintenance(i);
+}
+
+static bool pick_upcoming(const struct snapshot *s, const struct incident *i)
+{
+    (void)s;
+    return snapshot_is_upcoming_maintenance(i);
+}
+
+static bool pick_notice(const struct snapshot *s, const struct incident *i)
+{
+    return snapshot_is_current_notice(s, i);
+}
+
+static void root_menu(struct buf *out, const struct snapshot *s)
+{
+    struct buf line = BUF_INIT;
+    menu_info(out, s->site.name != NULL && s->site.name[0] != '\0'
+                       ? s->site.name
+                       : "Status");
+    menu_info(out, "");
+    menu_info(out, s->indicator_description != NULL
+                       ? s->indicator_description
+                       : model_indicator_description(s->indicator, false));
+    buf_puts(&line, "Server time: ");
+    put_time(&line, s->generated_at);
+    menu_info(out, line.data);
+    menu_info(out, "");
+    menu_item(out, s, '0', "Current status (text)", "/status.txt");
+
+    root_services(out, s);
+
+    bool any_open = false, any = false;
+    root_section(out, s, "Open incidents", pick_open, &any_open);
+    if (!any_open) {
+        menu_info(out, "");
+        menu_info(out, "No open incidents.");
+    }
+    root_section(out, s, "Maintenance in progress", pick_active, &any);
+    root_section(out, s, "Upcoming maintenance", pick_upcoming, &any);
+    root_section(out, s, "Notices", pick_notice, &any);
+
+    menu_info(out, "");
+    menu_item(out, s, '0', "Help: every way to read this status", "/help");
+    buf_reset(&line);
+    buf_puts(&line, "URL:");
+    if (s->site.base_url != NULL && s->site.base_url[0] != '\0') {
+        size_t n = strlen(s->site.base_url);
+        while (n > 0 && s->site.base_url[n - 1] == '/')
+            n--;
+        buf_append(&line, s->site.base_url, n);
+    } else {
+        buf_puts(&line, "http://");
+        put_host(&line, s);
+    }
+    buf_putc(&line, '/');
+    menu_item(out, s, 'h', "Web version", line.data);
+    buf_puts(out, GOPHER_END);
+    if (buf_failed(&line))
+        out->oom = true;
+    buf_free(&line);
+}
+
+/* ---- rendering -------------------------------------------------------- */
+
+static int put_view(struct snapshot *s, const char *key, struct buf *body)
+{
+    if (buf_failed(body)) {
+        buf_free(body);
+        return UV_ENOMEM;
+    }
+    size_t len = 0;
+    char *p = buf_steal(body, &len);
+    return snapshot_put_view(s, key, NULL, p, len);
+}
+
+/* UTF-8 text with LF (from text.c) as a type-0 view with CRLF. */
+static int put_text_view(struct snapshot *s, const char *key,
+                         const struct buf *text)
+{
+    if (buf_failed(text))
+        return UV_ENOMEM;
+    struct buf crlf = BUF_INIT;
+    text_to_crlf(&crlf, text->data != NULL ? text->data : "", text->len);
+    return put_view(s, key, &crlf);
+}
+
+int gopher_prerender(struct snapshot *s)
+{
+    struct buf b = BUF_INIT;
+    int rc;
+
+    root_menu(&b, s);
+    rc = put_view(s, "gopher:", &b);
+    if (rc < 0)
+        goto out;
+    text_summary(&b, s);
+    rc = put_text_view(s, "gopher:/status.txt", &b);
+    if (rc < 0)
+        goto out;
+    buf_reset(&b);
+    text_help(&b, s);
+    rc = put_text_view(s, "gopher:/help", &b);
+    if (rc < 0)
+        goto out;
+    for (size_t i = 0; i < s->n_incidents; i++) {
+        char key[48];
+        buf_reset(&b);
+        text_incident(&b, s, &s->incidents[i], true);
+        snprintf(key, sizeof(key), "gopher:/incidents/%" PRId64,
+                 s->incidents[i].id);
+        rc = put_text_view(s, key, &b);
+        if (rc < 0)
+            goto out;
+    }
+out:
+    buf_free(&b);
+    return rc;
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+/* The Gopher+ probe of the UMN client ("\t$" and friends) on the root:
+ * answer with a stub that points to our plain menu, or it gives up with
+ * "Nothing received for main menu" (PROTOCOLS.md §2.3). */
+static bool plus_probe(const char *search, size_t n)
+{
+    return n == 0 || search[0] == '$' || search[0] == '+' || search[0] == '!';
+}
+
+static void plus_stub(struct buf *out, const struct snapshot *s)
+{
+    buf_puts(out, "+-1\r\n+INFO: 1Main menu\t\t");
+    put_host(out, s);
+    buf_printf(out,
+               "\t%d\r\n+VIEWS:\r\n application/gopher+-menu: <512b>"
+               "\r\n" GOPHER_END,
+               port_of(s));
+}
+
+/* Schemes a "URL:" link may lead to: never javascript:, data: and the
+ * like, which a browser would run in the page we hand it. */
+static bool url_allowed(const char *u, size_t n)
+{
+    static const char *const schemes[] = {"http://", "https://", "gopher://"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        size_t k = strlen(schemes[i]);
+        if (n > k && strncasecmp(u, schemes[i], k) == 0)
+            known = true;
+    }
+    if (!known)
+        return false;
+    /* Printable ASCII only: no spaces, controls or bytes a browser might
+     * repair into something else. */
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+static void html_escape(struct buf *out, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (p[i]) {
+        case '&':
+            buf_puts(out, "&amp;");
+            break;
+        case '<':
+            buf_puts(out, "&lt;");
+            break;
+        case '>':
+            buf_puts(out, "&gt;");
+            break;
+        case '"':
+            buf_puts(out, "&quot;");
+            break;
+        case '\'':
+            buf_puts(out, "&#39;");
+            break;
+        default:
+            buf_putc(out, p[i]);
+        }
+    }
+}
+
+/* The page lynx shows for an "h" item with a "URL:" selector (John
+ * Goerzen's convention): a refresh and a plain link, the URL escaped. */
+static void url_page(struct buf *out, const char *u, size_t n)
+{
+    buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                  "<meta charset=\"utf-8\">\n"
+                  "<meta http-equiv=\"refresh\" content=\"2; url=");
+    html_escape(out, u, n);
+    buf_puts(out, "\">\n<title>Leaving Gopherspace</title>\n</head>\n"
+                  "<body>\n<p>This link leads out of Gopherspace to:</p>\n"
+                  "<p><a href=\"");
+    html_escape(out, u, n);
+    buf_puts(out, "\">");
+    html_escape(out, u, n);
+    buf_puts(out, "</a></p>\n</body>\n</html>\n");
+}
+
+/* The type-3 reply for an unknown selector, echoing a cleaned, shortened
+ * copy so the user sees what was asked (never a raw byte of it). */
+static void not_found(struct buf *out, const char *sel, size_t n)
+{
+    struct buf raw = BUF_INIT, clean = BUF_INIT, msg = BUF_INIT;
+    /* NUL bytes would end the string early: they are controls anyway. */
+    for (size_t i = 0; i < n && i < 4 * GOPHER_ECHO_MAX; i++)
+        if (sel[i] != '\0')
+            buf_putc(&raw, sel[i]);
+    text_clean(&clean, raw.data != NULL ? raw.data : "");
+    size_t cols = 0, cut = clean.len;
+    for (size_t i = 0; i < clean.len; i++) {
+        if (((unsigned char)clean.data[i] & 0xc0) == 0x80)
+            continue;
+        if (cols == GOPHER_ECHO_MAX) {
+            cut = i;
+            break;
+        }
+        cols++;
+    }
+    buf_putc(&msg, '\'');
+    if (cut > 0)
+        buf_append(&msg, clean.data, cut);
+    buf_puts(&msg, cut < clean.len || n > 4 * GOPHER_ECHO_MAX ? "...'" : "'");
+    buf_puts(&msg, " does not exist");
+    put_error(out, msg.data);
+    if (buf_failed(&raw) || buf_failed(&clean) || buf_failed(&msg))
+        out->oom = true;
+    buf_free(&raw);
+    buf_free(&clean);
+    buf_free(&msg);
+}
+
+/* Answers one request line (without its LF; a final CR is still there). */
+static enum proto_result answer(const struct snapshot *snap, const char *line,
+                                size_t n, struct reply *out)
+{
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    reply_set_log(out, line, n);
+
+    const char *tab = memchr(line, '\t', n);
+    size_t sel_len = tab != NULL ? (size_t)(tab - line) : n;
+    const char *search = tab != NULL ? tab + 1 : NULL;
+    size_t search_len = tab != NULL ? n - sel_len - 1 : 0;
+
+    if (sel_len == 0 || (sel_len == 1 && line[0] == '/')) {
+        if (search != NULL && plus_probe(search, search_len)) {
+            plus_stub(&out->head, snap);
+            return PROTO_REPLY_CLOSE;
+        }
+        const struct view *v = snapshot_view(snap, "gopher:");
+        if (v == NULL) {
+            put_error(&out->head, "The status is not available yet");
+            return PROTO_REPLY_CLOSE;
+        }
+        out->body = v->body;
+        out->body_len = v->len;
+        return PROTO_REPLY_CLOSE;
+    }
+
+    if (sel_len >= 4 && strncmp(line, "URL:", 4) == 0) {
+        if (url_allowed(line + 4, sel_len - 4))
+            url_page(&out->head, line + 4, sel_len - 4);
+        else
+            put_error(&out->head, "This kind of link is not followed");
+        return PROTO_REPLY_CLOSE;
+    }
+
+    /* Everything else is a plain lookup; the search part (a Gopher+ "$"
+     * or "+" included) is ignored, as gophernicus does. */
+    const struct view *v = NULL;
+    if (memchr(line, '\0', sel_len) == NULL) {
+        struct buf key = BUF_INIT;
+        buf_puts(&key, "gopher:");
+        buf_append(&key, line, sel_len);
+        if (!buf_failed(&key))
+            v = snapshot_view(snap, key.data);
+        buf_free(&key);
+    }
+    if (v == NULL) {
+        not_found(&out->head, line, sel_len);
+        return PROTO_REPLY_CLOSE;
+    }
+    out->body = v->body;
+    out->body_len = v->len;
+    return PROTO_REPLY_CLOSE;
+}
+
+static enum proto_result
+gopher_on_limit(void *state, const struct snapshot *snap, struct reply *out)
+{
+    (void)state;
+    (void)snap;
+    put_error(&out->head, "Selector too long");
+    reply_set_log(out, "(selector too long)", 19);
+    return PROTO_REPLY_CLOSE;
+}
+
+static enum proto_result gopher_on_data(void *state,
+                                        const struct snapshot *snap,
+                                        const char *in, size_t len,
+                                        size_t *consumed, struct reply *out)
+{
+    /* One request per connection, and only its first line: curl puts a
+     * decoded %0D%0A on the wire, so the bytes after the first LF are an
+     * injection, not a second request (PROTOCOLS.md §2.5). */
+    if (len == 0)
+        return PROTO_MORE;
+    size_t scan = len < GOPHER_MAX_REQUEST ? len : GOPHER_MAX_REQUEST;
+    const char *lf = memchr(in, '\n', scan);
+    if (lf == NULL) {
+        if (len < GOPHER_MAX_REQUEST)
+            return PROTO_MORE; /* never assume one read is one request */
+        *consumed = len;
+        return gopher_on_limit(state, snap, out);
+    }
+    *consumed = len;
+    return answer(snap, in, (size_t)(lf - in), out);
+}
+
+static enum proto_result gopher_on_timeout(void *state,
+                                           const struct snapshot *snap,
+                                           const char *in, size_t len,
+                                           struct reply *out)
+{
+    (void)state;
+    (void)snap;
+    (void)in;
+    (void)len;
+    (void)out;
+    return PROTO_CLOSE;
+}
+
+static enum proto_result gopher_on_eof(void *state, const struct snapshot *snap,
+                                       const char *in, size_t len,
+                                       struct reply *out)
+{
+    /* Some clients half-close after the selector and never send a line
+     * end; curl with a NUL in the URL sends nothing at all. */
+    if (len == 0)
+        return PROTO_CLOSE;
+    if (len >= GOPHER_MAX_REQUEST)
+        return gopher_on_limit(state, snap, out);
+    const char *lf = memchr(in, '\n', len);
+    return answer(snap, in, lf != NULL ? (size_t)(lf - in) : len, out);
+}
+
+static void gopher_busy(const struct snapshot *snap, struct reply *out)
+{
+    (void)snap;
+    put_error(&out->head, "Server busy, try again shortly");
+}
+
+const struct proto gopher_proto = {
+    .name = "gopher",
+    .state_size = 0,
+    .max_request = GOPHER_MAX_REQUEST,
+    .read_timeout_ms = GOPHER_TIMEOUT_MS,
+    .idle_timeout_ms = GOPHER_TIMEOUT_MS,
+    .init = NULL,
+    .fini = NULL,
+    .on_data = gopher_on_data,
+    .on_limit = gopher_on_limit,
+    .on_timeout = gopher_on_timeout,
+    .on_eof = gopher_on_eof,
+    .busy = gopher_busy,
+};

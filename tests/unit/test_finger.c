@@ -1,0 +1,470 @@
+/* Unit tests of protocols/finger.c: the views rendered from the fixture,
+ * and the query parser driven the way server/conn.c drives it (whole, one
+ * byte at a time, and in random splits, all with the same result). */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../protocols/proto.h"
+#include "../../protocols/render.h"
+#include "../../store/snapshot.h"
+#include "fixture.h"
+#include "testlib.h"
+
+#define HOST "status.example.net"
+#define UNKNOWN "finger: no such status entry; try 'finger help@" HOST "'\r\n"
+#define NO_INCIDENT "finger: no such incident; try 'finger status@" HOST "'\r\n"
+#define DENIED "finger: forwarding service denied\r\n"
+#define TOO_LONG "finger: query too long\r\n"
+
+static struct snapshot *snap;
+
+/* ---- the driver ------------------------------------------------------- */
+
+/* Feeds req[0..n) to a protocol in chunks ending at cuts[], as conn.c
+ * does: on_data after every read; on_limit once the unconsumed input
+ * reaches max_request; on_eof at the end if eof. The reply's bytes as
+ * they would go on the wire are left in wire. */
+static enum proto_result drive(const struct proto *p, const char *req, size_t n,
+                               const size_t *cuts, size_t ncuts, bool eof,
+                               struct buf *wire)
+{
+    struct buf in = BUF_INIT;
+    struct reply rep;
+    memset(&rep, 0, sizeof(rep));
+    enum proto_result r = PROTO_MORE;
+    size_t pos = 0;
+    for (size_t k = 0; k <= ncuts && r == PROTO_MORE; k++) {
+        size_t end = k < ncuts ? cuts[k] : n;
+        if (end == pos)
+            continue;
+        buf_append(&in, req + pos, end - pos);
+        pos = end;
+        size_t consumed = 0;
+        r = p->on_data(NULL, snap, in.data, in.len, &consumed, &rep);
+        CHECK(consumed <= in.len);
+        buf_consume(&in, consumed);
+        if (r == PROTO_MORE && in.len >= p->max_request) {
+            r = p->on_limit(NULL, snap, &rep);
+            CHECK(r == PROTO_REPLY_CLOSE);
+        }
+    }
+    if (r == PROTO_MORE && eof)
+        r = p->on_eof(NULL, snap, in.data, in.len, &rep);
+    buf_reset(wire);
+    buf_append(wire, rep.head.data, rep.head.len);
+    if (rep.body_len > 0)
+        buf_append(wire, rep.body, rep.body_len);
+    buf_append(wire, rep.tail.data, rep.tail.len);
+    /* The log text never carries a control byte. */
+    for (const char *l = rep.log; *l; l++)
+        CHECK((unsigned char)*l >= 0x20 && (unsigned char)*l < 0x7f);
+    reply_free(&rep);
+    buf_free(&in);
+    return r;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static size_t rnd(size_t bound)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return bound ? (size_t)(rng % bound) : 0;
+}
+
+/* Runs req whole, byte by byte and in 20 random splits; checks that all
+ * agree and returns the whole run's result and bytes. */
+static enum proto_result run_all(const struct proto *p, const char *req,
+                                 size_t n, bool eof, struct buf *wire)
+{
+    enum proto_result r = drive(p, req, n, NULL, 0, eof, wire);
+    struct buf other = BUF_INIT;
+    size_t *cuts = malloc((n + 1) * sizeof(*cuts));
+    for (size_t i = 0; i + 1 < n; i++)
+        cuts[i] = i + 1;
+    enum proto_result r1 =
+        drive(p, req, n, cuts, n > 0 ? n - 1 : 0, eof, &other);
+    CHECK_INT(r1, r);
+    CHECK(other.len == wire->len &&
+          (wire->len == 0 || memcmp(other.data, wire->data, wire->len) == 0));
+    for (int t = 0; t < 20 && n > 1; t++) {
+        size_t nc = 1 + rnd(n < 8 ? n - 1 : 8);
+        for (size_t i = 0; i < nc; i++)
+            cuts[i] = 1 + rnd(n - 1);
+        /* sort the cut points */
+        for (size_t i = 1; i < nc; i++)
+            for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
+                size_t x = cuts[j];
+                cuts[j] = cuts[j - 1];
+                cuts[j - 1] = x;
+            }
+        enum proto_result r2 = drive(p, req, n, cuts, nc, eof, &other);
+        CHECK_INT(r2, r);
+        CHECK(
+            other.len == wire->len &&
+            (wire->len == 0 || memcmp(other.data, wire->data, wire->len) == 0));
+    }
+    free(cuts);
+    buf_free(&other);
+    return r;
+}
+
+/* Pure 7-bit ASCII, CR only in CRLF, LF only after CR. */
+static bool ascii_crlf(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '\r') {
+            if (i + 1 >= n || p[i + 1] != '\n')
+                return false;
+        } else if (c == '\n') {
+            if (i == 0 || p[i - 1] != '\r')
+                return false;
+        } else if (c < 0x20 || c >= 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *view_body(const char *key, size_t *len)
+{
+    const struct view *v = snapshot_view(snap, key);
+    CHECK(v != NULL);
+    if (v == NULL) {
+        fprintf(stderr, "no view %s\n", key);
+        *len = 0;
+        return "";
+    }
+    *len = v->len;
+    return v->body;
+}
+
+/* ---- the views -------------------------------------------------------- */
+
+/* Every finger view exists, is pure ASCII with CRLF, and ends in CRLF. */
+TEST(views_ascii_crlf)
+{
+    const char *keys[] = {"finger:status", "finger:/W",    "finger:help",
+                          "finger:42",     "finger:/W 42", "finger:66",
+                          "finger:/W 66",  "finger:40",    "finger:/W 45"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        size_t n;
+        const char *b = view_body(keys[i], &n);
+        CHECK(n > 2);
+        CHECK(ascii_crlf(b, n));
+        CHECK(n > 2 && b[n - 2] == '\r' && b[n - 1] == '\n');
+    }
+    /* Every incident of the fixture, both forms. */
+    for (size_t i = 0; i < snap->n_incidents; i++) {
+        char key[48];
+        snprintf(key, sizeof(key), "finger:%lld",
+                 (long long)snap->incidents[i].id);
+        CHECK(snapshot_view(snap, key) != NULL);
+        snprintf(key, sizeof(key), "finger:/W %lld",
+                 (long long)snap->incidents[i].id);
+        CHECK(snapshot_view(snap, key) != NULL);
+    }
+}
+
+TEST(views_content)
+{
+    size_t n;
+    const char *b = view_body("finger:status", &n);
+    CHECK(strncmp(b,
+                  "Example Net status\r\n==================\r\n"
+                  "Partial System Outage\r\n"
+                  "Server time: 2026-11-18 11:06 UTC\r\n",
+                  96) == 0);
+    CHECK_HAS(b, n, "#42 Delayed mail delivery for some customers\r\n");
+    CHECK_HAS(b, n, "  finger 42@" HOST "\r\n");
+    /* The notice's en dash became an ASCII hyphen. */
+    CHECK_HAS(b, n, "08:00-22:00");
+
+    b = view_body("finger:/W", &n);
+    CHECK_HAS(b, n, "Partial System Outage\r\n");
+    /* The long summary carries the full story of what is going on. */
+    CHECK_HAS(b, n, "Incident #42 - Identified - major impact\r\n");
+    CHECK_HAS(b, n, "(update 422)");
+    CHECK_HAS(b, n, "Maintenance #44 - In progress\r\n");
+    CHECK_HAS(b, n, "Maintenance #43 - Scheduled\r\n");
+    CHECK_HAS(b, n, "Notice #45 - Posted\r\n");
+    CHECK_LACKS(b, n, "Incident #41");
+
+    b = view_body("finger:42", &n);
+    CHECK_HAS(b, n, "Incident #42 - Identified - major impact\r\n");
+    CHECK_HAS(b, n, "  -- Dana (NOC)\r\n");
+    CHECK_LACKS(b, n, "via noc-bot");
+    b = view_body("finger:/W 42", &n);
+    CHECK_HAS(b, n, "  -- Dana (NOC), via noc-bot\r\n");
+
+    b = view_body("finger:help", &n);
+    CHECK_HAS(b, n, "  finger status@" HOST "\r\n");
+}
+
+/* #66's title and body: TAB, CR, LF, ESC, <script>, UTF-8. */
+TEST(view_hostile)
+{
+    size_t n;
+    const char *b = view_body("finger:/W 66", &n);
+    CHECK(ascii_crlf(b, n));
+    CHECK_LACKS(b, n, "\x1b");
+    CHECK_HAS(b, n, "Zurich -- \"core\"");
+    CHECK_LACKS(b, n, "\r\nhere");
+}
+
+/* ---- the parser ------------------------------------------------------- */
+
+struct fcase {
+    const char *comment;
+    const char *req;
+    size_t len; /* 0: strlen(req) */
+    bool eof;   /* the peer half-closes after req */
+    enum proto_result want;
+    const char *view;  /* reply is exactly this view's body, or */
+    const char *bytes; /* exactly these bytes */
+};
+
+static const struct fcase cases[] = {
+    /* RFC 1288 {C}: the summary, vending-machine style. */
+    {"empty line (finger @host)", "\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:status", NULL},
+    {"status", "status\r\n", 0, false, PROTO_REPLY_CLOSE, "finger:status",
+     NULL},
+    {"names are case-insensitive", "STATUS\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:status", NULL},
+    {"blanks around the name", "  status \t\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:status", NULL},
+    {"/W alone", "/W\r\n", 0, false, PROTO_REPLY_CLOSE, "finger:/W", NULL},
+    {"finger -l @host sends '/W ' with a trailing space", "/W \r\n", 0, false,
+     PROTO_REPLY_CLOSE, "finger:/W", NULL},
+    {"/W status", "/W status\r\n", 0, false, PROTO_REPLY_CLOSE, "finger:/W",
+     NULL},
+    {"an incident", "42\r\n", 0, false, PROTO_REPLY_CLOSE, "finger:42", NULL},
+    {"leading zeros", "0042\r\n", 0, false, PROTO_REPLY_CLOSE, "finger:42",
+     NULL},
+    {"finger -l 42@host", "/W 42\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:/W 42", NULL},
+    {"lynx sends a lower-case /w", "/w 42\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:/W 42", NULL},
+    {"several blanks after /W", "/W   42\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:/W 42", NULL},
+    {"help", "help\r\n", 0, false, PROTO_REPLY_CLOSE, "finger:help", NULL},
+    {"/W help is help", "/W help\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:help", NULL},
+    {"bare LF", "42\n", 0, false, PROTO_REPLY_CLOSE, "finger:42", NULL},
+    {"only the first line counts (lynx decodes %0D%0A)", "status\r\nroot\r\n",
+     0, false, PROTO_REPLY_CLOSE, "finger:status", NULL},
+    {"a second query in the same segment is ignored", "help\r\n42\r\n", 0,
+     false, PROTO_REPLY_CLOSE, "finger:help", NULL},
+    {"no line end, then EOF: answered", "help", 0, true, PROTO_REPLY_CLOSE,
+     "finger:help", NULL},
+    {"a CR and EOF", "42\r", 0, true, PROTO_REPLY_CLOSE, "finger:42", NULL},
+    {"nothing, then EOF: closed without a reply", "", 0, true, PROTO_CLOSE,
+     NULL, ""},
+    {"a partial line without EOF waits", "stat", 0, false, PROTO_MORE, NULL,
+     ""},
+    /* Forwarding (RFC 1288 §3.2.1). */
+    {"user@host", "a@b\r\n", 0, false, PROTO_REPLY_CLOSE, NULL, DENIED},
+    {"a chain x@y@z", "x@y@z\r\n", 0, false, PROTO_REPLY_CLOSE, NULL, DENIED},
+    {"/W user@host", "/W alice@example.org\r\n", 0, false, PROTO_REPLY_CLOSE,
+     NULL, DENIED},
+    {"a lone @", "@\r\n", 0, false, PROTO_REPLY_CLOSE, NULL, DENIED},
+    {"@ after EOF without line end", "42@h", 0, true, PROTO_REPLY_CLOSE, NULL,
+     DENIED},
+    /* Unknown names: one fixed line, no echo. */
+    {"a user name", "alice\r\n", 0, false, PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+    {"two words (netkit would look up both)", "Alice Smith\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+    {"an option in disguise", "-p root\r\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     UNKNOWN},
+    {"a path", "../../etc/passwd\r\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     UNKNOWN},
+    {"/W glued to the name is no /W", "/Whelp\r\n", 0, false, PROTO_REPLY_CLOSE,
+     NULL, UNKNOWN},
+    {"an escape sequence is not echoed", "\x1b[2J\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+    {"markup is not echoed", "<script>\r\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     UNKNOWN},
+    {"a NUL byte", "he\0lp\r\n", 7, false, PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+    {"a view key of another protocol", "gopher:\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+    {"65 characters: over the name limit",
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 0,
+     false, PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+    {"an unknown incident", "999\r\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     NO_INCIDENT},
+    {"an unknown incident, long form", "/W 999\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, NO_INCIDENT},
+    {"a number too large for an id", "99999999999999999999999\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+};
+
+TEST(query_table)
+{
+    struct buf wire = BUF_INIT;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct fcase *c = &cases[i];
+        size_t n = c->len ? c->len : strlen(c->req);
+        int before = test_failed_current;
+        test_failed_current = 0;
+        enum proto_result r = run_all(&finger_proto, c->req, n, c->eof, &wire);
+        CHECK_INT(r, c->want);
+        if (c->view != NULL) {
+            size_t vn;
+            const char *vb = view_body(c->view, &vn);
+            CHECK(wire.len == vn && memcmp(wire.data, vb, vn) == 0);
+        } else {
+            CHECK_INT(wire.len, strlen(c->bytes));
+            CHECK_STR(wire.len ? wire.data : "", c->bytes);
+        }
+        CHECK(ascii_crlf(wire.data, wire.len));
+        if (test_failed_current)
+            fprintf(stderr, "  ^ case: %s\n", c->comment);
+        test_failed_current = test_failed_current || before;
+    }
+    buf_free(&wire);
+}
+
+/* The 512-byte limit holds however the bytes arrive. */
+TEST(query_lengths)
+{
+    struct buf wire = BUF_INIT;
+    char req[700];
+
+    /* 600 bytes without a line end: refused by the limit. */
+    memset(req, 'a', 600);
+    CHECK_INT(run_all(&finger_proto, req, 600, false, &wire),
+              PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, TOO_LONG);
+
+    /* 600 bytes, then CRLF in the same read: still too long. */
+    memcpy(req + 600, "\r\n", 2);
+    CHECK_INT(run_all(&finger_proto, req, 602, false, &wire),
+              PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, TOO_LONG);
+
+    /* 600 bytes and EOF. */
+    CHECK_INT(run_all(&finger_proto, req, 600, true, &wire), PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, TOO_LONG);
+
+    /* 510 bytes + CRLF = 512: the LF is the 512th byte, accepted (and an
+     * unknown name). */
+    memset(req, 'a', 510);
+    memcpy(req + 510, "\r\n", 2);
+    CHECK_INT(run_all(&finger_proto, req, 512, false, &wire),
+              PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, UNKNOWN);
+
+    /* 512 bytes, then LF: one byte over. */
+    memset(req, 'a', 512);
+    req[512] = '\n';
+    CHECK_INT(run_all(&finger_proto, req, 513, false, &wire),
+              PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, TOO_LONG);
+
+    /* Blanks count too: "status" after 505 spaces fits, after 506 not. */
+    memset(req, ' ', 505);
+    memcpy(req + 505, "status\n", 7);
+    CHECK_INT(run_all(&finger_proto, req, 512, false, &wire),
+              PROTO_REPLY_CLOSE);
+    CHECK(wire.len > 100 && strncmp(wire.data, "Example Net status", 18) == 0);
+    memset(req, ' ', 506);
+    memcpy(req + 506, "status\n", 7);
+    CHECK_INT(run_all(&finger_proto, req, 513, false, &wire),
+              PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, TOO_LONG);
+    buf_free(&wire);
+}
+
+TEST(timeout_limit_busy)
+{
+    struct reply rep;
+    memset(&rep, 0, sizeof(rep));
+    CHECK_INT(finger_proto.on_timeout(NULL, snap, "sta", 3, &rep), PROTO_CLOSE);
+    CHECK_INT(reply_len(&rep), 0);
+    CHECK_INT(finger_proto.on_limit(NULL, snap, &rep), PROTO_REPLY_CLOSE);
+    CHECK_STR(rep.head.data, TOO_LONG);
+    reply_reset(&rep);
+    finger_proto.busy(snap, &rep);
+    CHECK_STR(rep.head.data, "finger: server busy, try again shortly\r\n");
+    reply_free(&rep);
+    CHECK_STR(finger_proto.name, "finger");
+    CHECK_INT(finger_proto.max_request, 512);
+    CHECK(finger_proto.read_timeout_ms > 0);
+}
+
+/* Another host name in the site config shows in the fixed lines; one with
+ * bytes that are not host-name bytes is cut there. */
+TEST(fixed_lines_use_clean_host)
+{
+    const char *saved = snap->site.hostname;
+    struct buf wire = BUF_INIT;
+    snap->site.hostname = "st.example.org\r\nX-Evil: 1";
+    CHECK_INT(run_all(&finger_proto, "nobody\r\n", 8, false, &wire),
+              PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data,
+              "finger: no such status entry; try 'finger help@st.example.org'"
+              "\r\n");
+    snap->site.hostname = saved;
+    buf_free(&wire);
+}
+
+/* An open hostile incident: the summaries still are pure ASCII. */
+TEST(hostile_open)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    struct incident *inc = (struct incident *)snapshot_incident(s, 66);
+    inc->status = STATUS_INVESTIGATING;
+    CHECK_INT(finger_prerender(s), 0);
+    const char *keys[] = {"finger:status", "finger:/W"};
+    for (size_t i = 0; i < 2; i++) {
+        const struct view *v = snapshot_view(s, keys[i]);
+        CHECK(v != NULL);
+        if (v == NULL)
+            continue;
+        CHECK(ascii_crlf(v->body, v->len));
+        CHECK_HAS(v->body, v->len, "#66 Tab here CR here LF here ESC[2J");
+    }
+    snapshot_unref(s);
+}
+
+/* The empty store still answers every fixed query. */
+TEST(empty_store)
+{
+    struct snapshot *s = fixture_empty_snapshot();
+    if (s == NULL)
+        return;
+    CHECK_INT(finger_prerender(s), 0);
+    const struct view *v = snapshot_view(s, "finger:status");
+    CHECK(v != NULL && ascii_crlf(v->body, v->len));
+    CHECK(v != NULL && test_contains(v->body, v->len, "No open incidents."));
+    CHECK(snapshot_view(s, "finger:/W") != NULL);
+    CHECK(snapshot_view(s, "finger:help") != NULL);
+    snapshot_unref(s);
+}
+
+int main(void)
+{
+    snap = fixture_snapshot();
+    if (snap == NULL || finger_prerender(snap) != 0) {
+        fprintf(stderr, "cannot build the fixture\n");
+        return 1;
+    }
+    RUN(views_ascii_crlf);
+    RUN(views_content);
+    RUN(view_hostile);
+    RUN(query_table);
+    RUN(query_lengths);
+    RUN(timeout_limit_busy);
+    RUN(fixed_lines_use_clean_host);
+    RUN(hostile_open);
+    RUN(empty_store);
+    snapshot_unref(snap);
+    return test_report();
+}

@@ -1,0 +1,587 @@
+/* Unit tests of protocols/gopher.c: the menu and text views rendered from
+ * the fixture, and the selector parser driven the way server/conn.c drives
+ * it (whole, one byte at a time, and in random splits, all alike). */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../protocols/proto.h"
+#include "../../protocols/render.h"
+#include "../../store/snapshot.h"
+#include "fixture.h"
+#include "testlib.h"
+
+#define HOST "status.example.net"
+#define ERR_TAIL "\t\terror.host\t1\r\n.\r\n"
+#define STUB                                                                   \
+    "+-1\r\n+INFO: 1Main menu\t\t" HOST "\t70\r\n+VIEWS:\r\n"                  \
+    " application/gopher+-menu: <512b>\r\n.\r\n"
+#define TOO_LONG "3Selector too long" ERR_TAIL
+#define REFUSED_URL "3This kind of link is not followed" ERR_TAIL
+
+static struct snapshot *snap;
+
+/* ---- the driver (as in test_finger.c) --------------------------------- */
+
+static enum proto_result drive(const struct proto *p, const char *req, size_t n,
+                               const size_t *cuts, size_t ncuts, bool eof,
+                               struct buf *wire)
+{
+    struct buf in = BUF_INIT;
+    struct reply rep;
+    memset(&rep, 0, sizeof(rep));
+    enum proto_result r = PROTO_MORE;
+    size_t pos = 0;
+    for (size_t k = 0; k <= ncuts && r == PROTO_MORE; k++) {
+        size_t end = k < ncuts ? cuts[k] : n;
+        if (end == pos)
+            continue;
+        buf_append(&in, req + pos, end - pos);
+        pos = end;
+        size_t consumed = 0;
+        r = p->on_data(NULL, snap, in.data, in.len, &consumed, &rep);
+        CHECK(consumed <= in.len);
+        buf_consume(&in, consumed);
+        if (r == PROTO_MORE && in.len >= p->max_request) {
+            r = p->on_limit(NULL, snap, &rep);
+            CHECK(r == PROTO_REPLY_CLOSE);
+        }
+    }
+    if (r == PROTO_MORE && eof)
+        r = p->on_eof(NULL, snap, in.data, in.len, &rep);
+    buf_reset(wire);
+    buf_append(wire, rep.head.data, rep.head.len);
+    if (rep.body_len > 0)
+        buf_append(wire, rep.body, rep.body_len);
+    buf_append(wire, rep.tail.data, rep.tail.len);
+    for (const char *l = rep.log; *l; l++)
+        CHECK((unsigned char)*l >= 0x20 && (unsigned char)*l < 0x7f);
+    reply_free(&rep);
+    buf_free(&in);
+    return r;
+}
+
+static uint64_t rng = 0x2545f4914f6cdd1dULL;
+
+static size_t rnd(size_t bound)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return bound ? (size_t)(rng % bound) : 0;
+}
+
+static bool same(const struct buf *a, const struct buf *b)
+{
+    return a->len == b->len &&
+           (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
+static enum proto_result run_all(const char *req, size_t n, bool eof,
+                                 struct buf *wire)
+{
+    const struct proto *p = &gopher_proto;
+    enum proto_result r = drive(p, req, n, NULL, 0, eof, wire);
+    struct buf other = BUF_INIT;
+    size_t *cuts = malloc((n + 1) * sizeof(*cuts));
+    for (size_t i = 0; i + 1 < n; i++)
+        cuts[i] = i + 1;
+    CHECK_INT(drive(p, req, n, cuts, n > 0 ? n - 1 : 0, eof, &other), r);
+    CHECK(same(&other, wire));
+    for (int t = 0; t < 20 && n > 1; t++) {
+        size_t nc = 1 + rnd(n < 8 ? n - 1 : 8);
+        for (size_t i = 0; i < nc; i++)
+            cuts[i] = 1 + rnd(n - 1);
+        for (size_t i = 1; i < nc; i++)
+            for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
+                size_t x = cuts[j];
+                cuts[j] = cuts[j - 1];
+                cuts[j - 1] = x;
+            }
+        CHECK_INT(drive(p, req, n, cuts, nc, eof, &other), r);
+        CHECK(same(&other, wire));
+    }
+    free(cuts);
+    buf_free(&other);
+    return r;
+}
+
+static const char *view_body(const struct snapshot *s, const char *key,
+                             size_t *len)
+{
+    const struct view *v = snapshot_view(s, key);
+    CHECK(v != NULL);
+    if (v == NULL) {
+        fprintf(stderr, "no view %s\n", key);
+        *len = 0;
+        return "";
+    }
+    *len = v->len;
+    return v->body;
+}
+
+/* A well-formed RFC 1436 menu: every line ends in CRLF (no other CR or
+ * LF), has exactly three TABs (four fields), a known type and no control
+ * byte; the last line is ".". Link lines point at our host and port. */
+static void check_menu(const char *p, size_t n)
+{
+    CHECK(n >= 3 && memcmp(p + n - 3, ".\r\n", 3) == 0);
+    size_t start = 0;
+    bool ended = false;
+    while (start < n) {
+        const char *lf = memchr(p + start, '\n', n - start);
+        CHECK(lf != NULL);
+        if (lf == NULL)
+            return;
+        size_t end = (size_t)(lf - p);
+        CHECK(end > start && p[end - 1] == '\r');
+        const char *line = p + start;
+        size_t len = end - 1 - start;
+        CHECK(!ended); /* nothing after the "." line */
+        if (len == 1 && line[0] == '.') {
+            ended = true;
+            start = end + 1;
+            continue;
+        }
+        int tabs = 0;
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)line[i];
+            tabs += c == '\t';
+            CHECK(c == '\t' || (c >= 0x20 && c != 0x7f));
+        }
+        CHECK_INT(tabs, 3);
+        CHECK(len > 0 && strchr("0137hi", line[0]) != NULL);
+        if (len > 0 && line[0] != 'i' && line[0] != '3') {
+            const char *host = memchr(line, '\t', len);
+            host = host
+                       ? memchr(host + 1, '\t', len - (size_t)(host + 1 - line))
+                       : NULL;
+            CHECK(host != NULL && strncmp(host, "\t" HOST "\t70\r\n", 24) == 0);
+        }
+        /* Display strings are capped at 70 columns. */
+        const char *tab = memchr(line, '\t', len);
+        size_t cols = 0;
+        for (const char *q = line + 1; tab && q < tab; q++)
+            cols += ((unsigned char)*q & 0xc0) != 0x80;
+        CHECK(cols <= 70);
+        start = end + 1;
+    }
+    CHECK(ended);
+}
+
+/* Type-0 text: CRLF only (no bare CR or LF), no control byte but those,
+ * no ".\r\n" terminator. */
+static void check_text(const char *p, size_t n)
+{
+    CHECK(n > 2 && p[n - 2] == '\r' && p[n - 1] == '\n');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '\r')
+            CHECK(i + 1 < n && p[i + 1] == '\n');
+        else if (c == '\n')
+            CHECK(i > 0 && p[i - 1] == '\r');
+        else
+            CHECK(c >= 0x20 && c != 0x7f);
+    }
+    CHECK(!(n >= 5 && memcmp(p + n - 5, "\r\n.\r\n", 5) == 0));
+}
+
+/* ---- the views -------------------------------------------------------- */
+
+TEST(root_menu)
+{
+    size_t n;
+    const char *m = view_body(snap, "gopher:", &n);
+    check_menu(m, n);
+    CHECK(strncmp(m, "iExample Net status\t\tnull.host\t1\r\n", 34) == 0);
+    CHECK_HAS(m, n, "iPartial System Outage\t\tnull.host\t1\r\n");
+    CHECK_HAS(m, n, "iServer time: 2026-11-18 11:06 UTC\t\tnull.host\t1\r\n");
+    CHECK_HAS(m, n, "0Current status (text)\t/status.txt\t" HOST "\t70\r\n");
+    CHECK_HAS(m, n,
+              "i  Mailbox access (IMAP) ............................ "
+              "Partial outage\t\tnull.host\t1\r\n");
+    CHECK_HAS(m, n,
+              "0#42 Delayed mail delivery for some customers\t"
+              "/incidents/42\t" HOST "\t70\r\n"
+              "i    Identified - major impact - since 2026-11-18 09:40 "
+              "UTC\t\tnull.host\t1\r\n");
+    CHECK_HAS(m, n, "0#44 DNS resolver replacement\t/incidents/44\t");
+    CHECK_HAS(m, n, "0#43 Core router software upgrade\t/incidents/43\t");
+    CHECK_HAS(m, n,
+              "0#45 New opening hours for the support line\t"
+              "/incidents/45\t");
+    CHECK_HAS(m, n,
+              "0Help: every way to read this status\t/help\t" HOST "\t70\r\n");
+    CHECK_HAS(m, n,
+              "hWeb version\tURL:http://status.example.net/\t" HOST
+              "\t70\r\n.\r\n");
+    /* Sections in the same order as the text summary. */
+    const char *open = strstr(m, "iOpen incidents\t");
+    const char *active = strstr(m, "iMaintenance in progress\t");
+    const char *upcoming = strstr(m, "iUpcoming maintenance\t");
+    const char *notices = strstr(m, "iNotices\t");
+    CHECK(open && open < active && active < upcoming && upcoming < notices);
+    /* Resolved posts are not on the root menu. */
+    CHECK_LACKS(m, n, "/incidents/41\t");
+    CHECK_LACKS(m, n, "/incidents/40\t");
+    CHECK_LACKS(m, n, "/incidents/66\t");
+}
+
+TEST(text_views)
+{
+    size_t n;
+    const char *b = view_body(snap, "gopher:/status.txt", &n);
+    check_text(b, n);
+    CHECK(strncmp(b, "Example Net status\r\n====", 24) == 0);
+    CHECK_HAS(b, n, "Server time: 2026-11-18 11:06 UTC\r\n");
+    /* Gopher text keeps UTF-8 (the en dash of #45). */
+    CHECK_HAS(b, n,
+              "08:00\xe2\x80\x93"
+              "22:00");
+
+    b = view_body(snap, "gopher:/incidents/42", &n);
+    check_text(b, n);
+    CHECK_HAS(b, n, "Incident #42 - Identified - major impact\r\n");
+    /* the long form */
+    CHECK_HAS(b, n, "  -- Dana (NOC), via noc-bot\r\n");
+
+    b = view_body(snap, "gopher:/help", &n);
+    check_text(b, n);
+    CHECK_HAS(b, n, "  gopher " HOST " 70\r\n");
+
+    /* Every post has its page, including resolved ones. */
+    for (size_t i = 0; i < snap->n_incidents; i++) {
+        char key[48];
+        snprintf(key, sizeof(key), "gopher:/incidents/%lld",
+                 (long long)snap->incidents[i].id);
+        b = view_body(snap, key, &n);
+        check_text(b, n);
+    }
+}
+
+/* #66 in its text page: no ESC or stray CR; the lone "." line is sent as
+ * it is (no dot-stuffing, PROTOCOLS.md §2.2). */
+TEST(text_hostile)
+{
+    size_t n;
+    const char *b = view_body(snap, "gopher:/incidents/66", &n);
+    check_text(b, n);
+    CHECK_LACKS(b, n, "\x1b");
+    CHECK_LACKS(b, n, "\t");
+    CHECK_HAS(b, n, "\r\n  .\r\n  A line that is only a dot.\r\n");
+}
+
+/* A hostile title on the root menu (the incident made open): one line,
+ * four fields, capped. Then the PROTOCOLS.md §2.5 fake-link title. */
+TEST(menu_hostile_titles)
+{
+    const char *titles[] = {
+        FIXTURE_HOSTILE_TITLE,
+        "x\t/x\tevil.example\t70\r\n1Click for refund",
+        "\t\t\t\r\n.\r\n3\t\t\t",
+    };
+    for (size_t t = 0; t < sizeof(titles) / sizeof(titles[0]); t++) {
+        struct snapshot *s = fixture_snapshot();
+        if (s == NULL)
+            return;
+        struct incident *inc = (struct incident *)snapshot_incident(s, 66);
+        inc->status = STATUS_INVESTIGATING;
+        inc->title = titles[t];
+        CHECK_INT(gopher_prerender(s), 0);
+        size_t n;
+        const char *m = view_body(s, "gopher:", &n);
+        check_menu(m, n);
+        CHECK_LACKS(m, n, "\x1b");
+        CHECK_LACKS(m, n, "evil.example\t70");
+        CHECK_HAS(m, n, "\t/incidents/66\t" HOST "\t70\r\n");
+        if (t == 0)
+            CHECK_HAS(m, n,
+                      "0#66 Tab here CR here LF here ESC[2J "
+                      "<script>alert(1)</script> say \"...\t");
+        snapshot_unref(s);
+    }
+}
+
+/* Another site config: host and port are what menus advertise; bytes
+ * that would split a line cannot come from the config either. */
+TEST(menu_site_config)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    s->site.hostname = "gopher.example.org";
+    s->site.gopher_port = 7070;
+    s->site.base_url = "http://web.example.org:8080/\t\r\nx";
+    CHECK_INT(gopher_prerender(s), 0);
+    size_t n;
+    const char *m = view_body(s, "gopher:", &n);
+    CHECK_HAS(m, n,
+              "0Current status (text)\t/status.txt\t"
+              "gopher.example.org\t7070\r\n");
+    CHECK_HAS(m, n,
+              "hWeb version\tURL:http://web.example.org:8080/x/\t"
+              "gopher.example.org\t7070\r\n");
+    int tabs = 0;
+    for (size_t i = 0; i < n; i++)
+        tabs += m[i] == '\t';
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++)
+        lines += m[i] == '\n';
+    CHECK_INT(tabs, 3 * (lines - 1));
+    snapshot_unref(s);
+}
+
+/* ---- the parser ------------------------------------------------------- */
+
+struct gcase {
+    const char *comment;
+    const char *req;
+    size_t len; /* 0: strlen(req) */
+    bool eof;
+    enum proto_result want;
+    const char *view;  /* reply is exactly this view's body, or */
+    const char *bytes; /* exactly these bytes, or (both NULL) custom */
+};
+
+static const struct gcase cases[] = {
+    /* PROTOCOLS.md §2.4: what real clients send. */
+    {"curl / lynx root", "\r\n", 0, false, PROTO_REPLY_CLOSE, "gopher:", NULL},
+    {"bombadillo root: bare LF", "\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:", NULL},
+    {"curl /1/ sends '/'", "/\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:", NULL},
+    {"UMN Gopher+ probe", "\t$\r\n", 0, false, PROTO_REPLY_CLOSE, NULL, STUB},
+    {"Gopher+ '+'", "\t+\r\n", 0, false, PROTO_REPLY_CLOSE, NULL, STUB},
+    {"Gopher+ '!'", "\t!\r\n", 0, false, PROTO_REPLY_CLOSE, NULL, STUB},
+    {"a bare TAB", "\t\r\n", 0, false, PROTO_REPLY_CLOSE, NULL, STUB},
+    {"Gopher+ probe on '/'", "/\t$\r\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     STUB},
+    {"Gopher+ probe with bare LF", "\t$\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     STUB},
+    {"a search string on the root is ignored", "\tmail\r\n", 0, false,
+     PROTO_REPLY_CLOSE, "gopher:", NULL},
+    {"status text", "/status.txt\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:/status.txt", NULL},
+    {"status text, bare LF", "/status.txt\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:/status.txt", NULL},
+    {"an incident", "/incidents/42\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:/incidents/42", NULL},
+    {"'\\t$' on a non-root selector is ignored", "/incidents/42\t$\r\n", 0,
+     false, PROTO_REPLY_CLOSE, "gopher:/incidents/42", NULL},
+    {"'\\t+' on a non-root selector is ignored", "/incidents/42\t+\r\n", 0,
+     false, PROTO_REPLY_CLOSE, "gopher:/incidents/42", NULL},
+    {"help", "/help\r\n", 0, false, PROTO_REPLY_CLOSE, "gopher:/help", NULL},
+    {"no line end, then EOF: answered", "/help", 0, true, PROTO_REPLY_CLOSE,
+     "gopher:/help", NULL},
+    {"curl with %00 sends nothing, then EOF", "", 0, true, PROTO_CLOSE, NULL,
+     ""},
+    {"a partial selector without EOF waits", "/hel", 0, false, PROTO_MORE, NULL,
+     ""},
+    {"only the first line counts (CRLF injection)", "/a\r\nb\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, "3'/a' does not exist" ERR_TAIL},
+    {"an injected second request is not served", "/nosuch\r\n/status.txt\r\n",
+     0, false, PROTO_REPLY_CLOSE, NULL, "3'/nosuch' does not exist" ERR_TAIL},
+    {"UMN -p /nosuch", "/nosuch\r\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     "3'/nosuch' does not exist" ERR_TAIL},
+    {"an unknown incident", "/incidents/999\r\n", 0, false, PROTO_REPLY_CLOSE,
+     NULL, "3'/incidents/999' does not exist" ERR_TAIL},
+    {"the HTTP twin's name is not a gopher selector", "/incidents/42.txt\r\n",
+     0, false, PROTO_REPLY_CLOSE, NULL,
+     "3'/incidents/42.txt' does not exist" ERR_TAIL},
+    {"a type prefix is not part of our selectors", "1/\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, "3'1/' does not exist" ERR_TAIL},
+    {"controls in the echo are removed", "/\x1b[2J\x01<x>\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, "3'/[2J<x>' does not exist" ERR_TAIL},
+    {"a CR inside the selector is a space in the echo", "/a\rb\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, "3'/a b' does not exist" ERR_TAIL},
+    {"a NUL inside the selector", "/status.txt\0x\r\n", 15, false,
+     PROTO_REPLY_CLOSE, NULL, "3'/status.txtx' does not exist" ERR_TAIL},
+    {"the search part of an unknown selector is not echoed",
+     "/nosuch\tsecret\r\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     "3'/nosuch' does not exist" ERR_TAIL},
+    /* "URL:" links (lynx follows h items by sending the selector). */
+    {"javascript: refused", "URL:javascript:alert(1)\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, REFUSED_URL},
+    {"data: refused", "URL:data:text/html,<script>alert(1)</script>\r\n", 0,
+     false, PROTO_REPLY_CLOSE, NULL, REFUSED_URL},
+    {"a scheme without a host", "URL:http://\r\n", 0, false, PROTO_REPLY_CLOSE,
+     NULL, REFUSED_URL},
+    {"a space in the URL", "URL:http://x/ y\r\n", 0, false, PROTO_REPLY_CLOSE,
+     NULL, REFUSED_URL},
+    {"no scheme at all", "URL:\r\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     REFUSED_URL},
+    {"a scheme look-alike", "URL:httpx://x/\r\n", 0, false, PROTO_REPLY_CLOSE,
+     NULL, REFUSED_URL},
+};
+
+TEST(request_table)
+{
+    struct buf wire = BUF_INIT;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct gcase *c = &cases[i];
+        size_t n = c->len ? c->len : strlen(c->req);
+        int before = test_failed_current;
+        test_failed_current = 0;
+        enum proto_result r = run_all(c->req, n, c->eof, &wire);
+        CHECK_INT(r, c->want);
+        if (c->view != NULL) {
+            size_t vn;
+            const char *vb = view_body(snap, c->view, &vn);
+            CHECK(wire.len == vn && memcmp(wire.data, vb, vn) == 0);
+        } else {
+            CHECK_INT(wire.len, strlen(c->bytes));
+            CHECK_STR(wire.len ? wire.data : "", c->bytes);
+        }
+        if (test_failed_current)
+            fprintf(stderr, "  ^ case: %s\n", c->comment);
+        test_failed_current = test_failed_current || before;
+    }
+    buf_free(&wire);
+}
+
+/* The redirect page of "URL:" selectors: allowed schemes only, the URL
+ * escaped everywhere it appears. */
+TEST(url_pages)
+{
+    struct buf wire = BUF_INIT;
+    const char *req = "URL:https://x/\r\n";
+    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_HAS(wire.data, wire.len, "<!DOCTYPE html>");
+    CHECK_HAS(wire.data, wire.len, "content=\"2; url=https://x/\"");
+    CHECK_HAS(wire.data, wire.len, "<a href=\"https://x/\">https://x/</a>");
+
+    req = "URL:HTTP://EXAMPLE.NET/\r\n";
+    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_HAS(wire.data, wire.len, "<a href=\"HTTP://EXAMPLE.NET/\">");
+
+    req = "URL:gopher://example.net/1/\r\n";
+    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_HAS(wire.data, wire.len, "<a href=\"gopher://example.net/1/\">");
+
+    /* gophernicus 3.1.1 and pygopherd 3.0.0 reflected this. */
+    req = "URL:http://x/\"><script>alert(1)</script>'&\r\n";
+    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_LACKS(wire.data, wire.len, "<script>");
+    CHECK_LACKS(wire.data, wire.len, "\"><");
+    CHECK_HAS(wire.data, wire.len,
+              "<a href=\"http://x/&quot;&gt;&lt;script&gt;alert(1)&lt;/"
+              "script&gt;&#39;&amp;\">");
+
+    /* A search part after the URL is not part of it. */
+    req = "URL:https://x/\t$\r\n";
+    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_HAS(wire.data, wire.len, "<a href=\"https://x/\">https://x/</a>");
+    CHECK_LACKS(wire.data, wire.len, "$");
+    buf_free(&wire);
+}
+
+/* The 1 KiB limit holds however the bytes arrive. */
+TEST(request_lengths)
+{
+    struct buf wire = BUF_INIT;
+    char req[1200];
+
+    /* 1100 bytes without a line end. */
+    memset(req, 'a', 1100);
+    CHECK_INT(run_all(req, 1100, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, TOO_LONG);
+    /* ... with a line end in the same read: still too long. */
+    memcpy(req + 1100, "\r\n", 2);
+    CHECK_INT(run_all(req, 1102, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, TOO_LONG);
+    /* ... and with EOF. */
+    CHECK_INT(run_all(req, 1100, true, &wire), PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, TOO_LONG);
+
+    /* 1022 + CRLF = 1024 bytes: accepted, echo cut to 50 columns. */
+    req[0] = '/';
+    memset(req + 1, 'b', 1021);
+    memcpy(req + 1022, "\r\n", 2);
+    CHECK_INT(run_all(req, 1024, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, "3'/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+                         "...' does not exist" ERR_TAIL);
+    /* 1024 bytes and then LF: one over. */
+    memset(req + 1, 'b', 1023);
+    req[1024] = '\n';
+    CHECK_INT(run_all(req, 1025, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data, TOO_LONG);
+    buf_free(&wire);
+}
+
+/* Echoed selectors with UTF-8 are cut on a code point, never inside. */
+TEST(echo_utf8_cut)
+{
+    struct buf wire = BUF_INIT;
+    char req[200];
+    size_t n = 0;
+    req[n++] = '/';
+    for (int i = 0; i < 70; i++) {
+        req[n++] = '\xc3';
+        req[n++] = '\xa9';
+    }
+    req[n++] = '\r';
+    req[n++] = '\n';
+    CHECK_INT(run_all(req, n, false, &wire), PROTO_REPLY_CLOSE);
+    struct buf want = BUF_INIT;
+    buf_puts(&want, "3'/");
+    for (int i = 0; i < 49; i++)
+        buf_puts(&want, "\xc3\xa9");
+    buf_puts(&want, "...' does not exist" ERR_TAIL);
+    CHECK_STR(wire.data, want.data);
+    buf_free(&want);
+    buf_free(&wire);
+}
+
+TEST(timeout_limit_busy)
+{
+    struct reply rep;
+    memset(&rep, 0, sizeof(rep));
+    CHECK_INT(gopher_proto.on_timeout(NULL, snap, "/st", 3, &rep), PROTO_CLOSE);
+    CHECK_INT(reply_len(&rep), 0);
+    CHECK_INT(gopher_proto.on_limit(NULL, snap, &rep), PROTO_REPLY_CLOSE);
+    CHECK_STR(rep.head.data, TOO_LONG);
+    reply_reset(&rep);
+    gopher_proto.busy(snap, &rep);
+    CHECK_STR(rep.head.data, "3Server busy, try again shortly" ERR_TAIL);
+    reply_free(&rep);
+    CHECK_STR(gopher_proto.name, "gopher");
+    CHECK_INT(gopher_proto.max_request, 1024);
+}
+
+TEST(empty_store)
+{
+    struct snapshot *s = fixture_empty_snapshot();
+    if (s == NULL)
+        return;
+    CHECK_INT(gopher_prerender(s), 0);
+    size_t n;
+    const char *m = view_body(s, "gopher:", &n);
+    check_menu(m, n);
+    CHECK_HAS(m, n, "iAll Systems Operational\t\tnull.host\t1\r\n");
+    CHECK_HAS(m, n, "iNo open incidents.\t\tnull.host\t1\r\n");
+    CHECK_LACKS(m, n, "iServices\t");
+    snapshot_unref(s);
+}
+
+int main(void)
+{
+    snap = fixture_snapshot();
+    if (snap == NULL || gopher_prerender(snap) != 0) {
+        fprintf(stderr, "cannot build the fixture\n");
+        return 1;
+    }
+    RUN(root_menu);
+    RUN(text_views);
+    RUN(text_hostile);
+    RUN(menu_hostile_titles);
+    RUN(menu_site_config);
+    RUN(request_table);
+    RUN(url_pages);
+    RUN(request_lengths);
+    RUN(echo_utf8_cut);
+    RUN(timeout_limit_busy);
+    RUN(empty_store);
+    snapshot_unref(snap);
+    return test_report();
+}

@@ -1,0 +1,681 @@
+/* Unit tests of protocols/text.c: wrapping, cleaning, the finger
+ * transliteration, CRLF, and the summary / incident / help pages rendered
+ * from the fixture snapshot. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../protocols/text.h"
+#include "../../store/snapshot.h"
+#include "fixture.h"
+#include "testlib.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* Code points in s[0..n), or -1 if s is not valid UTF-8. */
+static long utf8_cols(const unsigned char *s, size_t n)
+{
+    long cols = 0;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len = c < 0x80                 ? 1
+                     : c >= 0xc2 && c <= 0xdf ? 2
+                     : c >= 0xe0 && c <= 0xef ? 3
+                     : c >= 0xf0 && c <= 0xf4 ? 4
+                                              : 0;
+        if (len == 0 || i + len > n)
+            return -1;
+        for (size_t k = 1; k < len; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return -1;
+        i += len;
+        cols++;
+    }
+    return cols;
+}
+
+/* The page promise: valid UTF-8, LF line ends, no other control byte
+ * (ESC, CR, TAB, DEL, C1), every line at most TEXT_WIDTH code points. */
+static void check_clean_text(const struct buf *b)
+{
+    CHECK(!buf_failed(b));
+    CHECK(b->len > 0);
+    CHECK(utf8_cols((const unsigned char *)b->data, b->len) >= 0);
+    size_t start = 0;
+    for (size_t i = 0; i <= b->len; i++) {
+        unsigned char c = i < b->len ? (unsigned char)b->data[i] : '\n';
+        if (c == '\n') {
+            long cols =
+                utf8_cols((const unsigned char *)b->data + start, i - start);
+            if (cols > TEXT_WIDTH)
+                fprintf(stderr, "long line: %.*s\n", (int)(i - start),
+                        b->data + start);
+            CHECK(cols <= TEXT_WIDTH);
+            start = i + 1;
+            continue;
+        }
+        CHECK(c >= 0x20 && c != 0x7f);
+        /* C1 controls encoded as UTF-8: C2 80..C2 9F. */
+        if (c == 0xc2 && i + 1 < b->len)
+            CHECK((unsigned char)b->data[i + 1] >= 0xa0);
+    }
+    CHECK(b->data[b->len - 1] == '\n');
+}
+
+/* Offset of needle in b, or -1. */
+static long find(const struct buf *b, const char *needle)
+{
+    if (b->data == NULL)
+        return -1;
+    const char *p = strstr(b->data, needle);
+    return p != NULL ? (long)(p - b->data) : -1;
+}
+
+/* ---- text_wrap -------------------------------------------------------- */
+
+struct wrap_case {
+    const char *comment;
+    const char *in;
+    size_t width;
+    const char *indent;
+    const char *want;
+};
+
+static const struct wrap_case wrap_cases[] = {
+    {"one short line", "hello world", 72, "", "hello world\n"},
+    {"fits exactly at the width", "hello world", 11, "", "hello world\n"},
+    {"one column short: breaks", "hello world", 10, "", "hello\nworld\n"},
+    {"greedy filling", "aaa bbb ccc ddd", 10, "", "aaa bbb\nccc ddd\n"},
+    {"a word wider than the line is cut hard", "abcdefghijklmnopqrstuvwxy", 10,
+     "", "abcdefghij\nklmnopqrst\nuvwxy\n"},
+    {"a long word after a short one starts a new line", "ab abcdefghijklmn", 10,
+     "", "ab\nabcdefghij\nklmn\n"},
+    {"UTF-8 counts code points, not bytes (13 bytes, 7 columns)",
+     "\xc3\xa9\xc3\xa9\xc3\xa9 \xc3\xa9\xc3\xa9\xc3\xa9", 12, "",
+     "\xc3\xa9\xc3\xa9\xc3\xa9 \xc3\xa9\xc3\xa9\xc3\xa9\n"},
+    {"a hard cut never splits a code point",
+     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+     10, "",
+     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+     "\xc3\xa9\xc3\xa9\n\xc3\xa9\xc3\xa9\n"},
+    {"the indent counts towards the width", "one two three", 12, "  ",
+     "  one two\n  three\n"},
+    {"single line breaks are kept", "a\nb", 72, "", "a\nb\n"},
+    {"blank lines become one paragraph break", "a\n\n\n  \nb", 72, "> ",
+     "> a\n\n> b\n"},
+    {"leading and trailing blank lines vanish", "\n\n  x  \n\n", 72, "", "x\n"},
+    {"runs of spaces collapse", "a    b", 72, "", "a b\n"},
+    {"CRLF is a line break, ESC and other C0 vanish, TAB is a space",
+     "a\x1b[2Jb\tc\r\nd\x01", 72, "", "a[2Jb c\nd\n"},
+    {"a bare CR breaks the line instead of gluing words", "a\rb", 72, "",
+     "a\nb\n"},
+    {"DEL and C1 controls (CSI 0x9b) vanish",
+     "a\x7f\xc2\x9b"
+     "b",
+     72, "", "ab\n"},
+    {"bidi override and zero-width space vanish",
+     "a\xe2\x80\xae"
+     "b\xe2\x80\x8b"
+     "c",
+     72, "", "abc\n"},
+    {"invalid UTF-8: one '?' per bad byte (stray, overlong, surrogate)",
+     "\xff \xc0\xaf \xed\xa0\x80 \xe2\x82", 72, "", "? ?? ??? ??\n"},
+    {"empty input writes nothing", "", 72, "", ""},
+    {"only blanks write nothing", " \n \t\n", 72, "", ""},
+};
+
+TEST(wrap_table)
+{
+    for (size_t i = 0; i < sizeof(wrap_cases) / sizeof(wrap_cases[0]); i++) {
+        const struct wrap_case *c = &wrap_cases[i];
+        struct buf b = BUF_INIT;
+        text_wrap(&b, c->in, c->width, c->indent);
+        if (strcmp(b.data != NULL ? b.data : "", c->want) != 0)
+            fprintf(stderr, "case: %s\n", c->comment);
+        CHECK_STR(b.data != NULL ? b.data : "", c->want);
+        buf_free(&b);
+    }
+}
+
+/* NULL text and indent are allowed and write nothing / no prefix. */
+TEST(wrap_null)
+{
+    struct buf b = BUF_INIT;
+    text_wrap(&b, NULL, 72, "  ");
+    CHECK_INT(b.len, 0);
+    text_wrap(&b, "x", 72, NULL);
+    CHECK_STR(b.data, "x\n");
+    buf_free(&b);
+}
+
+/* Property: for many widths and a mixed text, no line is wider than the
+ * width, and no word is lost or changed except by hard cuts. */
+TEST(wrap_property_width)
+{
+    const char *text =
+        "Mail queued during the fault is being delivered now. "
+        "Z\xc3\xbcrich \xe2\x80\x94 \xe2\x80\x9c"
+        "core\xe2\x80\x9d "
+        "https://example.net/a/very/long/path/that/does/not/fit/anywhere "
+        "ok.\n\nSecond paragraph with \xc3\xa9\xc3\xa9\xc3\xa9 words.";
+    /* From 12: the indent plus the 10 columns text_wrap always keeps. */
+    for (size_t width = 12; width <= 80; width++) {
+        struct buf b = BUF_INIT;
+        text_wrap(&b, text, width, "  ");
+        size_t start = 0;
+        for (size_t i = 0; i < b.len; i++) {
+            if (b.data[i] != '\n')
+                continue;
+            long cols = utf8_cols((unsigned char *)b.data + start, i - start);
+            CHECK(cols >= 0 && (size_t)cols <= width);
+            /* no trailing blank */
+            CHECK(i == start || b.data[i - 1] != ' ');
+            start = i + 1;
+        }
+        /* Removing the layout gives back the words: compare the text
+         * without any whitespace. */
+        char *a = malloc(strlen(text) + 1), *z = malloc(b.len + 1);
+        size_t na = 0, nz = 0;
+        for (const char *p = text; *p; p++)
+            if (*p != ' ' && *p != '\n')
+                a[na++] = *p;
+        for (size_t k = 0; k < b.len; k++)
+            if (b.data[k] != ' ' && b.data[k] != '\n')
+                z[nz++] = b.data[k];
+        CHECK_INT(nz, na);
+        CHECK(nz == na && memcmp(a, z, na) == 0);
+        free(a);
+        free(z);
+        buf_free(&b);
+    }
+}
+
+/* ---- text_clean ------------------------------------------------------- */
+
+TEST(clean_table)
+{
+    static const struct {
+        const char *comment, *in, *want;
+    } cases[] = {
+        {"plain", "Delayed mail", "Delayed mail"},
+        {"TAB, CR, LF become one space; edges trimmed", "  a \t b\r\nc  ",
+         "a b c"},
+        {"ESC and BEL vanish", "x\x1b[31my\x07", "x[31my"},
+        {"UTF-8 kept", "Z\xc3\xbcrich \xe2\x80\x94 x",
+         "Z\xc3\xbcrich \xe2\x80\x94 x"},
+        {"the hostile fixture title", FIXTURE_HOSTILE_TITLE,
+         "Tab here CR here LF here ESC[2J <script>alert(1)</script> say "
+         "\"hi\" Z\xc3\xbcrich \xe2\x80\x94 \xe2\x80\x9c"
+         "core\xe2\x80\x9d"},
+        {"empty", "", ""},
+        {"controls only", "\x01\x02\r\n", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct buf b = BUF_INIT;
+        text_clean(&b, cases[i].in);
+        if (strcmp(b.data != NULL ? b.data : "", cases[i].want) != 0)
+            fprintf(stderr, "case: %s\n", cases[i].comment);
+        CHECK_STR(b.data != NULL ? b.data : "", cases[i].want);
+        buf_free(&b);
+    }
+    struct buf b = BUF_INIT;
+    text_clean(&b, NULL);
+    CHECK_INT(b.len, 0);
+    buf_free(&b);
+}
+
+/* ---- text_to_finger --------------------------------------------------- */
+
+struct conv_case {
+    const char *comment;
+    const char *in;
+    size_t len; /* 0: strlen */
+    const char *want;
+};
+
+static const struct conv_case finger_cases[] = {
+    {"ASCII unchanged", "Mail is late.", 0, "Mail is late."},
+    {"LF becomes CRLF", "a\nb\n", 0, "a\r\nb\r\n"},
+    {"CRLF stays one CRLF", "a\r\nb", 0, "a\r\nb"},
+    {"a bare CR becomes a line end", "a\rb", 0, "a\r\nb"},
+    {"e acute", "caf\xc3\xa9", 0, "cafe"},
+    {"u umlaut", "Z\xc3\xbcrich", 0, "Zurich"},
+    {"sharp s",
+     "Stra\xc3\x9f"
+     "e",
+     0, "Strasse"},
+    {"capitals and ligatures", "\xc3\x86 \xc3\x98 \xc3\x85 \xc3\x87", 0,
+     "AE O A C"},
+    {"Latin Extended-A",
+     "\xc5\x81\xc3\xb3"
+     "d\xc5\xba \xc5\x92uvre "
+     "\xc5\xa0koda \xc4\xb3",
+     0, "Lodz OEuvre Skoda ij"},
+    {"curly double quotes",
+     "\xe2\x80\x9c"
+     "core\xe2\x80\x9d",
+     0, "\"core\""},
+    {"curly single quotes and apostrophe",
+     "\xe2\x80\x98x\xe2\x80\x99 it\xe2\x80\x99s", 0, "'x' it's"},
+    {"en dash and em dash",
+     "08:00\xe2\x80\x93"
+     "22:00 \xe2\x80\x94 ok",
+     0, "08:00-22:00 -- ok"},
+    {"ellipsis", "wait\xe2\x80\xa6", 0, "wait..."},
+    {"no-break space", "10\xc2\xa0min", 0, "10 min"},
+    {"soft hyphen vanishes",
+     "re\xc2\xad"
+     "boot",
+     0, "reboot"},
+    {"euro and trade mark", "5 \xe2\x82\xac, X\xe2\x84\xa2", 0, "5 EUR, X(TM)"},
+    {"one '?' per unknown code point (CJK, emoji)",
+     "\xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80", 0, "?? ?"},
+    {"ESC dropped: no escape sequence survives", "\x1b[2Jx\x1b]0;t\x07", 0,
+     "[2Jx]0;t"},
+    {"DEL and C1 (NEL, CSI) dropped",
+     "a\x7f\xc2\x85\xc2\x9b"
+     "b",
+     0, "ab"},
+    {"TAB becomes a space", "a\tb", 0, "a b"},
+    {"a NUL byte is dropped", "a\0b", 3, "ab"},
+    {"invalid UTF-8: one '?' per byte", "\xff\xc0\xaf\xe2\x82", 0, "?????"},
+    {"bidi override dropped",
+     "a\xe2\x80\xae"
+     "b",
+     0, "ab"},
+    {"line separator is a line end",
+     "a\xe2\x80\xa8"
+     "b",
+     0, "a\r\nb"},
+    {"empty", "", 0, ""},
+};
+
+TEST(to_finger_table)
+{
+    for (size_t i = 0; i < sizeof(finger_cases) / sizeof(finger_cases[0]);
+         i++) {
+        const struct conv_case *c = &finger_cases[i];
+        struct buf b = BUF_INIT;
+        text_to_finger(&b, c->in, c->len ? c->len : strlen(c->in));
+        if (strcmp(b.data != NULL ? b.data : "", c->want) != 0)
+            fprintf(stderr, "case: %s\n", c->comment);
+        CHECK_STR(b.data != NULL ? b.data : "", c->want);
+        buf_free(&b);
+    }
+}
+
+/* Every byte value and every 2-byte sequence gives 7-bit ASCII with no
+ * control byte other than CRLF pairs. */
+TEST(to_finger_all_bytes)
+{
+    unsigned char in[3];
+    for (int a = 0; a < 256; a++) {
+        for (int z = 0; z < 256; z++) {
+            in[0] = (unsigned char)a;
+            in[1] = (unsigned char)z;
+            in[2] = 0x80;
+            struct buf b = BUF_INIT;
+            text_to_finger(&b, (const char *)in, 3);
+            for (size_t i = 0; i < b.len; i++) {
+                unsigned char c = (unsigned char)b.data[i];
+                bool ok =
+                    (c >= 0x20 && c < 0x7f) ||
+                    (c == '\r' && i + 1 < b.len && b.data[i + 1] == '\n') ||
+                    (c == '\n' && i > 0 && b.data[i - 1] == '\r');
+                if (!ok) {
+                    CHECK(ok);
+                    a = z = 256;
+                    break;
+                }
+            }
+            buf_free(&b);
+        }
+    }
+}
+
+TEST(to_crlf_table)
+{
+    static const struct conv_case cases[] = {
+        {"LF to CRLF", "a\nb\n", 0, "a\r\nb\r\n"},
+        {"an existing CRLF is not doubled", "a\r\nb", 0, "a\r\nb"},
+        {"no final line end", "x", 0, "x"},
+        {"UTF-8 and dots untouched", ".\n..\n\xc3\xa9", 0,
+         ".\r\n..\r\n\xc3\xa9"},
+        {"a leading LF", "\nx", 0, "\r\nx"},
+        {"empty", "", 0, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct buf b = BUF_INIT;
+        text_to_crlf(&b, cases[i].in, strlen(cases[i].in));
+        if (strcmp(b.data != NULL ? b.data : "", cases[i].want) != 0)
+            fprintf(stderr, "case: %s\n", cases[i].comment);
+        CHECK_STR(b.data != NULL ? b.data : "", cases[i].want);
+        buf_free(&b);
+    }
+}
+
+/* ---- pages from the fixture ------------------------------------------- */
+
+TEST(summary_fixture)
+{
+    struct snapshot *s = fixture_snapshot();
+    CHECK(s != NULL);
+    if (s == NULL)
+        return;
+    struct buf b = BUF_INIT;
+    text_summary(&b, s);
+    check_clean_text(&b);
+
+    CHECK(strncmp(b.data,
+                  "Example Net status\n==================\n"
+                  "Partial System Outage\n"
+                  "Server time: 2026-11-18 11:06 UTC\n",
+                  92) == 0);
+    /* Services: grouped, right-aligned at 72. */
+    CHECK_HAS(b.data, b.len,
+              "\nAccess\n  DSL broadband ......................................"
+              "...... Operational\n  Fibre to the home ......................."
+              "................. Operational\nMail\n");
+    CHECK_HAS(b.data, b.len,
+              "  Mailbox access (IMAP) ................................. "
+              "Partial outage\n");
+    CHECK_HAS(b.data, b.len,
+              "\nDNS resolvers ........................................ Under "
+              "maintenance\n");
+    /* Sections in the contract's order. */
+    long open = find(&b, "\nOpen incidents\n--------------\n");
+    long active = find(&b, "\nMaintenance in progress\n");
+    long upcoming = find(&b, "\nUpcoming maintenance\n");
+    long notices = find(&b, "\nNotices\n");
+    CHECK(open > 0 && open < active && active < upcoming && upcoming < notices);
+    CHECK_HAS(b.data, b.len,
+              "#42 Delayed mail delivery for some customers\n"
+              "    Identified - major impact - since 2026-11-18 09:40 UTC\n"
+              "    Affects: Mailbox access (IMAP), Outgoing mail (SMTP)\n"
+              "    Latest update 2026-11-18 10:45 UTC (Identified):\n"
+              "    Mail queued during the fault is being delivered now.");
+    CHECK_HAS(b.data, b.len,
+              "#44 DNS resolver replacement\n"
+              "    In progress - window 2026-11-18 10:30 to 12:30 UTC\n");
+    CHECK_HAS(b.data, b.len,
+              "#43 Core router software upgrade\n"
+              "    Scheduled - window 2026-11-20 00:30 to 02:30 UTC\n");
+    /* Only the first paragraph of a long update, marked as cut. */
+    CHECK_HAS(b.data, b.len, "ten minutes.\n    [...]\n");
+    CHECK_LACKS(b.data, b.len, "reconnect on their own");
+    CHECK_HAS(b.data, b.len,
+              "#45 New opening hours for the support line\n"
+              "    Posted 2026-11-17 08:00 UTC\n");
+    /* Resolved posts are not in the summary. */
+    CHECK_LACKS(b.data, b.len, "#41");
+    CHECK_LACKS(b.data, b.len, "#40");
+    CHECK_LACKS(b.data, b.len, "#66");
+    CHECK_LACKS(b.data, b.len, "No open incidents");
+    /* The hint names a real id on every protocol. */
+    CHECK_HAS(b.data, b.len,
+              "\nDetails of any post above, e.g. #42:\n"
+              "  finger 42@status.example.net\n"
+              "  gopher://status.example.net/0/incidents/42\n"
+              "  http://status.example.net/incidents/42\n"
+              "Help:\n"
+              "  finger help@status.example.net\n"
+              "  http://status.example.net/help\n");
+    /* ... and that is the end. */
+    const char *end = "\n  http://status.example.net/help\n";
+    CHECK(b.len > strlen(end) &&
+          strcmp(b.data + b.len - strlen(end), end) == 0);
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+TEST(summary_empty)
+{
+    struct snapshot *s = fixture_empty_snapshot();
+    CHECK(s != NULL);
+    if (s == NULL)
+        return;
+    struct buf b = BUF_INIT;
+    text_summary(&b, s);
+    check_clean_text(&b);
+    CHECK_STR(b.data, "Example Net status\n"
+                      "==================\n"
+                      "All Systems Operational\n"
+                      "Server time: 2026-11-18 11:06 UTC\n"
+                      "\n"
+                      "No open incidents.\n"
+                      "\n"
+                      "Help:\n"
+                      "  finger help@status.example.net\n"
+                      "  http://status.example.net/help\n");
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+/* Ports other than the standard ones show up in the hints. */
+TEST(summary_other_ports)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    s->site.gopher_port = 7070;
+    s->site.finger_port = 7079;
+    struct buf b = BUF_INIT;
+    text_summary(&b, s);
+    CHECK_HAS(b.data, b.len, "gopher://status.example.net:7070/0/incidents/42");
+    CHECK_HAS(b.data, b.len, "\n  echo '42' | nc status.example.net 7079\n");
+    buf_reset(&b);
+    text_help(&b, s);
+    CHECK_HAS(b.data, b.len, "gopher status.example.net 7070");
+    CHECK_HAS(b.data, b.len, "echo '/W 42' | nc status.example.net 7079");
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+/* The exact short form of #42: the HTTP text twin and finger rely on it,
+ * so a change here is a visible change on three protocols. */
+TEST(incident_42_short_exact)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    struct buf b = BUF_INIT;
+    text_incident(&b, s, snapshot_incident(s, 42), false);
+    CHECK_STR(b.data,
+              "Delayed mail delivery for some customers\n"
+              "========================================\n"
+              "Incident #42 - Identified - major impact\n"
+              "Affects: Mailbox access (IMAP), Outgoing mail (SMTP)\n"
+              "Started: 2026-11-18 09:40 UTC\n"
+              "\n"
+              "Updates, newest first\n"
+              "---------------------\n"
+              "\n"
+              "2026-11-18 10:45 UTC - Identified\n"
+              "  Mail queued during the fault is being delivered now. New "
+              "mail can\n"
+              "  still take up to half an hour to arrive. No mail has been "
+              "lost.\n"
+              "  -- Dana (NOC)\n"
+              "\n"
+              "2026-11-18 10:05 UTC - Identified\n"
+              "  One of the mail storage servers ran out of disk space.\n"
+              "\n"
+              "  We are moving the affected mailboxes to a spare server.\n"
+              "  -- Dana (NOC)\n"
+              "\n"
+              "2026-11-18 09:40 UTC - Investigating\n"
+              "  We are looking into reports of delayed incoming and "
+              "outgoing mail.\n");
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+TEST(incident_long_forms)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    struct buf b = BUF_INIT;
+
+    /* #42 long: update ids, the API token of an update, services. */
+    text_incident(&b, s, snapshot_incident(s, 42), true);
+    check_clean_text(&b);
+    CHECK_HAS(b.data, b.len, "2026-11-18 10:05 UTC - Identified (update 422)");
+    CHECK_HAS(b.data, b.len, "  -- Dana (NOC), via noc-bot\n");
+    CHECK_HAS(b.data, b.len, "  (posted via cli)\n");
+    CHECK_HAS(b.data, b.len,
+              "Affected services:\n"
+              "  Mailbox access (IMAP) (now Partial outage)\n"
+              "  Outgoing mail (SMTP) (now Partial outage)\n");
+    CHECK_HAS(b.data, b.len, "Last updated: 2026-11-18 10:45 UTC\n");
+
+    /* #43 long: the maintenance window and a service's own window. */
+    buf_reset(&b);
+    text_incident(&b, s, snapshot_incident(s, 43), true);
+    check_clean_text(&b);
+    CHECK_HAS(b.data, b.len, "Maintenance #43 - Scheduled\n");
+    CHECK_HAS(b.data, b.len, "Window: 2026-11-20 00:30 to 02:30 UTC\n");
+    CHECK_HAS(b.data, b.len, "its own window 2026-11-20 01:00 to");
+    CHECK_HAS(b.data, b.len, "01:30 UTC");
+    CHECK_HAS(b.data, b.len,
+              "  Both core routers get new software, one after the other.");
+    CHECK_HAS(b.data, b.len,
+              "\n\n  DSL lines reconnect on their own afterwards.\n");
+
+    /* #41: resolved with a postmortem after the updates. */
+    buf_reset(&b);
+    text_incident(&b, s, snapshot_incident(s, 41), false);
+    check_clean_text(&b);
+    CHECK_HAS(b.data, b.len, "Incident #41 - Postmortem - critical impact\n");
+    CHECK_HAS(b.data, b.len,
+              "Resolved: 2026-11-15 08:15 UTC (after 2 h 5 min)\n");
+    long updates = find(&b, "Updates, newest first");
+    long pm = find(&b, "\nPostmortem\n----------\n"
+                       "Published 2026-11-16 14:00 UTC\n\n"
+                       "A line card in the northern exchange failed");
+    CHECK(updates > 0 && pm > updates);
+    CHECK_HAS(b.data, b.len, "\n\nWe now alarm on session resets");
+    long r413 = find(&b, "08:15 UTC - Resolved");
+    long r412 = find(&b, "07:30 UTC - Monitoring");
+    long r411 = find(&b, "06:10 UTC - Investigating");
+    CHECK(r413 > 0 && r413 < r412 && r412 < r411);
+
+    /* #45: a notice has no impact. */
+    buf_reset(&b);
+    text_incident(&b, s, snapshot_incident(s, 45), false);
+    check_clean_text(&b);
+    CHECK_HAS(b.data, b.len, "Notice #45 - Posted\n");
+    CHECK_HAS(b.data, b.len, "Posted: 2026-11-17 08:00 UTC\n");
+    CHECK_LACKS(b.data, b.len, "impact");
+    CHECK_HAS(b.data, b.len,
+              "08:00\xe2\x80\x93"
+              "22:00");
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+/* #66 carries TAB, CR, LF, ESC, <script> and UTF-8 in title, body and
+ * signature: the page must stay clean text in both forms. */
+TEST(incident_hostile)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    for (int long_form = 0; long_form <= 1; long_form++) {
+        struct buf b = BUF_INIT;
+        text_incident(&b, s, snapshot_incident(s, 66), long_form);
+        check_clean_text(&b);
+        CHECK_LACKS(b.data, b.len, "\x1b");
+        CHECK_LACKS(b.data, b.len, "\r");
+        CHECK_LACKS(b.data, b.len, "\t");
+        CHECK_HAS(b.data, b.len, "Z\xc3\xbcrich");
+        /* The title's LF did not start a line of its own. */
+        CHECK_LACKS(b.data, b.len, "\nhere");
+        CHECK_HAS(b.data, b.len, "  -- <b>eve</b> [31m");
+        /* A lone "." line of a body is kept as text. */
+        CHECK_HAS(b.data, b.len, "\n  .\n  A line that is only a dot.\n");
+        buf_free(&b);
+    }
+    snapshot_unref(s);
+}
+
+/* Every post of the fixture, both forms: clean text. */
+TEST(incident_all_clean)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n_incidents; i++) {
+        for (int long_form = 0; long_form <= 1; long_form++) {
+            struct buf b = BUF_INIT;
+            text_incident(&b, s, &s->incidents[i], long_form);
+            check_clean_text(&b);
+            buf_free(&b);
+        }
+    }
+    snapshot_unref(s);
+}
+
+TEST(help_fixture)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    struct buf b = BUF_INIT;
+    text_help(&b, s);
+    check_clean_text(&b);
+    CHECK(strncmp(b.data, "Example Net status - help\n", 26) == 0);
+    CHECK_HAS(b.data, b.len, "  finger status@status.example.net\n");
+    CHECK_HAS(b.data, b.len, "  finger -l 42@status.example.net\n");
+    CHECK_HAS(b.data, b.len, "  gopher status.example.net 70\n");
+    CHECK_HAS(b.data, b.len, "  lynx http://status.example.net/\n");
+    CHECK_HAS(b.data, b.len,
+              "  curl http://status.example.net/api/v2/summary.json\n");
+    CHECK_HAS(b.data, b.len,
+              "  curl gopher://status.example.net/0/status.txt\n");
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+/* A configured name or host with control bytes cannot leak them. */
+TEST(hostile_site_config)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    s->site.name = "Evil\x1b[2J\r\nname";
+    s->site.hostname = "host\t\x1b.example";
+    struct buf b = BUF_INIT;
+    text_summary(&b, s);
+    check_clean_text(&b);
+    CHECK(strncmp(b.data, "Evil[2J name\n", 13) == 0);
+    buf_reset(&b);
+    text_help(&b, s);
+    check_clean_text(&b);
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+int main(void)
+{
+    RUN(wrap_table);
+    RUN(wrap_null);
+    RUN(wrap_property_width);
+    RUN(clean_table);
+    RUN(to_finger_table);
+    RUN(to_finger_all_bytes);
+    RUN(to_crlf_table);
+    RUN(summary_fixture);
+    RUN(summary_empty);
+    RUN(summary_other_ports);
+    RUN(incident_42_short_exact);
+    RUN(incident_long_forms);
+    RUN(incident_hostile);
+    RUN(incident_all_clean);
+    RUN(help_fixture);
+    RUN(hostile_site_config);
+    return test_report();
+}
