@@ -226,7 +226,7 @@ static void write_cb(uv_write_t *req, int status)
     /* Pipelined bytes may already hold the next request. */
     conn_process(c);
     if (c->state == CONN_READING &&
-        uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, NULL) < 0)
+        uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
         conn_close(c);
 }
 
