@@ -1,0 +1,702 @@
+#include "html.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../store/timeutil.h"
+#include "json.h"
+#include "text.h"
+
+/* ---- escaping --------------------------------------------------------- */
+
+/* Code points HTML5 calls parse errors in the input stream (C1 controls,
+ * noncharacters); we leave them out rather than hand a validator or an
+ * old browser something to trip over. */
+static bool unwanted_code_point(const unsigned char *p, size_t n)
+{
+    uint32_t cp;
+    if (n == 2)
+        cp = ((uint32_t)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
+    else if (n == 3)
+        cp = ((uint32_t)(p[0] & 0x0f) << 12) | ((uint32_t)(p[1] & 0x3f) << 6) |
+             (p[2] & 0x3f);
+    else
+        cp = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3f) << 12) |
+             ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
+    if (cp >= 0x80 && cp <= 0x9f)
+        return true;
+    if (cp >= 0xfdd0 && cp <= 0xfdef)
+        return true;
+    return (cp & 0xfffe) == 0xfffe;
+}
+
+void html_escape_n(struct buf *out, const char *s, size_t len)
+{
+    if (s == NULL)
+        return;
+    size_t i = 0;
+    while (i < len) {
+        size_t run = i;
+        while (run < len) {
+            unsigned char c = (unsigned char)s[run];
+            if (c < 0x20 || c >= 0x7f || c == '&' || c == '<' || c == '>' ||
+                c == '"' || c == '\'')
+                break;
+            run++;
+        }
+        buf_append(out, s + i, run - i);
+        i = run;
+        if (i == len)
+            break;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t n = json_utf8_seq(s + i, len - i);
+            if (n == 0) {
+                buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD */
+                i++;
+                continue;
+            }
+            if (!unwanted_code_point((const unsigned char *)s + i, n))
+                buf_append(out, s + i, n);
+            i += n;
+            continue;
+        }
+        switch (c) {
+        case '&':
+            buf_puts(out, "&amp;");
+            break;
+        case '<':
+            buf_puts(out, "&lt;");
+            break;
+        case '>':
+            buf_puts(out, "&gt;");
+            break;
+        case '"':
+            buf_puts(out, "&quot;");
+            break;
+        case '\'':
+            buf_puts(out, "&#39;");
+            break;
+        case '\t':
+        case '\n':
+        case '\r':
+            buf_putc(out, ' ');
+            break;
+        default:
+            break; /* other controls and DEL: dropped (ESC sequences) */
+        }
+        i++;
+    }
+}
+
+void html_escape(struct buf *out, const char *s)
+{
+    if (s != NULL)
+        html_escape_n(out, s, strlen(s));
+}
+
+/* ---- bodies: paragraphs and links ------------------------------------- */
+
+static bool is_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z');
+}
+
+/* Bytes that may be part of a linked URL: printable ASCII except the ones
+ * RFC 3986 never allows unescaped and that end a URL in running text. */
+static bool url_byte(unsigned char c)
+{
+    if (c <= 0x20 || c >= 0x7f)
+        return false;
+    return strchr("<>\"'`{}|\\^", c) == NULL;
+}
+
+static size_t scheme_len(const char *s, size_t len)
+{
+    if (len >= 8 && strncasecmp(s, "https://", 8) == 0)
+        return 8;
+    if (len >= 7 && strncasecmp(s, "http://", 7) == 0)
+        return 7;
+    return 0;
+}
+
+/* Length of the URL starting at s, or 0 if none. Trailing punctuation
+ * belongs to the sentence, not the URL ("see https://x.example/."), and a
+ * closing parenthesis only to a URL that opened one. */
+static size_t url_len(const char *s, size_t len)
+{
+    size_t start = scheme_len(s, len);
+    if (start == 0)
+        return 0;
+    size_t j = start;
+    int parens = 0;
+    while (j < len && url_byte((unsigned char)s[j])) {
+        if (s[j] == '(')
+            parens++;
+        else if (s[j] == ')')
+            parens--;
+        j++;
+    }
+    while (j > start) {
+        char c = s[j - 1];
+        if (c == ')' && parens < 0) {
+            parens++;
+            j--;
+        } else if (strchr(".,;:!?", c) != NULL) {
+            j--;
+        } else {
+            break;
+        }
+    }
+    /* "http://" alone, or "http://." is no link. */
+    if (j == start || !is_alnum((unsigned char)s[start]))
+        return 0;
+    return j;
+}
+
+/* One line of a body: escaped text with its URLs linked. */
+static void body_line(struct buf *out, const char *s, size_t len)
+{
+    size_t done = 0, i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c == 'h' || c == 'H') &&
+            (i == 0 || !is_alnum((unsigned char)s[i - 1]))) {
+            size_t n = url_len(s + i, len - i);
+            if (n > 0) {
+                html_escape_n(out, s + done, i - done);
+                buf_puts(out, "<a href=\"");
+                html_escape_n(out, s + i, n);
+                buf_puts(out, "\">");
+                html_escape_n(out, s + i, n);
+                buf_puts(out, "</a>");
+                i += n;
+                done = i;
+                continue;
+            }
+        }
+        i++;
+    }
+    html_escape_n(out, s + done, len - done);
+}
+
+static bool blank_line(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (strchr(" \t\r\f\v", s[i]) == NULL)
+            return false;
+    return true;
+}
+
+void html_body(struct buf *out, const char *text)
+{
+    if (text == NULL)
+        return;
+    bool in_para = false;
+    const char *p = text;
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        /* "\r\n" line ends: the CR is not part of the line. */
+        size_t shown = len;
+        if (shown > 0 && p[shown - 1] == '\r')
+            shown--;
+        if (blank_line(p, shown)) {
+            if (in_para)
+                buf_puts(out, "</p>\n");
+            in_para = false;
+        } else {
+            buf_puts(out, in_para ? "<br>\n" : "<p>");
+            in_para = true;
+            body_line(out, p, shown);
+        }
+        if (nl == NULL)
+            break;
+        p = nl + 1;
+    }
+    if (in_para)
+        buf_puts(out, "</p>\n");
+}
+
+/* ---- page frame ------------------------------------------------------- */
+
+static const char style[] =
+    "body{font-family:system-ui,sans-serif;line-height:1.45;"
+    "max-width:46em;margin:0 auto;padding:0 1em;color:#1f2328;"
+    "background:#fff}"
+    "a{color:#0550ae}"
+    "h1{font-size:1.6em;margin:.6em 0 .2em}"
+    "h2{font-size:1.25em;border-bottom:1px solid #d0d7de;margin-top:1.6em}"
+    "h3{font-size:1.05em;margin:1em 0 .2em}"
+    "ul.services{padding-left:1.2em}"
+    ".meta,.now,.author,footer{color:#59636e}"
+    "article{margin-bottom:1.2em}"
+    "time{white-space:nowrap}"
+    ".overall{font-size:1.15em;padding:.4em .6em;border-left:.4em solid}"
+    ".ind-none{border-color:#1a7f37}.ind-minor{border-color:#9a6700}"
+    ".ind-major{border-color:#bc4c00}.ind-critical{border-color:#cf222e}"
+    ".st-operational{color:#1a7f37}.st-under_maintenance{color:#0550ae}"
+    ".st-degraded_performance{color:#9a6700}"
+    ".st-partial_outage{color:#bc4c00}.st-major_outage{color:#cf222e}"
+    "dt{font-weight:bold;float:left;clear:left;width:7em}"
+    "dd{margin-left:8em}"
+    "pre{white-space:pre-wrap}"
+    "footer{border-top:1px solid #d0d7de;margin-top:2em;font-size:.9em}";
+
+static const char *site_name(const struct snapshot *s)
+{
+    return s->site.name && s->site.name[0] ? s->site.name : "Status";
+}
+
+/* <time datetime="ISO">2026-11-18 10:45 UTC</time> */
+static void put_time(struct buf *out, int64_t t)
+{
+    char iso[TIME_BUFSZ], human[TIME_BUFSZ];
+    time_iso8601(t, iso);
+    time_human(t, human);
+    buf_printf(out, "<time datetime=\"%s\">%s</time>", iso, human);
+}
+
+/* "2026-11-20 00:30 to 02:30 UTC", both dates when they differ: the
+ * wording of text_summary(), with machine-readable times. */
+static void put_window(struct buf *out, int64_t from, int64_t to)
+{
+    char a[TIME_BUFSZ], b[TIME_BUFSZ], iso[TIME_BUFSZ];
+    if (from == 0 && to == 0) {
+        buf_puts(out, "not set");
+        return;
+    }
+    if (from == 0 || to == 0) {
+        buf_puts(out, from ? "from " : "until ");
+        put_time(out, from ? from : to);
+        return;
+    }
+    time_human(from, a);
+    time_human(to, b);
+    time_iso8601(from, iso);
+    buf_printf(out, "<time datetime=\"%s\">%.16s</time> to ", iso, a);
+    time_iso8601(to, iso);
+    buf_printf(out, "<time datetime=\"%s\">%s</time>", iso,
+               strncmp(a, b, 10) == 0 ? b + 11 : b);
+}
+
+/* Opens the document; title is plain text (escaped here), h1 is written
+ * by the caller so each page decides what it is about. */
+static void page_begin(struct buf *out, const struct snapshot *s,
+                       const char *title)
+{
+    buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                  "<meta charset=\"utf-8\">\n"
+                  "<meta name=\"viewport\" "
+                  "content=\"width=device-width, initial-scale=1\">\n"
+                  "<title>");
+    if (title != NULL) {
+        html_escape(out, title);
+        buf_puts(out, " - ");
+    }
+    html_escape(out, site_name(s));
+    buf_puts(out, "</title>\n");
+    buf_puts(out, "<link rel=\"alternate\" type=\"application/atom+xml\" "
+                  "title=\"History (Atom)\" href=\"/history.atom\">\n"
+                  "<link rel=\"alternate\" type=\"application/rss+xml\" "
+                  "title=\"History (RSS)\" href=\"/history.rss\">\n");
+    buf_printf(out, "<style>%s</style>\n</head>\n<body>\n<header>\n", style);
+}
+
+static void put_server_time(struct buf *out, const struct snapshot *s)
+{
+    buf_puts(out, "<p class=\"now\">Server time: ");
+    put_time(out, s->generated_at);
+    buf_puts(out, "</p>\n");
+}
+
+static void page_end(struct buf *out, const struct snapshot *s)
+{
+    const char *host =
+        s->site.hostname && s->site.hostname[0] ? s->site.hostname : NULL;
+    buf_puts(out, "<footer>\n<p>This page in other forms: "
+                  "<a href=\"/status.txt\">plain text</a>, "
+                  "<a href=\"/api/v2/summary.json\">JSON "
+                  "(Statuspage v2)</a>, "
+                  "<a href=\"/history.atom\">Atom feed</a>, "
+                  "<a href=\"/help\">help</a>.");
+    if (host != NULL) {
+        buf_puts(out, " Without a browser: <code>finger status@");
+        html_escape(out, host);
+        if (s->site.finger_port > 0 && s->site.finger_port != 79)
+            buf_printf(out, "</code> (port %d)", s->site.finger_port);
+        else
+            buf_puts(out, "</code>");
+        buf_puts(out, " or <a href=\"gopher://");
+        html_escape(out, host);
+        if (s->site.gopher_port > 0 && s->site.gopher_port != 70)
+            buf_printf(out, ":%d", s->site.gopher_port);
+        buf_puts(out, "/\">Gopher</a>.");
+    }
+    buf_puts(out, "</p>\n</footer>\n</body>\n</html>\n");
+}
+
+/* ---- pieces ----------------------------------------------------------- */
+
+static const char *impact_label(enum impact i)
+{
+    switch (i) {
+    case IMPACT_NONE:
+        return "none";
+    case IMPACT_MINOR:
+        return "minor";
+    case IMPACT_MAJOR:
+        return "major";
+    case IMPACT_CRITICAL:
+        return "critical";
+    case IMPACT_MAINTENANCE:
+        return "maintenance";
+    default:
+        return "unknown";
+    }
+}
+
+static const char *impact_title(enum impact i)
+{
+    switch (i) {
+    case IMPACT_NONE:
+        return "None";
+    case IMPACT_MINOR:
+        return "Minor";
+    case IMPACT_MAJOR:
+        return "Major";
+    case IMPACT_CRITICAL:
+        return "Critical";
+    case IMPACT_MAINTENANCE:
+        return "Maintenance";
+    default:
+        return "Unknown";
+    }
+}
+
+static void put_status_word(struct buf *out, enum service_status st)
+{
+    buf_printf(out, "<span class=\"st-%s\">%s</span>",
+               model_service_status_name(st), model_service_status_label(st));
+}
+
+static void put_service_item(struct buf *out, const struct service *svc)
+{
+    buf_puts(out, "<li>");
+    html_escape(out, svc->name);
+    buf_puts(out, ": ");
+    put_status_word(out, svc->status);
+    buf_puts(out, "</li>\n");
+}
+
+static size_t group_index(const struct snapshot *s, const char *name)
+{
+    for (size_t g = 0; g < s->n_groups; g++)
+        if (strcmp(s->groups[g].name, name) == 0)
+            return g;
+    return s->n_groups;
+}
+
+static void put_services(struct buf *out, const struct snapshot *s)
+{
+    buf_puts(out, "<section id=\"services\">\n<h2>Services</h2>\n");
+    if (s->n_services == 0) {
+        buf_puts(out, "<p>No services are listed yet.</p>\n</section>\n");
+        return;
+    }
+    buf_puts(out, "<ul class=\"services\">\n");
+    /* Page order: a group stands where its first member stands, with its
+     * members nested under it; ungrouped services stand alone. */
+    for (size_t i = 0; i < s->n_services; i++) {
+        const struct service *svc = &s->services[i];
+        size_t g = svc->group ? group_index(s, svc->group) : s->n_groups;
+        if (g == s->n_groups) {
+            put_service_item(out, svc);
+            continue;
+        }
+        const struct service_group *grp = &s->groups[g];
+        if (grp->n_members == 0 || grp->members[0] != i)
+            continue;
+        buf_puts(out, "<li><strong>");
+        html_escape(out, grp->name);
+        buf_puts(out, "</strong>: ");
+        put_status_word(out, grp->status);
+        buf_puts(out, "\n<ul>\n");
+        for (size_t m = 0; m < grp->n_members; m++)
+            put_service_item(out, &s->services[grp->members[m]]);
+        buf_puts(out, "</ul></li>\n");
+    }
+    buf_puts(out, "</ul>\n</section>\n");
+}
+
+/* "Affects: A, B (window)." for a post; nothing for a post with none. */
+static void put_affects(struct buf *out, const struct snapshot *s,
+                        const struct incident *inc)
+{
+    bool first = true;
+    for (size_t k = 0; k < inc->n_services; k++) {
+        const struct incident_service *is = &inc->services[k];
+        if (is->service >= s->n_services)
+            continue;
+        buf_puts(out, first ? "" : ", ");
+        first = false;
+        html_escape(out, s->services[is->service].name);
+        if (is->window_start != 0 || is->window_end != 0) {
+            buf_puts(out, " (");
+            put_window(out, is->window_start, is->window_end);
+            buf_puts(out, ")");
+        }
+    }
+    if (first)
+        buf_puts(out, "no listed services");
+}
+
+static void put_post_link(struct buf *out, const struct incident *inc)
+{
+    buf_printf(out, "<a href=\"/incidents/%" PRId64 "\">", inc->id);
+    html_escape(out, inc->title);
+    buf_puts(out, "</a>");
+}
+
+/* One post on the summary: title linked to its page, its facts, and the
+ * latest update. */
+static void put_post_summary(struct buf *out, const struct snapshot *s,
+                             const struct incident *inc)
+{
+    buf_printf(out, "<article class=\"post impact-%s\">\n<h3>",
+               impact_label(inc->impact));
+    put_post_link(out, inc);
+    buf_puts(out, "</h3>\n<p class=\"meta\">");
+    /* The same facts in the same order as text_summary(). */
+    if (inc->kind == KIND_NOTICE) {
+        /* A notice's status is always "Posted": say when instead. */
+        buf_puts(out, "Posted ");
+        put_time(out, inc->started_at ? inc->started_at : inc->created_at);
+    } else if (inc->kind == KIND_MAINTENANCE) {
+        buf_puts(out, model_status_label(inc->status));
+        buf_puts(out, ", window ");
+        put_window(out, inc->scheduled_start, inc->scheduled_end);
+    } else {
+        buf_puts(out, model_status_label(inc->status));
+        buf_printf(out, ", %s impact", impact_label(inc->impact));
+        buf_puts(out, ", since ");
+        put_time(out, inc->started_at ? inc->started_at : inc->created_at);
+    }
+    if (inc->kind != KIND_NOTICE && inc->n_services > 0) {
+        buf_puts(out, ". Affects: ");
+        put_affects(out, s, inc);
+    }
+    buf_puts(out, ".</p>\n");
+    if (inc->n_updates > 0) {
+        const struct update *u = &inc->updates[0];
+        /* A notice is its text; posts that evolve say which update. */
+        if (inc->kind != KIND_NOTICE) {
+            buf_puts(out, "<p class=\"meta\">Latest update, ");
+            put_time(out, u->created_at);
+            buf_printf(out, " (%s):</p>\n", model_status_label(u->status));
+        }
+        html_body(out, u->body);
+    }
+    if (inc->n_updates > 1)
+        buf_printf(out,
+                   "<p><a href=\"/incidents/%" PRId64 "\">Full timeline "
+                   "(%zu updates)</a></p>\n",
+                   inc->id, inc->n_updates);
+    buf_puts(out, "</article>\n");
+}
+
+typedef bool (*post_filter)(const struct snapshot *s,
+                            const struct incident *inc);
+
+static bool f_open(const struct snapshot *s, const struct incident *inc)
+{
+    (void)s;
+    return snapshot_is_open_incident(inc);
+}
+
+static bool f_active(const struct snapshot *s, const struct incident *inc)
+{
+    (void)s;
+    return snapshot_is_active_maintenance(inc);
+}
+
+static bool f_upcoming(const struct snapshot *s, const struct incident *inc)
+{
+    (void)s;
+    return snapshot_is_upcoming_maintenance(inc);
+}
+
+static size_t count_posts(const struct snapshot *s, post_filter f)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < s->n_incidents; k++)
+        n += f(s, &s->incidents[k]);
+    return n;
+}
+
+/* A section of posts; an empty section is left out unless `none` says
+ * what to write instead. */
+static void put_posts(struct buf *out, const struct snapshot *s, const char *id,
+                      const char *heading, post_filter f, const char *none)
+{
+    size_t n = count_posts(s, f);
+    if (n == 0 && none == NULL)
+        return;
+    buf_printf(out, "<section id=\"%s\">\n<h2>%s</h2>\n", id, heading);
+    if (n == 0)
+        buf_printf(out, "<p>%s</p>\n", none);
+    for (size_t k = 0; k < s->n_incidents; k++)
+        if (f(s, &s->incidents[k]))
+            put_post_summary(out, s, &s->incidents[k]);
+    buf_puts(out, "</section>\n");
+}
+
+/* ---- pages ------------------------------------------------------------ */
+
+void html_summary(struct buf *out, const struct snapshot *s)
+{
+    page_begin(out, s, NULL);
+    buf_puts(out, "<h1>");
+    html_escape(out, site_name(s));
+    buf_printf(out, "</h1>\n<p class=\"overall ind-%s\"><strong>",
+               model_indicator_name(s->indicator));
+    html_escape(out, s->indicator_description);
+    buf_puts(out, "</strong></p>\n");
+    put_server_time(out, s);
+    buf_puts(out, "</header>\n<main>\n");
+
+    put_services(out, s);
+    put_posts(out, s, "incidents", "Open incidents", f_open,
+              "No open incidents.");
+    put_posts(out, s, "maintenance", "Maintenance in progress", f_active, NULL);
+    put_posts(out, s, "upcoming", "Upcoming maintenance", f_upcoming, NULL);
+    put_posts(out, s, "notices", "Notices", snapshot_is_current_notice, NULL);
+
+    buf_puts(out, "</main>\n");
+    page_end(out, s);
+}
+
+static const char *kind_label(enum incident_kind k)
+{
+    switch (k) {
+    case KIND_MAINTENANCE:
+        return "Maintenance";
+    case KIND_NOTICE:
+        return "Notice";
+    default:
+        return "Incident";
+    }
+}
+
+static void put_fact_time(struct buf *out, const char *label, int64_t t)
+{
+    if (t == 0)
+        return;
+    buf_printf(out, "<dt>%s</dt><dd>", label);
+    put_time(out, t);
+    buf_puts(out, "</dd>\n");
+}
+
+void html_incident(struct buf *out, const struct snapshot *s,
+                   const struct incident *inc)
+{
+    page_begin(out, s, inc->title);
+    buf_puts(out, "<p><a href=\"/\">");
+    html_escape(out, site_name(s));
+    buf_puts(out, "</a></p>\n<h1>");
+    html_escape(out, inc->title);
+    buf_puts(out, "</h1>\n");
+    put_server_time(out, s);
+    buf_puts(out, "</header>\n<main>\n<dl>\n");
+
+    buf_printf(out, "<dt>Post</dt><dd>%s #%" PRId64 "</dd>\n",
+               kind_label(inc->kind), inc->id);
+    buf_printf(out, "<dt>Status</dt><dd>%s</dd>\n",
+               model_status_label(inc->status));
+    if (inc->kind == KIND_INCIDENT)
+        buf_printf(out, "<dt>Impact</dt><dd>%s</dd>\n",
+                   impact_title(inc->impact));
+    if (inc->kind != KIND_NOTICE && inc->n_services > 0) {
+        buf_puts(out, "<dt>Affects</dt><dd>");
+        put_affects(out, s, inc);
+        buf_puts(out, "</dd>\n");
+    }
+    if (inc->kind == KIND_MAINTENANCE) {
+        buf_puts(out, "<dt>Window</dt><dd>");
+        put_window(out, inc->scheduled_start, inc->scheduled_end);
+        buf_puts(out, "</dd>\n");
+    }
+    put_fact_time(out, inc->kind == KIND_NOTICE ? "Posted" : "Started",
+                  inc->started_at ? inc->started_at : inc->created_at);
+    put_fact_time(out, inc->kind == KIND_MAINTENANCE ? "Completed" : "Resolved",
+                  inc->resolved_at);
+    put_fact_time(out, "Updated", inc->updated_at);
+    buf_puts(out, "</dl>\n");
+
+    buf_puts(out, "<section id=\"timeline\">\n<h2>Timeline</h2>\n");
+    if (inc->n_updates == 0)
+        buf_puts(out, "<p>No updates yet.</p>\n");
+    for (size_t k = 0; k < inc->n_updates; k++) {
+        const struct update *u = &inc->updates[k];
+        buf_printf(out, "<article id=\"update-%" PRId64 "\">\n<h3>", u->id);
+        put_time(out, u->created_at);
+        buf_printf(out, ": %s</h3>\n", model_status_label(u->status));
+        html_body(out, u->body);
+        if (u->author != NULL && u->author[0] != '\0') {
+            buf_puts(out, "<p class=\"author\">&mdash; ");
+            html_escape(out, u->author);
+            buf_puts(out, "</p>\n");
+        }
+        buf_puts(out, "</article>\n");
+    }
+    buf_puts(out, "</section>\n");
+
+    if (inc->postmortem != NULL && inc->postmortem[0] != '\0') {
+        buf_puts(out, "<section id=\"postmortem\">\n<h2>Postmortem</h2>\n");
+        if (inc->postmortem_at != 0) {
+            buf_puts(out, "<p class=\"meta\">Published ");
+            put_time(out, inc->postmortem_at);
+            buf_puts(out, ".</p>\n");
+        }
+        html_body(out, inc->postmortem);
+        buf_puts(out, "</section>\n");
+    }
+
+    buf_printf(out,
+               "<p><a href=\"/incidents/%" PRId64 ".txt\">This post as "
+               "plain text</a>. <a href=\"/\">Back to the status "
+               "page</a>.</p>\n</main>\n",
+               inc->id);
+    page_end(out, s);
+}
+
+void html_help(struct buf *out, const struct snapshot *s)
+{
+    struct buf text = BUF_INIT;
+    text_help(&text, s);
+    page_begin(out, s, "Help");
+    buf_puts(out, "<p><a href=\"/\">");
+    html_escape(out, site_name(s));
+    buf_puts(out, "</a></p>\n<h1>Help</h1>\n");
+    put_server_time(out, s);
+    buf_puts(out, "</header>\n<main>\n<pre>");
+    /* Keep the help text's own line breaks inside <pre>. */
+    const char *p = text.data ? text.data : "";
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        body_line(out, p, len);
+        if (nl == NULL)
+            break;
+        buf_putc(out, '\n');
+        p = nl + 1;
+    }
+    buf_puts(out, "</pre>\n</main>\n");
+    page_end(out, s);
+    if (buf_failed(&text))
+        out->oom = true;
+    buf_free(&text);
+}

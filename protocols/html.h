@@ -1,0 +1,46 @@
+/* html: the HTML pages of the HTTP side, rendered from a snapshot.
+ *
+ * Every page is valid HTML5 that reads fully in lynx and w3m: no
+ * JavaScript, one small inline stylesheet for graphical browsers, semantic
+ * markup (header, main, h1/h2 sections, lists, one article per post,
+ * <time datetime>), and status given in words, never by colour alone. Each
+ * page names the site and shows the server's time.
+ *
+ * Everything that comes from the store is escaped; plain-text bodies become
+ * paragraphs (split at blank lines, single line breaks kept) with http and
+ * https URLs turned into links, and nothing else ever becomes a link.
+ * Output is well-formed UTF-8: control characters are dropped (TAB, CR and
+ * LF become spaces inside a line) and malformed bytes become U+FFFD.
+ */
+#ifndef OUTPOST_HTML_H
+#define OUTPOST_HTML_H
+
+#include <stddef.h>
+
+#include "../store/buf.h"
+#include "../store/snapshot.h"
+
+/* Appends s escaped for HTML text and for quoted attribute values
+ * (& < > " ' become entities). NULL appends nothing. */
+void html_escape(struct buf *out, const char *s);
+/* The same for len bytes. */
+void html_escape_n(struct buf *out, const char *s, size_t len);
+
+/* Appends a plain-text body as <p> paragraphs, with http(s) URLs linked.
+ * NULL or blank text appends nothing. */
+void html_body(struct buf *out, const char *text);
+
+/* The summary page ("/"): overall status, server time, services by group,
+ * open incidents with their latest update, maintenance in progress and
+ * upcoming, current notices, each post linked to /incidents/ID. */
+void html_summary(struct buf *out, const struct snapshot *s);
+
+/* One post's page ("/incidents/ID"): its facts, the whole timeline newest
+ * first, and the postmortem. inc must belong to s. */
+void html_incident(struct buf *out, const struct snapshot *s,
+                   const struct incident *inc);
+
+/* The help page ("/help"): the plain-text help (text_help) in a page. */
+void html_help(struct buf *out, const struct snapshot *s);
+
+#endif

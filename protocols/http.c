@@ -1,0 +1,763 @@
+/* http: HTTP/1.0 and HTTP/1.1 (RFC 9110, 9112) over llhttp, answering
+ * from the snapshot's pre-rendered views, plus http_prerender() which
+ * renders those views.
+ *
+ * One request at a time: on_message_complete pauses llhttp, so on_data
+ * returns after exactly one request with *consumed up to its last byte,
+ * and resumes the parser on the next call. Pipelined requests are thereby
+ * answered in order, each reply written before the next one is parsed.
+ * Everything llhttp hands a callback (URL, header values) is copied into
+ * the state before the callback returns, so server/ may drop the consumed
+ * bytes at once.
+ *
+ * The read path does no allocation beyond the reply head: bodies are
+ * borrowed from the snapshot.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <llhttp.h>
+#include <uv.h>
+
+#include "../store/timeutil.h"
+#include "html.h"
+#include "proto.h"
+#include "render.h"
+#include "statuspage.h"
+#include "text.h"
+
+/* Limits of DESIGN.md: a request head (request line and header fields)
+ * of 8 KiB, of which the target may take 2 KiB, and a body of 64 KiB. */
+#define HTTP_MAX_URL 2048
+#define HTTP_MAX_HEAD 8192
+#define HTTP_MAX_BODY 65536
+/* Enough for a few dozen entity tags; a longer If-None-Match is ignored
+ * (the client then simply gets the full 200). */
+#define HTTP_MAX_INM 512
+#define HTTP_MAX_IMS 64
+#define HTTP_FIELD_MAX 32
+
+#define HTTP_READ_TIMEOUT_MS 10000
+#define HTTP_IDLE_TIMEOUT_MS 30000
+
+#define HTTP_HTML "text/html; charset=utf-8"
+#define HTTP_TEXT "text/plain; charset=utf-8"
+#define HTTP_JSON "application/json"
+
+/* The page may be framed by nobody and run no script; the one inline
+ * stylesheet needs style-src. */
+#define HTTP_CSP                                                               \
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "          \
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+enum header_slot {
+    SLOT_NONE = 0,
+    SLOT_IF_NONE_MATCH,
+    SLOT_IF_MODIFIED_SINCE,
+};
+
+struct http_state {
+    llhttp_t parser;
+    bool paused;      /* llhttp stopped at the end of a request */
+    bool dead;        /* a closing error reply was made; parse no more */
+    bool in_message;  /* a request has begun and is not complete */
+    bool head_done;   /* its header section is complete */
+    int refusal;      /* status found by a callback (414, 431, ...) or 0 */
+    size_t head_raw;  /* raw bytes fed while the head was incomplete */
+    size_t head_seen; /* bytes of target, field names and values */
+    uint64_t body_seen;
+
+    size_t url_len;
+    char url[HTTP_MAX_URL + 1];
+
+    /* The header field being read, to decide where its value goes. */
+    char field[HTTP_FIELD_MAX];
+    size_t field_len;
+    bool field_long;
+    enum header_slot slot;
+
+    char inm[HTTP_MAX_INM + 1];
+    size_t inm_len;
+    bool inm_over;
+    char ims[HTTP_MAX_IMS + 1];
+    size_t ims_len;
+    bool ims_over;
+};
+
+/* ---- llhttp callbacks ------------------------------------------------- */
+
+static struct http_state *state_of(llhttp_t *p)
+{
+    return p->data;
+}
+
+static int refuse(struct http_state *st, int status)
+{
+    st->refusal = status;
+    return HPE_USER;
+}
+
+/* The target and the field lines together; the request line's method and
+ * version, the colons and line ends add a few bytes per line. */
+static int count_head(struct http_state *st, size_t len)
+{
+    st->head_seen += len;
+    if (st->head_seen > HTTP_MAX_HEAD)
+        return refuse(st, 431);
+    return 0;
+}
+
+static int on_message_begin(llhttp_t *p)
+{
+    struct http_state *st = state_of(p);
+    st->in_message = true;
+    st->head_done = false;
+    st->refusal = 0;
+    st->head_seen = 0;
+    st->body_seen = 0;
+    st->url_len = 0;
+    st->url[0] = '\0';
+    st->field_len = 0;
+    st->field_long = false;
+    st->slot = SLOT_NONE;
+    st->inm_len = 0;
+    st->inm_over = false;
+    st->ims_len = 0;
+    st->ims_over = false;
+    return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+    struct http_state *st = state_of(p);
+    if (len > HTTP_MAX_URL - st->url_len)
+        return refuse(st, 414);
+    memcpy(st->url + st->url_len, at, len);
+    st->url_len += len;
+    st->url[st->url_len] = '\0';
+    return count_head(st, len);
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    struct http_state *st = state_of(p);
+    if (len > sizeof(st->field) - st->field_len)
+        st->field_long = true;
+    else {
+        memcpy(st->field + st->field_len, at, len);
+        st->field_len += len;
+    }
+    return count_head(st, len);
+}
+
+static bool field_is(const struct http_state *st, const char *name)
+{
+    size_t n = strlen(name);
+    return !st->field_long && st->field_len == n &&
+           strncasecmp(st->field, name, n) == 0;
+}
+
+static int on_header_field_complete(llhttp_t *p)
+{
+    struct http_state *st = state_of(p);
+    st->slot = SLOT_NONE;
+    if (field_is(st, "if-none-match")) {
+        st->slot = SLOT_IF_NONE_MATCH;
+        /* Repeated field lines form one comma-separated list
+         * (RFC 9110 §5.3). */
+        if (st->inm_len > 0 && st->inm_len < HTTP_MAX_INM)
+            st->inm[st->inm_len++] = ',';
+    } else if (field_is(st, "if-modified-since")) {
+        st->slot = SLOT_IF_MODIFIED_SINCE;
+        st->ims_len = 0; /* the last one counts */
+    }
+    st->field_len = 0;
+    st->field_long = false;
+    return count_head(st, 4); /* ": " and CRLF */
+}
+
+static void append_capped(char *dst, size_t *dst_len, size_t cap, bool *over,
+                          const char *at, size_t len)
+{
+    if (len > cap - *dst_len) {
+        *over = true;
+        return;
+    }
+    memcpy(dst + *dst_len, at, len);
+    *dst_len += len;
+    dst[*dst_len] = '\0';
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    struct http_state *st = state_of(p);
+    if (st->slot == SLOT_IF_NONE_MATCH)
+        append_capped(st->inm, &st->inm_len, HTTP_MAX_INM, &st->inm_over, at,
+                      len);
+    else if (st->slot == SLOT_IF_MODIFIED_SINCE)
+        append_capped(st->ims, &st->ims_len, HTTP_MAX_IMS, &st->ims_over, at,
+                      len);
+    return count_head(st, len);
+}
+
+static int on_header_value_complete(llhttp_t *p)
+{
+    state_of(p)->slot = SLOT_NONE;
+    return 0;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    struct http_state *st = state_of(p);
+    st->head_done = true;
+    /* llhttp accepts 0.9, 1.0, 1.1 and 2.0 in the request line; we speak
+     * HTTP/1.x only (RFC 9110 §15.6.6). */
+    if (p->http_major != 1 || p->http_minor > 1)
+        return refuse(st, 505);
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > HTTP_MAX_BODY)
+        return refuse(st, 413);
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    struct http_state *st = state_of(p);
+    (void)at; /* GET and HEAD bodies mean nothing here: discarded */
+    st->body_seen += len;
+    if (st->body_seen > HTTP_MAX_BODY)
+        return refuse(st, 413);
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    state_of(p)->in_message = false;
+    return HPE_PAUSED; /* one request at a time; see the file comment */
+}
+
+static const llhttp_settings_t parser_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_header_field_complete = on_header_field_complete,
+    .on_header_value_complete = on_header_value_complete,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+/* ---- replies ---------------------------------------------------------- */
+
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Internal Server Error";
+    }
+}
+
+/* Every error body is one short line of plain text. The requested path is
+ * never echoed: it is the peer's text, not ours. */
+static const char *error_body(int status)
+{
+    switch (status) {
+    case 400:
+        return "400 Bad Request: the request could not be understood.\n";
+    case 404:
+        return "404 Not Found: no such page.\n";
+    case 405:
+        return "405 Method Not Allowed: this page can only be read "
+               "(GET or HEAD).\n";
+    case 408:
+        return "408 Request Timeout: the request took too long to "
+               "arrive.\n";
+    case 413:
+        return "413 Content Too Large: a request body may have 64 KiB at "
+               "most.\n";
+    case 414:
+        return "414 URI Too Long: an address may have 2 KiB at most.\n";
+    case 431:
+        return "431 Request Header Fields Too Large: a request head may "
+               "have 8 KiB at most.\n";
+    case 503:
+        return "503 Service Unavailable: too many connections; try again "
+               "in a few seconds.\n";
+    case 505:
+        return "505 HTTP Version Not Supported: this server speaks "
+               "HTTP/1.0 and HTTP/1.1.\n";
+    default:
+        return "500 Internal Server Error: the reply could not be made.\n";
+    }
+}
+
+static void status_line(struct buf *b, int status)
+{
+    char date[TIME_BUFSZ];
+    time_http(time_now(), date);
+    buf_printf(b, "HTTP/1.1 %d %s\r\nServer: outpost\r\nDate: %s\r\n", status,
+               reason_phrase(status), date);
+}
+
+static void log_request(struct reply *out, const struct http_state *st,
+                        int status)
+{
+    char what[sizeof(out->log)];
+    size_t n = 0;
+    if (st != NULL && st->url_len > 0) {
+        /* "METHOD target", the target cut to what the log line holds. */
+        const char *m = llhttp_method_name(
+            (llhttp_method_t)llhttp_get_method((llhttp_t *)&st->parser));
+        size_t mlen = strlen(m);
+        if (mlen > 16)
+            mlen = 16;
+        memcpy(what, m, mlen);
+        what[mlen] = ' ';
+        n = mlen + 1;
+        size_t ulen =
+            st->url_len < sizeof(what) - n ? st->url_len : sizeof(what) - n;
+        memcpy(what + n, st->url, ulen);
+        n += ulen;
+    } else {
+        what[n++] = '-';
+    }
+    reply_set_log(out, what, n);
+    out->status = status;
+}
+
+/* An error reply: status line, a short text body (left out for HEAD),
+ * and Connection as asked. extra is more header lines, or NULL. */
+static void error_reply(struct reply *out, int status, bool keep_alive,
+                        bool head_only, const char *extra)
+{
+    const char *body = error_body(status);
+    size_t len = strlen(body);
+    buf_reset(&out->head);
+    status_line(&out->head, status);
+    buf_printf(&out->head,
+               "Content-Type: " HTTP_TEXT "\r\n"
+               "Content-Length: %zu\r\n"
+               "X-Content-Type-Options: nosniff\r\n"
+               "Cache-Control: no-store\r\n"
+               "%s"
+               "Connection: %s\r\n\r\n",
+               len, extra ? extra : "", keep_alive ? "keep-alive" : "close");
+    /* The body is a string constant: it outlives any reply. */
+    out->body = head_only ? NULL : body;
+    out->body_len = head_only ? 0 : len;
+}
+
+/* A refusal after which nothing more of this connection is parsed. */
+static enum proto_result fail(struct http_state *st, struct reply *out,
+                              int status)
+{
+    reply_reset(out);
+    if (st != NULL)
+        st->dead = true;
+    error_reply(out, status, false, false, NULL);
+    log_request(out, st, status);
+    return buf_failed(&out->head) ? PROTO_CLOSE : PROTO_REPLY_CLOSE;
+}
+
+/* ---- routing ---------------------------------------------------------- */
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Turns the request target into a view key, "http:" + the decoded path
+ * (no query, no fragment). Returns 0, 400 for a target that is not a path
+ * (or a malformed %-escape), or 404 for a path no view can have. */
+static int target_to_key(const char *url, size_t len, char *key,
+                         size_t key_size)
+{
+    size_t i = 0;
+    /* absolute-form (RFC 9112 §3.2.2): a proxy-style request names the
+     * scheme and host; only the path matters to us. */
+    size_t scheme = 0;
+    if (len >= 7 && strncasecmp(url, "http://", 7) == 0)
+        scheme = 7;
+    else if (len >= 8 && strncasecmp(url, "https://", 8) == 0)
+        scheme = 8;
+    if (scheme > 0) {
+        i = scheme;
+        while (i < len && url[i] != '/' && url[i] != '?' && url[i] != '#')
+            i++;
+        if (i == len || url[i] != '/') {
+            snprintf(key, key_size, "http:/");
+            return 0;
+        }
+    }
+    if (i >= len || url[i] != '/')
+        return 400;
+
+    size_t n = (size_t)snprintf(key, key_size, "http:");
+    for (; i < len && url[i] != '?' && url[i] != '#'; i++) {
+        unsigned char c = (unsigned char)url[i];
+        if (c == '%') {
+            int hi = i + 2 < len ? hex_value(url[i + 1]) : -1;
+            int lo = i + 2 < len ? hex_value(url[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return 400;
+            c = (unsigned char)(hi * 16 + lo);
+            i += 2;
+        }
+        /* No view has a control byte in its name. */
+        if (c < 0x20 || c == 0x7f)
+            return 404;
+        if (n + 1 >= key_size)
+            return 404;
+        key[n++] = (char)c;
+    }
+    key[n] = '\0';
+    return 0;
+}
+
+/* If-None-Match against our strong ETag, with the weak comparison that
+ * RFC 9110 §13.1.2 prescribes for this field: W/ prefixes are ignored. */
+static bool etag_matches(const char *list, size_t len, const char *etag)
+{
+    size_t elen = strlen(etag);
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (list[i] == ' ' || list[i] == '\t' || list[i] == ','))
+            i++;
+        if (i == len)
+            break;
+        if (list[i] == '*')
+            return true;
+        if (i + 2 <= len && list[i] == 'W' && list[i + 1] == '/')
+            i += 2;
+        size_t start = i;
+        if (i < len && list[i] == '"') {
+            i++;
+            while (i < len && list[i] != '"')
+                i++;
+            if (i < len)
+                i++; /* the closing quote */
+        } else {
+            while (i < len && list[i] != ',')
+                i++;
+        }
+        if (i - start == elen && memcmp(list + start, etag, elen) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool not_modified(const struct http_state *st,
+                         const struct snapshot *snap, const struct view *v)
+{
+    if (st->inm_len > 0 && !st->inm_over)
+        return etag_matches(st->inm, st->inm_len, v->etag);
+    /* If-Modified-Since only counts without If-None-Match (RFC 9110
+     * §13.1.3), and only when we know when the data last changed. */
+    if (st->inm_len > 0 || st->ims_len == 0 || st->ims_over ||
+        snap->data_changed_at == 0)
+        return false;
+    int64_t since;
+    if (time_parse_http(st->ims, st->ims_len, &since) != 0)
+        return false;
+    return snap->data_changed_at <= since;
+}
+
+/* The 200 or 304 for a view. */
+static void view_reply(struct reply *out, const struct snapshot *snap,
+                       const struct view *v, bool fresh, bool head_only,
+                       bool keep)
+{
+    struct buf *h = &out->head;
+    status_line(h, fresh ? 304 : 200);
+    /* A 304 carries the validators and caching fields a 200 would, but no
+     * Content-Length: there is no body to measure (RFC 9110 §15.4.5). */
+    if (!fresh)
+        buf_printf(h, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+                   v->content_type, v->len);
+    buf_printf(h, "ETag: %s\r\n", v->etag);
+    if (snap->data_changed_at != 0) {
+        char lm[TIME_BUFSZ];
+        time_http(snap->data_changed_at, lm);
+        buf_printf(h, "Last-Modified: %s\r\n", lm);
+    }
+    buf_printf(h, "Cache-Control: public, max-age=%d\r\n",
+               snap->site.max_age > 0 ? snap->site.max_age : 0);
+    buf_puts(h, "X-Content-Type-Options: nosniff\r\n");
+    if (strncmp(v->content_type, "text/html", 9) == 0)
+        buf_puts(h, "Content-Security-Policy: " HTTP_CSP "\r\n");
+    buf_printf(h, "Connection: %s\r\n\r\n", keep ? "keep-alive" : "close");
+    if (!fresh && !head_only) {
+        out->body = v->body;
+        out->body_len = v->len;
+    }
+}
+
+/* Answers the request that just completed. */
+static enum proto_result respond(struct http_state *st,
+                                 const struct snapshot *snap, struct reply *out)
+{
+    llhttp_t *p = &st->parser;
+    int method = llhttp_get_method(p);
+    bool head_only = method == HTTP_HEAD;
+    /* An Upgrade (h2c, websocket) is not taken up: answer the request as
+     * plain HTTP/1.1 and close, so no upgraded bytes get parsed as a
+     * request (RFC 9110 §7.8 lets a server ignore Upgrade). */
+    bool keep = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
+
+    reply_reset(out);
+    char key[HTTP_MAX_URL + 8];
+    int bad = target_to_key(st->url, st->url_len, key, sizeof(key));
+    if (bad == 400)
+        return fail(st, out, 400);
+
+    const struct view *v = bad == 0 ? snapshot_view(snap, key) : NULL;
+    int status;
+    if (v == NULL || v->content_type == NULL) {
+        status = 404;
+        error_reply(out, status, keep, head_only, NULL);
+    } else if (method != HTTP_GET && method != HTTP_HEAD) {
+        status = 405;
+        error_reply(out, status, keep, head_only, "Allow: GET, HEAD\r\n");
+    } else {
+        bool fresh = not_modified(st, snap, v);
+        status = fresh ? 304 : 200;
+        view_reply(out, snap, v, fresh, head_only, keep);
+    }
+    log_request(out, st, status);
+    if (buf_failed(&out->head))
+        return PROTO_CLOSE;
+    if (!keep)
+        st->dead = true;
+    return keep ? PROTO_REPLY : PROTO_REPLY_CLOSE;
+}
+
+/* ---- the protocol ----------------------------------------------------- */
+
+static void http_init(void *state)
+{
+    struct http_state *st = state;
+    llhttp_init(&st->parser, HTTP_REQUEST, &parser_settings);
+    st->parser.data = st;
+}
+
+static void http_fini(void *state)
+{
+    (void)state; /* nothing allocated */
+}
+
+static int status_for_error(const struct http_state *st, llhttp_errno_t e)
+{
+    if (st->refusal != 0)
+        return st->refusal;
+    switch (e) {
+    case HPE_INVALID_VERSION:
+    case HPE_PAUSED_H2_UPGRADE: /* the HTTP/2 connection preface */
+        return 505;
+    default:
+        return 400;
+    }
+}
+
+static enum proto_result http_on_data(void *state, const struct snapshot *snap,
+                                      const char *in, size_t len,
+                                      size_t *consumed, struct reply *out)
+{
+    struct http_state *st = state;
+    *consumed = 0;
+    if (st->dead) {
+        *consumed = len;
+        return PROTO_CLOSE;
+    }
+    st->parser.data = st;
+    if (st->paused) {
+        llhttp_resume(&st->parser);
+        st->paused = false;
+    }
+    if (len == 0)
+        return PROTO_MORE;
+
+    llhttp_errno_t e = llhttp_execute(&st->parser, in, len);
+    if (e == HPE_PAUSED) {
+        const char *end = llhttp_get_error_pos(&st->parser);
+        *consumed = end != NULL && end >= in && end <= in + len
+                        ? (size_t)(end - in)
+                        : len;
+        st->paused = true;
+        st->head_raw = 0;
+        st->head_done = false;
+        return respond(st, snap, out);
+    }
+    *consumed = len;
+    if (e == HPE_OK) {
+        /* Callbacks count the target and fields; this also catches a head
+         * padded with what llhttp skips silently (whitespace, empty lines)
+         * and so never reaches a callback. */
+        if (!st->head_done) {
+            st->head_raw += len;
+            if (st->head_raw > HTTP_MAX_HEAD + HTTP_MAX_URL)
+                return fail(st, out, 431);
+        }
+        return PROTO_MORE;
+    }
+    return fail(st, out, status_for_error(st, e));
+}
+
+static enum proto_result http_on_limit(void *state, const struct snapshot *snap,
+                                       struct reply *out)
+{
+    struct http_state *st = state;
+    (void)snap;
+    return fail(st, out, st->head_done ? 413 : 431);
+}
+
+static enum proto_result http_on_timeout(void *state,
+                                         const struct snapshot *snap,
+                                         const char *in, size_t len,
+                                         struct reply *out)
+{
+    struct http_state *st = state;
+    (void)snap;
+    (void)in;
+    /* Idle between requests: just close. Half a request: say why. (HTTP
+     * consumes every byte it is given, so len is normally 0 and the
+     * parser's state is what tells.) */
+    if (st->dead || (!st->in_message && len == 0))
+        return PROTO_CLOSE;
+    return fail(st, out, 408);
+}
+
+static enum proto_result http_on_eof(void *state, const struct snapshot *snap,
+                                     const char *in, size_t len,
+                                     struct reply *out)
+{
+    (void)state;
+    (void)snap;
+    (void)in;
+    (void)len;
+    (void)out;
+    /* A request cut short has nobody left to read an error. */
+    return PROTO_CLOSE;
+}
+
+static void http_busy(const struct snapshot *snap, struct reply *out)
+{
+    (void)snap;
+    reply_reset(out);
+    error_reply(out, 503, false, false, "Retry-After: 5\r\n");
+    reply_set_log(out, "busy", 4);
+    out->status = 503;
+}
+
+const struct proto http_proto = {
+    .name = "http",
+    .state_size = sizeof(struct http_state),
+    .max_request = HTTP_MAX_HEAD + HTTP_MAX_BODY,
+    .read_timeout_ms = HTTP_READ_TIMEOUT_MS,
+    .idle_timeout_ms = HTTP_IDLE_TIMEOUT_MS,
+    .init = http_init,
+    .fini = http_fini,
+    .on_data = http_on_data,
+    .on_limit = http_on_limit,
+    .on_timeout = http_on_timeout,
+    .on_eof = http_on_eof,
+    .busy = http_busy,
+};
+
+/* ---- pre-rendering ---------------------------------------------------- */
+
+/* Hands a rendered buf to the snapshot as view `key`. */
+static int put_view(struct snapshot *s, const char *key, const char *type,
+                    struct buf *b)
+{
+    if (buf_failed(b)) {
+        buf_free(b);
+        return UV_ENOMEM;
+    }
+    size_t len = 0;
+    char *body = buf_steal(b, &len);
+    if (body == NULL) {
+        body = calloc(1, 1); /* an empty view is still a view */
+        if (body == NULL)
+            return UV_ENOMEM;
+    }
+    return snapshot_put_view(s, key, type, body, len);
+}
+
+static int prerender_incident(struct snapshot *s, const struct incident *inc)
+{
+    char key[64];
+    struct buf b = BUF_INIT;
+    html_incident(&b, s, inc);
+    snprintf(key, sizeof(key), "http:/incidents/%" PRId64, inc->id);
+    int rc = put_view(s, key, HTTP_HTML, &b);
+    if (rc != 0)
+        return rc;
+    text_incident(&b, s, inc, true);
+    snprintf(key, sizeof(key), "http:/incidents/%" PRId64 ".txt", inc->id);
+    return put_view(s, key, HTTP_TEXT, &b);
+}
+
+int http_prerender(struct snapshot *s)
+{
+    struct buf b = BUF_INIT;
+    int rc;
+
+    html_summary(&b, s);
+    if ((rc = put_view(s, "http:/", HTTP_HTML, &b)) != 0)
+        return rc;
+    text_summary(&b, s);
+    if ((rc = put_view(s, "http:/status.txt", HTTP_TEXT, &b)) != 0)
+        return rc;
+    html_help(&b, s);
+    if ((rc = put_view(s, "http:/help", HTTP_HTML, &b)) != 0)
+        return rc;
+    text_help(&b, s);
+    if ((rc = put_view(s, "http:/help.txt", HTTP_TEXT, &b)) != 0)
+        return rc;
+
+    for (size_t k = 0; k < s->n_incidents; k++)
+        if ((rc = prerender_incident(s, &s->incidents[k])) != 0)
+            return rc;
+
+    for (int d = 0; d < STATUSPAGE_DOC_COUNT; d++) {
+        char key[96];
+        statuspage_render(&b, s, (enum statuspage_doc)d);
+        snprintf(key, sizeof(key), "http:%s",
+                 statuspage_path((enum statuspage_doc)d));
+        if ((rc = put_view(s, key, HTTP_JSON, &b)) != 0)
+            return rc;
+    }
+    return 0;
+}

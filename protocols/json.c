@@ -1,0 +1,232 @@
+#include "json.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "../store/timeutil.h"
+
+size_t json_utf8_seq(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (len == 0)
+        return 0;
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xbf; /* bounds of the second byte */
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong below U+0800 */
+        else if (c == 0xed)
+            hi = 0x9f; /* UTF-16 surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* overlong below U+10000 */
+        else if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (len < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return n;
+}
+
+void json_strn(struct buf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_reserve(out, len + 2);
+    buf_putc(out, '"');
+    size_t i = 0;
+    while (i < len) {
+        /* Copy the longest run that needs no escaping in one append. */
+        size_t run = i;
+        while (run < len) {
+            unsigned char c = (unsigned char)s[run];
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+                break;
+            run++;
+        }
+        buf_append(out, s + i, run - i);
+        i = run;
+        if (i == len)
+            break;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t n = json_utf8_seq(s + i, len - i);
+            if (n == 0) {
+                buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD */
+                i++;
+            } else {
+                buf_append(out, s + i, n);
+                i += n;
+            }
+            continue;
+        }
+        switch (c) {
+        case '"':
+            buf_puts(out, "\\\"");
+            break;
+        case '\\':
+            buf_puts(out, "\\\\");
+            break;
+        case '\n':
+            buf_puts(out, "\\n");
+            break;
+        case '\r':
+            buf_puts(out, "\\r");
+            break;
+        case '\t':
+            buf_puts(out, "\\t");
+            break;
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_append(out, esc, sizeof(esc));
+            break;
+        }
+        }
+        i++;
+    }
+    buf_putc(out, '"');
+}
+
+void json_str(struct buf *out, const char *s)
+{
+    if (s == NULL)
+        json_nul(out);
+    else
+        json_strn(out, s, strlen(s));
+}
+
+void json_num(struct buf *out, int64_t v)
+{
+    buf_printf(out, "%" PRId64, v);
+}
+
+void json_boolean(struct buf *out, bool v)
+{
+    buf_puts(out, v ? "true" : "false");
+}
+
+void json_nul(struct buf *out)
+{
+    buf_puts(out, "null");
+}
+
+void json_timestamp(struct buf *out, int64_t t)
+{
+    if (t == 0) {
+        json_nul(out);
+        return;
+    }
+    char tmp[TIME_BUFSZ];
+    time_iso8601_ms(t, tmp);
+    buf_putc(out, '"');
+    buf_puts(out, tmp);
+    buf_putc(out, '"');
+}
+
+/* ---- the writer ------------------------------------------------------- */
+
+void json_init(struct json_writer *w, struct buf *out)
+{
+    memset(w, 0, sizeof(*w));
+    w->out = out;
+}
+
+/* Puts the comma before a value or key when its container already holds
+ * something; a value right after its key needs none. */
+static void before_value(struct json_writer *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->has_item[w->depth])
+        buf_putc(w->out, ',');
+    w->has_item[w->depth] = true;
+}
+
+static void open_container(struct json_writer *w, char c)
+{
+    before_value(w);
+    assert(w->depth < JSON_MAX_DEPTH);
+    buf_putc(w->out, c);
+    w->depth++;
+    w->has_item[w->depth] = false;
+}
+
+static void close_container(struct json_writer *w, char c)
+{
+    assert(w->depth > 0 && !w->after_key);
+    w->depth--;
+    buf_putc(w->out, c);
+}
+
+void json_object_begin(struct json_writer *w)
+{
+    open_container(w, '{');
+}
+
+void json_object_end(struct json_writer *w)
+{
+    close_container(w, '}');
+}
+
+void json_array_begin(struct json_writer *w)
+{
+    open_container(w, '[');
+}
+
+void json_array_end(struct json_writer *w)
+{
+    close_container(w, ']');
+}
+
+void json_key(struct json_writer *w, const char *key)
+{
+    assert(!w->after_key);
+    before_value(w);
+    json_str(w->out, key);
+    buf_putc(w->out, ':');
+    w->after_key = true;
+}
+
+void json_string(struct json_writer *w, const char *s)
+{
+    before_value(w);
+    json_str(w->out, s);
+}
+
+void json_int(struct json_writer *w, int64_t v)
+{
+    before_value(w);
+    json_num(w->out, v);
+}
+
+void json_bool(struct json_writer *w, bool v)
+{
+    before_value(w);
+    json_boolean(w->out, v);
+}
+
+void json_null(struct json_writer *w)
+{
+    before_value(w);
+    json_nul(w->out);
+}
+
+void json_time(struct json_writer *w, int64_t t)
+{
+    before_value(w);
+    json_timestamp(w->out, t);
+}

@@ -1,0 +1,528 @@
+#include "statuspage.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+static const char *const doc_paths[STATUSPAGE_DOC_COUNT] = {
+    [STATUSPAGE_SUMMARY] = "/api/v2/summary.json",
+    [STATUSPAGE_STATUS] = "/api/v2/status.json",
+    [STATUSPAGE_COMPONENTS] = "/api/v2/components.json",
+    [STATUSPAGE_INCIDENTS] = "/api/v2/incidents.json",
+    [STATUSPAGE_INCIDENTS_UNRESOLVED] = "/api/v2/incidents/unresolved.json",
+    [STATUSPAGE_MAINTENANCES] = "/api/v2/scheduled-maintenances.json",
+    [STATUSPAGE_MAINTENANCES_UPCOMING] =
+        "/api/v2/scheduled-maintenances/upcoming.json",
+    [STATUSPAGE_MAINTENANCES_ACTIVE] =
+        "/api/v2/scheduled-maintenances/active.json",
+};
+
+const char *statuspage_path(enum statuspage_doc doc)
+{
+    if ((int)doc < 0 || doc >= STATUSPAGE_DOC_COUNT)
+        return NULL;
+    return doc_paths[doc];
+}
+
+void statuspage_page_id(const char *hostname, char out[13])
+{
+    /* FNV-1a over the lower-cased host name: stable across restarts and
+     * builds, and the same for "Status.Example.NET" and its lower case.
+     * 36^12 is below 2^64, so reducing modulo it keeps all 12 digits
+     * meaningful. */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *p = hostname ? hostname : ""; *p != '\0'; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        h ^= c;
+        h *= 0x100000001b3ULL;
+    }
+    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    for (int i = 11; i >= 0; i--) {
+        out[i] = digits[h % 36];
+        h /= 36;
+    }
+    out[12] = '\0';
+}
+
+/* ---- ids and positions ----------------------------------------------- */
+
+struct ctx {
+    const struct snapshot *s;
+    struct json_writer w;
+    char page_id[13];
+};
+
+#define GROUP_ID_MAX 64
+
+/* "group." + the name lower-cased, every run of other bytes one '-'. */
+static void group_slug(const char *name, char out[GROUP_ID_MAX])
+{
+    size_t n = 0;
+    memcpy(out, "group.", 6);
+    n = 6;
+    bool dash = false;
+    for (const char *p = name; *p != '\0' && n < GROUP_ID_MAX - 8; p++) {
+        char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            if (dash && n > 6)
+                out[n++] = '-';
+            dash = false;
+            out[n++] = c;
+        } else {
+            dash = true;
+        }
+    }
+    if (n == 6) {
+        memcpy(out + n, "group", 5);
+        n += 5;
+    }
+    out[n] = '\0';
+}
+
+/* Two group names may reduce to the same slug ("Mail" and "mail!"); the
+ * later group then gets its 1-based index appended, which stays stable as
+ * long as the groups keep their order. */
+static void group_id(const struct snapshot *s, size_t g, char out[GROUP_ID_MAX])
+{
+    group_slug(s->groups[g].name, out);
+    for (size_t h = 0; h < g; h++) {
+        char other[GROUP_ID_MAX];
+        group_slug(s->groups[h].name, other);
+        if (strcmp(other, out) == 0) {
+            size_t n = strlen(out);
+            snprintf(out + n, GROUP_ID_MAX - n, "-%zu", g + 1);
+            return;
+        }
+    }
+}
+
+/* The group a service belongs to, or n_groups when ungrouped. */
+static size_t group_of(const struct snapshot *s, size_t svc)
+{
+    const char *name = s->services[svc].group;
+    if (name == NULL)
+        return s->n_groups;
+    for (size_t g = 0; g < s->n_groups; g++)
+        if (strcmp(s->groups[g].name, name) == 0)
+            return g;
+    return s->n_groups;
+}
+
+/* Top-level items (groups and ungrouped services) in page order: a group
+ * takes the place of its first member. Returns the 1-based position of
+ * the item that service svc is or belongs to. */
+static int top_position(const struct snapshot *s, size_t svc)
+{
+    size_t target = group_of(s, svc);
+    int pos = 0;
+    for (size_t i = 0; i < s->n_services; i++) {
+        size_t g = group_of(s, i);
+        if (g == s->n_groups) {
+            pos++;
+            if (i == svc)
+                return pos;
+            continue;
+        }
+        /* Count a group once, at its first member. */
+        if (s->groups[g].n_members > 0 && s->groups[g].members[0] == i) {
+            pos++;
+            if (g == target)
+                return pos;
+        }
+    }
+    return pos;
+}
+
+/* ---- objects ---------------------------------------------------------- */
+
+static void write_service(struct ctx *c, size_t idx)
+{
+    const struct snapshot *s = c->s;
+    const struct service *svc = &s->services[idx];
+    struct json_writer *w = &c->w;
+    size_t g = group_of(s, idx);
+    int position = 0;
+    char gid[GROUP_ID_MAX];
+
+    if (g < s->n_groups) {
+        group_id(s, g, gid);
+        for (size_t m = 0; m < s->groups[g].n_members; m++)
+            if (s->groups[g].members[m] == idx)
+                position = (int)m + 1;
+    } else {
+        position = top_position(s, idx);
+    }
+
+    json_object_begin(w);
+    json_key(w, "id");
+    json_string(w, svc->slug);
+    json_key(w, "name");
+    json_string(w, svc->name);
+    json_key(w, "status");
+    json_string(w, model_service_status_name(svc->status));
+    json_key(w, "created_at");
+    json_time(w, svc->created_at);
+    json_key(w, "updated_at");
+    json_time(w, svc->updated_at);
+    json_key(w, "position");
+    json_int(w, position);
+    json_key(w, "description");
+    json_string(w, svc->description);
+    json_key(w, "showcase");
+    json_bool(w, false);
+    json_key(w, "start_date");
+    json_null(w);
+    json_key(w, "group_id");
+    if (g < s->n_groups)
+        json_string(w, gid);
+    else
+        json_null(w);
+    json_key(w, "page_id");
+    json_string(w, c->page_id);
+    json_key(w, "group");
+    json_bool(w, false);
+    json_key(w, "only_show_if_degraded");
+    json_bool(w, false);
+    json_object_end(w);
+}
+
+static void write_group(struct ctx *c, size_t g)
+{
+    const struct snapshot *s = c->s;
+    const struct service_group *grp = &s->groups[g];
+    struct json_writer *w = &c->w;
+    char gid[GROUP_ID_MAX];
+    group_id(s, g, gid);
+
+    /* A group has no rows of its own: it was created with its first
+     * member and changes whenever one of them does. */
+    int64_t created = 0, updated = 0;
+    for (size_t m = 0; m < grp->n_members; m++) {
+        const struct service *svc = &s->services[grp->members[m]];
+        if (created == 0 || (svc->created_at != 0 && svc->created_at < created))
+            created = svc->created_at;
+        if (svc->updated_at > updated)
+            updated = svc->updated_at;
+    }
+
+    json_object_begin(w);
+    json_key(w, "id");
+    json_string(w, gid);
+    json_key(w, "name");
+    json_string(w, grp->name);
+    json_key(w, "status");
+    json_string(w, model_service_status_name(grp->status));
+    json_key(w, "created_at");
+    json_time(w, created);
+    json_key(w, "updated_at");
+    json_time(w, updated);
+    json_key(w, "position");
+    json_int(w, grp->n_members > 0 ? top_position(s, grp->members[0]) : 0);
+    json_key(w, "description");
+    json_null(w);
+    json_key(w, "showcase");
+    json_bool(w, false);
+    json_key(w, "start_date");
+    json_null(w);
+    json_key(w, "group_id");
+    json_null(w);
+    json_key(w, "page_id");
+    json_string(w, c->page_id);
+    json_key(w, "group");
+    json_bool(w, true);
+    json_key(w, "only_show_if_degraded");
+    json_bool(w, false);
+    json_key(w, "components");
+    json_array_begin(w);
+    for (size_t m = 0; m < grp->n_members; m++)
+        json_string(w, s->services[grp->members[m]].slug);
+    json_array_end(w);
+    json_object_end(w);
+}
+
+static void write_components(struct ctx *c)
+{
+    const struct snapshot *s = c->s;
+    json_key(&c->w, "components");
+    json_array_begin(&c->w);
+    /* Page order: each group row right before its members. */
+    for (size_t i = 0; i < s->n_services; i++) {
+        size_t g = group_of(s, i);
+        if (g == s->n_groups) {
+            write_service(c, i);
+            continue;
+        }
+        if (s->groups[g].n_members == 0 || s->groups[g].members[0] != i)
+            continue;
+        write_group(c, g);
+        for (size_t m = 0; m < s->groups[g].n_members; m++)
+            write_service(c, s->groups[g].members[m]);
+    }
+    json_array_end(&c->w);
+}
+
+static void write_id(struct json_writer *w, int64_t id)
+{
+    char tmp[24];
+    snprintf(tmp, sizeof(tmp), "%" PRId64, id);
+    json_string(w, tmp);
+}
+
+static void write_update(struct ctx *c, const struct incident *inc,
+                         const struct update *u)
+{
+    struct json_writer *w = &c->w;
+    json_object_begin(w);
+    json_key(w, "id");
+    write_id(w, u->id);
+    json_key(w, "incident_id");
+    write_id(w, inc->id);
+    json_key(w, "status");
+    json_string(w, model_status_name(u->status));
+    json_key(w, "body");
+    json_string(w, u->body ? u->body : "");
+    json_key(w, "created_at");
+    json_time(w, u->created_at);
+    /* Updates are append-only: never edited after they are written. */
+    json_key(w, "updated_at");
+    json_time(w, u->created_at);
+    json_key(w, "display_at");
+    json_time(w, u->created_at);
+    /* We do not record per-update component transitions. */
+    json_key(w, "affected_components");
+    json_null(w);
+    json_key(w, "deliver_notifications");
+    json_bool(w, true);
+    json_key(w, "custom_tweet");
+    json_null(w);
+    json_key(w, "tweet_id");
+    json_null(w);
+    json_object_end(w);
+}
+
+static void write_incident(struct ctx *c, const struct incident *inc)
+{
+    const struct snapshot *s = c->s;
+    struct json_writer *w = &c->w;
+    struct buf link = BUF_INIT;
+    buf_printf(&link, "%s/incidents/%" PRId64,
+               s->site.base_url ? s->site.base_url : "", inc->id);
+
+    json_object_begin(w);
+    json_key(w, "id");
+    write_id(w, inc->id);
+    json_key(w, "name");
+    json_string(w, inc->title);
+    json_key(w, "status");
+    json_string(w, model_status_name(inc->status));
+    json_key(w, "created_at");
+    json_time(w, inc->created_at);
+    json_key(w, "updated_at");
+    json_time(w, inc->updated_at);
+    json_key(w, "monitoring_at");
+    json_time(w, inc->monitoring_at);
+    json_key(w, "resolved_at");
+    json_time(w, inc->resolved_at);
+    json_key(w, "impact");
+    json_string(w, model_impact_name(inc->impact));
+    json_key(w, "shortlink");
+    if (buf_failed(&link))
+        c->w.out->oom = true;
+    json_string(w, link.data ? link.data : "");
+    json_key(w, "started_at");
+    json_time(w, inc->started_at ? inc->started_at : inc->created_at);
+    json_key(w, "page_id");
+    json_string(w, c->page_id);
+    if (inc->kind == KIND_MAINTENANCE) {
+        json_key(w, "scheduled_for");
+        json_time(w, inc->scheduled_start);
+        json_key(w, "scheduled_until");
+        json_time(w, inc->scheduled_end);
+    } else {
+        json_key(w, "postmortem_body");
+        json_string(w, inc->postmortem);
+        json_key(w, "postmortem_published_at");
+        json_time(w, inc->postmortem ? inc->postmortem_at : 0);
+    }
+    json_key(w, "reminder_intervals");
+    json_null(w);
+    json_key(w, "incident_updates");
+    json_array_begin(w);
+    for (size_t u = 0; u < inc->n_updates; u++)
+        write_update(c, inc, &inc->updates[u]);
+    json_array_end(w);
+    json_key(w, "components");
+    json_array_begin(w);
+    for (size_t k = 0; k < inc->n_services; k++)
+        if (inc->services[k].service < s->n_services)
+            write_service(c, inc->services[k].service);
+    json_array_end(w);
+    json_object_end(w);
+    buf_free(&link);
+}
+
+static void write_page(struct ctx *c)
+{
+    const struct snapshot *s = c->s;
+    struct json_writer *w = &c->w;
+    json_key(w, "page");
+    json_object_begin(w);
+    json_key(w, "id");
+    json_string(w, c->page_id);
+    json_key(w, "name");
+    json_string(w, s->site.name ? s->site.name : "");
+    json_key(w, "url");
+    json_string(w, s->site.base_url ? s->site.base_url : "");
+    json_key(w, "time_zone");
+    json_string(w, s->site.time_zone ? s->site.time_zone : "Etc/UTC");
+    json_key(w, "updated_at");
+    json_time(w, s->data_changed_at ? s->data_changed_at : s->generated_at);
+    json_object_end(w);
+}
+
+static void write_status(struct ctx *c)
+{
+    struct json_writer *w = &c->w;
+    json_key(w, "status");
+    json_object_begin(w);
+    json_key(w, "indicator");
+    json_string(w, model_indicator_name(c->s->indicator));
+    json_key(w, "description");
+    json_string(w, c->s->indicator_description
+                       ? c->s->indicator_description
+                       : model_indicator_description(c->s->indicator, false));
+    json_object_end(w);
+}
+
+/* Which posts a list holds. */
+enum selection {
+    SEL_OPEN_INCIDENTS,
+    SEL_RECENT_INCIDENTS,
+    SEL_RECENT_MAINTENANCE,
+    SEL_UPCOMING,
+    SEL_ACTIVE,
+    SEL_ACTIVE_AND_UPCOMING,
+};
+
+/* Upcoming maintenance is listed soonest first, which is what a reader
+ * (and a "next window" bot) wants; everything else newest first, the
+ * snapshot's own order. Returns how many of the ids were chosen. */
+static size_t select_upcoming(const struct snapshot *s, size_t *out)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < s->n_incidents; k++) {
+        if (!snapshot_is_upcoming_maintenance(&s->incidents[k]))
+            continue;
+        /* Insertion sort: a page has a handful of upcoming windows, and
+         * it keeps equal start times in snapshot order. */
+        size_t j = n++;
+        int64_t start = s->incidents[k].scheduled_start;
+        while (j > 0 && s->incidents[out[j - 1]].scheduled_start > start) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = k;
+    }
+    return n;
+}
+
+static void write_list(struct ctx *c, const char *key, enum selection sel)
+{
+    const struct snapshot *s = c->s;
+    struct json_writer *w = &c->w;
+    json_key(w, key);
+    json_array_begin(w);
+    size_t listed = 0;
+    if (sel == SEL_ACTIVE || sel == SEL_ACTIVE_AND_UPCOMING)
+        for (size_t k = 0; k < s->n_incidents; k++)
+            if (snapshot_is_active_maintenance(&s->incidents[k]))
+                write_incident(c, &s->incidents[k]);
+    if (sel == SEL_UPCOMING || sel == SEL_ACTIVE_AND_UPCOMING) {
+        size_t *order = NULL;
+        if (s->n_incidents > 0) {
+            order = malloc(s->n_incidents * sizeof(*order));
+            if (order == NULL) {
+                w->out->oom = true;
+                json_array_end(w);
+                return;
+            }
+        }
+        size_t n = select_upcoming(s, order);
+        for (size_t i = 0; i < n; i++)
+            write_incident(c, &s->incidents[order[i]]);
+        free(order);
+    }
+    for (size_t k = 0; k < s->n_incidents; k++) {
+        const struct incident *inc = &s->incidents[k];
+        bool take = false;
+        switch (sel) {
+        case SEL_OPEN_INCIDENTS:
+            take = snapshot_is_open_incident(inc);
+            break;
+        case SEL_RECENT_INCIDENTS:
+            take = inc->kind == KIND_INCIDENT && listed < STATUSPAGE_RECENT;
+            break;
+        case SEL_RECENT_MAINTENANCE:
+            take = inc->kind == KIND_MAINTENANCE && listed < STATUSPAGE_RECENT;
+            break;
+        default:
+            break;
+        }
+        if (take) {
+            write_incident(c, inc);
+            listed++;
+        }
+    }
+    json_array_end(w);
+}
+
+void statuspage_render(struct buf *out, const struct snapshot *s,
+                       enum statuspage_doc doc)
+{
+    struct ctx c;
+    c.s = s;
+    json_init(&c.w, out);
+    statuspage_page_id(s->site.hostname, c.page_id);
+
+    json_object_begin(&c.w);
+    write_page(&c);
+    switch (doc) {
+    case STATUSPAGE_SUMMARY:
+        write_status(&c);
+        write_components(&c);
+        write_list(&c, "incidents", SEL_OPEN_INCIDENTS);
+        write_list(&c, "scheduled_maintenances", SEL_ACTIVE_AND_UPCOMING);
+        break;
+    case STATUSPAGE_STATUS:
+        write_status(&c);
+        break;
+    case STATUSPAGE_COMPONENTS:
+        write_components(&c);
+        break;
+    case STATUSPAGE_INCIDENTS:
+        write_list(&c, "incidents", SEL_RECENT_INCIDENTS);
+        break;
+    case STATUSPAGE_INCIDENTS_UNRESOLVED:
+        write_list(&c, "incidents", SEL_OPEN_INCIDENTS);
+        break;
+    case STATUSPAGE_MAINTENANCES:
+        write_list(&c, "scheduled_maintenances", SEL_RECENT_MAINTENANCE);
+        break;
+    case STATUSPAGE_MAINTENANCES_UPCOMING:
+        write_list(&c, "scheduled_maintenances", SEL_UPCOMING);
+        break;
+    case STATUSPAGE_MAINTENANCES_ACTIVE:
+        write_list(&c, "scheduled_maintenances", SEL_ACTIVE);
+        break;
+    default:
+        break;
+    }
+    json_object_end(&c.w);
+}

@@ -1,0 +1,534 @@
+/* Unit tests of the HTML renderers (protocols/html.c): escaping, bodies
+ * with paragraphs and links, the summary and incident pages of the
+ * fixture, the hostile post, and a structural check of every page (tags
+ * balanced, attributes quoted, entities well formed, UTF-8 clean). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../protocols/html.h"
+#include "../../protocols/json.h"
+#include "../../store/snapshot.h"
+#include "fixture.h"
+#include "testlib.h"
+
+static struct snapshot *snap;
+
+/* ---- escaping and bodies ---------------------------------------------- */
+
+TEST(html_escape_table)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        /* the five characters that matter in text and attributes */
+        {"a&b<c>d\"e'f", "a&amp;b&lt;c&gt;d&quot;e&#39;f"},
+        /* an entity in the data stays text */
+        {"&amp;", "&amp;amp;"},
+        /* TAB, CR, LF become spaces inside a line */
+        {"a\tb\rc\nd", "a b c d"},
+        /* ESC and other controls are dropped, DEL too */
+        {"\x1b[2Jx\x01\x7f", "[2Jx"},
+        /* UTF-8 passes */
+        {"Z\xc3\xbcrich \xe2\x80\x94", "Z\xc3\xbcrich \xe2\x80\x94"},
+        /* malformed bytes become U+FFFD */
+        {"a\xff"
+         "b\xc0\xaf",
+         "a\xef\xbf\xbd"
+         "b\xef\xbf\xbd\xef\xbf\xbd"},
+        /* C1 controls (U+0085 NEL, U+009B CSI) are dropped */
+        {"a\xc2\x85"
+         "b\xc2\x9b"
+         "c",
+         "abc"},
+        /* noncharacters are dropped */
+        {"a\xef\xbf\xbe"
+         "b\xef\xb7\x90",
+         "ab"},
+        /* nothing at all */
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct buf b = BUF_INIT;
+        html_escape(&b, cases[i].in);
+        CHECK_STR(b.data ? b.data : "", cases[i].want);
+        buf_free(&b);
+    }
+    struct buf b = BUF_INIT;
+    html_escape(&b, NULL);
+    CHECK_INT(b.len, 0);
+    buf_free(&b);
+}
+
+TEST(html_body_table)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        /* one paragraph */
+        {"Mail is slow.", "<p>Mail is slow.</p>\n"},
+        /* blank lines split paragraphs, single breaks are kept */
+        {"a\nb\n\nc", "<p>a<br>\nb</p>\n<p>c</p>\n"},
+        /* CRLF line ends; several blank lines and whitespace-only lines */
+        {"a\r\n\r\n \t\r\n\nb\r\n", "<p>a</p>\n<p>b</p>\n"},
+        /* leading and trailing blank lines leave no empty paragraph */
+        {"\n\nx\n\n", "<p>x</p>\n"},
+        /* blank text: nothing */
+        {"  \n \n", ""},
+        /* a URL becomes a link; the sentence's full stop stays outside */
+        {"See https://example.net/a.",
+         "<p>See <a href=\"https://example.net/a\">https://example.net/a</a>."
+         "</p>\n"},
+        /* a parenthesised URL: the closing parenthesis is not the URL's */
+        {"(http://example.net/x)",
+         "<p>(<a "
+         "href=\"http://example.net/x\">http://example.net/x</a>)</p>\n"},
+        /* ...unless the URL opened it */
+        {"http://example.net/wiki/A_(b)",
+         "<p><a href=\"http://example.net/wiki/A_(b)\">"
+         "http://example.net/wiki/A_(b)</a></p>\n"},
+        /* & in a URL is escaped in href and text */
+        {"https://e.net/?a=1&b=2",
+         "<p><a href=\"https://e.net/?a=1&amp;b=2\">https://e.net/?a=1&amp;"
+         "b=2</a></p>\n"},
+        /* a quote ends the URL, so it can never close the attribute */
+        {"https://e.net/\"onmouseover=\"x",
+         "<p><a href=\"https://e.net/\">https://e.net/</a>&quot;onmouseover="
+         "&quot;x</p>\n"},
+        /* < ends the URL */
+        {"https://e.net/a<script>",
+         "<p><a href=\"https://e.net/a\">https://e.net/a</a>&lt;script&gt;"
+         "</p>\n"},
+        /* other schemes are never links */
+        {"javascript:alert(1) data:text/html,x ftp://e.net/",
+         "<p>javascript:alert(1) data:text/html,x ftp://e.net/</p>\n"},
+        /* the scheme must start a word */
+        {"xhttp://e.net/", "<p>xhttp://e.net/</p>\n"},
+        /* a scheme with no host is no link */
+        {"http:// and https://.", "<p>http:// and https://.</p>\n"},
+        /* the scheme is case-insensitive */
+        {"HTTPS://E.NET/",
+         "<p><a href=\"HTTPS://E.NET/\">HTTPS://E.NET/</a></p>\n"},
+        /* two links on one line */
+        {"http://a.net and http://b.net",
+         "<p><a href=\"http://a.net\">http://a.net</a> and "
+         "<a href=\"http://b.net\">http://b.net</a></p>\n"},
+        /* controls in a body are dropped too */
+        {"\x1b[31mred\x1b[0m", "<p>[31mred[0m</p>\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct buf b = BUF_INIT;
+        html_body(&b, cases[i].in);
+        CHECK_STR(b.data ? b.data : "", cases[i].want);
+        buf_free(&b);
+    }
+}
+
+/* ---- a structural checker --------------------------------------------- */
+
+static bool is_void(const char *name)
+{
+    static const char *voids[] = {"meta", "link",  "br", "hr",
+                                  "img",  "input", "wbr"};
+    for (size_t i = 0; i < sizeof(voids) / sizeof(voids[0]); i++)
+        if (strcmp(name, voids[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The attributes our pages use; anything else (onclick, style, src...)
+ * would be a bug or an injection. */
+static bool known_attribute(const char *a, size_t n)
+{
+    static const char *names[] = {"lang",  "charset", "name",    "content",
+                                  "rel",   "type",    "title",   "href",
+                                  "class", "id",      "datetime"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strlen(names[i]) == n && memcmp(names[i], a, n) == 0)
+            return true;
+    return false;
+}
+
+/* Returns NULL if the page is structurally sound, else a reason. Checks:
+ * the doctype first; every tag name lower-case letters/digits; attribute
+ * names from a short list, values double-quoted with no raw '<' or '"'
+ * inside; every non-void
+ * element closed in order; '&' always starts an entity; '<' in text only
+ * starts a tag; well-formed UTF-8 and no control bytes but LF; inside
+ * <style> nothing is checked. */
+static const char *check_structure(const char *s, size_t len)
+{
+    static char why[160];
+    const char *doctype = "<!DOCTYPE html>\n<html lang=\"en\">\n";
+    if (len < strlen(doctype) || memcmp(s, doctype, strlen(doctype)) != 0)
+        return "no doctype/lang";
+    char stack[64][16];
+    int depth = 0;
+    size_t i = strlen("<!DOCTYPE html>\n");
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t n = json_utf8_seq(s + i, len - i);
+            if (n == 0)
+                return "bad UTF-8";
+            i += n;
+            continue;
+        }
+        if (c < 0x20 && c != '\n')
+            return "control byte";
+        if (c == 0x7f)
+            return "DEL byte";
+        if (c == '&') {
+            size_t j = i + 1;
+            if (j < len && s[j] == '#') {
+                j++;
+                while (j < len && s[j] >= '0' && s[j] <= '9')
+                    j++;
+            } else {
+                while (j < len && s[j] >= 'a' && s[j] <= 'z')
+                    j++;
+            }
+            if (j == i + 1 || j >= len || s[j] != ';')
+                return "bare &";
+            i = j + 1;
+            continue;
+        }
+        if (c == '>')
+            return "bare >";
+        if (c != '<') {
+            i++;
+            continue;
+        }
+        /* a tag */
+        bool closing = i + 1 < len && s[i + 1] == '/';
+        size_t j = i + 1 + closing;
+        char name[16];
+        size_t n = 0;
+        while (j < len &&
+               ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= '0' && s[j] <= '9'))) {
+            if (n + 1 < sizeof(name))
+                name[n++] = s[j];
+            j++;
+        }
+        name[n] = '\0';
+        if (n == 0)
+            return "bare < or bad tag name";
+        /* attributes */
+        while (j < len && s[j] != '>') {
+            if (s[j] == ' ') {
+                j++;
+                continue;
+            }
+            size_t an = j;
+            while (j < len && ((s[j] >= 'a' && s[j] <= 'z') || s[j] == '-'))
+                j++;
+            if (!known_attribute(s + an, j - an))
+                return "unexpected attribute (an event handler?)";
+            if (j < len && s[j] == '=') {
+                j++;
+                if (j >= len || s[j] != '"')
+                    return "unquoted attribute";
+                j++;
+                while (j < len && s[j] != '"') {
+                    if (s[j] == '<' || s[j] == '\n')
+                        return "raw < or LF in attribute";
+                    j++;
+                }
+                if (j >= len)
+                    return "unterminated attribute";
+                j++;
+            } else if (j < len && s[j] != ' ' && s[j] != '>') {
+                return "bad attribute";
+            }
+        }
+        if (j >= len)
+            return "unterminated tag";
+        if (closing) {
+            if (depth == 0 || strcmp(stack[depth - 1], name) != 0) {
+                snprintf(why, sizeof(why), "mismatched </%s> (open: %s)", name,
+                         depth ? stack[depth - 1] : "none");
+                return why;
+            }
+            depth--;
+        } else if (!is_void(name)) {
+            if (depth == 64)
+                return "too deep";
+            strcpy(stack[depth++], name);
+        }
+        i = j + 1;
+        if (!closing && strcmp(name, "style") == 0) {
+            const char *end = strstr(s + i, "</style>");
+            if (end == NULL)
+                return "unterminated style";
+            i = (size_t)(end - s);
+        }
+    }
+    if (depth != 0) {
+        snprintf(why, sizeof(why), "<%s> never closed", stack[depth - 1]);
+        return why;
+    }
+    return NULL;
+}
+
+TEST(html_checker_catches_faults)
+{
+    /* The checker must itself fail on broken pages. */
+    static const char *bad[] = {
+        "<!DOCTYPE html>\n<html lang=\"en\"><p>x</html>",
+        "<!DOCTYPE html>\n<html lang=\"en\"><p>a & b</p></html>",
+        "<!DOCTYPE html>\n<html lang=\"en\"><p>a < b</p></html>",
+        "<!DOCTYPE html>\n<html lang=\"en\"><a href=x>y</a></html>",
+        "<!DOCTYPE html>\n<html lang=\"en\"><p>\x1b[2J</p></html>",
+        "<!DOCTYPE html>\n<html lang=\"en\"><p>\xff</p></html>",
+        "<html><p>x</p></html>",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<p onclick=\"x\">y</p></html>",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK(check_structure(bad[i], strlen(bad[i])) != NULL);
+    const char *good = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta "
+                       "charset=\"utf-8\"></head><body><p>a &amp; b<br>"
+                       "</p></body></html>\n";
+    CHECK(check_structure(good, strlen(good)) == NULL);
+}
+
+static void check_page(const char *what, const struct buf *b)
+{
+    CHECK(!buf_failed(b));
+    const char *why = check_structure(b->data, b->len);
+    if (why != NULL)
+        printf("  %s: %s\n", what, why);
+    CHECK(why == NULL);
+    /* The frame every page has. */
+    CHECK_HAS(b->data, b->len, "<meta charset=\"utf-8\">");
+    CHECK_HAS(b->data, b->len, "<title>");
+    CHECK_HAS(b->data, b->len, "<style>");
+    CHECK_HAS(b->data, b->len, "<header>");
+    CHECK_HAS(b->data, b->len, "<main>");
+    CHECK_HAS(b->data, b->len, "<h1>");
+    CHECK_HAS(b->data, b->len, "Example Net status");
+    CHECK_HAS(b->data, b->len,
+              "Server time: <time datetime=\"2026-11-18T11:06:40Z\">"
+              "2026-11-18 11:06 UTC</time>");
+    CHECK_HAS(b->data, b->len,
+              "<link rel=\"alternate\" "
+              "type=\"application/atom+xml\"");
+    /* No script, ever. */
+    CHECK_LACKS(b->data, b->len, "<script");
+    CHECK_LACKS(b->data, b->len, "javascript:alert(1)\"");
+    CHECK_LACKS(b->data, b->len, "href=\"javascript");
+}
+
+/* Returns the offset of needle in the page, or -1. */
+static long where(const struct buf *b, const char *needle)
+{
+    const char *p = strstr(b->data, needle);
+    return p ? (long)(p - b->data) : -1;
+}
+
+TEST(html_summary_page)
+{
+    struct buf b = BUF_INIT;
+    html_summary(&b, snap);
+    check_page("summary", &b);
+    CHECK_HAS(b.data, b.len, "<title>Example Net status</title>");
+    CHECK_HAS(b.data, b.len,
+              "<p class=\"overall ind-major\"><strong>Partial System Outage"
+              "</strong></p>");
+    /* Status in words, never colour alone. */
+    CHECK_HAS(b.data, b.len,
+              "<li>Mailbox access (IMAP): <span class=\"st-partial_outage\">"
+              "Partial outage</span></li>");
+    CHECK_HAS(b.data, b.len,
+              "<li>DNS resolvers: <span class=\"st-under_maintenance\">"
+              "Under maintenance</span></li>");
+    CHECK_HAS(b.data, b.len,
+              "<li><strong>Access</strong>: <span class=\"st-operational\">"
+              "Operational</span>");
+    /* The same facts in the same order as text_summary(). */
+    long order[] = {
+        where(&b, "<h1>Example Net status</h1>"),
+        where(&b, "Partial System Outage"),
+        where(&b, "Server time:"),
+        where(&b, "<h2>Services</h2>"),
+        where(&b, "<strong>Access</strong>"),
+        where(&b, "DSL broadband"),
+        where(&b, "Fibre to the home"),
+        where(&b, "<strong>Mail</strong>"),
+        where(&b, "Outgoing mail (SMTP)"),
+        where(&b, "DNS resolvers:"),
+        where(&b, "<h2>Open incidents</h2>"),
+        where(&b, "<a href=\"/incidents/42\">Delayed mail delivery"),
+        where(&b, "No mail has been lost."),
+        where(&b, "<h2>Maintenance in progress</h2>"),
+        where(&b, "<a href=\"/incidents/44\">DNS resolver replacement"),
+        where(&b, "<h2>Upcoming maintenance</h2>"),
+        where(&b, "<a href=\"/incidents/43\">Core router software upgrade"),
+        where(&b, "<h2>Notices</h2>"),
+        where(&b, "<a href=\"/incidents/45\">New opening hours"),
+        where(&b, "<footer>"),
+    };
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        CHECK(order[i] >= 0);
+        if (i > 0 && !(order[i] > order[i - 1]))
+            printf("  item %zu out of order\n", i);
+        CHECK(i == 0 || order[i] > order[i - 1]);
+    }
+    /* Only the latest update of an open incident is on the summary. */
+    CHECK_LACKS(b.data, b.len, "We are looking into reports");
+    /* Resolved posts are not. */
+    CHECK_LACKS(b.data, b.len, "/incidents/41\"");
+    CHECK_LACKS(b.data, b.len, "/incidents/66\"");
+    CHECK_LACKS(b.data, b.len, "/incidents/40\"");
+    /* The upcoming window and the per-service window. */
+    CHECK_HAS(b.data, b.len,
+              "window <time datetime=\"2026-11-20T00:30:00Z\">2026-11-20 "
+              "00:30</time> to <time datetime=\"2026-11-20T02:30:00Z\">"
+              "02:30 UTC</time>");
+    CHECK_HAS(b.data, b.len,
+              "DSL broadband (<time datetime=\"2026-11-20T01:00:00Z\">");
+    buf_free(&b);
+}
+
+TEST(html_summary_empty_store)
+{
+    struct snapshot *e = fixture_empty_snapshot();
+    struct buf b = BUF_INIT;
+    html_summary(&b, e);
+    check_page("empty summary", &b);
+    CHECK_HAS(b.data, b.len, "All Systems Operational");
+    CHECK_HAS(b.data, b.len, "No open incidents.");
+    CHECK_LACKS(b.data, b.len, "<h2>Notices</h2>");
+    buf_free(&b);
+    snapshot_unref(e);
+}
+
+TEST(html_incident_page)
+{
+    struct buf b = BUF_INIT;
+    html_incident(&b, snap, snapshot_incident(snap, 42));
+    check_page("incident 42", &b);
+    CHECK_HAS(b.data, b.len,
+              "<title>Delayed mail delivery for some customers - Example Net "
+              "status</title>");
+    CHECK_HAS(b.data, b.len,
+              "<h1>Delayed mail delivery for some "
+              "customers</h1>");
+    CHECK_HAS(b.data, b.len, "<dt>Status</dt><dd>Identified</dd>");
+    CHECK_HAS(b.data, b.len, "<dt>Impact</dt><dd>Major</dd>");
+    CHECK_HAS(b.data, b.len,
+              "<dt>Affects</dt><dd>Mailbox access (IMAP), Outgoing mail "
+              "(SMTP)</dd>");
+    /* The whole timeline, newest first, with authors. */
+    long a = where(&b, "<article id=\"update-423\">");
+    long m = where(&b, "<article id=\"update-422\">");
+    long z = where(&b, "<article id=\"update-421\">");
+    CHECK(a > 0 && m > a && z > m);
+    CHECK_HAS(b.data, b.len,
+              "<p>One of the mail storage servers ran out of disk space.</p>\n"
+              "<p>We are moving the affected mailboxes to a spare server."
+              "</p>");
+    CHECK_HAS(b.data, b.len, "<p class=\"author\">&mdash; Dana (NOC)</p>");
+    CHECK_HAS(b.data, b.len, "<a href=\"/incidents/42.txt\">");
+    buf_free(&b);
+
+    /* The postmortem of #41 follows its timeline. */
+    html_incident(&b, snap, snapshot_incident(snap, 41));
+    check_page("incident 41", &b);
+    long t = where(&b, "<h2>Timeline</h2>");
+    long p = where(&b, "<h2>Postmortem</h2>");
+    CHECK(t > 0 && p > t);
+    CHECK_HAS(b.data, b.len, "<p>A line card in the northern exchange");
+    CHECK_HAS(b.data, b.len, "<dt>Resolved</dt>");
+    buf_free(&b);
+
+    /* Maintenance shows its window; a notice has no impact. */
+    html_incident(&b, snap, snapshot_incident(snap, 43));
+    check_page("maintenance 43", &b);
+    CHECK_HAS(b.data, b.len, "<dt>Window</dt>");
+    CHECK_LACKS(b.data, b.len, "<dt>Impact</dt>");
+    buf_free(&b);
+    html_incident(&b, snap, snapshot_incident(snap, 45));
+    check_page("notice 45", &b);
+    CHECK_HAS(b.data, b.len, "<dt>Post</dt><dd>Notice #45</dd>");
+    CHECK_LACKS(b.data, b.len, "<dt>Impact</dt>");
+    buf_free(&b);
+}
+
+TEST(html_hostile_post)
+{
+    struct buf b = BUF_INIT;
+    html_incident(&b, snap, snapshot_incident(snap, 66));
+    check_page("hostile 66", &b);
+    /* The title, escaped, with its controls gone. */
+    CHECK_HAS(b.data, b.len,
+              "<h1>Tab here CR here LF here ESC[2J &lt;script&gt;alert(1)"
+              "&lt;/script&gt; say &quot;hi&quot; Z\xc3\xbcrich \xe2\x80\x94 "
+              "\xe2\x80\x9c"
+              "core\xe2\x80\x9d</h1>");
+    CHECK_LACKS(b.data, b.len, "\x1b");
+    CHECK_LACKS(b.data, b.len, "\r");
+    CHECK_LACKS(b.data, b.len, "\t");
+    CHECK_LACKS(b.data, b.len, "<b>");
+    /* The https URL is a link that stops before '<'; javascript: is
+     * text. */
+    CHECK_HAS(b.data, b.len,
+              "<a href=\"https://example.net/notes?id=66&amp;x=\">https://"
+              "example.net/notes?id=66&amp;x=</a>&lt;y&gt;");
+    CHECK_HAS(b.data, b.len, "Do not follow javascript:alert(1) links.");
+    CHECK_HAS(b.data, b.len,
+              "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot;");
+    CHECK_HAS(b.data, b.len,
+              "<p class=\"author\">&mdash; &lt;b&gt;eve&lt;/b&gt; [31m</p>");
+    /* Exactly one link in the body, and no href but ours. */
+    long n = 0;
+    for (const char *p = b.data; (p = strstr(p, "href=\"")) != NULL; p++) {
+        n++;
+        const char *v = p + 6;
+        CHECK(strncmp(v, "/", 1) == 0 || strncmp(v, "https://", 8) == 0 ||
+              strncmp(v, "gopher://", 9) == 0);
+    }
+    CHECK(n > 0);
+    buf_free(&b);
+
+    /* On the summary of a snapshot where it is open, it is escaped too. */
+    struct snapshot *s = fixture_snapshot();
+    struct incident *i66 = (struct incident *)snapshot_incident(s, 66);
+    i66->status = STATUS_INVESTIGATING;
+    i66->resolved_at = 0;
+    html_summary(&b, s);
+    check_page("summary with hostile post open", &b);
+    CHECK_HAS(b.data, b.len, "<a href=\"/incidents/66\">Tab here");
+    CHECK_LACKS(b.data, b.len, "\x1b");
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+TEST(html_help_page)
+{
+    struct buf b = BUF_INIT;
+    html_help(&b, snap);
+    check_page("help", &b);
+    CHECK_HAS(b.data, b.len, "<h1>Help</h1>");
+    CHECK_HAS(b.data, b.len, "<pre>");
+    CHECK_HAS(b.data, b.len, "status.example.net");
+    buf_free(&b);
+}
+
+int main(void)
+{
+    snap = fixture_snapshot();
+    if (snap == NULL) {
+        printf("cannot build the fixture\n0 passed, 1 failed\n");
+        return 1;
+    }
+    RUN(html_escape_table);
+    RUN(html_body_table);
+    RUN(html_checker_catches_faults);
+    RUN(html_summary_page);
+    RUN(html_summary_empty_store);
+    RUN(html_incident_page);
+    RUN(html_hostile_post);
+    RUN(html_help_page);
+    snapshot_unref(snap);
+    return test_report();
+}
