@@ -19,8 +19,21 @@
 # With OUTPOST_VALGRIND=1 the server runs under valgrind.
 
 set -u
-OUTPOST=${OUTPOST_BIN:?OUTPOST_BIN must name the built binary}
+OUTPOST_BIN=${OUTPOST_BIN:?OUTPOST_BIN must name the built binary}
 T=$(mktemp -d /tmp/outpost-e2e.XXXXXX)
+# $OUTPOST is what tests run for CLI commands: with OUTPOST_VALGRIND=1 a
+# wrapper that runs every command under valgrind, logging any error or leak
+# to $T/vg-cli.* (checked by finish) without changing the exit status.
+OUTPOST=$OUTPOST_BIN
+if [ "${OUTPOST_VALGRIND:-0}" = 1 ]; then
+    OUTPOST=$T/outpost-vg
+    cat >"$OUTPOST" <<WRAP
+#!/bin/sh
+exec valgrind -q --leak-check=full --errors-for-leak-kinds=all --show-leak-kinds=all \\
+    --log-file="$T/vg-cli.%p" "$OUTPOST_BIN" "\$@"
+WRAP
+    chmod +x "$OUTPOST"
+fi
 PASSED=0
 FAILED=0
 SERVER_PID=
@@ -74,7 +87,7 @@ server_start() {
         pre=(valgrind -q --leak-check=full --errors-for-leak-kinds=all
              --show-leak-kinds=all --error-exitcode=9 --log-file="$T/valgrind.%p")
     fi
-    "${pre[@]}" "$OUTPOST" --db "$DB" serve --http "127.0.0.1:$HTTP_PORT" \
+    "${pre[@]}" "$OUTPOST_BIN" --db "$DB" serve --http "127.0.0.1:$HTTP_PORT" \
         --gopher "127.0.0.1:$GOPHER_PORT" --finger "127.0.0.1:$FINGER_PORT" \
         --hostname 127.0.0.1 "$@" >"$T/server.log" 2>&1 &
     SERVER_PID=$!
@@ -103,6 +116,11 @@ server_stop() {
 }
 
 finish() {
+    if [ "${OUTPOST_VALGRIND:-0}" = 1 ]; then
+        local bad; bad=$(find "$T" -name 'vg-cli.*' -size +0c | head -3)
+        if [ -n "$bad" ]; then fail "CLI runs clean under valgrind" "$(cat $bad | head -40)"
+        else pass "CLI runs clean under valgrind ($(find "$T" -name 'vg-cli.*' | wc -l) runs)"; fi
+    fi
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }
