@@ -44,7 +44,7 @@ enum proto_result {
  * the write completes), then optional owned tail bytes. */
 struct reply {
     struct buf head;
-    const char *body;   /* borrowed, or NULL */
+    const char *body; /* borrowed, or NULL */
     size_t body_len;
     struct buf tail;
     /* For the access log: a short description of what was asked, with
@@ -62,25 +62,24 @@ size_t reply_len(const struct reply *r);
 void reply_set_log(struct reply *r, const char *what, size_t len);
 
 struct proto {
-    const char *name;          /* "http", "gopher", "finger" */
+    const char *name; /* "http", "gopher", "finger" */
     size_t state_size;
-    size_t max_request;        /* cap on buffered, unconsumed input */
-    uint64_t read_timeout_ms;  /* deadline for a whole request */
-    uint64_t idle_timeout_ms;  /* keep-alive idle between requests */
+    size_t max_request;       /* cap on buffered, unconsumed input */
+    uint64_t read_timeout_ms; /* deadline for a whole request */
+    uint64_t idle_timeout_ms; /* keep-alive idle between requests */
 
     void (*init)(void *state);
     void (*fini)(void *state);
     enum proto_result (*on_data)(void *state, const struct snapshot *snap,
-                                 const char *in, size_t len,
-                                 size_t *consumed, struct reply *out);
+                                 const char *in, size_t len, size_t *consumed,
+                                 struct reply *out);
     enum proto_result (*on_limit)(void *state, const struct snapshot *snap,
                                   struct reply *out);
     enum proto_result (*on_timeout)(void *state, const struct snapshot *snap,
                                     const char *in, size_t len,
                                     struct reply *out);
     enum proto_result (*on_eof)(void *state, const struct snapshot *snap,
-                                const char *in, size_t len,
-                                struct reply *out);
+                                const char *in, size_t len, struct reply *out);
     void (*busy)(const struct snapshot *snap, struct reply *out);
 };
 

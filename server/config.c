@@ -98,16 +98,15 @@ static int set_addr(char *dst, size_t cap, const char *v, const char *key,
     struct sockaddr_storage ss;
     if (strcmp(v, "off") != 0 && config_parse_addr(v, &ss) < 0) {
         snprintf(err, errlen,
-                 "%s: expected ADDR:PORT, [IPV6]:PORT or off, got '%.60s'",
-                 key, v);
+                 "%s: expected ADDR:PORT, [IPV6]:PORT or off, got '%.60s'", key,
+                 v);
         return UV_EINVAL;
     }
-    return set_str(dst, cap, strcmp(v, "off") == 0 ? "" : v, key, err,
-                   errlen);
+    return set_str(dst, cap, strcmp(v, "off") == 0 ? "" : v, key, err, errlen);
 }
 
-int config_set(struct serve_config *c, const char *k, const char *v,
-               char *err, size_t errlen)
+int config_set(struct serve_config *c, const char *k, const char *v, char *err,
+               size_t errlen)
 {
     if (strcmp(k, "http") == 0)
         return set_addr(c->http_addr, sizeof(c->http_addr), v, k, err, errlen);

@@ -35,7 +35,7 @@ struct addr_count {
 };
 
 struct conn {
-    uv_tcp_t tcp;            /* first, so a uv_handle_t* is a conn* */
+    uv_tcp_t tcp; /* first, so a uv_handle_t* is a conn* */
     uv_timer_t timer;
     uv_write_t wreq;
     uv_shutdown_t sreq;
@@ -44,17 +44,17 @@ struct conn {
     const struct proto *proto;
     struct conn *next, *prev;
     enum conn_state state;
-    int open_handles;        /* free when this drops to 0 */
-    bool proto_ready;        /* proto->init ran, so fini must run */
+    int open_handles; /* free when this drops to 0 */
+    bool proto_ready; /* proto->init ran, so fini must run */
     bool close_after_write;
     bool eof;
-    bool counted;            /* counted in the per-address table */
+    bool counted; /* counted in the per-address table */
     size_t bytes_since_reply;
     struct buf in;
     struct reply reply;
-    struct snapshot *snap;   /* held while a reply may point into it */
+    struct snapshot *snap; /* held while a reply may point into it */
     char peer[48];
-    void *pstate;            /* the protocol's per-connection state */
+    void *pstate; /* the protocol's per-connection state */
 };
 
 static void conn_close(struct conn *c);
@@ -221,8 +221,7 @@ static void write_cb(uv_write_t *req, int status)
     }
     c->state = CONN_READING;
     c->bytes_since_reply = c->in.len;
-    arm_timer(c, c->in.len > 0 ? read_timeout(c)
-                               : idle_timeout(c));
+    arm_timer(c, c->in.len > 0 ? read_timeout(c) : idle_timeout(c));
     /* Pipelined bytes may already hold the next request. */
     conn_process(c);
     if (c->state == CONN_READING &&
@@ -367,8 +366,8 @@ static void timer_cb(uv_timer_t *t)
         if (r == PROTO_REPLY || r == PROTO_MORE)
             r = r == PROTO_REPLY ? PROTO_REPLY_CLOSE : PROTO_CLOSE;
         if (!c->srv->cfg.quiet)
-            server_log("%s %s timeout after %zu bytes", c->proto->name,
-                       c->peer, c->bytes_since_reply);
+            server_log("%s %s timeout after %zu bytes", c->proto->name, c->peer,
+                       c->bytes_since_reply);
         conn_act(c, r);
         break;
     }

@@ -28,8 +28,7 @@ int main(int argc, char **argv)
             printf("outpost %s\n", OUTPOST_VERSION);
             return 0;
         } else if (strcmp(argv[i], "--help") == 0 ||
-                   strcmp(argv[i], "-h") == 0 ||
-                   strcmp(argv[i], "help") == 0) {
+                   strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "help") == 0) {
             cli_usage(stdout);
             return 0;
         } else {

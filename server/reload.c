@@ -27,8 +27,8 @@ static void set_site(struct snapshot *s, const struct serve_config *cfg)
     s->site.http_port = cfg->http_public_port;
     s->site.gopher_port = cfg->gopher_public_port;
     s->site.finger_port = cfg->finger_public_port;
-    s->site.time_zone = cfg->time_zone[0] ? snapshot_strdup(s, cfg->time_zone)
-                                          : NULL;
+    s->site.time_zone =
+        cfg->time_zone[0] ? snapshot_strdup(s, cfg->time_zone) : NULL;
     s->site.max_age = cfg->max_age;
 }
 
@@ -38,9 +38,9 @@ static int build(struct server *srv, bool force, struct snapshot **out)
 {
     *out = NULL;
     if (srv->reload_store == NULL) {
-        int rc = store_open_readonly(srv->cfg.db_path, &srv->reload_store,
-                                     srv->reload_errmsg,
-                                     sizeof(srv->reload_errmsg));
+        int rc =
+            store_open_readonly(srv->cfg.db_path, &srv->reload_store,
+                                srv->reload_errmsg, sizeof(srv->reload_errmsg));
         if (rc < 0)
             return rc;
     }

@@ -16,23 +16,23 @@
 /* Everything `outpost serve` can be told, by flags or the config file. */
 struct serve_config {
     const char *db_path;
-    char http_addr[80];      /* "127.0.0.1:7080", "[::1]:7080", or "" = off */
+    char http_addr[80]; /* "127.0.0.1:7080", "[::1]:7080", or "" = off */
     char gopher_addr[80];
     char finger_addr[80];
-    char hostname[256];      /* advertised host name */
-    char name[128];          /* page name */
-    char base_url[300];      /* "" = derived from hostname and HTTP port */
-    int http_public_port;    /* 0 = the bound port */
+    char hostname[256];   /* advertised host name */
+    char name[128];       /* page name */
+    char base_url[300];   /* "" = derived from hostname and HTTP port */
+    int http_public_port; /* 0 = the bound port */
     int gopher_public_port;
     int finger_public_port;
-    char time_zone[64];      /* "" = UTC only */
-    int max_age;             /* HTTP Cache-Control max-age */
-    int max_connections;     /* total open connections */
-    int max_per_address;     /* open connections from one peer address */
-    int reload_ms;           /* how often to look for changes */
-    int read_timeout_ms;     /* 0: each protocol's own request deadline */
-    int idle_timeout_ms;     /* 0: each protocol's own keep-alive idle */
-    bool quiet;              /* no access log */
+    char time_zone[64];  /* "" = UTC only */
+    int max_age;         /* HTTP Cache-Control max-age */
+    int max_connections; /* total open connections */
+    int max_per_address; /* open connections from one peer address */
+    int reload_ms;       /* how often to look for changes */
+    int read_timeout_ms; /* 0: each protocol's own request deadline */
+    int idle_timeout_ms; /* 0: each protocol's own keep-alive idle */
+    bool quiet;          /* no access log */
 };
 
 /* Fills cfg with the defaults of DESIGN.md. */
@@ -53,13 +53,13 @@ int config_parse_addr(const char *text, struct sockaddr_storage *out);
 struct server {
     uv_loop_t *loop;
     struct serve_config cfg;
-    struct snapshot *current;   /* the published snapshot; never NULL */
+    struct snapshot *current; /* the published snapshot; never NULL */
     uint64_t snapshot_version;
     struct listener *listeners[3];
     size_t n_listeners;
-    struct conn *conns;         /* every open connection, for shutdown */
+    struct conn *conns; /* every open connection, for shutdown */
     size_t n_conns;
-    struct addr_count *addrs;   /* per-address connection counts */
+    struct addr_count *addrs; /* per-address connection counts */
     bool stopping;
     /* the snapshot builder (server/reload.c) */
     uv_timer_t reload_timer;
@@ -92,7 +92,7 @@ void reload_fini(struct server *srv);
 
 /* --- listeners and connections (listener.c, conn.c) --- */
 struct listener {
-    uv_tcp_t tcp;               /* first: the handle is the listener */
+    uv_tcp_t tcp; /* first: the handle is the listener */
     struct server *srv;
     const struct proto *proto;
     char addr[80];

@@ -14,18 +14,18 @@ TEST(parse_addresses)
         int family;
         int port;
     } cases[] = {
-        {"127.0.0.1:7080", 1, AF_INET, 7080},   /* the default form */
-        {"[::1]:70", 1, AF_INET6, 70},          /* IPv6 literal */
-        {"[::]:79", 1, AF_INET6, 79},           /* IPv6 any */
-        {":8080", 1, AF_INET, 8080},            /* empty host = any IPv4 */
-        {"0.0.0.0:0", 1, AF_INET, 0},           /* port 0: kernel picks */
-        {"127.0.0.1", 0, 0, 0},                 /* no port */
-        {"127.0.0.1:", 0, 0, 0},                /* empty port */
-        {"127.0.0.1:65536", 0, 0, 0},           /* port out of range */
-        {"127.0.0.1:80x", 0, 0, 0},             /* trailing junk */
-        {"[::1:70", 0, 0, 0},                   /* unclosed bracket */
-        {"::1:70", 0, 0, 0},                    /* v6 without brackets */
-        {"example.net:80", 0, 0, 0},            /* names are not resolved */
+        {"127.0.0.1:7080", 1, AF_INET, 7080}, /* the default form */
+        {"[::1]:70", 1, AF_INET6, 70},        /* IPv6 literal */
+        {"[::]:79", 1, AF_INET6, 79},         /* IPv6 any */
+        {":8080", 1, AF_INET, 8080},          /* empty host = any IPv4 */
+        {"0.0.0.0:0", 1, AF_INET, 0},         /* port 0: kernel picks */
+        {"127.0.0.1", 0, 0, 0},               /* no port */
+        {"127.0.0.1:", 0, 0, 0},              /* empty port */
+        {"127.0.0.1:65536", 0, 0, 0},         /* port out of range */
+        {"127.0.0.1:80x", 0, 0, 0},           /* trailing junk */
+        {"[::1:70", 0, 0, 0},                 /* unclosed bracket */
+        {"::1:70", 0, 0, 0},                  /* v6 without brackets */
+        {"example.net:80", 0, 0, 0},          /* names are not resolved */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct sockaddr_storage ss;
@@ -60,8 +60,7 @@ TEST(set_keys)
     /* Refusals keep the old value and say why. */
     CHECK_INT(config_set(&c, "max_age", "-1", err, sizeof(err)), UV_EINVAL);
     CHECK_INT(c.max_age, 30);
-    CHECK_INT(config_set(&c, "http", "nonsense", err, sizeof(err)),
-              UV_EINVAL);
+    CHECK_INT(config_set(&c, "http", "nonsense", err, sizeof(err)), UV_EINVAL);
     CHECK_STR(c.http_addr, "127.0.0.1:7080");
     CHECK_INT(config_set(&c, "colour", "blue", err, sizeof(err)), UV_EINVAL);
     CHECK(strstr(err, "unknown setting") != NULL);

@@ -39,8 +39,8 @@ void test_fail_str(const char *file, int line, const char *expr,
            got ? got : "(null)", want ? want : "(null)");
 }
 
-void test_fail_int(const char *file, int line, const char *expr,
-                   long long got, long long want)
+void test_fail_int(const char *file, int line, const char *expr, long long got,
+                   long long want)
 {
     test_failed_current = 1;
     printf("  %s:%d: %s = %lld, want %lld\n", file, line, expr, got, want);
