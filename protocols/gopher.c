@@ -223,12 +223,6 @@ static void root_services(struct buf *out, const struct snapshot *s)
     }
 }
 
-static void put_time(struct buf *out, int64_t t)
-{
-    char tb[TIME_BUFSZ];
-    time_human(t, tb);
-    buf_puts(out, tb);
-}
 
 /* One post: a type-0 link to its text, and a line saying where it is. */
 static void root_post(struct buf *out, const struct snapshot *s,
@@ -245,20 +239,13 @@ static void root_post(struct buf *out, const struct snapshot *s,
     buf_puts(&d, model_status_label(inc->status));
     if (inc->kind == KIND_INCIDENT) {
         buf_printf(&d, " - %s impact - since ", model_impact_name(inc->impact));
-        put_time(&d, inc->started_at ? inc->started_at : inc->created_at);
+        text_time(&d, s, inc->started_at ? inc->started_at : inc->created_at);
     } else if (inc->kind == KIND_MAINTENANCE && inc->scheduled_start != 0) {
-        char a[TIME_BUFSZ], b[TIME_BUFSZ];
-        time_human(inc->scheduled_start, a);
-        buf_printf(&d, " - window %.16s", a);
-        if (inc->scheduled_end != 0) {
-            time_human(inc->scheduled_end, b);
-            buf_printf(&d, " to %s", strncmp(a, b, 10) == 0 ? b + 11 : b);
-        } else {
-            buf_puts(&d, " UTC");
-        }
+        buf_puts(&d, " - window ");
+        text_window(&d, s, inc->scheduled_start, inc->scheduled_end);
     } else {
         buf_putc(&d, ' ');
-        put_time(&d, inc->started_at ? inc->started_at : inc->created_at);
+        text_time(&d, s, inc->started_at ? inc->started_at : inc->created_at);
     }
     menu_info_wrapped(out, d.data, "    ");
     if (inc->n_services > 0) {
@@ -335,7 +322,7 @@ static void root_menu(struct buf *out, const struct snapshot *s)
                        ? s->indicator_description
                        : model_indicator_description(s->indicator, false));
     buf_puts(&line, "Server time: ");
-    put_time(&line, s->generated_at);
+    text_time(&line, s, s->generated_at);
     menu_info(out, line.data);
     menu_info(out, "");
     menu_item(out, s, '0', "Current status (text)", "/status.txt");

@@ -251,36 +251,52 @@ static const char *site_name(const struct snapshot *s)
     return s->site.name && s->site.name[0] ? s->site.name : "Status";
 }
 
-/* <time datetime="ISO">2026-11-18 10:45 UTC</time> */
-static void put_time(struct buf *out, int64_t t)
+/* <time datetime="ISO">2026-11-18 10:45 UTC</time>: the words of
+ * text_time(), so every protocol shows the same time the same way. */
+static void put_time(struct buf *out, const struct snapshot *s, int64_t t)
 {
-    char iso[TIME_BUFSZ], human[TIME_BUFSZ];
+    char iso[TIME_BUFSZ];
+    struct buf human = BUF_INIT;
     time_iso8601(t, iso);
-    time_human(t, human);
-    buf_printf(out, "<time datetime=\"%s\">%s</time>", iso, human);
+    text_time(&human, s, t);
+    buf_printf(out, "<time datetime=\"%s\">", iso);
+    html_escape(out, human.data != NULL ? human.data : "");
+    buf_puts(out, "</time>");
+    buf_free(&human);
 }
 
-/* "2026-11-20 00:30 to 02:30 UTC", both dates when they differ: the
- * wording of text_summary(), with machine-readable times. */
-static void put_window(struct buf *out, int64_t from, int64_t to)
+/* A window in the words of text_window(), with a machine-readable <time>
+ * for each end: "<time>2026-11-20 00:30</time> to <time>02:30 UTC</time>". */
+static void put_window(struct buf *out, const struct snapshot *s,
+                       int64_t from, int64_t to)
 {
-    char a[TIME_BUFSZ], b[TIME_BUFSZ], iso[TIME_BUFSZ];
+    char iso[TIME_BUFSZ];
+    struct buf human = BUF_INIT;
     if (from == 0 && to == 0) {
         buf_puts(out, "not set");
         return;
     }
     if (from == 0 || to == 0) {
         buf_puts(out, from ? "from " : "until ");
-        put_time(out, from ? from : to);
+        put_time(out, s, from ? from : to);
         return;
     }
-    time_human(from, a);
-    time_human(to, b);
+    text_window(&human, s, from, to);
+    const char *words = human.data != NULL ? human.data : "";
+    const char *sep = strstr(words, " to ");
     time_iso8601(from, iso);
-    buf_printf(out, "<time datetime=\"%s\">%.16s</time> to ", iso, a);
-    time_iso8601(to, iso);
-    buf_printf(out, "<time datetime=\"%s\">%s</time>", iso,
-               strncmp(a, b, 10) == 0 ? b + 11 : b);
+    buf_printf(out, "<time datetime=\"%s\">", iso);
+    if (sep == NULL) {
+        html_escape(out, words);
+        buf_puts(out, "</time>");
+    } else {
+        html_escape_n(out, words, (size_t)(sep - words));
+        time_iso8601(to, iso);
+        buf_printf(out, "</time> to <time datetime=\"%s\">", iso);
+        html_escape(out, sep + 4);
+        buf_puts(out, "</time>");
+    }
+    buf_free(&human);
 }
 
 /* Opens the document; title is plain text (escaped here), h1 is written
@@ -309,7 +325,7 @@ static void page_begin(struct buf *out, const struct snapshot *s,
 static void put_server_time(struct buf *out, const struct snapshot *s)
 {
     buf_puts(out, "<p class=\"now\">Server time: ");
-    put_time(out, s->generated_at);
+    put_time(out, s, s->generated_at);
     buf_puts(out, "</p>\n");
 }
 
@@ -446,7 +462,7 @@ static void put_affects(struct buf *out, const struct snapshot *s,
         html_escape(out, s->services[is->service].name);
         if (is->window_start != 0 || is->window_end != 0) {
             buf_puts(out, " (");
-            put_window(out, is->window_start, is->window_end);
+            put_window(out, s, is->window_start, is->window_end);
             buf_puts(out, ")");
         }
     }
@@ -474,16 +490,16 @@ static void put_post_summary(struct buf *out, const struct snapshot *s,
     if (inc->kind == KIND_NOTICE) {
         /* A notice's status is always "Posted": say when instead. */
         buf_puts(out, "Posted ");
-        put_time(out, inc->started_at ? inc->started_at : inc->created_at);
+        put_time(out, s, inc->started_at ? inc->started_at : inc->created_at);
     } else if (inc->kind == KIND_MAINTENANCE) {
         buf_puts(out, model_status_label(inc->status));
         buf_puts(out, ", window ");
-        put_window(out, inc->scheduled_start, inc->scheduled_end);
+        put_window(out, s, inc->scheduled_start, inc->scheduled_end);
     } else {
         buf_puts(out, model_status_label(inc->status));
         buf_printf(out, ", %s impact", impact_label(inc->impact));
         buf_puts(out, ", since ");
-        put_time(out, inc->started_at ? inc->started_at : inc->created_at);
+        put_time(out, s, inc->started_at ? inc->started_at : inc->created_at);
     }
     if (inc->kind != KIND_NOTICE && inc->n_services > 0) {
         buf_puts(out, ". Affects: ");
@@ -495,7 +511,7 @@ static void put_post_summary(struct buf *out, const struct snapshot *s,
         /* A notice is its text; posts that evolve say which update. */
         if (inc->kind != KIND_NOTICE) {
             buf_puts(out, "<p class=\"meta\">Latest update, ");
-            put_time(out, u->created_at);
+            put_time(out, s, u->created_at);
             buf_printf(out, " (%s):</p>\n", model_status_label(u->status));
         }
         html_body(out, u->body);
@@ -591,12 +607,13 @@ static const char *kind_label(enum incident_kind k)
     }
 }
 
-static void put_fact_time(struct buf *out, const char *label, int64_t t)
+static void put_fact_time(struct buf *out, const struct snapshot *s,
+                          const char *label, int64_t t)
 {
     if (t == 0)
         return;
     buf_printf(out, "<dt>%s</dt><dd>", label);
-    put_time(out, t);
+    put_time(out, s, t);
     buf_puts(out, "</dd>\n");
 }
 
@@ -626,14 +643,14 @@ void html_incident(struct buf *out, const struct snapshot *s,
     }
     if (inc->kind == KIND_MAINTENANCE) {
         buf_puts(out, "<dt>Window</dt><dd>");
-        put_window(out, inc->scheduled_start, inc->scheduled_end);
+        put_window(out, s, inc->scheduled_start, inc->scheduled_end);
         buf_puts(out, "</dd>\n");
     }
-    put_fact_time(out, inc->kind == KIND_NOTICE ? "Posted" : "Started",
+    put_fact_time(out, s, inc->kind == KIND_NOTICE ? "Posted" : "Started",
                   inc->started_at ? inc->started_at : inc->created_at);
-    put_fact_time(out, inc->kind == KIND_MAINTENANCE ? "Completed" : "Resolved",
+    put_fact_time(out, s, inc->kind == KIND_MAINTENANCE ? "Completed" : "Resolved",
                   inc->resolved_at);
-    put_fact_time(out, "Updated", inc->updated_at);
+    put_fact_time(out, s, "Updated", inc->updated_at);
     buf_puts(out, "</dl>\n");
 
     buf_puts(out, "<section id=\"timeline\">\n<h2>Timeline</h2>\n");
@@ -642,7 +659,7 @@ void html_incident(struct buf *out, const struct snapshot *s,
     for (size_t k = 0; k < inc->n_updates; k++) {
         const struct update *u = &inc->updates[k];
         buf_printf(out, "<article id=\"update-%" PRId64 "\">\n<h3>", u->id);
-        put_time(out, u->created_at);
+        put_time(out, s, u->created_at);
         buf_printf(out, ": %s</h3>\n", model_status_label(u->status));
         html_body(out, u->body);
         if (u->author != NULL && u->author[0] != '\0') {
@@ -658,7 +675,7 @@ void html_incident(struct buf *out, const struct snapshot *s,
         buf_puts(out, "<section id=\"postmortem\">\n<h2>Postmortem</h2>\n");
         if (inc->postmortem_at != 0) {
             buf_puts(out, "<p class=\"meta\">Published ");
-            put_time(out, inc->postmortem_at);
+            put_time(out, s, inc->postmortem_at);
             buf_puts(out, ".</p>\n");
         }
         html_body(out, inc->postmortem);

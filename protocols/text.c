@@ -392,17 +392,19 @@ static void put_finger_cmd(struct buf *out, const struct snapshot *s,
                    site_host(s), finger_port(s));
 }
 
-static void put_time(struct buf *out, int64_t t)
+void text_time(struct buf *out, const struct snapshot *s, int64_t t)
 {
     char tb[TIME_BUFSZ];
+    (void)s;
     time_human(t, tb);
     buf_puts(out, tb);
 }
 
-/* "2026-11-20 00:30 to 02:30 UTC", or both dates when they differ. */
-static void put_window(struct buf *out, int64_t start, int64_t end)
+void text_window(struct buf *out, const struct snapshot *s, int64_t start,
+                 int64_t end)
 {
     char a[TIME_BUFSZ], b[TIME_BUFSZ];
+    (void)s;
     time_human(start, a);
     if (end == 0) {
         buf_printf(out, "from %s", a);
@@ -549,18 +551,18 @@ static void summary_entry(struct buf *out, const struct snapshot *s,
     case KIND_INCIDENT:
         buf_printf(&line, " - %s impact - since ",
                    model_impact_name(inc->impact));
-        put_time(&line, inc->started_at ? inc->started_at : inc->created_at);
+        text_time(&line, s, inc->started_at ? inc->started_at : inc->created_at);
         break;
     case KIND_MAINTENANCE:
         if (inc->scheduled_start != 0) {
             buf_puts(&line, " - window ");
-            put_window(&line, inc->scheduled_start, inc->scheduled_end);
+            text_window(&line, s, inc->scheduled_start, inc->scheduled_end);
         }
         break;
     case KIND_NOTICE:
     default:
         buf_puts(&line, " ");
-        put_time(&line, inc->started_at ? inc->started_at : inc->created_at);
+        text_time(&line, s, inc->started_at ? inc->started_at : inc->created_at);
         break;
     }
     wrap2(out, line.data, TEXT_WIDTH, ind, ind);
@@ -575,7 +577,7 @@ static void summary_entry(struct buf *out, const struct snapshot *s,
         if (inc->kind != KIND_NOTICE) {
             buf_reset(&line);
             buf_puts(&line, "Latest update ");
-            put_time(&line, u->created_at);
+            text_time(&line, s, u->created_at);
             buf_printf(&line, " (%s):", model_status_label(u->status));
             wrap2(out, line.data, TEXT_WIDTH, ind, ind);
         }
@@ -648,7 +650,7 @@ void text_summary(struct buf *out, const struct snapshot *s)
                          : model_indicator_description(s->indicator, false),
                      TEXT_WIDTH);
     buf_puts(out, "\nServer time: ");
-    put_time(out, s->generated_at);
+    text_time(out, s, s->generated_at);
     buf_putc(out, '\n');
 
     if (s->n_services > 0) {
@@ -706,10 +708,10 @@ static const char *kind_label(enum incident_kind k)
     }
 }
 
-static void incident_update(struct buf *out, const struct update *u,
-                            bool long_form)
+static void incident_update(struct buf *out, const struct snapshot *s,
+                            const struct update *u, bool long_form)
 {
-    put_time(out, u->created_at);
+    text_time(out, s, u->created_at);
     buf_printf(out, " - %s", model_status_label(u->status));
     if (long_form)
         buf_printf(out, " (update %" PRId64 ")", u->id);
@@ -796,7 +798,7 @@ void text_incident(struct buf *out, const struct snapshot *s,
                        model_service_status_label(svc->status));
             if (is->window_start != 0) {
                 buf_puts(&line, ", its own window ");
-                put_window(&line, is->window_start, is->window_end);
+                text_window(&line, s, is->window_start, is->window_end);
             }
             wrap2(out, line.data, TEXT_WIDTH, "  ", "    ");
         }
@@ -806,28 +808,28 @@ void text_incident(struct buf *out, const struct snapshot *s,
     if (inc->kind == KIND_MAINTENANCE) {
         if (inc->scheduled_start != 0) {
             buf_puts(out, "Window: ");
-            put_window(out, inc->scheduled_start, inc->scheduled_end);
+            text_window(out, s, inc->scheduled_start, inc->scheduled_end);
             buf_putc(out, '\n');
         }
         if (long_form && inc->created_at != 0) {
             buf_puts(out, "Announced: ");
-            put_time(out, inc->created_at);
+            text_time(out, s, inc->created_at);
             buf_putc(out, '\n');
         }
     } else if (started != 0) {
         buf_puts(out, inc->kind == KIND_NOTICE ? "Posted: " : "Started: ");
-        put_time(out, started);
+        text_time(out, s, started);
         buf_putc(out, '\n');
     }
     if (long_form && inc->monitoring_at != 0) {
         buf_puts(out, "Monitoring since: ");
-        put_time(out, inc->monitoring_at);
+        text_time(out, s, inc->monitoring_at);
         buf_putc(out, '\n');
     }
     if (inc->resolved_at != 0) {
         buf_puts(out,
                  inc->kind == KIND_MAINTENANCE ? "Completed: " : "Resolved: ");
-        put_time(out, inc->resolved_at);
+        text_time(out, s, inc->resolved_at);
         if (inc->kind == KIND_INCIDENT && started != 0 &&
             inc->resolved_at > started) {
             buf_puts(out, " (after ");
@@ -838,7 +840,7 @@ void text_incident(struct buf *out, const struct snapshot *s,
     }
     if (long_form && inc->updated_at != 0) {
         buf_puts(out, "Last updated: ");
-        put_time(out, inc->updated_at);
+        text_time(out, s, inc->updated_at);
         buf_putc(out, '\n');
     }
 
@@ -849,7 +851,7 @@ void text_incident(struct buf *out, const struct snapshot *s,
         heading(out, "Updates, newest first", '-');
         for (size_t k = 0; k < inc->n_updates; k++) {
             buf_putc(out, '\n');
-            incident_update(out, &inc->updates[k], long_form);
+            incident_update(out, s, &inc->updates[k], long_form);
         }
     }
 
@@ -858,7 +860,7 @@ void text_incident(struct buf *out, const struct snapshot *s,
         heading(out, "Postmortem", '-');
         if (inc->postmortem_at != 0) {
             buf_puts(out, "Published ");
-            put_time(out, inc->postmortem_at);
+            text_time(out, s, inc->postmortem_at);
             buf_puts(out, "\n\n");
         }
         wrap2(out, inc->postmortem, TEXT_WIDTH, "", "");

@@ -28,6 +28,15 @@ void text_incident(struct buf *out, const struct snapshot *s,
 /* Help: how to reach this status on every protocol. */
 void text_help(struct buf *out, const struct snapshot *s);
 
+/* Appends a displayed time: "2026-11-23 12:34 UTC", plus the site's display
+ * zone when one is configured. Every protocol shows times through this
+ * function so they agree. */
+void text_time(struct buf *out, const struct snapshot *s, int64_t t);
+/* Appends a window: "2026-11-20 00:30 to 02:30 UTC" (both dates when they
+ * differ; "from X" when end is 0), with the display zone when configured. */
+void text_window(struct buf *out, const struct snapshot *s, int64_t start,
+                 int64_t end);
+
 /* Appends text word-wrapped at width columns (counting UTF-8 code points),
  * each line prefixed with indent; paragraphs (blank lines) are kept; control
  * characters are dropped, TAB becomes a space. */
