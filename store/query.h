@@ -1,0 +1,53 @@
+/* query: read-only questions about a snapshot that several protocols ask
+ * (history by month, a service's posts, search), answered in one place so
+ * every protocol lists the same posts in the same order.
+ *
+ * Results point into the snapshot and live as long as it does; arrays are
+ * malloc'd and freed by the caller with free().
+ */
+#ifndef OUTPOST_QUERY_H
+#define OUTPOST_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+/* A month of history: posts whose start time (started_at, or the
+ * scheduled start for maintenance, or created_at) falls in it, UTC. */
+struct query_month {
+    int year;
+    int month;    /* 1..12 */
+    size_t count; /* posts in that month */
+};
+
+/* The time a post is filed under in the history. */
+int64_t query_post_time(const struct incident *inc);
+
+/* Every month that has posts, newest first. *out is NULL when n is 0.
+ * Returns the number of months, or a negative UV_ENOMEM. */
+int query_months(const struct snapshot *s, struct query_month **out);
+
+/* The posts of one month, newest first (by query_post_time, then id).
+ * Returns the count (0 for a month without posts) or UV_ENOMEM. */
+int query_month_posts(const struct snapshot *s, int year, int month,
+                      const struct incident ***out);
+
+/* The posts that affect service index svc, newest first; at most limit
+ * (0 = all). Returns the count or UV_ENOMEM. */
+int query_service_posts(const struct snapshot *s, size_t svc, size_t limit,
+                        const struct incident ***out);
+
+/* Search: the query is split into words at white space; a post matches when
+ * every word occurs, case-insensitively (ASCII folding; other UTF-8 bytes
+ * compare exactly), in its title, an update body, its postmortem or an
+ * affected service's name. Newest first, at most limit (0 = all). An empty
+ * query matches nothing. Queries longer than QUERY_MAX bytes or with more
+ * than QUERY_MAX_WORDS words are refused with UV_EINVAL. Returns the count or
+ * a negative UV_E* code. */
+#define QUERY_MAX 256
+#define QUERY_MAX_WORDS 8
+int query_search(const struct snapshot *s, const char *q, size_t limit,
+                 const struct incident ***out);
+
+#endif
