@@ -14,6 +14,11 @@
  *                           is left (keep-alive, pipelining)
  *        PROTO_REPLY_CLOSE  write reply, then close
  *        PROTO_CLOSE        close with no reply
+ *        PROTO_COMMAND      the protocol put a store write in reply.command;
+ *                           server/ takes it, runs store_command_run() on
+ *                           the thread pool (reading stays paused), frees
+ *                           it, then calls on_command_done() for the reply
+ *                           and acts on that result as above
  *      While a reply is being written, reading is paused (backpressure).
  *   3. If the input buffer reaches max_request bytes with PROTO_MORE still
  *      the answer, server/ calls on_limit() for an error reply and closes.
@@ -37,11 +42,15 @@ enum proto_result {
     PROTO_REPLY,
     PROTO_REPLY_CLOSE,
     PROTO_CLOSE,
+    PROTO_COMMAND,
 };
 
 /* A reply: owned head bytes, then an optional body borrowed from the
  * snapshot (valid as long as the snapshot; server/ holds a reference until
  * the write completes), then optional owned tail bytes. */
+struct store_command;
+struct store_result;
+
 struct reply {
     struct buf head;
     const char *body; /* borrowed, or NULL */
@@ -51,6 +60,9 @@ struct reply {
      * control bytes already removed, and a status (HTTP code, or 0). */
     char log[160];
     int status;
+    /* With PROTO_COMMAND: the write to run (owned by server/ once
+     * returned). NULL otherwise. */
+    struct store_command *command;
 };
 
 /* Resets a reply for reuse (keeps buffer memory). */
@@ -81,6 +93,12 @@ struct proto {
     enum proto_result (*on_eof)(void *state, const struct snapshot *snap,
                                 const char *in, size_t len, struct reply *out);
     void (*busy)(const struct snapshot *snap, struct reply *out);
+    /* After a PROTO_COMMAND: fill the reply from the result. NULL for
+     * protocols that never write. */
+    enum proto_result (*on_command_done)(void *state,
+                                         const struct snapshot *snap,
+                                         const struct store_result *res,
+                                         struct reply *out);
 };
 
 extern const struct proto http_proto;

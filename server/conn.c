@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/command.h"
+#include "../store/store.h"
 #include "server.h"
 
 #define CONN_LINGER_MS 2000
@@ -26,7 +28,22 @@
  * that forgets its own limit still cannot make us grow without bound. */
 #define CONN_HARD_CAP (128 * 1024)
 
-enum conn_state { CONN_READING, CONN_WRITING, CONN_DRAINING, CONN_CLOSING };
+enum conn_state {
+    CONN_READING,
+    CONN_COMMAND, /* a store write runs on the thread pool; reading paused */
+    CONN_WRITING,
+    CONN_DRAINING,
+    CONN_CLOSING
+};
+
+/* A store write asked for by a protocol, run on the thread pool. */
+struct command_job {
+    uv_work_t work;
+    struct conn *conn;
+    struct store_command *command;
+    struct store_result result;
+    const char *db_path;
+};
 
 struct addr_count {
     struct addr_count *next;
@@ -48,7 +65,8 @@ struct conn {
     bool proto_ready; /* proto->init ran, so fini must run */
     bool close_after_write;
     bool eof;
-    bool counted; /* counted in the per-address table */
+    bool counted;            /* counted in the per-address table */
+    struct command_job *job; /* in flight: the conn outlives its handles */
     size_t bytes_since_reply;
     struct buf in;
     struct reply reply;
@@ -59,6 +77,7 @@ struct conn {
 
 static void conn_close(struct conn *c);
 static void conn_process(struct conn *c);
+static void conn_command(struct conn *c);
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
 
 /* One read buffer for the whole loop: the read callback always runs right
@@ -106,11 +125,8 @@ static int addr_adjust(struct server *srv, const char *addr, int delta)
     return n;
 }
 
-static void conn_free_cb(uv_handle_t *h)
+static void conn_destroy(struct conn *c)
 {
-    struct conn *c = h->data;
-    if (--c->open_handles > 0)
-        return;
     if (c->proto_ready && c->proto->fini != NULL)
         c->proto->fini(c->pstate);
     if (c->counted)
@@ -120,6 +136,16 @@ static void conn_free_cb(uv_handle_t *h)
     buf_free(&c->in);
     reply_free(&c->reply);
     free(c);
+}
+
+static void conn_free_cb(uv_handle_t *h)
+{
+    struct conn *c = h->data;
+    /* A command job still running will come back to this conn: it frees
+     * the conn when it is done (command_done_cb). */
+    if (--c->open_handles > 0 || c->job != NULL)
+        return;
+    conn_destroy(c);
 }
 
 static void conn_unlink(struct conn *c)
@@ -271,6 +297,9 @@ static void conn_act(struct conn *c, enum proto_result r)
     case PROTO_REPLY_CLOSE:
         conn_send(c, true);
         break;
+    case PROTO_COMMAND:
+        conn_command(c);
+        break;
     case PROTO_CLOSE:
         if (c->snap != NULL) {
             snapshot_unref(c->snap);
@@ -285,6 +314,82 @@ static void take_snapshot(struct conn *c)
 {
     if (c->snap == NULL)
         c->snap = snapshot_ref(c->srv->current);
+}
+
+/* Worker thread: its own connection for this one write, so writes never
+ * share a SQLite handle across threads; SQLite's busy timeout and WAL order
+ * them against the CLI and each other. */
+static void command_work_cb(uv_work_t *w)
+{
+    struct command_job *job = w->data;
+    struct store *st = NULL;
+    char err[256];
+    memset(&job->result, 0, sizeof(job->result));
+    int rc = store_open(job->db_path, &st, err, sizeof(err));
+    if (rc < 0) {
+        job->result.rc = rc;
+        snprintf(job->result.message, sizeof(job->result.message), "%s", err);
+        return;
+    }
+    store_command_run(st, job->command, &job->result);
+    store_close(st);
+}
+
+static void command_done_cb(uv_work_t *w, int status)
+{
+    struct command_job *job = w->data;
+    struct conn *c = job->conn;
+    c->job = NULL;
+    if (status < 0 && job->result.rc == 0) { /* cancelled at shutdown */
+        job->result.rc = UV_ECANCELED;
+        snprintf(job->result.message, sizeof(job->result.message),
+                 "the server is shutting down");
+    }
+    store_command_free(job->command);
+    if (job->result.rc == 0)
+        reload_kick(c->srv);
+    if (c->state == CONN_CLOSING) {
+        if (c->open_handles == 0)
+            conn_destroy(c);
+        free(job);
+        return;
+    }
+    c->state = CONN_READING;
+    take_snapshot(c);
+    enum proto_result r =
+        c->proto->on_command_done(c->pstate, c->snap, &job->result, &c->reply);
+    free(job);
+    if (r == PROTO_MORE || r == PROTO_COMMAND)
+        r = PROTO_CLOSE; /* a protocol must answer a command */
+    conn_act(c, r);
+}
+
+static void conn_command(struct conn *c)
+{
+    struct command_job *job = calloc(1, sizeof(*job));
+    struct store_command *cmd = c->reply.command;
+    c->reply.command = NULL;
+    if (job == NULL || c->proto->on_command_done == NULL) {
+        free(job);
+        store_command_free(cmd);
+        conn_close(c);
+        return;
+    }
+    job->conn = c;
+    job->command = cmd;
+    job->db_path = c->srv->cfg.db_path;
+    job->work.data = job;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    c->state = CONN_COMMAND;
+    arm_timer(c, CONN_WRITE_TIMEOUT_MS);
+    c->job = job;
+    if (uv_queue_work(c->srv->loop, &job->work, command_work_cb,
+                      command_done_cb) < 0) {
+        c->job = NULL;
+        store_command_free(cmd);
+        free(job);
+        conn_close(c);
+    }
 }
 
 /* Offers the buffered input to the protocol until it needs more bytes or a
@@ -371,6 +476,8 @@ static void timer_cb(uv_timer_t *t)
         conn_act(c, r);
         break;
     }
+    case CONN_COMMAND: /* the write finishes; its reply follows */
+        break;
     case CONN_WRITING:  /* the peer does not read its reply */
     case CONN_DRAINING: /* linger is over */
         conn_close(c);

@@ -19,6 +19,8 @@
 #include "../store/timeutil.h"
 #include "server.h"
 
+static void tick_cb(uv_timer_t *t);
+
 static void set_site(struct snapshot *s, const struct serve_config *cfg)
 {
     s->site.name = snapshot_strdup(s, cfg->name);
@@ -110,6 +112,9 @@ static void after_work_cb(uv_work_t *w, int status)
     srv->reload_busy = false;
     if (status < 0) /* cancelled */
         return;
+    if (srv->reload_again && !srv->stopping)
+        uv_timer_start(&srv->reload_timer, tick_cb, 0,
+                       (uint64_t)srv->cfg.reload_ms);
     if (srv->reload_err < 0) {
         server_log("snapshot: cannot rebuild, still serving version %llu: %s",
                    (unsigned long long)srv->snapshot_version,
@@ -129,11 +134,21 @@ static void after_work_cb(uv_work_t *w, int status)
     srv->reload_result = NULL;
 }
 
+void reload_kick(struct server *srv)
+{
+    if (srv->reload_busy) {
+        srv->reload_again = true; /* that build may predate the write */
+        return;
+    }
+    tick_cb(&srv->reload_timer);
+}
+
 static void tick_cb(uv_timer_t *t)
 {
     struct server *srv = t->data;
     if (srv->reload_busy || srv->stopping)
         return;
+    srv->reload_again = false;
     srv->reload_work.data = srv;
     if (uv_queue_work(srv->loop, &srv->reload_work, work_cb, after_work_cb) ==
         0)

@@ -68,6 +68,7 @@ struct server {
     struct store *reload_store; /* used only by the worker thread */
     int64_t reload_version;
     int64_t reload_minute;
+    bool reload_again; /* a kick came while a build was running */
     struct snapshot *reload_result;
     int reload_err;
     char reload_errmsg[256];
@@ -85,6 +86,9 @@ void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int reload_initial(struct server *srv, char *err, size_t errlen);
 /* Starts polling the database for changes every cfg.reload_ms. */
 int reload_start(struct server *srv);
+/* Asks for a rebuild now (after a write through the API), so the change is
+ * served at once rather than at the next poll. */
+void reload_kick(struct server *srv);
 /* Stops polling; the work in flight, if any, finishes in the loop. */
 void reload_stop(struct server *srv);
 /* Frees the builder's resources once the loop has finished. */
