@@ -936,7 +936,56 @@ static int cmd_maintenance_schedule(const char *db_path,
         return 1;
     if (in.scheduled_end <= in.scheduled_start)
         return fail("%s: the window must end after it starts", c);
-    return post_open(db_path, c, &in, o->body);
+    /* "--service SLUG@START/END" gives one service its own window inside
+     * the post's, as when three servers are rebooted one after another.
+     * '@' cannot occur in a slug, so the forms cannot be confused. */
+    const char **slugs = calloc(o->n_services + 1, sizeof(*slugs));
+    int64_t(*windows)[2] = calloc(o->n_services + 1, sizeof(*windows));
+    char **owned = calloc(o->n_services + 1, sizeof(*owned));
+    bool any_window = false;
+    int rc = 0;
+    if (slugs == NULL || windows == NULL || owned == NULL) {
+        rc = fail("%s: out of memory", c);
+        goto out;
+    }
+    for (size_t i = 0; i < o->n_services && rc == 0; i++) {
+        const char *at = strchr(o->services[i], '@');
+        slugs[i] = o->services[i];
+        if (at == NULL)
+            continue;
+        const char *slash = strchr(at + 1, '/');
+        if (slash == NULL) {
+            rc = fail("%s: --service %s: expected SLUG@START/END", c,
+                      o->services[i]);
+            break;
+        }
+        owned[i] = strndup(o->services[i], (size_t)(at - o->services[i]));
+        char *from = strndup(at + 1, (size_t)(slash - at - 1));
+        if (owned[i] == NULL || from == NULL) {
+            free(from);
+            rc = fail("%s: out of memory", c);
+            break;
+        }
+        slugs[i] = owned[i];
+        if (parse_time(c, "service window start", from, &windows[i][0]) != 0 ||
+            parse_time(c, "service window end", slash + 1, &windows[i][1]) !=
+                0)
+            rc = 1;
+        free(from);
+        any_window = true;
+    }
+    if (rc == 0) {
+        in.services = slugs;
+        in.windows = any_window ? (const int64_t(*)[2])windows : NULL;
+        rc = post_open(db_path, c, &in, o->body);
+    }
+out:
+    for (size_t i = 0; owned != NULL && i < o->n_services; i++)
+        free(owned[i]);
+    free(owned);
+    free(slugs);
+    free(windows);
+    return rc;
 }
 
 static int cmd_notice_post(const char *db_path, const struct command *cmd,
@@ -1186,7 +1235,7 @@ static const struct command commands[] = {
      "shows (open incidents, maintenance, current notices).",
      OPT_OPEN | OPT_JSON, 0, 0, cmd_incident_list},
     {"maintenance", "schedule",
-     "--title T --start ISO8601 --end ISO8601 [--service SLUG]... "
+     "--title T --start ISO8601 --end ISO8601 [--service SLUG[@START/END]]... "
      "[--body TEXT|-] [--author A]",
      "Schedules a maintenance window and prints its id. Times need a zone: "
      "2026-11-23T22:00Z or 2026-11-23T17:00-05:00.",

@@ -482,6 +482,13 @@ static int check_post_input(struct store *st, const struct post_input *in)
                                   "window of service '%s': end is before "
                                   "start",
                                   in->services[i]);
+            /* A service's own slot is part of the announced window; one
+             * outside it would contradict the post's headline. */
+            if (ws < in->scheduled_start || we > in->scheduled_end)
+                return store_fail(st, UV_EINVAL,
+                                  "window of service '%s' is outside the "
+                                  "maintenance window",
+                                  in->services[i]);
         }
     } else {
         if (in->scheduled_start != 0 || in->scheduled_end != 0)

@@ -477,4 +477,28 @@ expect "demo is deterministic for a fixed clock" 0 incident list --json
 check "same clock, same demo" cmp -s "$T/out" "$T/demo1.json"
 unset OUTPOST_NOW
 
+# Per-service windows inside a maintenance window: --service SLUG@START/END.
+DB=$T/windows.db
+expect "windows: init" 0 init
+for s in imap1 imap2 imap3; do expect "windows: add $s" 0 service add "$s" --name "Mailbox server $s"; done
+expect_id "windows: schedule with per-server slots" maintenance schedule --title "Reboot mailbox servers" \
+    --start 2099-01-20T23:00Z --end 2099-01-21T01:00Z \
+    --service imap1@2099-01-20T23:00Z/2099-01-20T23:20Z \
+    --service imap2@2099-01-20T23:30:00+00:00/2099-01-20T23:50Z --service imap3
+expect "windows: show --json" 0 incident show "$ID" --json
+check "windows: each service keeps its own slot" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+comps = {c["slug"] if "slug" in c else c["id"]: c for c in d["components"]}
+text = json.dumps(d)
+assert "2099-01-20T23:20:00Z" in text and "2099-01-20T23:50:00Z" in text, text
+' "$OUT"
+expect "windows: a slot outside the window is refused" 1 maintenance schedule --title X \
+    --start 2099-01-20T23:00Z --end 2099-01-21T01:00Z --service imap1@2099-01-21T05:00Z/2099-01-21T06:00Z
+check_has "windows: says why" "$ERR" "outside the maintenance window"
+expect "windows: a malformed slot is refused" 1 maintenance schedule --title X \
+    --start 2099-01-20T23:00Z --end 2099-01-21T01:00Z --service imap1@junk
+expect "windows: a slot without a zone is refused" 1 maintenance schedule --title X \
+    --start 2099-01-20T23:00Z --end 2099-01-21T01:00Z --service imap1@2099-01-20T23:00/2099-01-20T23:20Z
+
 finish

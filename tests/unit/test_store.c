@@ -661,6 +661,10 @@ static const char *const S_DLS[] = {"dls"};
 static const char *const S_TWICE[] = {"imap", "dsl", "imap"};
 static const int64_t W_BAD[1][2] = {{NOW + 4000, NOW + 3700}};
 static const int64_t W_HALF[1][2] = {{NOW + 4000, 0}};
+/* Starts before the maintenance window (NOW + 3600 .. NOW + 7200). */
+static const int64_t W_EARLY[1][2] = {{NOW + 3000, NOW + 4000}};
+/* Ends after it. */
+static const int64_t W_LATE[1][2] = {{NOW + 7000, NOW + 8000}};
 
 #define INC(...)                                                               \
     .op = OP_OPEN, .post = {.kind = KIND_INCIDENT,                             \
@@ -806,6 +810,13 @@ static const struct bad_case bad_cases[] = {
      MNT(.services = S_IMAP, .n_services = 1, .windows = W_BAD),
      .want_rc = UV_EINVAL,
      .want_msg = "window of service 'imap': end is before start"},
+    {"service window starts before the maintenance window",
+     MNT(.services = S_IMAP, .n_services = 1, .windows = W_EARLY),
+     .want_rc = UV_EINVAL,
+     .want_msg = "window of service 'imap' is outside the maintenance window"},
+    {"service window ends after the maintenance window",
+     MNT(.services = S_IMAP, .n_services = 1, .windows = W_LATE),
+     .want_rc = UV_EINVAL, .want_msg = "is outside the maintenance window"},
     {"service window half set",
      MNT(.services = S_IMAP, .n_services = 1, .windows = W_HALF),
      .want_rc = UV_EINVAL, .want_msg = "needs a start and an end"},
