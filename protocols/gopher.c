@@ -223,7 +223,6 @@ static void root_services(struct buf *out, const struct snapshot *s)
     }
 }
 
-
 /* One post: a type-0 link to its text, and a line saying where it is. */
 static void root_post(struct buf *out, const struct snapshot *s,
                       const struct incident *inc)

@@ -267,8 +267,8 @@ static void put_time(struct buf *out, const struct snapshot *s, int64_t t)
 
 /* A window in the words of text_window(), with a machine-readable <time>
  * for each end: "<time>2026-11-20 00:30</time> to <time>02:30 UTC</time>". */
-static void put_window(struct buf *out, const struct snapshot *s,
-                       int64_t from, int64_t to)
+static void put_window(struct buf *out, const struct snapshot *s, int64_t from,
+                       int64_t to)
 {
     char iso[TIME_BUFSZ];
     struct buf human = BUF_INIT;
@@ -648,7 +648,8 @@ void html_incident(struct buf *out, const struct snapshot *s,
     }
     put_fact_time(out, s, inc->kind == KIND_NOTICE ? "Posted" : "Started",
                   inc->started_at ? inc->started_at : inc->created_at);
-    put_fact_time(out, s, inc->kind == KIND_MAINTENANCE ? "Completed" : "Resolved",
+    put_fact_time(out, s,
+                  inc->kind == KIND_MAINTENANCE ? "Completed" : "Resolved",
                   inc->resolved_at);
     put_fact_time(out, s, "Updated", inc->updated_at);
     buf_puts(out, "</dl>\n");

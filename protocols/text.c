@@ -551,7 +551,8 @@ static void summary_entry(struct buf *out, const struct snapshot *s,
     case KIND_INCIDENT:
         buf_printf(&line, " - %s impact - since ",
                    model_impact_name(inc->impact));
-        text_time(&line, s, inc->started_at ? inc->started_at : inc->created_at);
+        text_time(&line, s,
+                  inc->started_at ? inc->started_at : inc->created_at);
         break;
     case KIND_MAINTENANCE:
         if (inc->scheduled_start != 0) {
@@ -562,7 +563,8 @@ static void summary_entry(struct buf *out, const struct snapshot *s,
     case KIND_NOTICE:
     default:
         buf_puts(&line, " ");
-        text_time(&line, s, inc->started_at ? inc->started_at : inc->created_at);
+        text_time(&line, s,
+                  inc->started_at ? inc->started_at : inc->created_at);
         break;
     }
     wrap2(out, line.data, TEXT_WIDTH, ind, ind);

@@ -968,8 +968,7 @@ static int cmd_maintenance_schedule(const char *db_path,
         }
         slugs[i] = owned[i];
         if (parse_time(c, "service window start", from, &windows[i][0]) != 0 ||
-            parse_time(c, "service window end", slash + 1, &windows[i][1]) !=
-                0)
+            parse_time(c, "service window end", slash + 1, &windows[i][1]) != 0)
             rc = 1;
         free(from);
         any_window = true;

@@ -16,13 +16,16 @@
 #include <stddef.h>
 
 struct buf {
-    char *data;   /* NULL until the first append */
-    size_t len;   /* bytes used, not counting the terminating NUL */
-    size_t cap;   /* bytes allocated */
-    bool oom;     /* an append failed; contents are truncated */
+    char *data; /* NULL until the first append */
+    size_t len; /* bytes used, not counting the terminating NUL */
+    size_t cap; /* bytes allocated */
+    bool oom;   /* an append failed; contents are truncated */
 };
 
-#define BUF_INIT {NULL, 0, 0, false}
+#define BUF_INIT                                                               \
+    {                                                                          \
+        NULL, 0, 0, false                                                      \
+    }
 
 /* Appends len bytes from p. */
 void buf_append(struct buf *b, const void *p, size_t len);

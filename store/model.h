@@ -66,12 +66,12 @@ enum indicator {
 
 struct service {
     int64_t id;
-    const char *slug;        /* [a-z0-9][a-z0-9_-]{0,31}, unique */
+    const char *slug; /* [a-z0-9][a-z0-9_-]{0,31}, unique */
     const char *name;
-    const char *group;       /* NULL when ungrouped */
-    const char *description; /* NULL when none */
-    int position;            /* order within the page, ascending */
-    bool manual;             /* status was set by hand */
+    const char *group;                 /* NULL when ungrouped */
+    const char *description;           /* NULL when none */
+    int position;                      /* order within the page, ascending */
+    bool manual;                       /* status was set by hand */
     enum service_status manual_status; /* meaningful when manual */
     enum service_status status;        /* shown status (derived or manual) */
     /* Why the shown status is what it is, for `service list` and the
@@ -83,8 +83,8 @@ struct service {
 /* A service affected by an incident; maintenance may give each service its
  * own window (the "reboot three IMAP servers one by one" case). */
 struct incident_service {
-    size_t service;          /* index into snapshot.services */
-    int64_t window_start;    /* 0: the incident's own window */
+    size_t service;       /* index into snapshot.services */
+    int64_t window_start; /* 0: the incident's own window */
     int64_t window_end;
 };
 
@@ -110,20 +110,21 @@ struct incident {
     int64_t resolved_at;     /* resolved / completed time, or 0 */
     int64_t scheduled_start; /* maintenance window, or 0 */
     int64_t scheduled_end;
-    const char *postmortem;  /* NULL when none */
+    const char *postmortem; /* NULL when none */
     int64_t postmortem_at;
     struct incident_service *services;
     size_t n_services;
-    struct update *updates;  /* newest first */
+    struct update *updates; /* newest first */
     size_t n_updates;
 };
 
 /* Names as used in the CLI, the JSON APIs and the database. */
 const char *model_service_status_name(enum service_status s);
-const char *model_service_status_label(enum service_status s); /* "Degraded performance" */
+const char *
+model_service_status_label(enum service_status s); /* "Degraded performance" */
 const char *model_kind_name(enum incident_kind k);
 const char *model_status_name(enum incident_status s);
-const char *model_status_label(enum incident_status s);        /* "Investigating" */
+const char *model_status_label(enum incident_status s); /* "Investigating" */
 const char *model_impact_name(enum impact i);
 const char *model_indicator_name(enum indicator i);
 const char *model_indicator_description(enum indicator i, bool maintenance);

@@ -18,14 +18,14 @@
 
 /* The site as configured: what every renderer needs to name itself. */
 struct site {
-    const char *name;         /* page name, "ExampleNet status" */
-    const char *hostname;     /* public host name advertised in menus/URLs */
-    const char *base_url;     /* "http://host:port" without trailing slash */
-    int http_port;            /* public ports, as advertised */
+    const char *name;     /* page name, "ExampleNet status" */
+    const char *hostname; /* public host name advertised in menus/URLs */
+    const char *base_url; /* "http://host:port" without trailing slash */
+    int http_port;        /* public ports, as advertised */
     int gopher_port;
     int finger_port;
-    const char *time_zone;    /* IANA display zone or NULL for UTC only */
-    int max_age;              /* HTTP Cache-Control max-age, seconds */
+    const char *time_zone; /* IANA display zone or NULL for UTC only */
+    int max_age;           /* HTTP Cache-Control max-age, seconds */
 };
 
 /* A pre-rendered response body. */
@@ -34,14 +34,14 @@ struct view {
     const char *content_type; /* NULL for non-HTTP views */
     const char *body;
     size_t len;
-    const char *gzip;         /* gzip of body, or NULL */
+    const char *gzip; /* gzip of body, or NULL */
     size_t gzip_len;
-    char etag[24];            /* quoted strong ETag, "\"%016llx\"" */
+    char etag[24]; /* quoted strong ETag, "\"%016llx\"" */
 };
 
 struct service_group {
     const char *name;
-    size_t *members;          /* indices into services, by position */
+    size_t *members; /* indices into services, by position */
     size_t n_members;
     enum service_status status; /* worst of the members */
     int position;
@@ -52,17 +52,17 @@ struct view_table;     /* private */
 
 struct snapshot {
     int refs;
-    uint64_t version;         /* increases with every published snapshot */
-    int64_t generated_at;     /* the server time shown on pages */
-    int64_t data_changed_at;  /* latest change in the data: Last-Modified */
+    uint64_t version;        /* increases with every published snapshot */
+    int64_t generated_at;    /* the server time shown on pages */
+    int64_t data_changed_at; /* latest change in the data: Last-Modified */
 
-    struct site site;         /* copied strings, owned by the arena */
+    struct site site; /* copied strings, owned by the arena */
 
     struct service *services; /* sorted by position, then slug */
     size_t n_services;
     struct service_group *groups; /* by first member's position */
     size_t n_groups;
-    struct incident *incidents;   /* all posts, newest id first */
+    struct incident *incidents; /* all posts, newest id first */
     size_t n_incidents;
 
     enum indicator indicator;

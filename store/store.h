@@ -71,11 +71,11 @@ struct post_input {
     enum impact impact;          /* maintenance: IMPACT_MAINTENANCE */
     const char *const *services; /* slugs, n_services of them */
     size_t n_services;
-    const char *body;            /* first update's text; NULL or "" allowed */
-    const char *author;          /* NULL: unsigned */
-    const char *via;             /* "cli" or token name */
-    int64_t at;                  /* 0: now */
-    int64_t scheduled_start;     /* maintenance only */
+    const char *body;        /* first update's text; NULL or "" allowed */
+    const char *author;      /* NULL: unsigned */
+    const char *via;         /* "cli" or token name */
+    int64_t at;              /* 0: now */
+    int64_t scheduled_start; /* maintenance only */
     int64_t scheduled_end;
     /* Maintenance only, optional: NULL, or n_services {start, end} pairs
      * giving each service its own window; {0, 0} means the post's own
@@ -88,14 +88,14 @@ int store_post_open(struct store *st, const struct post_input *in,
                     int64_t *id_out);
 
 struct update_input {
-    bool set_status;             /* false: keep the current status */
+    bool set_status; /* false: keep the current status */
     enum incident_status status;
     bool set_impact;
     enum impact impact;
     const char *body;
     const char *author;
     const char *via;
-    int64_t at;                  /* 0: now */
+    int64_t at; /* 0: now */
 };
 /* Appends an update, refusing transitions that are invalid for the kind. */
 int store_post_update(struct store *st, int64_t id,
