@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../store/timeutil.h"
+#include "../store/tz.h"
 
 /* ---- UTF-8 ------------------------------------------------------------ */
 
@@ -394,9 +395,8 @@ static void put_finger_cmd(struct buf *out, const struct snapshot *s,
 
 void text_time(struct buf *out, const struct snapshot *s, int64_t t)
 {
-    char tb[TIME_BUFSZ];
-    (void)s;
-    time_human(t, tb);
+    char tb[TZ_HUMAN_MAX];
+    tz_format_human(s->site.tz, t, tb);
     buf_puts(out, tb);
 }
 
@@ -404,10 +404,11 @@ void text_window(struct buf *out, const struct snapshot *s, int64_t start,
                  int64_t end)
 {
     char a[TIME_BUFSZ], b[TIME_BUFSZ];
-    (void)s;
+    const struct tz *z = s->site.tz;
     time_human(start, a);
     if (end == 0) {
-        buf_printf(out, "from %s", a);
+        buf_puts(out, "from ");
+        text_time(out, s, start);
         return;
     }
     time_human(end, b);
@@ -415,6 +416,21 @@ void text_window(struct buf *out, const struct snapshot *s, int64_t start,
         buf_printf(out, "%.16s to %s", a, b + 11);
     else
         buf_printf(out, "%.16s to %s", a, b);
+    if (z == NULL)
+        return;
+    /* The same window on the display zone's clock: dates only where the
+     * local day differs from what the reader has just seen. */
+    char la[TZ_HUMAN_MAX], lb[TZ_HUMAN_MAX];
+    int64_t day_a = tz_local_day(z, start), day_b = tz_local_day(z, end);
+    tz_format_local(z, start, day_a != tz_local_day(NULL, start), la);
+    tz_format_local(z, end, day_b != day_a, lb);
+    /* "17:00 EST to 20:00 EST" reads better as "17:00 to 20:00 EST". */
+    const char *za = strrchr(la, ' ');
+    const char *zb = strrchr(lb, ' ');
+    if (za != NULL && zb != NULL && strcmp(za, zb) == 0)
+        buf_printf(out, " (%.*s to %s)", (int)(za - la), la, lb);
+    else
+        buf_printf(out, " (%s to %s)", la, lb);
 }
 
 static void put_duration(struct buf *out, int64_t secs)

@@ -21,7 +21,8 @@
 
 static void tick_cb(uv_timer_t *t);
 
-static void set_site(struct snapshot *s, const struct serve_config *cfg)
+static void set_site(struct snapshot *s, const struct serve_config *cfg,
+                     const struct tz *srv_tz)
 {
     s->site.name = snapshot_strdup(s, cfg->name);
     s->site.hostname = snapshot_strdup(s, cfg->hostname);
@@ -32,6 +33,7 @@ static void set_site(struct snapshot *s, const struct serve_config *cfg)
     s->site.time_zone =
         cfg->time_zone[0] ? snapshot_strdup(s, cfg->time_zone) : NULL;
     s->site.max_age = cfg->max_age;
+    s->site.tz = srv_tz;
 }
 
 /* Builds a snapshot if the data changed or the minute turned (or force).
@@ -58,7 +60,7 @@ static int build(struct server *srv, bool force, struct snapshot **out)
     rc = store_load(srv->reload_store, now, &s);
     if (rc < 0)
         goto fail;
-    set_site(s, &srv->cfg);
+    set_site(s, &srv->cfg, srv->tz);
     rc = render_snapshot(s);
     if (rc < 0) {
         snapshot_unref(s);

@@ -7,6 +7,7 @@
 #include "../store/demo.h"
 #include "../store/store.h"
 #include "../store/timeutil.h"
+#include "../store/tz.h"
 #include "server.h"
 
 static const char serve_usage[] =
@@ -183,13 +184,26 @@ int serve_main(const char *db_path, int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     resolve_public(cfg);
+    if (cfg->time_zone[0] != '\0') {
+        rc = tz_load(cfg->time_zone, &srv.tz);
+        if (rc < 0) {
+            fprintf(stderr, "outpost: time_zone '%s': %s\n", cfg->time_zone,
+                    rc == UV_EINVAL   ? "not a zone name"
+                    : rc == UV_ENOENT ? "unknown zone (is tzdata installed?)"
+                                      : "unreadable zone file");
+            return 1;
+        }
+    }
 
     rc = prepare_db(db_path);
-    if (rc != 0)
+    if (rc != 0) {
+        tz_free(srv.tz);
         return rc;
+    }
 
     if (uv_loop_init(&loop) < 0) {
         fprintf(stderr, "outpost: cannot create the event loop\n");
+        tz_free(srv.tz);
         return 2;
     }
     srv.loop = &loop;
@@ -198,6 +212,7 @@ int serve_main(const char *db_path, int argc, char **argv)
         fprintf(stderr, "outpost: cannot load %s: %s\n", db_path, err);
         reload_fini(&srv);
         uv_loop_close(&loop);
+        tz_free(srv.tz);
         return 2;
     }
 
@@ -244,6 +259,8 @@ int serve_main(const char *db_path, int argc, char **argv)
     reload_fini(&srv);
     if (uv_loop_close(&loop) != 0)
         server_log("warning: handles left open at exit");
+    tz_free(srv.tz);
+    srv.tz = NULL;
     server_log("stopped");
     return status;
 }

@@ -73,6 +73,7 @@ struct server {
     int reload_err;
     char reload_errmsg[256];
     uv_signal_t sigint, sigterm;
+    struct tz *tz; /* the display zone, or NULL for UTC only */
 };
 
 /* Runs `outpost serve`: argv[0] is "serve". Returns the exit status. */

@@ -16,6 +16,8 @@
 
 #include "model.h"
 
+struct tz;
+
 /* The site as configured: what every renderer needs to name itself. */
 struct site {
     const char *name;     /* page name, "ExampleNet status" */
@@ -26,6 +28,7 @@ struct site {
     int finger_port;
     const char *time_zone; /* IANA display zone or NULL for UTC only */
     int max_age;           /* HTTP Cache-Control max-age, seconds */
+    const struct tz *tz;   /* display zone or NULL; owned by the server */
 };
 
 /* A pre-rendered response body. */

@@ -8,6 +8,8 @@
 
 #include "../../protocols/text.h"
 #include "../../store/snapshot.h"
+#include "../../store/timeutil.h"
+#include "../../store/tz.h"
 #include "fixture.h"
 #include "testlib.h"
 
@@ -659,8 +661,55 @@ TEST(hostile_site_config)
     snapshot_unref(s);
 }
 
+/* Times and windows, in UTC and with a display zone, across a DST change:
+ * every protocol prints times through these two functions. */
+TEST(time_and_window_with_zone)
+{
+    static const struct {
+        const char *zone;   /* NULL: UTC only */
+        int64_t start, end; /* end 0: a single time (text_time) */
+        const char *want;
+    } cases[] = {
+        /* UTC only: a time, a same-day window, a window over midnight */
+        {NULL, 1795000000, 0, "2026-11-18 11:06 UTC"},
+        {NULL, 1795000000, 1795000000 + 7200, "2026-11-18 11:06 to 13:06 UTC"},
+        {NULL, 1795042800, 1795042800 + 7200,
+         "2026-11-18 23:00 to 2026-11-19 01:00 UTC"},
+        /* New York in winter: same local day */
+        {"America/New_York", 1795000000, 0, "2026-11-18 11:06 UTC (06:06 EST)"},
+        {"America/New_York", 1795000000, 1795000000 + 7200,
+         "2026-11-18 11:06 to 13:06 UTC (06:06 to 08:06 EST)"},
+        /* the UTC window is after midnight, the local one is not */
+        {"America/New_York", 1795051800, 1795051800 + 7200,
+         "2026-11-19 01:30 to 03:30 UTC (2026-11-18 20:30 to 22:30 EST)"},
+        /* over midnight in UTC, not on the local clock */
+        {"America/New_York", 1795042800, 1795042800 + 7200,
+         "2026-11-18 23:00 to 2026-11-19 01:00 UTC (18:00 to 20:00 EST)"},
+        /* a window across the autumn change: EDT then EST */
+        {"America/New_York", 1793509200, 1793509200 + 3 * 3600,
+         "2026-11-01 05:00 to 08:00 UTC (01:00 EDT to 03:00 EST)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct snapshot *s = fixture_snapshot();
+        struct tz *z = NULL;
+        if (cases[i].zone != NULL)
+            CHECK_INT(tz_load(cases[i].zone, &z), 0);
+        s->site.tz = z;
+        struct buf out = BUF_INIT;
+        if (cases[i].end == 0)
+            text_time(&out, s, cases[i].start);
+        else
+            text_window(&out, s, cases[i].start, cases[i].end);
+        CHECK_STR(out.data, cases[i].want);
+        buf_free(&out);
+        snapshot_unref(s);
+        tz_free(z);
+    }
+}
+
 int main(void)
 {
+    RUN(time_and_window_with_zone);
     RUN(wrap_table);
     RUN(wrap_null);
     RUN(wrap_property_width);
