@@ -95,6 +95,8 @@ struct update {
     const char *body;            /* plain text, paragraphs split by "\n\n" */
     const char *author;          /* signature, NULL when unsigned */
     const char *via;             /* "cli" or the API token's name */
+    size_t n_revisions;          /* times its text was edited */
+    int64_t edited_at;           /* the last edit, or 0 */
 };
 
 struct incident {

@@ -70,6 +70,17 @@ static const char *const migrations[] = {
     "  via TEXT NOT NULL DEFAULT 'cli'"
     ") STRICT;"
     "CREATE INDEX updates_incident ON updates(incident_id, created_at);",
+    /* 2: a status page is a record, so editing an update's text keeps the
+     * text it replaced. */
+    "CREATE TABLE update_revisions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  update_id INTEGER NOT NULL REFERENCES updates(id) ON DELETE CASCADE,"
+    "  edited_at INTEGER NOT NULL,"
+    "  old_body TEXT NOT NULL,"
+    "  via TEXT NOT NULL DEFAULT 'cli'"
+    ") STRICT;"
+    "CREATE INDEX update_revisions_update"
+    "  ON update_revisions(update_id, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

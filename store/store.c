@@ -473,7 +473,13 @@ static int load_updates(struct store *st, struct snapshot *s)
     sqlite3_stmt *stmt;
     rc = store_prepare(st,
                        "SELECT incident_id, id, created_at, status, body,"
-                       " author, via FROM updates"
+                       " author, via,"
+                       " (SELECT count(*) FROM update_revisions r"
+                       "  WHERE r.update_id = updates.id),"
+                       " (SELECT coalesce(max(edited_at), 0)"
+                       "  FROM update_revisions r"
+                       "  WHERE r.update_id = updates.id)"
+                       " FROM updates"
                        " ORDER BY incident_id DESC, created_at DESC, id DESC",
                        &stmt);
     if (rc != 0)
@@ -496,6 +502,8 @@ static int load_updates(struct store *st, struct snapshot *s)
         u->body = col_text(s, stmt, 4, &oom);
         u->author = col_text(s, stmt, 5, &oom);
         u->via = col_text(s, stmt, 6, &oom);
+        u->n_revisions = (size_t)sqlite3_column_int64(stmt, 7);
+        u->edited_at = sqlite3_column_int64(stmt, 8);
         inc->n_updates++;
         used++;
     }

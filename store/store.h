@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "model.h"
 #include "snapshot.h"
 
@@ -104,5 +105,21 @@ int store_post_update(struct store *st, int64_t id,
  * postmortem when resolved). */
 int store_postmortem(struct store *st, int64_t id, const char *body,
                      const char *via, int64_t at);
+
+/* Replaces the text of update update_id, keeping the old text as a
+ * revision row (a status page is a record). The body is validated like any
+ * update body and must not be empty. UV_ENOENT for an unknown update. */
+int store_update_edit(struct store *st, int64_t update_id, const char *body,
+                      const char *via, int64_t at);
+
+/* Writes the whole store as one JSON document (see export.c for the
+ * format): every row of every table, in a fixed order, so that exporting,
+ * importing into an empty database and exporting again gives the same
+ * bytes. */
+int store_export(struct store *st, struct buf *out);
+/* Loads a document written by store_export() into an EMPTY store. Every
+ * part is checked before anything is written; on any error nothing is
+ * written and store_errmsg() names the JSON path and the fault. */
+int store_import(struct store *st, const char *json, size_t len);
 
 #endif

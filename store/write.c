@@ -814,3 +814,65 @@ done:
     post_text_free(&t);
     return rc;
 }
+
+int store_update_edit(struct store *st, int64_t update_id, const char *body,
+                      const char *via, int64_t at)
+{
+    struct post_text t = {0};
+    int rc = norm_body(st, "body", body, &t.body);
+    if (rc == 0 && t.body[0] == '\0')
+        rc = store_fail(st, UV_EINVAL, "body must not be empty");
+    if (rc == 0)
+        rc = norm_signature(st, NULL, via, &t);
+    if (rc == 0)
+        rc = check_time(st, at, &at);
+    if (rc != 0)
+        goto done;
+    rc = store_begin(st, true);
+    if (rc != 0)
+        goto done;
+    sqlite3_stmt *stmt;
+    /* The old text goes into a revision row first, in the same
+     * transaction as the change: the record never loses a word. */
+    rc = store_prepare(st,
+                       "INSERT INTO update_revisions (update_id, edited_at,"
+                       " old_body, via)"
+                       " SELECT id, ?, body, ? FROM updates WHERE id = ?",
+                       &stmt);
+    if (rc != 0)
+        goto out;
+    sqlite3_bind_int64(stmt, 1, at);
+    bind_text(stmt, 2, t.via);
+    sqlite3_bind_int64(stmt, 3, update_id);
+    rc = exec_stmt(st, stmt, "saving the old text");
+    if (rc == 0 && sqlite3_changes(st->db) == 0)
+        rc = store_fail(st, UV_ENOENT, "unknown update %lld",
+                        (long long)update_id);
+    if (rc != 0)
+        goto out;
+    rc = store_prepare(st, "UPDATE updates SET body = ? WHERE id = ?", &stmt);
+    if (rc != 0)
+        goto out;
+    bind_text(stmt, 1, t.body);
+    sqlite3_bind_int64(stmt, 2, update_id);
+    rc = exec_stmt(st, stmt, "editing an update");
+    if (rc == 0)
+        rc = store_prepare(st,
+                           "UPDATE incidents SET updated_at ="
+                           " max(updated_at, ?) WHERE id ="
+                           " (SELECT incident_id FROM updates WHERE id = ?)",
+                           &stmt);
+    if (rc == 0) {
+        sqlite3_bind_int64(stmt, 1, at);
+        sqlite3_bind_int64(stmt, 2, update_id);
+        rc = exec_stmt(st, stmt, "editing an update");
+    }
+    if (rc == 0)
+        rc = store_commit(st);
+out:
+    if (rc != 0)
+        store_rollback(st);
+done:
+    post_text_free(&t);
+    return rc;
+}
