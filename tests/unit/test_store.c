@@ -242,7 +242,7 @@ TEST(open_file_wal_and_migrations_idempotent)
     struct store *st = NULL;
     char err[256] = "";
     CHECK_INT(store_open(dbpath, &st, err, sizeof(err)), 0);
-    CHECK_INT(pragma_int(st, "PRAGMA user_version"), 1);
+    CHECK_INT(pragma_int(st, "PRAGMA user_version"), store_schema_version());
     CHECK_INT(pragma_int(st, "PRAGMA busy_timeout"), 5000);
     sqlite3_stmt *stmt;
     sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &stmt, NULL);
