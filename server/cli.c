@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "../store/buf.h"
@@ -665,7 +666,12 @@ static void text_incident(struct buf *b, const struct snapshot *snap,
     for (size_t i = 0; i < inc->n_updates; i++) {
         const struct update *u = &inc->updates[i];
         time_human(u->created_at, t1);
-        buf_printf(b, "\n%s  %s", t1, model_status_name(u->status));
+        buf_printf(b, "\n%s  %s  [update %" PRId64 "]", t1,
+                   model_status_name(u->status), u->id);
+        if (u->n_revisions > 0) {
+            time_human(u->edited_at, t2);
+            buf_printf(b, "  (edited %s)", t2);
+        }
         if (u->author != NULL && u->author[0] != '\0') {
             buf_puts(b, "  -- ");
             text_put(b, u->author, false, 0);
@@ -1099,6 +1105,113 @@ static int cmd_postmortem(const char *db_path, const struct command *cmd,
     return rc;
 }
 
+static int cmd_update_edit(const char *db_path, const struct command *cmd,
+                           struct opts *o)
+{
+    int64_t id;
+    const char *body;
+    char *mem;
+    if (parse_id("update edit", o->args[0], &id) != 0)
+        return 1;
+    if (o->body == NULL)
+        return fail("update edit: --body is required");
+    if (read_body("update edit", o->body, &body, &mem) != 0)
+        return 1;
+    struct store *st;
+    int rc = open_store(db_path, false, &st);
+    if (rc == 0) {
+        rc = store_update_edit(st, id, body, "cli", 0);
+        if (rc != 0)
+            rc = fail_store(st, rc);
+        store_close(st);
+    }
+    free(mem);
+    return rc;
+}
+
+/* Writes data to path through a temporary file and rename(), so a reader
+ * (or a crash) never sees half an export. */
+static int write_file_atomically(const char *path, const char *data, size_t len)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return fail("export: file name too long");
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL)
+        return fail("export: cannot write %s: %s", tmp, strerror(errno)), 2;
+    bool ok = fwrite(data, 1, len, f) == len;
+    ok = fflush(f) == 0 && ok;
+    ok = fsync(fileno(f)) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        fail("export: cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return 2;
+    }
+    return 0;
+}
+
+static int cmd_export(const char *db_path, const struct command *cmd,
+                      struct opts *o)
+{
+    struct store *st;
+    int rc = open_store(db_path, false, &st);
+    if (rc != 0)
+        return rc;
+    struct buf out = BUF_INIT;
+    rc = store_export(st, &out);
+    if (rc != 0)
+        rc = fail_store(st, rc);
+    store_close(st);
+    if (rc == 0) {
+        if (o->n_args > 0 && strcmp(o->args[0], "-") != 0)
+            rc = write_file_atomically(o->args[0], out.data, out.len);
+        else
+            rc = flush_out(&out);
+    }
+    buf_free(&out);
+    return rc;
+}
+
+#define IMPORT_MAX (16 * 1024 * 1024)
+
+static int cmd_import(const char *db_path, const struct command *cmd,
+                      struct opts *o)
+{
+    const char *path = o->args[0];
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL)
+        return fail("import: cannot read %s: %s", path, strerror(errno));
+    struct buf in = BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && in.len <= IMPORT_MAX)
+        buf_append(&in, chunk, n);
+    bool read_error = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (read_error || buf_failed(&in)) {
+        buf_free(&in);
+        return fail("import: cannot read %s", path);
+    }
+    if (in.len > IMPORT_MAX) {
+        buf_free(&in);
+        return fail("import: %s is larger than %d MiB", path,
+                    IMPORT_MAX / (1024 * 1024));
+    }
+    struct store *st;
+    /* Importing into a new file is the point: create it if missing. */
+    int rc = open_store(db_path, true, &st);
+    if (rc == 0) {
+        rc = store_import(st, in.data != NULL ? in.data : "", in.len);
+        if (rc != 0)
+            rc = fail_store(st, rc);
+        store_close(st);
+    }
+    buf_free(&in);
+    return rc;
+}
+
 static int cmd_incident_show(const char *db_path, const struct command *cmd,
                              struct opts *o)
 {
@@ -1252,6 +1365,20 @@ static const struct command commands[] = {
     {NULL, "postmortem", "ID --body TEXT|-",
      "Sets or replaces the postmortem of an incident.", OPT_BODY, 1, 1,
      cmd_postmortem},
+    {"update", "edit", "UPDATE_ID --body TEXT|-",
+     "Replaces the text of an update (its id is in 'incident show'). The "
+     "old text is kept on record as a revision, and pages mark the update "
+     "as edited.",
+     OPT_BODY, 1, 1, cmd_update_edit},
+    {NULL, "export", "[FILE|-]",
+     "Writes the whole store as one JSON document (format in README.md) to "
+     "FILE, or to standard output. Importing it into an empty database and "
+     "exporting again gives the same bytes.",
+     0, 0, 1, cmd_export},
+    {NULL, "import", "FILE|-",
+     "Loads a JSON export into an empty (or new) database. Everything is "
+     "checked before anything is written; on any error nothing is.",
+     0, 1, 1, cmd_import},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -1408,8 +1535,7 @@ int cli_run(const char *db_path, int argc, char **argv)
         if (c->group == NULL && strcmp(c->name, word) == 0)
             return run_command(db_path, c, argc - 1, argv + 1);
     }
-    if (strcmp(word, "token") == 0 || strcmp(word, "export") == 0 ||
-        strcmp(word, "import") == 0)
+    if (strcmp(word, "token") == 0)
         return fail("'%s' is not available in this build yet", word);
     return fail("unknown command '%s' (try 'outpost --help')", word);
 }

@@ -49,4 +49,11 @@ void store_rollback(struct store *st);
 /* Prepares sql; 0 or store_sql_fail(). */
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt);
 
+/* The validation rules of write.c, for the importer: 0 if v is a valid,
+ * already normalised value of the field, else UV_EINVAL with the reason. */
+int store_check_line(struct store *st, const char *field, const char *v,
+                     bool required);
+int store_check_body(struct store *st, const char *field, const char *v);
+bool store_check_slug(const char *slug);
+
 #endif

@@ -876,3 +876,35 @@ done:
     post_text_free(&t);
     return rc;
 }
+
+/* ---- the same rules for the importer (export.c) ---------------------- */
+
+/* A stored value must already be in normal form (what norm_* would make of
+ * it), so an import writes exactly what an export read. */
+int store_check_line(struct store *st, const char *field, const char *v,
+                     bool required)
+{
+    char *norm = NULL;
+    int rc = norm_line(st, field, v, required, LINE_MAX_BYTES, &norm);
+    if (rc == 0 && v != NULL && (norm == NULL || strcmp(norm, v) != 0))
+        rc = store_fail(st, UV_EINVAL, "%s has surrounding spaces or is blank",
+                        field);
+    free(norm);
+    return rc;
+}
+
+int store_check_body(struct store *st, const char *field, const char *v)
+{
+    char *norm = NULL;
+    int rc = norm_body(st, field, v, &norm);
+    if (rc == 0 && strcmp(norm, v) != 0)
+        rc = store_fail(st, UV_EINVAL,
+                        "%s has CR line ends or trailing white space", field);
+    free(norm);
+    return rc;
+}
+
+bool store_check_slug(const char *slug)
+{
+    return slug_valid(slug);
+}
