@@ -501,4 +501,41 @@ expect "windows: a malformed slot is refused" 1 maintenance schedule --title X \
 expect "windows: a slot without a zone is refused" 1 maintenance schedule --title X \
     --start 2099-01-20T23:00Z --end 2099-01-21T01:00Z --service imap1@2099-01-20T23:00/2099-01-20T23:20Z
 
+# Export and import: a lossless round trip through files and pipes.
+DB=$T/export-a.db
+expect "export: init --demo" 0 init --demo
+expect "export: show an incident" 0 incident show 1
+UPD=$(printf '%s' "$OUT" | grep -o '\[update [0-9]*\]' | head -1 | tr -dc 0-9)
+check "export: incident show names its update ids" test -n "$UPD"
+expect "update edit replaces the text" 0 update edit "$UPD" --body "Corrected: the fault was in exchange N4."
+expect "update edit: show" 0 incident show 1
+check_has "update edit: the new text is shown" "$OUT" "Corrected: the fault was in exchange N4."
+check_has "update edit: marked as edited" "$OUT" "(edited "
+expect "update edit: unknown update" 1 update edit 999999 --body "x"
+check_has "update edit: says which" "$ERR" "unknown update 999999"
+expect "update edit: empty body refused" 1 update edit "$UPD" --body ""
+expect "update edit: --body required" 1 update edit "$UPD"
+expect "export to a file" 0 export "$T/a.json"
+check "export: the file is JSON" python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format"] == "outpost-export"' "$T/a.json"
+check_has "export: the old text is kept as a revision" "$(cat "$T/a.json")" '"revisions": [{"id": 1'
+DB=$T/export-b.db
+expect "import into a new database" 0 import "$T/a.json"
+expect "export again to stdout" 0 export
+printf '%s\n' "$OUT" >"$T/b.json"
+check "export -> import -> export is byte-identical" cmp -s "$T/a.json" "$T/b.json"
+expect "import into a non-empty database is refused" 1 import "$T/a.json"
+check_has "import: says why" "$ERR" "not empty"
+DB=$T/export-c.db
+sed 's/"kind": "incident"/"kind": "outage"/' "$T/a.json" >"$T/bad.json"
+expect "import of a damaged export is refused" 1 import "$T/bad.json"
+check_has "import: names the path" "$ERR" "kind: unknown kind 'outage'"
+expect "import: a refused import leaves the database empty" 0 incident list --json
+check_eq "import: nothing was written" "$OUT" "[]"
+DB=$T/export-d.db
+"$OUTPOST" --db "$DB" import - <"$T/a.json"
+check_rc "import from standard input" $? 0
+"$OUTPOST" --db "$DB" export "$T/d.json"
+check "import from standard input is lossless too" cmp -s "$T/a.json" "$T/d.json"
+expect "import: a missing file" 1 import "$T/no-such.json"
+
 finish
