@@ -661,7 +661,14 @@ void html_incident(struct buf *out, const struct snapshot *s,
         const struct update *u = &inc->updates[k];
         buf_printf(out, "<article id=\"update-%" PRId64 "\">\n<h3>", u->id);
         put_time(out, s, u->created_at);
-        buf_printf(out, ": %s</h3>\n", model_status_label(u->status));
+        buf_printf(out, ": %s", model_status_label(u->status));
+        if (u->n_revisions > 0) {
+            /* The old text is on record (update_revisions); say so. */
+            buf_puts(out, " <small>(edited ");
+            put_time(out, s, u->edited_at);
+            buf_puts(out, ")</small>");
+        }
+        buf_puts(out, "</h3>\n");
         html_body(out, u->body);
         if (u->author != NULL && u->author[0] != '\0') {
             buf_puts(out, "<p class=\"author\">&mdash; ");

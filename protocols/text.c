@@ -733,6 +733,8 @@ static void incident_update(struct buf *out, const struct snapshot *s,
     buf_printf(out, " - %s", model_status_label(u->status));
     if (long_form)
         buf_printf(out, " (update %" PRId64 ")", u->id);
+    if (u->n_revisions > 0)
+        buf_puts(out, " (edited)");
     buf_putc(out, '\n');
     wrap2(out, u->body, TEXT_WIDTH, "  ", "  ");
     struct buf sig = BUF_INIT;

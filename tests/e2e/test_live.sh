@@ -23,6 +23,15 @@ done
 inc=$(printf '%s\r\n' "$ID" | raw "$FINGER_PORT")
 check_has "finger serves the new incident by id" "$inc" "Water in the basement"
 
+# Editing an update's text while the server runs: the new text is served,
+# marked as edited, everywhere.
+UPD=$("$OUTPOST" --db "$DB" incident show "$ID" | grep -o '\[update [0-9]*\]' | head -1 | tr -dc 0-9)
+"$OUTPOST" --db "$DB" update edit "$UPD" --body "Water in the basement of exchange Q7." >/dev/null
+edited_http()   { curl -fsS "http://127.0.0.1:$HTTP_PORT/incidents/$ID" | grep -q "edited"; }
+edited_finger() { printf '%s\r\n' "$ID" | raw "$FINGER_PORT" | grep -q "basement of exchange Q7.*\|(edited)"; }
+if ms=$(wait_for edit 2 edited_http); then pass "an edited update is marked on the web page (${ms} ms)"; else fail "an edited update is marked on the web page"; fi
+if ms=$(wait_for edit 2 edited_finger); then pass "an edited update is served by finger (${ms} ms)"; else fail "an edited update is served by finger"; fi
+
 "$OUTPOST" --db "$DB" incident resolve "$ID" --body "Pumped out; all lines back." >/dev/null
 gone() { ! curl -fsS "http://127.0.0.1:$HTTP_PORT/api/v2/incidents/unresolved.json" 2>/dev/null | grep -q "Zebra" &&
          ! curl -fsS "http://127.0.0.1:$HTTP_PORT/api/v2/summary.json" | python3 -c '
