@@ -53,6 +53,7 @@ fn linkDeps(c: *std.Build.Step.Compile) void {
     c.linkSystemLibrary("uv");
     c.linkSystemLibrary("sqlite3");
     c.linkSystemLibrary("z");
+    c.linkSystemLibrary("sodium");
     c.addIncludePath(.{ .cwd_relative = llhttp_inc });
 }
 

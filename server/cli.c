@@ -1212,6 +1212,84 @@ static int cmd_import(const char *db_path, const struct command *cmd,
     return rc;
 }
 
+static int cmd_token_add(const char *db_path, const struct command *cmd,
+                         struct opts *o)
+{
+    struct store *st;
+    char token[STORE_TOKEN_LEN + 1];
+    int rc = open_store(db_path, false, &st);
+    if (rc != 0)
+        return rc;
+    rc = store_token_add(st, o->args[0], token, 0);
+    if (rc != 0)
+        rc = fail_store(st, rc);
+    store_close(st);
+    if (rc == 0) {
+        /* Shown once: only its hash is kept (the help says so). */
+        printf("%s\n", token);
+        fflush(stdout);
+    }
+    return rc;
+}
+
+static int cmd_token_list(const char *db_path, const struct command *cmd,
+                          struct opts *o)
+{
+    struct store *st;
+    struct token_info *list = NULL;
+    size_t n = 0;
+    int rc = open_store(db_path, false, &st);
+    if (rc != 0)
+        return rc;
+    rc = store_token_list(st, &list, &n);
+    if (rc != 0)
+        rc = fail_store(st, rc);
+    store_close(st);
+    struct buf out = BUF_INIT;
+    char t1[TIME_BUFSZ], t2[TIME_BUFSZ];
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (o->json) {
+            buf_puts(&out, i == 0 ? "[\n  {\"name\": " : ",\n  {\"name\": ");
+            json_str(&out, list[i].name);
+            buf_puts(&out, ", \"created_at\": ");
+            json_time(&out, list[i].created_at);
+            buf_puts(&out, ", \"revoked_at\": ");
+            json_time(&out, list[i].revoked_at);
+            buf_puts(&out, "}");
+            continue;
+        }
+        time_human(list[i].created_at, t1);
+        if (list[i].revoked_at != 0) {
+            time_human(list[i].revoked_at, t2);
+            buf_printf(&out, "%-24s created %s  revoked %s\n", list[i].name, t1,
+                       t2);
+        } else {
+            buf_printf(&out, "%-24s created %s  valid\n", list[i].name, t1);
+        }
+    }
+    if (rc == 0 && o->json)
+        buf_puts(&out, n == 0 ? "[]\n" : "\n]\n");
+    if (rc == 0)
+        rc = flush_out(&out);
+    buf_free(&out);
+    free(list);
+    return rc;
+}
+
+static int cmd_token_revoke(const char *db_path, const struct command *cmd,
+                            struct opts *o)
+{
+    struct store *st;
+    int rc = open_store(db_path, false, &st);
+    if (rc != 0)
+        return rc;
+    rc = store_token_revoke(st, o->args[0], 0);
+    if (rc != 0)
+        rc = fail_store(st, rc);
+    store_close(st);
+    return rc;
+}
+
 static int cmd_incident_show(const char *db_path, const struct command *cmd,
                              struct opts *o)
 {
@@ -1370,6 +1448,18 @@ static const struct command commands[] = {
      "old text is kept on record as a revision, and pages mark the update "
      "as edited.",
      OPT_BODY, 1, 1, cmd_update_edit},
+    {"token", "add", "NAME",
+     "Makes an API token for the HTTP write API and prints it once: keep "
+     "it, it cannot be shown again (only a hash of it is stored). NAME "
+     "([a-z0-9][a-z0-9._-]*) is recorded with "
+     "every write made with the token.",
+     0, 1, 1, cmd_token_add},
+    {"token", "list", "[--json]",
+     "Lists the API tokens: name, creation time, and whether revoked.",
+     OPT_JSON, 0, 0, cmd_token_list},
+    {"token", "revoke", "NAME",
+     "Revokes an API token; writes made with it are refused from now on.", 0, 1,
+     1, cmd_token_revoke},
     {NULL, "export", "[FILE|-]",
      "Writes the whole store as one JSON document (format in README.md) to "
      "FILE, or to standard output. Importing it into an empty database and "
@@ -1535,7 +1625,5 @@ int cli_run(const char *db_path, int argc, char **argv)
         if (c->group == NULL && strcmp(c->name, word) == 0)
             return run_command(db_path, c, argc - 1, argv + 1);
     }
-    if (strcmp(word, "token") == 0)
-        return fail("'%s' is not available in this build yet", word);
     return fail("unknown command '%s' (try 'outpost --help')", word);
 }

@@ -27,8 +27,14 @@
  *                     "body": "...", "author": "..." | null, "via": "cli",
  *                     "revisions": [{"id": 1, "edited_at": ...,
  *                                    "old_body": "...", "via": "cli"}]},
- *                    ...]}, ...]
+ *                    ...]}, ...],
+ *     "tokens": [{"id": 1, "name": "noc-bot", "hash": "<64 hex digits of
+ *                 the token's BLAKE2b-256>", "created_at": ...,
+ *                 "revoked_at": 0}, ...]
  *   }
+ *
+ * API tokens travel as their hashes (never as tokens), so a restored server
+ * keeps accepting its clients' tokens.
  *
  * Import refuses unknown or missing keys, wrong types, invalid names and
  * enums, statuses that do not fit the kind, dangling or duplicate ids, and
@@ -42,6 +48,8 @@
 #include <string.h>
 
 #include <uv.h>
+
+#include <sodium.h>
 
 #include "jsonparse.h"
 #include "store_int.h"
@@ -251,8 +259,41 @@ static int export_incidents(struct store *st, struct buf *b)
     sqlite3_finalize(q);
     if (rc == 0 && step != SQLITE_DONE)
         return store_sql_fail(st, "exporting incidents");
-    buf_puts(b, n ? "\n  ]\n" : "]\n");
+    buf_puts(b, n ? "\n  ],\n" : "],\n");
     return rc;
+}
+
+static int export_tokens(struct store *st, struct buf *b)
+{
+    sqlite3_stmt *q;
+    int rc = store_prepare(st,
+                           "SELECT id, name, hash, created_at, revoked_at"
+                           " FROM api_tokens ORDER BY id",
+                           &q);
+    if (rc != 0)
+        return rc;
+    buf_puts(b, "  \"tokens\": [");
+    int n = 0, step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        char hex[2 * 32 + 1] = "";
+        int len = sqlite3_column_bytes(q, 2);
+        if (len == 32)
+            sodium_bin2hex(hex, sizeof(hex), sqlite3_column_blob(q, 2), 32);
+        buf_printf(b,
+                   "%s\n    {\"id\": %" PRId64 ", \"name\": ", n++ ? "," : "",
+                   (int64_t)sqlite3_column_int64(q, 0));
+        put_str(b, col(q, 1));
+        buf_printf(b,
+                   ", \"hash\": \"%s\", \"created_at\": %" PRId64
+                   ", \"revoked_at\": %" PRId64 "}",
+                   hex, (int64_t)sqlite3_column_int64(q, 3),
+                   (int64_t)sqlite3_column_int64(q, 4));
+    }
+    sqlite3_finalize(q);
+    if (step != SQLITE_DONE)
+        return store_sql_fail(st, "exporting tokens");
+    buf_puts(b, n ? "\n  ]\n" : "]\n");
+    return 0;
 }
 
 int store_export(struct store *st, struct buf *out)
@@ -265,6 +306,8 @@ int store_export(struct store *st, struct buf *out)
     rc = export_services(st, out);
     if (rc == 0)
         rc = export_incidents(st, out);
+    if (rc == 0)
+        rc = export_tokens(st, out);
     buf_puts(out, "}\n");
     store_rollback(st); /* read only: nothing to commit */
     if (rc == 0 && buf_failed(out))
@@ -414,6 +457,8 @@ static const char *const update_keys[] = {
     "id", "created_at", "status", "body", "author", "via", "revisions"};
 static const char *const revision_keys[] = {"id", "edited_at", "old_body",
                                             "via"};
+static const char *const token_keys[] = {"id", "name", "hash", "created_at",
+                                         "revoked_at"};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static int check_service(struct store *st, const char *path,
@@ -630,7 +675,7 @@ static int check_document(struct store *st, const struct json *doc,
                           struct seen *seen)
 {
     static const char *const top[] = {"format", "version", "services",
-                                      "incidents"};
+                                      "incidents", "tokens"};
     const char *format;
     int64_t version;
     int rc = keys(st, "document", doc, top, N(top));
@@ -679,6 +724,42 @@ static int check_document(struct store *st, const struct json *doc,
         rc = unique(st, &seen->updates, "update");
     if (rc == 0)
         rc = unique(st, &seen->revisions, "revision");
+    const struct json *toks =
+        rc == 0 ? get_array(st, "document", doc, "tokens") : NULL;
+    if (rc == 0 && toks == NULL)
+        rc = UV_EINVAL;
+    i = 0;
+    for (const struct json *t = toks ? toks->child : NULL; rc == 0 && t;
+         t = t->next, i++) {
+        char p[64];
+        int64_t id, when;
+        const char *name, *hash;
+        snprintf(p, sizeof(p), "tokens[%zu]", i);
+        rc = keys(st, p, t, token_keys, N(token_keys));
+        if (rc == 0)
+            rc = get_int(st, p, t, "id", 1, &id);
+        if (rc == 0)
+            rc = get_str(st, p, t, "name", false, &name);
+        if (rc == 0 && !store_check_token_name(name))
+            rc = bad(st, p, "name: '%.40s' is not a token name", name);
+        if (rc == 0)
+            rc = get_str(st, p, t, "hash", false, &hash);
+        unsigned char bin[32];
+        size_t bin_len = 0;
+        if (rc == 0 && (strlen(hash) != 64 ||
+                        sodium_hex2bin(bin, sizeof(bin), hash, 64, NULL,
+                                       &bin_len, NULL) != 0 ||
+                        bin_len != 32))
+            rc = bad(st, p, "hash: expected 64 hex digits");
+        if (rc == 0)
+            rc = get_int(st, p, t, "created_at", 0, &when);
+        if (rc == 0)
+            rc = get_int(st, p, t, "revoked_at", 0, &when);
+        for (const struct json *u = toks->child; rc == 0 && u != t; u = u->next)
+            if (json_get(u, "id")->i == id ||
+                strcmp(json_get(u, "name")->str, name) == 0)
+                rc = bad(st, p, "id or name used twice");
+    }
     return rc;
 }
 
@@ -757,6 +838,28 @@ static int write_document(struct store *st, const struct json *doc)
                                 " VALUES (?, ?, ?, ?, ?)",
                                 r, revision_keys, N(revision_keys), uid);
         }
+    }
+    for (const struct json *t = json_get(doc, "tokens")->child; rc == 0 && t;
+         t = t->next) {
+        unsigned char bin[32];
+        size_t bin_len = 0;
+        sodium_hex2bin(bin, sizeof(bin), json_get(t, "hash")->str, 64, NULL,
+                       &bin_len, NULL);
+        sqlite3_stmt *q;
+        rc = store_prepare(st,
+                           "INSERT INTO api_tokens (id, name, hash,"
+                           " created_at, revoked_at) VALUES (?, ?, ?, ?, ?)",
+                           &q);
+        if (rc != 0)
+            break;
+        bind_member(q, 1, t, "id");
+        bind_member(q, 2, t, "name");
+        sqlite3_bind_blob(q, 3, bin, 32, SQLITE_TRANSIENT);
+        bind_member(q, 4, t, "created_at");
+        bind_member(q, 5, t, "revoked_at");
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = store_sql_fail(st, "importing tokens");
+        sqlite3_finalize(q);
     }
     return rc;
 }

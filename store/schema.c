@@ -81,6 +81,15 @@ static const char *const migrations[] = {
     ") STRICT;"
     "CREATE INDEX update_revisions_update"
     "  ON update_revisions(update_id, id);",
+    /* 3: API tokens for the HTTP write API. Only a hash of each token is
+     * kept; the token itself is shown once, when it is made. */
+    "CREATE TABLE api_tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  hash BLOB NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

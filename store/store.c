@@ -201,7 +201,8 @@ int store_is_empty(struct store *st, bool *empty)
     sqlite3_stmt *stmt;
     int rc = store_prepare(st,
                            "SELECT (SELECT count(*) FROM services) +"
-                           " (SELECT count(*) FROM incidents)",
+                           " (SELECT count(*) FROM incidents) +"
+                           " (SELECT count(*) FROM api_tokens)",
                            &stmt);
     if (rc != 0)
         return rc;

@@ -112,6 +112,35 @@ int store_postmortem(struct store *st, int64_t id, const char *body,
 int store_update_edit(struct store *st, int64_t update_id, const char *body,
                       const char *via, int64_t at);
 
+/* ---- API tokens -------------------------------------------------------- */
+
+#define STORE_TOKEN_LEN 67 /* "op_" + 64 hex digits */
+#define STORE_TOKEN_HASH 32
+
+struct token_info {
+    char name[65];
+    int64_t created_at;
+    int64_t revoked_at; /* 0 while valid */
+};
+
+/* Makes a token for name ([a-z0-9][a-z0-9._-]{0,63}, unique): 32 random
+ * bytes from libsodium, written as "op_" + hex into token_out, which the
+ * caller shows once. Only its BLAKE2b-256 hash is stored: the token is
+ * random and long, so a slow password hash would add nothing. */
+int store_token_add(struct store *st, const char *name,
+                    char token_out[STORE_TOKEN_LEN + 1], int64_t at);
+/* Lists every token, oldest first; *out is malloc'd (free()), *n its
+ * length. */
+int store_token_list(struct store *st, struct token_info **out, size_t *n);
+/* Revokes a token by name: it stops working at once for writes (checked in
+ * each write's transaction). UV_ENOENT unknown, UV_EINVAL already revoked. */
+int store_token_revoke(struct store *st, const char *name, int64_t at);
+/* Checks a presented token: hashes it and compares it in constant time
+ * with every valid token's hash (sodium_memcmp), so the time taken does
+ * not depend on how much of it matched. 0 and the token's name in
+ * name_out, or UV_EACCES. */
+int store_token_check(struct store *st, const char *token, char name_out[65]);
+
 /* Writes the whole store as one JSON document (see export.c for the
  * format): every row of every table, in a fixed order, so that exporting,
  * importing into an empty database and exporting again gives the same

@@ -55,5 +55,7 @@ int store_check_line(struct store *st, const char *field, const char *v,
                      bool required);
 int store_check_body(struct store *st, const char *field, const char *v);
 bool store_check_slug(const char *slug);
+/* [a-z0-9][a-z0-9._-]{0,63} (tokens.c). */
+bool store_check_token_name(const char *name);
 
 #endif

@@ -538,4 +538,34 @@ check_rc "import from standard input" $? 0
 check "import from standard input is lossless too" cmp -s "$T/a.json" "$T/d.json"
 expect "import: a missing file" 1 import "$T/no-such.json"
 
+# API tokens: shown once, stored as a hash, listed, revoked.
+DB=$T/tokens.db
+expect "token: init" 0 init
+expect "token add prints the token once" 0 token add noc-bot
+TOKEN=$OUT
+check "token: op_ and 64 hex digits" python3 -c 'import re,sys; assert re.fullmatch(r"op_[0-9a-f]{64}", sys.argv[1])' "$TOKEN"
+check "token: the database does not contain it" sh -c "! grep -q '${TOKEN#op_}' '$DB' '$DB-wal' 2>/dev/null"
+expect "token add: a second token" 0 token add monitoring
+check "token: tokens differ" test "$OUT" != "$TOKEN"
+expect "token add: a taken name" 1 token add noc-bot
+check_has "token add: says it is taken" "$ERR" "already exists"
+expect "token add: a bad name" 1 token add "Bad Name"
+expect "token add: needs a name" 1 token add
+expect "token list" 0 token list
+check_has "token list names both" "$OUT" "monitoring"
+check_lacks "token list never shows a token" "$OUT" "op_"
+expect "token revoke" 0 token revoke noc-bot
+expect "token revoke twice" 1 token revoke noc-bot
+expect "token revoke unknown" 1 token revoke nobody
+expect "token list --json" 0 token list --json
+check "token list --json: revoked and valid" python3 -c '
+import json, sys
+d = {t["name"]: t for t in json.loads(sys.argv[1])}
+assert d["noc-bot"]["revoked_at"] is not None and d["monitoring"]["revoked_at"] is None, d' "$OUT"
+expect "token: tokens survive export" 0 export "$T/tok.json"
+DB=$T/tokens2.db
+expect "token: import" 0 import "$T/tok.json"
+expect "token: list after import" 0 token list
+check_has "token: imported list" "$OUT" "noc-bot"
+
 finish

@@ -54,6 +54,10 @@ static struct store *rich(void)
     snapshot_unref(s);
     CHECK_INT(store_update_edit(st, uid, "Replaced text.", "noc-bot", NOW + 9),
               0);
+    char token[STORE_TOKEN_LEN + 1];
+    CHECK_INT(store_token_add(st, "noc-bot", token, NOW), 0);
+    CHECK_INT(store_token_add(st, "old-script", token, NOW), 0);
+    CHECK_INT(store_token_revoke(st, "old-script", NOW + 1), 0);
     return st;
 }
 
@@ -153,6 +157,14 @@ TEST(corrupted_documents_write_nothing)
         {"\"slug\": \"fibre\"", "\"slug\": \"dsl\"",
          "slug 'dsl' is used twice"},
         {"\"id\": 2, \"slug\"", "\"id\": 1, \"slug\"", "service id 1 is used"},
+        /* tokens */
+        {"\"name\": \"noc-bot\", \"hash\": \"",
+         "\"name\": \"noc-bot\", \"hash\": \"zz",
+         "hash: expected 64 hex digits"},
+        {"\"name\": \"old-script\"", "\"name\": \"noc-bot\"",
+         "id or name used twice"},
+        {"\"name\": \"noc-bot\"", "\"name\": \"Bad Name\"",
+         "is not a token name"},
     };
     struct store *a = rich();
     size_t len;
@@ -191,7 +203,8 @@ TEST(empty_store_round_trip)
     size_t la, lb;
     char *ja = export_of(a, &la);
     CHECK_STR(ja, "{\n  \"format\": \"outpost-export\",\n  \"version\": 1,\n"
-                  "  \"services\": [],\n  \"incidents\": []\n}\n");
+                  "  \"services\": [],\n  \"incidents\": [],\n"
+                  "  \"tokens\": []\n}\n");
     struct store *b = fresh();
     CHECK_INT(store_import(b, ja, la), 0);
     char *jb = export_of(b, &lb);

@@ -123,11 +123,14 @@ TEST(migration_from_version_1_keeps_data)
     /* Turn it back into a version-1 database, as an older outpost left it. */
     CHECK_INT(sqlite3_exec(st->db,
                            "DROP TABLE update_revisions;"
+                           " DROP TABLE api_tokens;"
                            " PRAGMA user_version = 1;",
                            NULL, NULL, NULL),
               SQLITE_OK);
     store_close(st);
     CHECK_INT(store_open(path, &st, err, sizeof(err)), 0);
+    if (st == NULL)
+        return;
     struct snapshot *s;
     CHECK_INT(store_load(st, NOW, &s), 0);
     CHECK(snapshot_incident(s, id) != NULL);

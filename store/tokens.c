@@ -1,0 +1,198 @@
+/* tokens: API tokens for the HTTP write API, stored only as hashes. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "store_int.h"
+#include "timeutil.h"
+
+bool store_check_token_name(const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  (i > 0 && (c == '.' || c == '_' || c == '-'));
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static int sodium_ready(struct store *st)
+{
+    /* sodium_init() is idempotent and thread-safe; -1 means no usable
+     * randomness, and then no token may be made. */
+    if (sodium_init() < 0)
+        return store_fail(st, UV_EIO, "libsodium cannot be initialised");
+    return 0;
+}
+
+static void hash_token(const char *token, unsigned char out[STORE_TOKEN_HASH])
+{
+    crypto_generichash(out, STORE_TOKEN_HASH, (const unsigned char *)token,
+                       strlen(token), NULL, 0);
+}
+
+int store_token_add(struct store *st, const char *name,
+                    char token_out[STORE_TOKEN_LEN + 1], int64_t at)
+{
+    token_out[0] = '\0';
+    if (!store_check_token_name(name))
+        return store_fail(st, UV_EINVAL,
+                          "token name must be 1 to 64 of a-z, 0-9, '.', "
+                          "'_' and '-', starting with a letter or digit");
+    int rc = sodium_ready(st);
+    if (rc != 0)
+        return rc;
+    unsigned char raw[32], hash[STORE_TOKEN_HASH];
+    char token[STORE_TOKEN_LEN + 1];
+    randombytes_buf(raw, sizeof(raw));
+    memcpy(token, "op_", 3);
+    sodium_bin2hex(token + 3, sizeof(token) - 3, raw, sizeof(raw));
+    hash_token(token, hash);
+    sodium_memzero(raw, sizeof(raw));
+
+    sqlite3_stmt *q;
+    rc = store_begin(st, true);
+    if (rc == 0)
+        rc = store_prepare(st,
+                           "INSERT INTO api_tokens (name, hash, created_at)"
+                           " VALUES (?, ?, ?)",
+                           &q);
+    if (rc == 0) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 2, hash, sizeof(hash), SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, at != 0 ? at : time_now());
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE
+                     ? store_fail(st, UV_EEXIST,
+                                  "a token named '%s' already exists", name)
+                     : store_sql_fail(st, "saving a token");
+        }
+        sqlite3_finalize(q);
+    }
+    if (rc == 0)
+        rc = store_commit(st);
+    if (rc != 0) {
+        store_rollback(st);
+        sodium_memzero(token, sizeof(token));
+        return rc;
+    }
+    memcpy(token_out, token, sizeof(token));
+    sodium_memzero(token, sizeof(token));
+    return 0;
+}
+
+int store_token_list(struct store *st, struct token_info **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q;
+    int rc = store_prepare(st,
+                           "SELECT name, created_at, revoked_at"
+                           " FROM api_tokens ORDER BY id",
+                           &q);
+    if (rc != 0)
+        return rc;
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct token_info *p = realloc(*out, cap * sizeof(**out));
+            if (p == NULL) {
+                rc = store_fail(st, UV_ENOMEM, "out of memory");
+                break;
+            }
+            *out = p;
+        }
+        struct token_info *t = &(*out)[(*n)++];
+        snprintf(t->name, sizeof(t->name), "%s",
+                 (const char *)sqlite3_column_text(q, 0));
+        t->created_at = sqlite3_column_int64(q, 1);
+        t->revoked_at = sqlite3_column_int64(q, 2);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = store_sql_fail(st, "listing tokens");
+    sqlite3_finalize(q);
+    if (rc != 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+int store_token_revoke(struct store *st, const char *name, int64_t at)
+{
+    sqlite3_stmt *q;
+    int rc = store_begin(st, true);
+    if (rc == 0)
+        rc = store_prepare(
+            st, "SELECT revoked_at FROM api_tokens WHERE name = ?", &q);
+    if (rc == 0) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+        int step = sqlite3_step(q);
+        if (step == SQLITE_DONE)
+            rc = store_fail(st, UV_ENOENT, "unknown token '%s'", name);
+        else if (step != SQLITE_ROW)
+            rc = store_sql_fail(st, "finding a token");
+        else if (sqlite3_column_int64(q, 0) != 0)
+            rc = store_fail(st, UV_EINVAL, "token '%s' is already revoked",
+                            name);
+        sqlite3_finalize(q);
+    }
+    if (rc == 0)
+        rc = store_prepare(
+            st, "UPDATE api_tokens SET revoked_at = ? WHERE name = ?", &q);
+    if (rc == 0) {
+        sqlite3_bind_int64(q, 1, at != 0 ? at : time_now());
+        sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = store_sql_fail(st, "revoking a token");
+        sqlite3_finalize(q);
+    }
+    if (rc == 0)
+        rc = store_commit(st);
+    if (rc != 0)
+        store_rollback(st);
+    return rc;
+}
+
+int store_token_check(struct store *st, const char *token, char name_out[65])
+{
+    name_out[0] = '\0';
+    int rc = sodium_ready(st);
+    if (rc != 0)
+        return rc;
+    unsigned char hash[STORE_TOKEN_HASH];
+    hash_token(token != NULL ? token : "", hash);
+    sqlite3_stmt *q;
+    rc = store_prepare(st,
+                       "SELECT name, hash FROM api_tokens"
+                       " WHERE revoked_at = 0 ORDER BY id",
+                       &q);
+    if (rc != 0)
+        return rc;
+    /* Every valid token is compared, match or not, each in constant time. */
+    bool found = false;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const void *h = sqlite3_column_blob(q, 1);
+        if (h != NULL && sqlite3_column_bytes(q, 1) == STORE_TOKEN_HASH &&
+            sodium_memcmp(h, hash, STORE_TOKEN_HASH) == 0 && !found) {
+            found = true;
+            snprintf(name_out, 65, "%s",
+                     (const char *)sqlite3_column_text(q, 0));
+        }
+    }
+    sqlite3_finalize(q);
+    if (!found)
+        return store_fail(st, UV_EACCES, "invalid or revoked token");
+    return 0;
+}
