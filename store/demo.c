@@ -62,6 +62,9 @@ struct demo_post {
     const char *title;
     const char *services[10]; /* NULL-terminated */
     int window_len;           /* maintenance: minutes */
+    /* maintenance: each service's own slot inside the window, in minutes
+     * from its start ({0, 0}: the whole window), by index in services */
+    int slots[10][2];
     /* steps[0] opens the post (at 0 for incidents, before the window for
      * maintenance); a NULL body ends the list. */
     struct demo_step steps[8];
@@ -762,6 +765,7 @@ static const struct demo_post demo_posts[] = {
         .impact = IMPACT_MAINTENANCE,
         .title = "Mailbox server reboots for security updates",
         .services = {"imap", "webmail"}, .window_len = 180,
+        .slots = {{0, 120}, {135, 180}},
         .steps = {
             {-DAYS(4) - 360, STATUS_SCHEDULED, .author = PRIYA, .body =
              "We will install kernel security updates on the three mailbox "
@@ -770,6 +774,8 @@ static const struct demo_post demo_posts[] = {
              "  22:00 UTC  imap1  (addresses a to h)\n"
              "  22:45 UTC  imap2  (addresses i to q)\n"
              "  23:30 UTC  imap3  (addresses r to z)\n\n"
+             "The webmail servers follow at 00:15 UTC and are back by "
+             "01:00.\n\n"
              "Each server should be back within 15 minutes. While yours "
              "restarts, your mail program may say it cannot connect, and "
              "webmail may show an error; both recover by themselves.\n\n"
@@ -857,9 +863,20 @@ static int add_post(struct store *st, const struct demo_post *p, int64_t now)
         .via = "cli",
         .at = anchor + (int64_t)first->at * 60,
     };
+    int64_t windows[10][2] = {{0}};
+    bool any_slot = false;
     if (p->kind == KIND_MAINTENANCE) {
         in.scheduled_start = anchor;
         in.scheduled_end = anchor + (int64_t)p->window_len * 60;
+        for (size_t i = 0; i < n_services; i++) {
+            if (p->slots[i][0] == 0 && p->slots[i][1] == 0)
+                continue;
+            windows[i][0] = anchor + (int64_t)p->slots[i][0] * 60;
+            windows[i][1] = anchor + (int64_t)p->slots[i][1] * 60;
+            any_slot = true;
+        }
+        if (any_slot)
+            in.windows = (const int64_t(*)[2])windows;
     }
     int64_t id;
     int rc = store_post_open(st, &in, &id);
