@@ -1,9 +1,15 @@
 #include "html.h"
 
+#include "../store/query.h"
+
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <uv.h>
 
 #include "../store/timeutil.h"
 #include "json.h"
@@ -320,6 +326,10 @@ static void page_begin(struct buf *out, const struct snapshot *s,
                   "<link rel=\"alternate\" type=\"application/rss+xml\" "
                   "title=\"History (RSS)\" href=\"/history.rss\">\n");
     buf_printf(out, "<style>%s</style>\n</head>\n<body>\n<header>\n", style);
+    buf_puts(out, "<nav><a href=\"/\">Status</a> | "
+                  "<a href=\"/history\">History</a> | "
+                  "<a href=\"/search\">Search</a> | "
+                  "<a href=\"/help\">Help</a></nav>\n");
 }
 
 static void put_server_time(struct buf *out, const struct snapshot *s)
@@ -401,9 +411,9 @@ static void put_status_word(struct buf *out, enum service_status st)
 
 static void put_service_item(struct buf *out, const struct service *svc)
 {
-    buf_puts(out, "<li>");
+    buf_printf(out, "<li><a href=\"/services/%s\">", svc->slug);
     html_escape(out, svc->name);
-    buf_puts(out, ": ");
+    buf_puts(out, "</a>: ");
     put_status_word(out, svc->status);
     buf_puts(out, "</li>\n");
 }
@@ -724,4 +734,166 @@ void html_help(struct buf *out, const struct snapshot *s)
     if (buf_failed(&text))
         out->oom = true;
     buf_free(&text);
+}
+
+/* ---- lists of posts: services, history, search --------------------------- */
+
+static const char *const month_names[] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+/* One line of a list of posts: link, kind, status and when. */
+static void put_post_line(struct buf *out, const struct snapshot *s,
+                          const struct incident *inc)
+{
+    buf_puts(out, "<li>");
+    put_post_link(out, inc);
+    buf_printf(out, " &mdash; %s, %s, ", kind_label(inc->kind),
+               model_status_label(inc->status));
+    put_time(out, s, query_post_time(inc));
+    buf_puts(out, "</li>\n");
+}
+
+static void put_post_list(struct buf *out, const struct snapshot *s,
+                          const struct incident **v, int n, const char *none)
+{
+    if (n <= 0) {
+        buf_printf(out, "<p>%s</p>\n", none);
+        return;
+    }
+    buf_puts(out, "<ul class=\"posts\">\n");
+    for (int i = 0; i < n; i++)
+        put_post_line(out, s, v[i]);
+    buf_puts(out, "</ul>\n");
+}
+
+void html_service(struct buf *out, const struct snapshot *s,
+                  const struct service *svc)
+{
+    page_begin(out, s, svc->name);
+    buf_puts(out, "<h1>");
+    html_escape(out, svc->name);
+    buf_puts(out, "</h1>\n<p class=\"overall\"><strong>");
+    put_status_word(out, svc->status);
+    buf_puts(out, "</strong>");
+    if (svc->status_reason != NULL) {
+        buf_puts(out, " (");
+        html_escape(out, svc->status_reason);
+        buf_puts(out, ")");
+    }
+    buf_puts(out, "</p>\n");
+    put_server_time(out, s);
+    buf_puts(out, "</header>\n<main>\n<dl>\n");
+    if (svc->group != NULL) {
+        buf_puts(out, "<dt>Group</dt><dd>");
+        html_escape(out, svc->group);
+        buf_puts(out, "</dd>\n");
+    }
+    if (svc->description != NULL) {
+        buf_puts(out, "<dt>About</dt><dd>");
+        html_escape(out, svc->description);
+        buf_puts(out, "</dd>\n");
+    }
+    buf_puts(out, "</dl>\n<section id=\"posts\">\n<h2>Recent posts</h2>\n");
+    const struct incident **v = NULL;
+    int n = query_service_posts(s, (size_t)(svc - s->services), 20, &v);
+    put_post_list(out, s, v, n, "Nothing has been posted about this service.");
+    free(v);
+    buf_puts(out, "</section>\n</main>\n");
+    page_end(out, s);
+}
+
+void html_history(struct buf *out, const struct snapshot *s)
+{
+    page_begin(out, s, "History");
+    buf_puts(out, "<h1>History</h1>\n");
+    put_server_time(out, s);
+    buf_puts(out, "</header>\n<main>\n");
+    struct query_month *m = NULL;
+    int n = query_months(s, &m);
+    if (n <= 0) {
+        buf_puts(out, "<p>Nothing has been posted yet.</p>\n");
+    } else {
+        buf_puts(out, "<ul class=\"months\">\n");
+        for (int i = 0; i < n; i++)
+            buf_printf(out,
+                       "<li><a href=\"/history/%04d-%02d\">%s %d</a> "
+                       "(%zu post%s)</li>\n",
+                       m[i].year, m[i].month, month_names[m[i].month - 1],
+                       m[i].year, m[i].count, m[i].count == 1 ? "" : "s");
+        buf_puts(out, "</ul>\n");
+    }
+    free(m);
+    buf_puts(out, "</main>\n");
+    page_end(out, s);
+}
+
+void html_history_month(struct buf *out, const struct snapshot *s, int year,
+                        int month)
+{
+    char title[64];
+    snprintf(title, sizeof(title), "%s %d", month_names[month - 1], year);
+    page_begin(out, s, title);
+    buf_printf(out, "<h1>History: %s</h1>\n", title);
+    put_server_time(out, s);
+    buf_puts(out, "</header>\n<main>\n");
+    /* Previous and next: the neighbouring months that have posts. */
+    struct query_month *m = NULL;
+    int nm = query_months(s, &m);
+    int here = -1;
+    for (int i = 0; i < nm; i++)
+        if (m[i].year == year && m[i].month == month)
+            here = i;
+    buf_puts(out, "<p class=\"pager\">");
+    if (here >= 0 && here + 1 < nm)
+        buf_printf(out,
+                   "<a href=\"/history/%04d-%02d\" rel=\"prev\">"
+                   "&larr; %s %d</a> | ",
+                   m[here + 1].year, m[here + 1].month,
+                   month_names[m[here + 1].month - 1], m[here + 1].year);
+    buf_puts(out, "<a href=\"/history\">All months</a>");
+    if (here > 0)
+        buf_printf(out,
+                   " | <a href=\"/history/%04d-%02d\" rel=\"next\">"
+                   "%s %d &rarr;</a>",
+                   m[here - 1].year, m[here - 1].month,
+                   month_names[m[here - 1].month - 1], m[here - 1].year);
+    buf_puts(out, "</p>\n");
+    free(m);
+    const struct incident **v = NULL;
+    int n = query_month_posts(s, year, month, &v);
+    put_post_list(out, s, v, n, "Nothing was posted this month.");
+    free(v);
+    buf_puts(out, "</main>\n");
+    page_end(out, s);
+}
+
+void html_search(struct buf *out, const struct snapshot *s, const char *q,
+                 bool too_long)
+{
+    page_begin(out, s, "Search");
+    buf_puts(out, "<h1>Search</h1>\n");
+    put_server_time(out, s);
+    buf_puts(out, "</header>\n<main>\n"
+                  "<form action=\"/search\" method=\"get\">"
+                  "<label for=\"q\">Words to find in titles and updates: "
+                  "</label><input type=\"search\" id=\"q\" name=\"q\" "
+                  "value=\"");
+    html_escape(out, q);
+    buf_puts(out, "\"> <button type=\"submit\">Search</button></form>\n");
+    const struct incident **v = NULL;
+    int n = too_long || q[0] == '\0' ? 0 : query_search(s, q, 100, &v);
+    if (too_long || n == UV_EINVAL) {
+        buf_printf(out,
+                   "<p>That search is too long: use at most %d "
+                   "characters and %d words.</p>\n",
+                   QUERY_MAX, QUERY_MAX_WORDS);
+    } else if (q[0] != '\0') {
+        buf_puts(out, "<section id=\"results\">\n<h2>Results</h2>\n");
+        put_post_list(out, s, v, n, "No post matches all of those words.");
+        free(v);
+        buf_puts(out, "</section>\n");
+    }
+    buf_puts(out, "</main>\n");
+    page_end(out, s);
 }

@@ -15,6 +15,7 @@
 #ifndef OUTPOST_HTML_H
 #define OUTPOST_HTML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../store/buf.h"
@@ -42,5 +43,19 @@ void html_incident(struct buf *out, const struct snapshot *s,
 
 /* The help page ("/help"): the plain-text help (text_help) in a page. */
 void html_help(struct buf *out, const struct snapshot *s);
+
+/* A service: its shown status and why, its group and description, and
+ * its 20 most recent posts. svc points into s->services. */
+void html_service(struct buf *out, const struct snapshot *s,
+                  const struct service *svc);
+/* The months that have posts, newest first, each linked to its page. */
+void html_history(struct buf *out, const struct snapshot *s);
+/* The posts of one month, with links to the neighbouring months. */
+void html_history_month(struct buf *out, const struct snapshot *s, int year,
+                        int month);
+/* The search form, with q (decoded, any bytes) escaped into it, and the
+ * results of query_search(); too_long says the query was refused. */
+void html_search(struct buf *out, const struct snapshot *s, const char *q,
+                 bool too_long);
 
 #endif

@@ -22,8 +22,11 @@
 
 #include <llhttp.h>
 #include <uv.h>
+#include <zlib.h>
 
+#include "../store/query.h"
 #include "../store/timeutil.h"
+#include "feeds.h"
 #include "html.h"
 #include "proto.h"
 #include "render.h"
@@ -39,6 +42,7 @@
  * (the client then simply gets the full 200). */
 #define HTTP_MAX_INM 512
 #define HTTP_MAX_IMS 64
+#define HTTP_MAX_AE 256
 #define HTTP_FIELD_MAX 32
 
 #define HTTP_READ_TIMEOUT_MS 10000
@@ -47,6 +51,8 @@
 #define HTTP_HTML "text/html; charset=utf-8"
 #define HTTP_TEXT "text/plain; charset=utf-8"
 #define HTTP_JSON "application/json"
+#define HTTP_ATOM "application/atom+xml"
+#define HTTP_RSS "application/rss+xml"
 
 /* The page may be framed by nobody and run no script; the one inline
  * stylesheet needs style-src. */
@@ -58,6 +64,7 @@ enum header_slot {
     SLOT_NONE = 0,
     SLOT_IF_NONE_MATCH,
     SLOT_IF_MODIFIED_SINCE,
+    SLOT_ACCEPT_ENCODING,
 };
 
 struct http_state {
@@ -86,6 +93,9 @@ struct http_state {
     char ims[HTTP_MAX_IMS + 1];
     size_t ims_len;
     bool ims_over;
+    char ae[HTTP_MAX_AE + 1];
+    size_t ae_len;
+    bool ae_over;
 };
 
 /* ---- llhttp callbacks ------------------------------------------------- */
@@ -128,6 +138,8 @@ static int on_message_begin(llhttp_t *p)
     st->inm_over = false;
     st->ims_len = 0;
     st->ims_over = false;
+    st->ae_len = 0;
+    st->ae_over = false;
     return 0;
 }
 
@@ -174,6 +186,10 @@ static int on_header_field_complete(llhttp_t *p)
     } else if (field_is(st, "if-modified-since")) {
         st->slot = SLOT_IF_MODIFIED_SINCE;
         st->ims_len = 0; /* the last one counts */
+    } else if (field_is(st, "accept-encoding")) {
+        st->slot = SLOT_ACCEPT_ENCODING;
+        if (st->ae_len > 0 && st->ae_len < HTTP_MAX_AE)
+            st->ae[st->ae_len++] = ',';
     }
     st->field_len = 0;
     st->field_long = false;
@@ -201,6 +217,8 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
     else if (st->slot == SLOT_IF_MODIFIED_SINCE)
         append_capped(st->ims, &st->ims_len, HTTP_MAX_IMS, &st->ims_over, at,
                       len);
+    else if (st->slot == SLOT_ACCEPT_ENCODING)
+        append_capped(st->ae, &st->ae_len, HTTP_MAX_AE, &st->ae_over, at, len);
     return count_head(st, len);
 }
 
@@ -478,11 +496,67 @@ static bool etag_matches(const char *list, size_t len, const char *etag)
     return false;
 }
 
+/* Whether Accept-Encoding allows gzip (RFC 9110 §12.5.3): "gzip",
+ * "x-gzip" or "*" with a q-value above zero. An over-long field is read
+ * as "no": the identity body is always acceptable. */
+static bool http_accepts_gzip(const char *ae, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (ae[i] == ' ' || ae[i] == '\t' || ae[i] == ','))
+            i++;
+        size_t tok = i;
+        while (i < len && ae[i] != ',' && ae[i] != ';' && ae[i] != ' ' &&
+               ae[i] != '\t')
+            i++;
+        size_t tok_len = i - tok;
+        bool zero = false;
+        /* parameters: only q matters */
+        while (i < len && ae[i] != ',') {
+            if (ae[i] == ';') {
+                i++;
+                while (i < len && (ae[i] == ' ' || ae[i] == '\t'))
+                    i++;
+                if (i + 1 < len && (ae[i] == 'q' || ae[i] == 'Q') &&
+                    ae[i + 1] == '=') {
+                    i += 2;
+                    /* q=0, q=0.0, q=0.000 mean "not acceptable" */
+                    zero = i < len && ae[i] == '0';
+                    size_t j = i + 1;
+                    if (zero && j < len && ae[j] == '.')
+                        for (j++; j < len && ae[j] >= '0' && ae[j] <= '9'; j++)
+                            if (ae[j] != '0')
+                                zero = false;
+                    i = j;
+                    continue;
+                }
+            }
+            i++;
+        }
+        if ((tok_len == 4 && strncasecmp(ae + tok, "gzip", 4) == 0) ||
+            (tok_len == 6 && strncasecmp(ae + tok, "x-gzip", 6) == 0) ||
+            (tok_len == 1 && ae[tok] == '*'))
+            return !zero;
+    }
+    return false;
+}
+
+/* The gzip variant's ETag: the identity ETag with "-gz" inside the
+ * quotes, so caches never confuse the two bodies (RFC 9110 §8.8.3). */
+static void gzip_etag(const char *etag, char *out, size_t cap)
+{
+    size_t n = strlen(etag);
+    if (n >= 2 && etag[n - 1] == '"')
+        snprintf(out, cap, "%.*s-gz\"", (int)(n - 1), etag);
+    else
+        snprintf(out, cap, "%s", etag);
+}
+
 static bool not_modified(const struct http_state *st,
-                         const struct snapshot *snap, const struct view *v)
+                         const struct snapshot *snap, const char *etag)
 {
     if (st->inm_len > 0 && !st->inm_over)
-        return etag_matches(st->inm, st->inm_len, v->etag);
+        return etag_matches(st->inm, st->inm_len, etag);
     /* If-Modified-Since only counts without If-None-Match (RFC 9110
      * §13.1.3), and only when we know when the data last changed. */
     if (st->inm_len > 0 || st->ims_len == 0 || st->ims_over ||
@@ -496,17 +570,28 @@ static bool not_modified(const struct http_state *st,
 
 /* The 200 or 304 for a view. */
 static void view_reply(struct reply *out, const struct snapshot *snap,
-                       const struct view *v, bool fresh, bool head_only,
-                       bool keep)
+                       const struct view *v, bool gz, bool fresh,
+                       bool head_only, bool keep)
 {
     struct buf *h = &out->head;
+    char etag[sizeof(v->etag) + 4];
+    if (gz)
+        gzip_etag(v->etag, etag, sizeof(etag));
+    else
+        snprintf(etag, sizeof(etag), "%s", v->etag);
     status_line(h, fresh ? 304 : 200);
     /* A 304 carries the validators and caching fields a 200 would, but no
      * Content-Length: there is no body to measure (RFC 9110 §15.4.5). */
     if (!fresh)
         buf_printf(h, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                   v->content_type, v->len);
-    buf_printf(h, "ETag: %s\r\n", v->etag);
+                   v->content_type, gz ? v->gzip_len : v->len);
+    if (gz)
+        buf_puts(h, "Content-Encoding: gzip\r\n");
+    /* Whether or not this reply is compressed, the choice depended on
+     * Accept-Encoding for every view that has a gzip body. */
+    if (v->gzip != NULL)
+        buf_puts(h, "Vary: Accept-Encoding\r\n");
+    buf_printf(h, "ETag: %s\r\n", etag);
     if (snap->data_changed_at != 0) {
         char lm[TIME_BUFSZ];
         time_http(snap->data_changed_at, lm);
@@ -519,9 +604,99 @@ static void view_reply(struct reply *out, const struct snapshot *snap,
         buf_puts(h, "Content-Security-Policy: " HTTP_CSP "\r\n");
     buf_printf(h, "Connection: %s\r\n\r\n", keep ? "keep-alive" : "close");
     if (!fresh && !head_only) {
-        out->body = v->body;
-        out->body_len = v->len;
+        out->body = gz ? v->gzip : v->body;
+        out->body_len = gz ? v->gzip_len : v->len;
     }
+}
+
+/* Finds parameter `name` in the query string of url and decodes it
+ * (application/x-www-form-urlencoded: '+' is a space, %XX a byte) into
+ * out. Returns 0 (an absent parameter gives ""), 400 for a malformed
+ * escape or a NUL byte, 414 when the decoded value does not fit. */
+static int query_param(const char *url, size_t len, const char *name, char *out,
+                       size_t cap)
+{
+    const char *q = memchr(url, '?', len);
+    out[0] = '\0';
+    if (q == NULL)
+        return 0;
+    size_t nlen = strlen(name);
+    const char *end = url + len;
+    const char *hash = memchr(q, '#', (size_t)(end - q));
+    if (hash != NULL)
+        end = hash;
+    for (const char *p = q + 1; p < end;) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp != NULL ? amp : end;
+        if ((size_t)(stop - p) > nlen && memcmp(p, name, nlen) == 0 &&
+            p[nlen] == '=') {
+            size_t n = 0;
+            for (const char *c = p + nlen + 1; c < stop; c++) {
+                int ch = (unsigned char)*c;
+                if (ch == '+') {
+                    ch = ' ';
+                } else if (ch == '%') {
+                    int hi = c + 2 < stop ? hex_value(c[1]) : -1;
+                    int lo = c + 2 < stop ? hex_value(c[2]) : -1;
+                    if (hi < 0 || lo < 0)
+                        return 400;
+                    ch = hi * 16 + lo;
+                    c += 2;
+                }
+                if (ch == 0)
+                    return 400;
+                if (n + 1 >= cap)
+                    return 414;
+                out[n++] = (char)ch;
+            }
+            out[n] = '\0';
+            return 0;
+        }
+        p = stop + 1;
+    }
+    return 0;
+}
+
+/* /search?q=...: rendered per request from the snapshot (the one page
+ * that depends on the request), sent from owned memory. */
+static enum proto_result search_reply(struct http_state *st,
+                                      const struct snapshot *snap,
+                                      struct reply *out, int method,
+                                      bool head_only, bool keep)
+{
+    if (method != HTTP_GET && method != HTTP_HEAD) {
+        error_reply(out, 405, keep, head_only, "Allow: GET, HEAD\r\n");
+        log_request(out, st, 405);
+        if (!keep)
+            st->dead = true;
+        return keep ? PROTO_REPLY : PROTO_REPLY_CLOSE;
+    }
+    char q[HTTP_MAX_URL + 1];
+    int bad = query_param(st->url, st->url_len, "q", q, sizeof(q));
+    if (bad == 400)
+        return fail(st, out, 400);
+    bool too_long = bad != 0 || strlen(q) > QUERY_MAX;
+    if (too_long)
+        q[0] = '\0';
+    html_search(&out->tail, snap, q, too_long);
+    struct buf *h = &out->head;
+    status_line(h, 200);
+    buf_printf(h,
+               "Content-Type: " HTTP_HTML "\r\nContent-Length: %zu\r\n"
+               "Cache-Control: public, max-age=%d\r\n"
+               "X-Content-Type-Options: nosniff\r\n"
+               "Content-Security-Policy: " HTTP_CSP "\r\n"
+               "Connection: %s\r\n\r\n",
+               out->tail.len, snap->site.max_age > 0 ? snap->site.max_age : 0,
+               keep ? "keep-alive" : "close");
+    if (head_only)
+        buf_reset(&out->tail);
+    log_request(out, st, 200);
+    if (buf_failed(&out->head) || buf_failed(&out->tail))
+        return PROTO_CLOSE;
+    if (!keep)
+        st->dead = true;
+    return keep ? PROTO_REPLY : PROTO_REPLY_CLOSE;
 }
 
 /* Answers the request that just completed. */
@@ -542,6 +717,9 @@ static enum proto_result respond(struct http_state *st,
     if (bad == 400)
         return fail(st, out, 400);
 
+    if (bad == 0 && strcmp(key, "http:/search") == 0)
+        return search_reply(st, snap, out, method, head_only, keep);
+
     const struct view *v = bad == 0 ? snapshot_view(snap, key) : NULL;
     int status;
     if (v == NULL || v->content_type == NULL) {
@@ -551,9 +729,16 @@ static enum proto_result respond(struct http_state *st,
         status = 405;
         error_reply(out, status, keep, head_only, "Allow: GET, HEAD\r\n");
     } else {
-        bool fresh = not_modified(st, snap, v);
+        bool gz = v->gzip != NULL && !st->ae_over &&
+                  http_accepts_gzip(st->ae, st->ae_len);
+        char etag[sizeof(v->etag) + 4];
+        if (gz)
+            gzip_etag(v->etag, etag, sizeof(etag));
+        else
+            snprintf(etag, sizeof(etag), "%s", v->etag);
+        bool fresh = not_modified(st, snap, etag);
         status = fresh ? 304 : 200;
-        view_reply(out, snap, v, fresh, head_only, keep);
+        view_reply(out, snap, v, gz, fresh, head_only, keep);
     }
     log_request(out, st, status);
     if (buf_failed(&out->head))
@@ -697,6 +882,52 @@ const struct proto http_proto = {
 
 /* ---- pre-rendering ---------------------------------------------------- */
 
+/* Bodies smaller than this gain too little from compression to be worth a
+ * second copy. */
+#define HTTP_GZIP_MIN 512
+
+struct gzip_pass {
+    struct snapshot *s;
+    int rc;
+};
+
+/* Adds a gzip body to an HTTP view (zlib, level 6, gzip wrapper). */
+static void gzip_view(struct view *v, void *arg)
+{
+    struct gzip_pass *pass = arg;
+    if (pass->rc != 0 || strncmp(v->key, "http:", 5) != 0 ||
+        v->len < HTTP_GZIP_MIN || v->gzip != NULL)
+        return;
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    /* windowBits 15 + 16 asks zlib for the gzip wrapper (RFC 1952). */
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
+        pass->rc = UV_ENOMEM;
+        return;
+    }
+    uLong cap = deflateBound(&z, (uLong)v->len);
+    unsigned char *gz = malloc(cap);
+    if (gz == NULL) {
+        deflateEnd(&z);
+        pass->rc = UV_ENOMEM;
+        return;
+    }
+    z.next_in = (unsigned char *)v->body;
+    z.avail_in = (uInt)v->len;
+    z.next_out = gz;
+    z.avail_out = (uInt)cap;
+    int zr = deflate(&z, Z_FINISH);
+    size_t gz_len = z.total_out;
+    deflateEnd(&z);
+    if (zr != Z_STREAM_END || gz_len >= v->len) {
+        free(gz); /* incompressible: serve identity only */
+        return;
+    }
+    if (snapshot_set_view_gzip(pass->s, v->key, (char *)gz, gz_len) != 0)
+        pass->rc = UV_ENOMEM;
+}
+
 /* Hands a rendered buf to the snapshot as view `key`. */
 static int put_view(struct snapshot *s, const char *key, const char *type,
                     struct buf *b)
@@ -751,6 +982,36 @@ int http_prerender(struct snapshot *s)
         if ((rc = prerender_incident(s, &s->incidents[k])) != 0)
             return rc;
 
+    for (size_t k = 0; k < s->n_services; k++) {
+        char key[96];
+        html_service(&b, s, &s->services[k]);
+        snprintf(key, sizeof(key), "http:/services/%s", s->services[k].slug);
+        if ((rc = put_view(s, key, HTTP_HTML, &b)) != 0)
+            return rc;
+    }
+    html_history(&b, s);
+    if ((rc = put_view(s, "http:/history", HTTP_HTML, &b)) != 0)
+        return rc;
+    struct query_month *months = NULL;
+    int nm = query_months(s, &months);
+    for (int i = 0; i < nm; i++) {
+        char key[64];
+        html_history_month(&b, s, months[i].year, months[i].month);
+        snprintf(key, sizeof(key), "http:/history/%04d-%02d", months[i].year,
+                 months[i].month);
+        if ((rc = put_view(s, key, HTTP_HTML, &b)) != 0)
+            break;
+    }
+    free(months);
+    if (rc != 0)
+        return rc;
+    feeds_atom(&b, s);
+    if ((rc = put_view(s, "http:/history.atom", HTTP_ATOM, &b)) != 0)
+        return rc;
+    feeds_rss(&b, s);
+    if ((rc = put_view(s, "http:/history.rss", HTTP_RSS, &b)) != 0)
+        return rc;
+
     for (int d = 0; d < STATUSPAGE_DOC_COUNT; d++) {
         char key[96];
         statuspage_render(&b, s, (enum statuspage_doc)d);
@@ -759,5 +1020,8 @@ int http_prerender(struct snapshot *s)
         if ((rc = put_view(s, key, HTTP_JSON, &b)) != 0)
             return rc;
     }
-    return 0;
+    /* Compress once per snapshot, never per request. */
+    struct gzip_pass pass = {s, 0};
+    snapshot_each_view(s, gzip_view, &pass);
+    return pass.rc;
 }

@@ -15,6 +15,10 @@ op incident resolve "$RESOLVED_ID" --body "A stuck cache process was restarted."
 MAINT_ID=$(op maintenance schedule --title "Mail server kernel updates" --start 2099-01-10T01:00Z \
     --end 2099-01-10T03:00Z --service imap --body "mx1 at 01:00, mx2 at 02:00.")
 NOTICE_ID=$(op notice post --title "Ignore the duplicate invoice email" --body "It was sent by mistake.")
+# A hostile post: markup, quotes and a javascript: URL in title and body.
+HOSTILE_ID=$(op incident open --title '<script>alert(1)</script> "quoted" & <b>bold</b>' --service dns \
+    --impact minor --body 'See javascript:alert(1) and <img src=x onerror=alert(1)>, then https://example.net/a?b=1&c="d"<e>.')
+op incident resolve "$HOSTILE_ID" --body "Closed." >/dev/null
 OPEN_ID=$(op incident open --title "Packet loss on DSL North" --service dsl --impact major \
     --status investigating --body "Customers in the north report dropped sessions." --author "Ben, NOC")
 op incident update "$OPEN_ID" --status identified --body "A line card in exchange N3 is failing; a spare is on its way." \

@@ -82,5 +82,78 @@ check_has "lynx -dump shows a service and its status" "$dump" "DSL North"
 dump=$(TERM=dumb lynx -dump "$U/incidents/$OPEN_ID" 2>&1)
 check_has "lynx -dump of an incident shows its timeline" "$dump" "line card in exchange N3"
 
+
+# Every page: valid HTML5 (strict parser), no script, no javascript: URL.
+PY=/usr/bin/python3   # Debian's python, with python3-html5lib and -feedparser
+CHECKS=$(dirname "$0")/../tools
+pages="/ /help /history /search /search?q=packet+loss /services/dsl /services/dns
+       /incidents/$OPEN_ID /incidents/$HOSTILE_ID /incidents/$MAINT_ID /incidents/$NOTICE_ID"
+month=$(curl -fsS "$U/history" | grep -o 'href="/history/[0-9-]*"' | head -1 | cut -d'"' -f2)
+check "history lists a month" test -n "$month"
+i=0
+for p in $pages $month; do
+    i=$((i + 1))
+    curl -fsS "$U$p" -o "$T/page$i.html" || fail "GET $p"
+done
+check "every page is valid HTML5 without scripts ($i pages)" $PY "$CHECKS/check_html.py" "$T"/page*.html
+printf '<!DOCTYPE html><html lang=en><head><title>x</title></head><body><p>a</b></body></html>' >"$T/broken.html"
+check "the HTML checker catches a stray end tag" sh -c "! $PY '$CHECKS/check_html.py' '$T/broken.html'"
+
+# XSS attempts are escaped, in pages and feeds.
+h=$(curl -fsS "$U/incidents/$HOSTILE_ID")
+check_lacks "title markup is escaped" "$h" "<script>alert"
+check_has "title shows as text" "$h" "&lt;script&gt;alert(1)&lt;/script&gt;"
+check_lacks "no injected img element" "$h" "<img src=x"
+check_lacks "no javascript: link" "$h" 'href="javascript'
+check_has "the https URL is a link that stops at the quote" "$h" 'href="https://example.net/a?b=1&amp;c='
+s=$(curl -fsS "$U/search?q=%22%3E%3Cscript%3Ealert(2)%3C/script%3E")
+check_lacks "search echoes the query escaped" "$s" "<script>alert(2)"
+check_has "search echoes the query in the form" "$s" "&quot;&gt;&lt;script&gt;alert(2)"
+
+# Services, history, search.
+svc=$(curl -fsS "$U/services/dsl")
+check_has "service page: status and why" "$svc" "incident #$OPEN_ID"
+check_has "service page: its posts" "$svc" "Packet loss on DSL North"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$U/services/nope")
+check_eq "unknown service is 404" "$code" 404
+found=$(curl -fsS "$U/search?q=LINE+card")
+check_has "search finds an update's words, any case" "$found" "Packet loss on DSL North"
+none=$(curl -fsS "$U/search?q=zebra+unicorn")
+check_has "search without results says so" "$none" "No post matches"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$U/search?q=%zz")
+check_eq "a malformed escape in the query is 400" "$code" 400
+hist=$(curl -fsS "$U$month")
+check_has "a month page links back to all months" "$hist" 'href="/history"'
+
+# Feeds: a real feed parser, both formats, linked from every page.
+curl -fsS "$U/history.atom" -o "$T/feed.atom"
+curl -fsS "$U/history.rss" -o "$T/feed.rss"
+check "Atom parses cleanly with feedparser" $PY "$CHECKS/check_feed.py" "$T/feed.atom" atom 5
+check "RSS parses cleanly with feedparser" $PY "$CHECKS/check_feed.py" "$T/feed.rss" rss 5
+check_has "feeds are linked as alternates" "$(cat "$T/page1.html")" 'rel="alternate" type="application/atom+xml"'
+check_lacks "the feed escapes hostile titles" "$(cat "$T/feed.atom")" "<script>"
+ct=$(curl -fsS -o /dev/null -w '%{content_type}' "$U/history.atom")
+check_eq "Atom content type" "$ct" "application/atom+xml"
+
+# gzip: compressed once per snapshot, chosen by Accept-Encoding.
+curl -fsS -H 'Accept-Encoding: gzip' -D "$T/gz.h" -o "$T/gz.body" "$U/"
+check_has "gzip: Content-Encoding" "$(cat "$T/gz.h")" "Content-Encoding: gzip"
+check_has "gzip: Vary" "$(cat "$T/gz.h")" "Vary: Accept-Encoding"
+check "gzip: the body inflates to the page" sh -c "gunzip -c '$T/gz.body' | cmp -s - '$T/page1.html'"
+plain=$(curl -fsS -H 'Accept-Encoding: gzip;q=0, identity' -D - -o /dev/null "$U/")
+check_lacks "gzip;q=0 means no gzip" "$plain" "Content-Encoding"
+c=$(curl -fsS --compressed "$U/history.atom" | head -c 5)
+check_eq "curl --compressed reads the feed" "$c" "<?xml"
+gzetag=$(tr -d '\r' <"$T/gz.h" | sed -n 's/^ETag: //p')
+check_has "the gzip variant has its own ETag" "$gzetag" '-gz"'
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' -H "If-None-Match: $gzetag" "$U/")
+check_eq "If-None-Match with the gzip ETag gives 304" "$code" 304
+
+# w3m renders the pages too.
+w=$(w3m -dump "$U/" 2>&1)
+check_has "w3m -dump shows the incident" "$w" "Packet loss on DSL North"
+w=$(w3m -dump "$U/incidents/$OPEN_ID" 2>&1)
+check_has "w3m -dump shows the timeline" "$w" "line card in exchange N3"
+
 server_stop
 finish

@@ -336,10 +336,12 @@ TEST(html_summary_page)
               "</strong></p>");
     /* Status in words, never colour alone. */
     CHECK_HAS(b.data, b.len,
-              "<li>Mailbox access (IMAP): <span class=\"st-partial_outage\">"
+              "<li><a href=\"/services/imap\">Mailbox access (IMAP)</a>: "
+              "<span class=\"st-partial_outage\">"
               "Partial outage</span></li>");
     CHECK_HAS(b.data, b.len,
-              "<li>DNS resolvers: <span class=\"st-under_maintenance\">"
+              "<li><a href=\"/services/dns\">DNS resolvers</a>: "
+              "<span class=\"st-under_maintenance\">"
               "Under maintenance</span></li>");
     CHECK_HAS(b.data, b.len,
               "<li><strong>Access</strong>: <span class=\"st-operational\">"
@@ -355,7 +357,7 @@ TEST(html_summary_page)
         where(&b, "Fibre to the home"),
         where(&b, "<strong>Mail</strong>"),
         where(&b, "Outgoing mail (SMTP)"),
-        where(&b, "DNS resolvers:"),
+        where(&b, "DNS resolvers</a>:"),
         where(&b, "<h2>Open incidents</h2>"),
         where(&b, "<a href=\"/incidents/42\">Delayed mail delivery"),
         where(&b, "No mail has been lost."),

@@ -18,6 +18,8 @@
 #include "fixture.h"
 #include "testlib.h"
 
+#include <zlib.h>
+
 static struct snapshot *snap;
 
 /* ---- the driver ------------------------------------------------------- */
@@ -1062,6 +1064,196 @@ TEST(http_prerender_views)
     snapshot_unref(e);
 }
 
+/* The pages added for the whole web surface: each is a pre-rendered view
+ * with its own content type. */
+TEST(http_pages_and_feeds)
+{
+    static const struct {
+        const char *path;
+        int status;
+        const char *type; /* Content-Type, when 200 */
+    } pages[] = {
+        {"/services/dsl", 200, "text/html; charset=utf-8"},
+        {"/services/imap", 200, "text/html; charset=utf-8"},
+        {"/services/nope", 404, NULL}, /* unknown slug */
+        {"/history", 200, "text/html; charset=utf-8"},
+        {"/history/2026-11", 200, "text/html; charset=utf-8"},
+        {"/history/2026-10", 200, "text/html; charset=utf-8"},
+        {"/history/1999-01", 404, NULL}, /* a month without posts */
+        {"/history.atom", 200, "application/atom+xml"},
+        {"/history.rss", 200, "application/rss+xml"},
+    };
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        char req[256], ct[64];
+        snprintf(req, sizeof(req), "GET %s" H11 "\r\n", pages[i].path);
+        struct session ss;
+        session_run(&ss, req, strlen(req), 0, 0);
+        CHECK_INT(ss.n, 1);
+        if (ss.n != 1) {
+            session_free(&ss);
+            continue;
+        }
+        if (ss.replies[0].status != pages[i].status)
+            printf("  %s: %d\n", pages[i].path, ss.replies[0].status);
+        CHECK_INT(ss.replies[0].status, pages[i].status);
+        if (pages[i].type != NULL) {
+            CHECK(header(ss.replies[0].head, "Content-Type", ct, sizeof(ct)) !=
+                  NULL);
+            CHECK_STR(ct, pages[i].type);
+        }
+        session_free(&ss);
+        check_splits(pages[i].path, req);
+    }
+}
+
+/* /search?q=: decoded, searched, echoed escaped; malformed input refused. */
+TEST(http_search)
+{
+    static const struct {
+        const char *target;
+        int status;
+        const char *has;   /* in the reply bytes */
+        const char *lacks; /* not in the reply bytes */
+    } cases[] = {
+        /* '+' is a space; words match in any case */
+        {"/search?q=DELAYED+mail", 200, "/incidents/42", NULL},
+        /* %-escapes decode */
+        {"/search?q=delayed%20mail", 200, "/incidents/42", NULL},
+        /* the query is echoed into the form, escaped */
+        {"/search?q=%22%3E%3Cscript%3E", 200,
+         "value=\"&quot;&gt;&lt;script&gt;", "<script>"},
+        /* no results */
+        {"/search?q=zebra", 200, "No post matches", "/incidents/42\""},
+        /* no query: just the form */
+        {"/search", 200, "<form", "Results"},
+        /* other parameters are ignored */
+        {"/search?x=1&q=delayed&y=2", 200, "/incidents/42", NULL},
+        /* a malformed escape is a bad request */
+        {"/search?q=%zz", 400, NULL, NULL},
+        /* a NUL byte is refused */
+        {"/search?q=a%00b", 400, NULL, NULL},
+        /* too many words: said plainly, nothing searched */
+        {"/search?q=a+b+c+d+e+f+g+h+i", 200, "too long", "Results"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char req[512];
+        snprintf(req, sizeof(req), "GET %s" H11 "\r\n", cases[i].target);
+        struct session ss;
+        session_run(&ss, req, strlen(req), 0, 0);
+        CHECK_INT(ss.n, 1);
+        if (ss.n == 1 && ss.replies[0].status != cases[i].status)
+            printf("  %s: %d\n", cases[i].target, ss.replies[0].status);
+        CHECK(ss.n == 1 && ss.replies[0].status == cases[i].status);
+        if (cases[i].has != NULL)
+            CHECK_HAS(ss.transcript.data, ss.transcript.len, cases[i].has);
+        if (cases[i].lacks != NULL)
+            CHECK_LACKS(ss.transcript.data, ss.transcript.len, cases[i].lacks);
+        session_free(&ss);
+        check_splits(cases[i].target, req);
+    }
+    /* HEAD: the GET's length, no body; POST: 405. */
+    struct session get, head, post;
+    const char *g = "GET /search?q=mail" H11 "\r\n";
+    const char *h = "HEAD /search?q=mail" H11 "\r\n";
+    const char *p = "POST /search?q=mail" H11 "Content-Length: 0\r\n\r\n";
+    session_run(&get, g, strlen(g), 0, 0);
+    session_run(&head, h, strlen(h), 0, 0);
+    session_run(&post, p, strlen(p), 0, 0);
+    char l1[32], l2[32];
+    CHECK(header(get.replies[0].head, "Content-Length", l1, sizeof(l1)) !=
+          NULL);
+    CHECK(header(head.replies[0].head, "Content-Length", l2, sizeof(l2)) !=
+          NULL);
+    CHECK_STR(l1, l2);
+    CHECK_INT(head.transcript.len, strlen(head.replies[0].head));
+    CHECK_INT(post.replies[0].status, 405);
+    session_free(&get);
+    session_free(&head);
+    session_free(&post);
+}
+
+/* Inflates a gzip body with zlib; returns a malloc'd buffer. */
+static char *gunzip(const char *p, size_t len, size_t *out_len)
+{
+    size_t cap = 1 << 20;
+    char *out = malloc(cap);
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    inflateInit2(&z, 15 + 16);
+    z.next_in = (unsigned char *)p;
+    z.avail_in = (uInt)len;
+    z.next_out = (unsigned char *)out;
+    z.avail_out = (uInt)cap;
+    int rc = inflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Accept-Encoding decides, per request, between the two bodies that were
+ * made once for the snapshot. */
+TEST(http_gzip_negotiation)
+{
+    static const struct {
+        const char *ae; /* NULL: no header */
+        bool gzip;
+    } cases[] = {
+        {NULL, false},                /* no header: identity */
+        {"gzip", true},               /* plain */
+        {"GZip", true},               /* case-insensitive */
+        {"x-gzip", true},             /* the old name */
+        {"*", true},                  /* anything */
+        {"deflate, br", false},       /* not offered */
+        {"identity", false},          /* explicitly plain */
+        {"gzip;q=0", false},          /* refused */
+        {"gzip; q=0.000", false},     /* refused, long form */
+        {"gzip;q=0.5", true},         /* a low preference still counts */
+        {"br;q=1, gzip;q=0.1", true}, /* in a list */
+        {"*;q=0", false},             /* nothing but identity */
+    };
+    const struct view *v = snapshot_view(snap, "http:/");
+    CHECK(v != NULL && v->gzip != NULL);
+    for (size_t i = 0; v != NULL && i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char req[256], ce[32], vary[64], et[64];
+        if (cases[i].ae != NULL)
+            snprintf(req, sizeof(req),
+                     "GET /" H11 "Accept-Encoding: %s\r\n\r\n", cases[i].ae);
+        else
+            snprintf(req, sizeof(req), "GET /" H11 "\r\n");
+        struct session ss;
+        session_run(&ss, req, strlen(req), 0, 0);
+        CHECK(ss.n == 1 && ss.replies[0].status == 200);
+        const char *head = ss.replies[0].head;
+        bool gz = header(head, "Content-Encoding", ce, sizeof(ce)) != NULL;
+        if (gz != cases[i].gzip)
+            printf("  Accept-Encoding %s\n", cases[i].ae ? cases[i].ae : "-");
+        CHECK(gz == cases[i].gzip);
+        CHECK(header(head, "Vary", vary, sizeof(vary)) != NULL);
+        header(head, "ETag", et, sizeof(et));
+        if (gz) {
+            CHECK_STR(ce, "gzip");
+            CHECK(ss.replies[0].body == v->gzip); /* made once, borrowed */
+            CHECK(strstr(et, "-gz\"") != NULL);
+            size_t n;
+            char *plain = gunzip(v->gzip, v->gzip_len, &n);
+            CHECK(plain != NULL && n == v->len &&
+                  memcmp(plain, v->body, n) == 0);
+            free(plain);
+        } else {
+            CHECK(ss.replies[0].body == v->body);
+            CHECK_STR(et, v->etag);
+        }
+        session_free(&ss);
+    }
+    /* Small views are not compressed at all. */
+    const struct view *tiny = snapshot_view(snap, "http:/api/v2/status.json");
+    CHECK(tiny != NULL && tiny->gzip == NULL);
+}
+
 int main(void)
 {
     setenv("OUTPOST_NOW", "1795000000", 1);
@@ -1082,6 +1274,9 @@ int main(void)
     RUN(http_padded_head_bounded);
     RUN(http_chunked_body_cap);
     RUN(http_prerender_views);
+    RUN(http_pages_and_feeds);
+    RUN(http_search);
+    RUN(http_gzip_negotiation);
     snapshot_unref(snap);
     return test_report();
 }
