@@ -26,6 +26,7 @@
 
 #include "../store/query.h"
 #include "../store/timeutil.h"
+#include "api.h"
 #include "feeds.h"
 #include "html.h"
 #include "proto.h"
@@ -43,6 +44,8 @@
 #define HTTP_MAX_INM 512
 #define HTTP_MAX_IMS 64
 #define HTTP_MAX_AE 256
+#define HTTP_MAX_AUTH 160
+#define HTTP_MAX_CTYPE 128
 #define HTTP_FIELD_MAX 32
 
 #define HTTP_READ_TIMEOUT_MS 10000
@@ -65,6 +68,8 @@ enum header_slot {
     SLOT_IF_NONE_MATCH,
     SLOT_IF_MODIFIED_SINCE,
     SLOT_ACCEPT_ENCODING,
+    SLOT_AUTHORIZATION,
+    SLOT_CONTENT_TYPE,
 };
 
 struct http_state {
@@ -96,6 +101,19 @@ struct http_state {
     char ae[HTTP_MAX_AE + 1];
     size_t ae_len;
     bool ae_over;
+    char auth[HTTP_MAX_AUTH + 1];
+    size_t auth_len;
+    bool auth_over;
+    char ctype[HTTP_MAX_CTYPE + 1];
+    size_t ctype_len;
+    bool ctype_over;
+
+    /* The write API: its requests' bodies are kept (others are dropped),
+     * and what the reply to a running command needs. */
+    bool collect_body;
+    struct buf body;
+    struct api_pending pending;
+    bool command_keep;
 };
 
 /* ---- llhttp callbacks ------------------------------------------------- */
@@ -140,6 +158,12 @@ static int on_message_begin(llhttp_t *p)
     st->ims_over = false;
     st->ae_len = 0;
     st->ae_over = false;
+    st->auth_len = 0;
+    st->auth_over = false;
+    st->ctype_len = 0;
+    st->ctype_over = false;
+    st->collect_body = false;
+    buf_reset(&st->body);
     return 0;
 }
 
@@ -186,6 +210,12 @@ static int on_header_field_complete(llhttp_t *p)
     } else if (field_is(st, "if-modified-since")) {
         st->slot = SLOT_IF_MODIFIED_SINCE;
         st->ims_len = 0; /* the last one counts */
+    } else if (field_is(st, "authorization")) {
+        st->slot = SLOT_AUTHORIZATION;
+        st->auth_len = 0;
+    } else if (field_is(st, "content-type")) {
+        st->slot = SLOT_CONTENT_TYPE;
+        st->ctype_len = 0;
     } else if (field_is(st, "accept-encoding")) {
         st->slot = SLOT_ACCEPT_ENCODING;
         if (st->ae_len > 0 && st->ae_len < HTTP_MAX_AE)
@@ -219,6 +249,12 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
                       len);
     else if (st->slot == SLOT_ACCEPT_ENCODING)
         append_capped(st->ae, &st->ae_len, HTTP_MAX_AE, &st->ae_over, at, len);
+    else if (st->slot == SLOT_AUTHORIZATION)
+        append_capped(st->auth, &st->auth_len, HTTP_MAX_AUTH, &st->auth_over,
+                      at, len);
+    else if (st->slot == SLOT_CONTENT_TYPE)
+        append_capped(st->ctype, &st->ctype_len, HTTP_MAX_CTYPE,
+                      &st->ctype_over, at, len);
     return count_head(st, len);
 }
 
@@ -238,16 +274,23 @@ static int on_headers_complete(llhttp_t *p)
         return refuse(st, 505);
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > HTTP_MAX_BODY)
         return refuse(st, 413);
+    /* Only the write API reads bodies; everywhere else they are dropped
+     * as they arrive, so they cost no memory. */
+    st->collect_body = st->url_len >= 8 && memcmp(st->url, "/api/v1/", 8) == 0;
     return 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     struct http_state *st = state_of(p);
-    (void)at; /* GET and HEAD bodies mean nothing here: discarded */
     st->body_seen += len;
     if (st->body_seen > HTTP_MAX_BODY)
         return refuse(st, 413);
+    if (st->collect_body) {
+        buf_append(&st->body, at, len);
+        if (buf_failed(&st->body))
+            return refuse(st, 503);
+    }
     return 0;
 }
 
@@ -276,18 +319,26 @@ static const char *reason_phrase(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 201:
+        return "Created";
     case 304:
         return "Not Modified";
     case 400:
         return "Bad Request";
+    case 401:
+        return "Unauthorized";
     case 404:
         return "Not Found";
     case 405:
         return "Method Not Allowed";
     case 408:
         return "Request Timeout";
+    case 409:
+        return "Conflict";
     case 413:
         return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
     case 414:
         return "URI Too Long";
     case 431:
@@ -699,6 +750,79 @@ static enum proto_result search_reply(struct http_state *st,
     return keep ? PROTO_REPLY : PROTO_REPLY_CLOSE;
 }
 
+/* A JSON reply of the write API: status, body in out->tail. */
+static void api_json_reply(struct reply *out, int status, bool keep,
+                           const char *allow, const char *location)
+{
+    struct buf *h = &out->head;
+    status_line(h, status);
+    buf_printf(h,
+               "Content-Type: " HTTP_JSON "\r\nContent-Length: %zu\r\n"
+               "Cache-Control: no-store\r\n"
+               "X-Content-Type-Options: nosniff\r\n",
+               out->tail.len);
+    if (status == 401)
+        buf_puts(h, "WWW-Authenticate: Bearer realm=\"outpost\"\r\n");
+    if (allow != NULL)
+        buf_printf(h, "Allow: %s\r\n", allow);
+    if (location != NULL && location[0] != '\0')
+        buf_printf(h, "Location: %s\r\n", location);
+    buf_printf(h, "Connection: %s\r\n\r\n", keep ? "keep-alive" : "close");
+}
+
+/* /api/v1/...: a refusal now, or a command for server/ to run. */
+static enum proto_result api_reply(struct http_state *st,
+                                   const struct snapshot *snap,
+                                   struct reply *out, int method,
+                                   const char *path, bool keep)
+{
+    struct api_request req = {
+        .method = method,
+        .path = path,
+        .auth = st->auth_len > 0 && !st->auth_over ? st->auth : NULL,
+        .ctype = st->ctype_len > 0 && !st->ctype_over ? st->ctype : NULL,
+        .body = st->body.data,
+        .body_len = st->body.len,
+    };
+    const char *allow = NULL;
+    struct store_command *cmd = NULL;
+    int status =
+        api_request(snap, &req, &cmd, &st->pending, &out->tail, &allow);
+    /* The body has served its purpose; keep no copy of what may be
+     * sensitive text longer than needed. */
+    buf_reset(&st->body);
+    if (status != 0) {
+        api_json_reply(out, status, keep, allow, NULL);
+        log_request(out, st, status);
+        if (!keep)
+            st->dead = true;
+        return keep ? PROTO_REPLY : PROTO_REPLY_CLOSE;
+    }
+    out->command = cmd;
+    st->command_keep = keep;
+    log_request(out, st, 0);
+    return PROTO_COMMAND;
+}
+
+static enum proto_result http_on_command_done(void *state,
+                                              const struct snapshot *snap,
+                                              const struct store_result *res,
+                                              struct reply *out)
+{
+    struct http_state *st = state;
+    char location[600];
+    reply_reset(out);
+    int status = api_result(snap, &st->pending, res, &out->tail, location,
+                            sizeof(location));
+    api_json_reply(out, status, st->command_keep, NULL, location);
+    log_request(out, st, status);
+    if (buf_failed(&out->head) || buf_failed(&out->tail))
+        return PROTO_CLOSE;
+    if (!st->command_keep)
+        st->dead = true;
+    return st->command_keep ? PROTO_REPLY : PROTO_REPLY_CLOSE;
+}
+
 /* Answers the request that just completed. */
 static enum proto_result respond(struct http_state *st,
                                  const struct snapshot *snap, struct reply *out)
@@ -719,6 +843,8 @@ static enum proto_result respond(struct http_state *st,
 
     if (bad == 0 && strcmp(key, "http:/search") == 0)
         return search_reply(st, snap, out, method, head_only, keep);
+    if (bad == 0 && strncmp(key, "http:/api/v1/", 13) == 0)
+        return api_reply(st, snap, out, method, key + 5, keep);
 
     const struct view *v = bad == 0 ? snapshot_view(snap, key) : NULL;
     int status;
@@ -759,7 +885,8 @@ static void http_init(void *state)
 
 static void http_fini(void *state)
 {
-    (void)state; /* nothing allocated */
+    struct http_state *st = state;
+    buf_free(&st->body); /* the one allocation: an API request's body */
 }
 
 static int status_for_error(const struct http_state *st, llhttp_errno_t e)
@@ -878,6 +1005,7 @@ const struct proto http_proto = {
     .on_timeout = http_on_timeout,
     .on_eof = http_on_eof,
     .busy = http_busy,
+    .on_command_done = http_on_command_done,
 };
 
 /* ---- pre-rendering ---------------------------------------------------- */

@@ -1,26 +1,99 @@
-/* command: placeholder until the write API lands (issue 4): no command can
- * be built yet, so none is ever run. */
 #include "command.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <uv.h>
 
-struct store_command {
-    int unused;
-};
+#include "store_int.h"
+
+struct store_command *store_command_new(enum command_op op, const char *token)
+{
+    struct store_command *cmd = calloc(1, sizeof(*cmd));
+    if (cmd == NULL)
+        return NULL;
+    cmd->op = op;
+    if (token != NULL && strlen(token) <= STORE_TOKEN_LEN)
+        snprintf(cmd->token, sizeof(cmd->token), "%s", token);
+    return cmd;
+}
+
+static void *own(struct store_command *cmd, void *p)
+{
+    if (p == NULL || cmd->n_owned == COMMAND_MAX_STRINGS) {
+        free(p);
+        return NULL;
+    }
+    cmd->owned[cmd->n_owned++] = p;
+    return p;
+}
+
+char *store_command_strdup(struct store_command *cmd, const char *s, size_t n)
+{
+    if (s == NULL)
+        return NULL;
+    return own(cmd, n == (size_t)-1 ? strdup(s) : strndup(s, n));
+}
+
+void *store_command_alloc(struct store_command *cmd, size_t size)
+{
+    return own(cmd, calloc(1, size ? size : 1));
+}
+
+static int run(struct store *st, const struct store_command *cmd,
+               const char *via, struct store_result *res)
+{
+    switch (cmd->op) {
+    case COMMAND_POST_OPEN: {
+        struct post_input in = cmd->post;
+        in.via = via;
+        return store_post_open(st, &in, &res->id);
+    }
+    case COMMAND_POST_UPDATE: {
+        struct update_input in = cmd->update;
+        in.via = via;
+        res->id = cmd->id;
+        return store_post_update(st, cmd->id, &in);
+    }
+    case COMMAND_POSTMORTEM:
+        res->id = cmd->id;
+        return store_postmortem(st, cmd->id, cmd->text, via, 0);
+    case COMMAND_SERVICE_ADD:
+        return store_service_add(st, &cmd->service);
+    case COMMAND_SERVICE_SET:
+        return store_service_set(st, cmd->text, cmd->status, cmd->auto_status);
+    }
+    return store_fail(st, UV_EINVAL, "unknown command");
+}
 
 void store_command_run(struct store *st, const struct store_command *cmd,
                        struct store_result *res)
 {
-    (void)st;
-    (void)cmd;
-    res->rc = UV_ENOSYS;
-    snprintf(res->message, sizeof(res->message), "not implemented");
+    memset(res, 0, sizeof(*res));
+    /* Token and write in one transaction: a token revoked a moment ago
+     * cannot slip a write in between the check and the change. */
+    int rc = store_begin(st, true);
+    if (rc == 0)
+        rc = store_token_check(st, cmd->token, res->token_name);
+    if (rc == 0)
+        rc = run(st, cmd, res->token_name, res);
+    if (rc == 0)
+        rc = store_commit(st);
+    if (rc != 0) {
+        store_rollback(st);
+        res->rc = rc;
+        snprintf(res->message, sizeof(res->message), "%s", store_errmsg(st));
+    }
 }
 
 void store_command_free(struct store_command *cmd)
 {
+    if (cmd == NULL)
+        return;
+    for (int i = 0; i < cmd->n_owned; i++)
+        free(cmd->owned[i]);
+    /* The presented token is a secret: do not leave it in freed memory. */
+    explicit_bzero(cmd->token, sizeof(cmd->token));
     free(cmd);
 }

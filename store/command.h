@@ -9,23 +9,59 @@
 #ifndef OUTPOST_COMMAND_H
 #define OUTPOST_COMMAND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
 
-struct store_command; /* defined in command.c; built by command_* helpers */
+enum command_op {
+    COMMAND_POST_OPEN,   /* post: incident, maintenance or notice */
+    COMMAND_POST_UPDATE, /* id + update */
+    COMMAND_POSTMORTEM,  /* id + text */
+    COMMAND_SERVICE_ADD, /* service */
+    COMMAND_SERVICE_SET, /* slug + status / auto_status */
+};
+
+#define COMMAND_MAX_STRINGS 64
+
+struct store_command {
+    enum command_op op;
+    char token[STORE_TOKEN_LEN + 1]; /* as presented; checked by run */
+    int64_t id;
+    struct post_input post;
+    struct update_input update;
+    struct service_input service;
+    const char *text; /* postmortem body; service slug for SET */
+    enum service_status status;
+    bool auto_status;
+    /* Strings and arrays the inputs point at, owned by the command. */
+    void *owned[COMMAND_MAX_STRINGS];
+    int n_owned;
+};
 
 struct store_result {
     int rc;              /* 0, or the negative UV_E* code of the store */
     int64_t id;          /* the created or changed post's id, if any */
     char message[256];   /* store_errmsg() when rc < 0; one line */
-    char token_name[64]; /* the authenticated token's name, when checked */
+    char token_name[65]; /* the authenticated token's name */
 };
 
-/* Runs cmd against st in one transaction, after checking the command's
- * bearer token (if it carries one) against the stored token hashes: an
- * unknown or revoked token gives rc = UV_EACCES and writes nothing.
- * Called on a worker thread; st is used by this thread only. */
+/* A zeroed command for op, carrying the presented bearer token (copied;
+ * an over-long one is kept as "" and so refused). NULL when out of
+ * memory. */
+struct store_command *store_command_new(enum command_op op, const char *token);
+/* Copies n bytes of s (or a NUL-terminated s when n is (size_t)-1) into
+ * memory owned by cmd; NULL when out of memory or when the command owns
+ * COMMAND_MAX_STRINGS things already. */
+char *store_command_strdup(struct store_command *cmd, const char *s, size_t n);
+/* Zeroed memory owned by cmd (arrays of slugs or windows). */
+void *store_command_alloc(struct store_command *cmd, size_t size);
+
+/* Runs cmd against st in ONE transaction: first the bearer token is
+ * checked against the stored hashes (an unknown or revoked token gives
+ * rc = UV_EACCES and writes nothing), then the write runs with the
+ * token's name as its `via`. Called on a worker thread; st is used by
+ * this thread only. */
 void store_command_run(struct store *st, const struct store_command *cmd,
                        struct store_result *res);
 

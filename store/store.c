@@ -50,16 +50,22 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
 
 int store_begin(struct store *st, bool immediate)
 {
-    const char *sql = immediate ? "BEGIN IMMEDIATE" : "BEGIN";
+    const char *sql = st->depth > 0 ? "SAVEPOINT nested"
+                      : immediate   ? "BEGIN IMMEDIATE"
+                                    : "BEGIN";
     if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return store_sql_fail(st, "starting a transaction");
+    st->depth++;
     return 0;
 }
 
 int store_commit(struct store *st)
 {
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    const char *sql = st->depth > 1 ? "RELEASE nested" : "COMMIT";
+    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return store_sql_fail(st, "committing");
+    if (st->depth > 0)
+        st->depth--;
     return 0;
 }
 
@@ -67,8 +73,18 @@ void store_rollback(struct store *st)
 {
     /* Some errors (SQLITE_FULL, IOERR) roll back by themselves; a second
      * ROLLBACK would fail and overwrite nothing we need. */
-    if (!sqlite3_get_autocommit(st->db))
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (sqlite3_get_autocommit(st->db)) {
+        st->depth = 0;
+        return;
+    }
+    if (st->depth > 1) {
+        sqlite3_exec(st->db, "ROLLBACK TO nested; RELEASE nested", NULL, NULL,
+                     NULL);
+        st->depth--;
+        return;
+    }
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    st->depth = 0;
 }
 
 const char *store_errmsg(const struct store *st)

@@ -21,6 +21,7 @@
 struct store {
     sqlite3 *db;
     bool readonly;
+    int depth; /* open store_begin() levels; inner ones are savepoints */
     char err[STORE_ERRLEN];
 };
 
@@ -41,7 +42,10 @@ int store_sql_fail(struct store *st, const char *what);
 
 /* Transactions. begin(immediate) takes the write lock up front so a write
  * never fails half way for a lock (busy_timeout waits for it). rollback
- * is safe to call when no transaction is open and keeps st->err. */
+ * is safe to call when no transaction is open and keeps st->err.
+ * They nest: inside an open transaction, begin makes a savepoint, commit
+ * releases it and rollback undoes only it, so a command can check its
+ * token and run a write function in one transaction (command.c). */
 int store_begin(struct store *st, bool immediate);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);

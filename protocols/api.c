@@ -1,0 +1,461 @@
+/* api: the /api/v1/ write API; see api.h for the routes. */
+#include "api.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <llhttp.h>
+#include <uv.h>
+
+#include "../store/jsonparse.h"
+#include "../store/timeutil.h"
+#include "json.h"
+
+#define API_PREFIX "/api/v1/"
+
+static int error(struct buf *out, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int error(struct buf *out, int status, const char *fmt, ...)
+{
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    buf_puts(out, "{\"error\": ");
+    json_str(out, msg);
+    buf_puts(out, "}\n");
+    return status;
+}
+
+/* "Bearer TOKEN" (RFC 6750 §2.1; the scheme is case-insensitive). Our
+ * tokens are "op_" and 64 hex digits: anything else is refused here,
+ * before it costs a trip to the database. */
+static const char *bearer(const char *auth)
+{
+    if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
+        return NULL;
+    const char *t = auth + 7;
+    while (*t == ' ')
+        t++;
+    size_t n = strlen(t);
+    while (n > 0 && t[n - 1] == ' ')
+        n--;
+    if (n != STORE_TOKEN_LEN || strncmp(t, "op_", 3) != 0 ||
+        strspn(t + 3, "0123456789abcdef") < 64)
+        return NULL;
+    return t;
+}
+
+static bool json_content(const char *ctype)
+{
+    if (ctype == NULL)
+        return false;
+    while (*ctype == ' ')
+        ctype++;
+    size_t n = strlen("application/json");
+    return strncasecmp(ctype, "application/json", n) == 0 &&
+           (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
+}
+
+/* ---- fields -------------------------------------------------------------- */
+
+struct fields {
+    const struct json *obj;
+    struct store_command *cmd;
+    struct buf *out;
+    int status; /* 0 while all is well */
+};
+
+/* Refuses members the endpoint does not know, so a typo ("titel") is an
+ * error instead of a silently missing field. */
+static void only(struct fields *f, const char *const *names)
+{
+    for (const struct json *m = f->obj->child; m && !f->status; m = m->next) {
+        bool known = false;
+        for (const char *const *n = names; *n && !known; n++)
+            known =
+                strlen(*n) == m->key_len && memcmp(*n, m->key, m->key_len) == 0;
+        if (!known)
+            f->status = error(f->out, 400, "unknown field '%.40s'", m->key);
+    }
+}
+
+/* A string member, owned by the command; NULL when absent or null. */
+static const char *str(struct fields *f, const char *key, bool required)
+{
+    if (f->status)
+        return NULL;
+    const struct json *v = json_get(f->obj, key);
+    if (v == NULL || v->type == JSON_NULL) {
+        if (required)
+            f->status = error(f->out, 400, "'%s' is required", key);
+        return NULL;
+    }
+    if (v->type != JSON_STRING) {
+        f->status = error(f->out, 400, "'%s' must be a string", key);
+        return NULL;
+    }
+    if (strlen(v->str) != v->str_len) {
+        f->status = error(f->out, 400, "'%s' contains a NUL character", key);
+        return NULL;
+    }
+    const char *s = store_command_strdup(f->cmd, v->str, v->str_len);
+    if (s == NULL)
+        f->status = error(f->out, 400, "too many fields");
+    return s;
+}
+
+static bool parse_enum(struct fields *f, const char *key, const char *v,
+                       int (*parse)(const char *, void *), void *out)
+{
+    if (v == NULL || f->status)
+        return false;
+    if (parse(v, out) != 0) {
+        f->status = error(f->out, 400, "'%s': unknown value '%.40s'", key, v);
+        return false;
+    }
+    return true;
+}
+
+static int p_status(const char *s, void *o)
+{
+    return model_parse_status(s, o);
+}
+
+static int p_impact(const char *s, void *o)
+{
+    return model_parse_impact(s, o);
+}
+
+static int p_service_status(const char *s, void *o)
+{
+    return model_parse_service_status(s, o);
+}
+
+static int64_t time_field(struct fields *f, const char *key)
+{
+    const char *s = str(f, key, true);
+    int64_t t = 0;
+    if (s != NULL && time_parse_iso8601(s, &t) != 0)
+        f->status = error(f->out, 400,
+                          "'%s' must be an ISO 8601 time with a zone, "
+                          "e.g. 2026-11-23T18:00:00Z",
+                          key);
+    return t;
+}
+
+/* "services": an array of slugs. */
+static void services(struct fields *f, struct post_input *in)
+{
+    if (f->status)
+        return;
+    const struct json *v = json_get(f->obj, "services");
+    if (v == NULL || v->type == JSON_NULL)
+        return;
+    if (v->type != JSON_ARRAY || v->n > 32) {
+        f->status = error(f->out, 400,
+                          "'services' must be an array of at most 32 slugs");
+        return;
+    }
+    const char **slugs = store_command_alloc(f->cmd, v->n * sizeof(*slugs));
+    if (slugs == NULL) {
+        f->status = error(f->out, 400, "too many fields");
+        return;
+    }
+    size_t i = 0;
+    for (const struct json *e = v->child; e; e = e->next, i++) {
+        if (e->type != JSON_STRING || strlen(e->str) != e->str_len) {
+            f->status = error(f->out, 400, "'services' must hold strings");
+            return;
+        }
+        slugs[i] = store_command_strdup(f->cmd, e->str, e->str_len);
+        if (slugs[i] == NULL) {
+            f->status = error(f->out, 400, "too many fields");
+            return;
+        }
+    }
+    in->services = slugs;
+    in->n_services = v->n;
+}
+
+/* ---- routes -------------------------------------------------------------- */
+
+/* Splits "/api/v1/incidents/42/updates" into its segments. */
+static size_t segments(const char *path, char seg[4][48])
+{
+    size_t n = 0;
+    const char *p = path + strlen(API_PREFIX);
+    while (*p && n < 4) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (len == 0 || len >= 48)
+            return 5; /* empty or absurd segment: no route */
+        memcpy(seg[n], p, len);
+        seg[n][len] = '\0';
+        n++;
+        p += len;
+        if (*p == '/')
+            p++;
+        else
+            break;
+    }
+    return *p ? 5 : n;
+}
+
+static bool parse_id(const char *s, int64_t *id)
+{
+    if (*s == '\0' || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+        return false;
+    *id = strtoll(s, NULL, 10);
+    return *id > 0;
+}
+
+int api_request(const struct snapshot *snap, const struct api_request *req,
+                struct store_command **cmd_out, struct api_pending *pending,
+                struct buf *out, const char **allow)
+{
+    char seg[4][48];
+    size_t n = segments(req->path, seg);
+    int64_t id = 0;
+    enum command_op op;
+    const char *action = NULL; /* "updates", "resolve", ... */
+    enum incident_kind kind = KIND_INCIDENT;
+    int want_method = HTTP_POST;
+
+    *cmd_out = NULL;
+    *allow = NULL;
+    memset(pending, 0, sizeof(*pending));
+    /* Route first, so a wrong path is 404 whatever else is wrong. */
+    if (n == 1 && strcmp(seg[0], "incidents") == 0) {
+        op = COMMAND_POST_OPEN;
+        pending->created = true;
+    } else if (n == 1 && strcmp(seg[0], "maintenances") == 0) {
+        op = COMMAND_POST_OPEN;
+        kind = KIND_MAINTENANCE;
+        pending->created = true;
+    } else if (n == 1 && strcmp(seg[0], "notices") == 0) {
+        op = COMMAND_POST_OPEN;
+        kind = KIND_NOTICE;
+        pending->created = true;
+    } else if (n == 1 && strcmp(seg[0], "services") == 0) {
+        op = COMMAND_SERVICE_ADD;
+        pending->created = true;
+    } else if (n == 3 && strcmp(seg[0], "services") == 0 &&
+               strcmp(seg[2], "status") == 0) {
+        op = COMMAND_SERVICE_SET;
+        want_method = HTTP_PUT;
+    } else if (n == 3 &&
+               (strcmp(seg[0], "incidents") == 0 ||
+                strcmp(seg[0], "maintenances") == 0) &&
+               parse_id(seg[1], &id)) {
+        action = seg[2];
+        kind = seg[0][0] == 'i' ? KIND_INCIDENT : KIND_MAINTENANCE;
+        bool ok = kind == KIND_INCIDENT ? (strcmp(action, "updates") == 0 ||
+                                           strcmp(action, "resolve") == 0 ||
+                                           strcmp(action, "postmortem") == 0)
+                                        : (strcmp(action, "updates") == 0 ||
+                                           strcmp(action, "start") == 0 ||
+                                           strcmp(action, "complete") == 0);
+        if (!ok)
+            return error(out, 404, "no such API endpoint");
+        op = strcmp(action, "postmortem") == 0 ? COMMAND_POSTMORTEM
+                                               : COMMAND_POST_UPDATE;
+        pending->created = strcmp(action, "updates") == 0;
+        pending->is_update = true;
+    } else {
+        return error(out, 404, "no such API endpoint");
+    }
+    if (req->method != want_method) {
+        *allow = want_method == HTTP_PUT ? "PUT" : "POST";
+        return error(out, 405, "use %s on this endpoint", *allow);
+    }
+    const char *token = bearer(req->auth);
+    if (token == NULL)
+        return error(out, 401,
+                     "an API token is required: "
+                     "Authorization: Bearer TOKEN");
+    if (!json_content(req->ctype))
+        return error(out, 415, "send Content-Type: application/json");
+
+    char err[160];
+    struct json *doc = NULL;
+    if (json_parse(req->body ? req->body : "", req->body_len, &doc, err,
+                   sizeof(err)) != 0)
+        return error(out, 400, "the body is not valid JSON: %s", err);
+    if (doc->type != JSON_OBJECT) {
+        json_free(doc);
+        return error(out, 400, "the body must be a JSON object");
+    }
+    struct store_command *cmd = store_command_new(op, token);
+    if (cmd == NULL) {
+        json_free(doc);
+        return error(out, 503, "out of memory");
+    }
+    cmd->id = id;
+    struct fields f = {doc, cmd, out, 0};
+    switch (op) {
+    case COMMAND_POST_OPEN: {
+        struct post_input *in = &cmd->post;
+        in->kind = kind;
+        if (kind == KIND_INCIDENT) {
+            static const char *const k[] = {"title",  "services", "impact",
+                                            "status", "body",     "author",
+                                            NULL};
+            only(&f, k);
+            in->status = STATUS_INVESTIGATING;
+            in->impact = IMPACT_MINOR;
+            parse_enum(&f, "status", str(&f, "status", false), p_status,
+                       &in->status);
+            parse_enum(&f, "impact", str(&f, "impact", false), p_impact,
+                       &in->impact);
+        } else if (kind == KIND_MAINTENANCE) {
+            static const char *const k[] = {
+                "title", "start", "end", "services", "body", "author", NULL};
+            only(&f, k);
+            in->status = STATUS_SCHEDULED;
+            in->impact = IMPACT_MAINTENANCE;
+            in->scheduled_start = time_field(&f, "start");
+            in->scheduled_end = time_field(&f, "end");
+        } else {
+            static const char *const k[] = {"title", "body", "author", NULL};
+            only(&f, k);
+            in->status = STATUS_POSTED;
+            in->impact = IMPACT_NONE;
+        }
+        in->title = str(&f, "title", true);
+        if (kind != KIND_NOTICE)
+            services(&f, in);
+        in->body = str(&f, "body", kind == KIND_NOTICE);
+        in->author = str(&f, "author", false);
+        break;
+    }
+    case COMMAND_POST_UPDATE: {
+        struct update_input *in = &cmd->update;
+        if (strcmp(action, "updates") == 0) {
+            static const char *const k[] = {"status", "impact", "body",
+                                            "author", NULL};
+            only(&f, k);
+            in->set_status = parse_enum(&f, "status", str(&f, "status", false),
+                                        p_status, &in->status);
+            in->set_impact = parse_enum(&f, "impact", str(&f, "impact", false),
+                                        p_impact, &in->impact);
+        } else {
+            static const char *const k[] = {"body", "author", NULL};
+            only(&f, k);
+            in->set_status = true;
+            in->status = strcmp(action, "resolve") == 0 ? STATUS_RESOLVED
+                         : strcmp(action, "start") == 0 ? STATUS_IN_PROGRESS
+                                                        : STATUS_COMPLETED;
+        }
+        in->body = str(&f, "body", false);
+        in->author = str(&f, "author", false);
+        /* The endpoint's kind must be the post's: resolving a maintenance
+         * through /incidents/ID/resolve is refused like in the CLI. */
+        const struct incident *inc = snapshot_incident(snap, id);
+        if (!f.status && inc != NULL && inc->kind != kind)
+            f.status =
+                error(out, 400, "#%" PRId64 " is not %s", id,
+                      kind == KIND_INCIDENT ? "an incident" : "a maintenance");
+        break;
+    }
+    case COMMAND_POSTMORTEM: {
+        static const char *const k[] = {"body", NULL};
+        only(&f, k);
+        cmd->text = str(&f, "body", true);
+        break;
+    }
+    case COMMAND_SERVICE_ADD: {
+        static const char *const k[] = {"slug",        "name",     "group",
+                                        "description", "position", NULL};
+        only(&f, k);
+        cmd->service.slug = str(&f, "slug", true);
+        if (cmd->service.slug != NULL)
+            snprintf(pending->slug, sizeof(pending->slug), "%s",
+                     cmd->service.slug);
+        cmd->service.name = str(&f, "name", true);
+        cmd->service.group = str(&f, "group", false);
+        cmd->service.description = str(&f, "description", false);
+        const struct json *pos = json_get(doc, "position");
+        if (!f.status && pos != NULL && pos->type != JSON_NULL) {
+            if (pos->type != JSON_INT || pos->i < 0 || pos->i > 100000)
+                f.status = error(out, 400,
+                                 "'position' must be an integer "
+                                 "from 0 to 100000");
+            else
+                cmd->service.position = (int)pos->i;
+        }
+        break;
+    }
+    case COMMAND_SERVICE_SET: {
+        static const char *const k[] = {"status", NULL};
+        only(&f, k);
+        cmd->text = store_command_strdup(cmd, seg[1], (size_t)-1);
+        const char *st = str(&f, "status", true);
+        if (st != NULL && strcmp(st, "auto") == 0)
+            cmd->auto_status = true;
+        else
+            parse_enum(&f, "status", st, p_service_status, &cmd->status);
+        break;
+    }
+    }
+    json_free(doc);
+    if (f.status) {
+        store_command_free(cmd);
+        return f.status;
+    }
+    *cmd_out = cmd;
+    return 0;
+}
+
+int api_result(const struct snapshot *snap, const struct api_pending *p,
+               const struct store_result *res, struct buf *out, char *location,
+               size_t cap)
+{
+    location[0] = '\0';
+    switch (res->rc) {
+    case 0:
+        break;
+    case UV_EACCES:
+        return error(out, 401, "%s", res->message);
+    case UV_ENOENT:
+        return error(out, 404, "%s", res->message);
+    case UV_EEXIST:
+        return error(out, 409, "%s", res->message);
+    case UV_EINVAL:
+        return error(out, 400, "%s", res->message);
+    default:
+        return error(out, 503, "the store could not be written: %s",
+                     res->message);
+    }
+    const char *base = snap->site.base_url ? snap->site.base_url : "";
+    struct json_writer w;
+    json_init(&w, out);
+    json_object_begin(&w);
+    if (res->id != 0) {
+        json_key(&w, "id");
+        json_int(&w, res->id);
+        char url[512];
+        snprintf(url, sizeof(url), "%s/incidents/%" PRId64, base, res->id);
+        json_key(&w, "url");
+        json_string(&w, url);
+        if (p->created)
+            snprintf(location, cap, "%s", url);
+    }
+    if (p->slug[0] != '\0' && p->created) {
+        char url[512];
+        snprintf(url, sizeof(url), "%s/services/%s", base, p->slug);
+        json_key(&w, "url");
+        json_string(&w, url);
+        snprintf(location, cap, "%s", url);
+    }
+    json_key(&w, "via");
+    json_string(&w, res->token_name);
+    json_object_end(&w);
+    buf_putc(out, '\n');
+    return p->created ? 201 : 200;
+}
