@@ -1,0 +1,119 @@
+# End to end: the authenticated write API (/api/v1/) with curl.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fixture.sh"
+TOKEN=$(op token add noc-bot)
+OLD=$(op token add old-script)
+op token revoke old-script
+server_start || { finish; exit 1; }
+A="http://127.0.0.1:$HTTP_PORT/api/v1"
+
+# api METHOD PATH JSON [TOKEN]: prints "STATUS BODY"; headers in $T/h.
+api() {
+    local auth=()
+    [ -n "${4-$TOKEN}" ] && auth=(-H "Authorization: Bearer ${4-$TOKEN}")
+    curl -s -D "$T/h" -o "$T/b" -w '%{http_code}' -X "$1" "${auth[@]}" \
+        -H 'Content-Type: application/json' --data-binary "$3" "$A$2"
+    printf ' %s' "$(cat "$T/b")"
+}
+
+# Opening an incident: 201, Location, the id; served everywhere within 1 s.
+r=$(api POST /incidents '{"title":"Power cut at <b>Elm St</b> exchange","services":["dsl","fibre"],"impact":"critical","body":"Mains power lost at 14:02.","author":"Ben, NOC"}')
+check_eq "open: 201" "${r%% *}" 201
+ID=$(printf '%s' "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "open: the reply names the id" test -n "$ID"
+check_has "open: Location" "$(cat "$T/h")" "Location: http://127.0.0.1:$HTTP_PORT/incidents/$ID"
+check_has "open: JSON content type" "$(cat "$T/h")" "Content-Type: application/json"
+check_has "open: never cached" "$(cat "$T/h")" "Cache-Control: no-store"
+on_http()   { curl -fsS "http://127.0.0.1:$HTTP_PORT/" | grep -q "Power cut at &lt;b&gt;Elm St"; }
+on_gopher() { curl -fsS "gopher://127.0.0.1:$GOPHER_PORT/" | grep -q "Power cut at <b>Elm St"; }
+on_finger() { printf '%s\r\n' "$ID" | raw "$FINGER_PORT" | grep -q "Mains power lost"; }
+for p in http gopher finger; do
+    if ms=$(wait_for "$p" 1 "on_$p"); then pass "API write served on $p within 1 s (${ms} ms)"
+    else fail "API write served on $p within 1 s"; fi
+done
+check_lacks "the title is escaped on the page" "$(curl -fsS "http://127.0.0.1:$HTTP_PORT/incidents/$ID")" "<b>Elm St"
+check_has "the write records the token's name" "$(op incident show "$ID")" "(via noc-bot)"
+
+# Updates, resolve, postmortem.
+r=$(api POST "/incidents/$ID/updates" '{"status":"identified","body":"A breaker tripped; generator running."}')
+check_eq "update: 201" "${r%% *}" 201
+r=$(api POST "/incidents/$ID/resolve" '{"body":"Mains power is back."}')
+check_eq "resolve: 200" "${r%% *}" 200
+r=$(api POST "/incidents/$ID/updates" '{"body":"One more thing."}')
+check_eq "update of a resolved incident without reopening: 400" "${r%% *}" 400
+check_has "it says why" "$r" "reopen"
+r=$(api POST "/incidents/$ID/postmortem" '{"body":"The breaker was undersized."}')
+check_eq "postmortem: 200" "${r%% *}" 200
+check_has "postmortem shows" "$(op incident show "$ID")" "The breaker was undersized."
+
+# Maintenance, notices, services.
+r=$(api POST /maintenances '{"title":"Core switch swap","start":"2099-02-01T01:00:00Z","end":"2099-02-01T02:00:00+00:00","services":["dns"],"body":"Brief loss."}')
+check_eq "maintenance: 201" "${r%% *}" 201
+MID=$(printf '%s' "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+r=$(api POST "/maintenances/$MID/complete" '{}')
+check_eq "completing a maintenance that has not started: 400" "${r%% *}" 400
+r=$(api POST "/maintenances/$MID/start" '{"body":"Starting."}')
+check_eq "maintenance start: 200" "${r%% *}" 200
+r=$(api POST "/maintenances/$MID/complete" '{"body":"Done."}')
+check_eq "maintenance complete: 200" "${r%% *}" 200
+r=$(api POST "/incidents/$MID/resolve" '{}')
+check_eq "resolving a maintenance through /incidents: 400" "${r%% *}" 400
+r=$(api POST /maintenances '{"title":"Bad","start":"2099-02-01T03:00:00Z","end":"2099-02-01T02:00:00Z"}')
+check_eq "maintenance ending before it starts: 400" "${r%% *}" 400
+r=$(api POST /maintenances '{"title":"Bad","start":"2099-02-01 03:00","end":"2099-02-01T04:00:00Z"}')
+check_has "a time without a zone: 400 with the rule" "$r" "ISO 8601 time with a zone"
+r=$(api POST /notices '{"title":"Ignore the test email","body":"It was sent by mistake."}')
+check_eq "notice: 201" "${r%% *}" 201
+r=$(api PUT /services/dns/status '{"status":"partial_outage"}')
+check_eq "service status: 200" "${r%% *}" 200
+check_has "service status is set by hand" "$(op service list)" "set by hand"
+r=$(api PUT /services/dns/status '{"status":"auto"}')
+check_eq "service status back to auto: 200" "${r%% *}" 200
+r=$(api POST /services '{"slug":"voip","name":"Telephony","group":"Access"}')
+check_eq "service add: 201" "${r%% *}" 201
+check_has "service add: Location" "$(cat "$T/h")" "/services/voip"
+r=$(api POST /services '{"slug":"voip","name":"Again"}')
+check_eq "a taken slug: 409" "${r%% *}" 409
+
+# Refusals: authentication, media type, JSON, fields, routes, methods.
+r=$(api POST /incidents '{"title":"x"}' "")
+check_eq "no token: 401" "${r%% *}" 401
+check_has "401 says how to authenticate" "$(cat "$T/h")" "WWW-Authenticate: Bearer"
+r=$(api POST /incidents '{"title":"x"}' "op_$(printf '0%.0s' $(seq 64))")
+check_eq "a wrong token: 401" "${r%% *}" 401
+r=$(api POST /incidents '{"title":"x"}' "$OLD")
+check_eq "a revoked token: 401" "${r%% *}" 401
+r=$(api POST /incidents '{"title":"x"}' "not-a-token")
+check_eq "a malformed token: 401" "${r%% *}" 401
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/plain' -d 'x' "$A/incidents")
+check_eq "not JSON content: 415" "$code" 415
+r=$(api POST /incidents '{"title": "x",}')
+check_eq "invalid JSON: 400" "${r%% *}" 400
+check_has "invalid JSON: says where" "$r" "offset"
+r=$(api POST /incidents '{"title": 7}')
+check_has "a wrong type: 400 naming the field" "$r" "'title' must be a string"
+r=$(api POST /incidents '{"body": "no title"}')
+check_has "a missing field: 400" "$r" "'title' is required"
+r=$(api POST /incidents '{"title":"x","impact":"apocalyptic"}')
+check_has "an unknown enum value: 400" "$r" "unknown value 'apocalyptic'"
+r=$(api POST /incidents '{"title":"x","services":["nope"]}')
+check_has "an unknown service: 400 from the store" "$r" "unknown service 'nope'"
+r=$(api POST /incidents/999999/updates '{"body":"x"}')
+check_eq "an unknown incident: 404" "${r%% *}" 404
+r=$(api POST /nothing '{}')
+check_eq "an unknown endpoint: 404" "${r%% *}" 404
+code=$(curl -s -o /dev/null -w '%{http_code}' -D "$T/h" "$A/incidents")
+check_eq "GET on a write endpoint: 405" "$code" 405
+check_has "405 names the method" "$(cat "$T/h")" "Allow: POST"
+big=$(python3 -c 'print("{\"title\":\"x\",\"body\":\"" + "a" * 70000 + "\"}")')
+r=$(api POST /incidents "$big")
+check_eq "a body over 64 KiB: 413" "${r%% *}" 413
+r=$(api POST /incidents '{"title":"Bad\u001b[2J"}')
+check_has "control characters in a title: 400" "$r" "control characters"
+
+# Nothing refused was written: the fixture's five posts and the three the
+# API created (incident, maintenance, notice), no more.
+n=$(op incident list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check_eq "refused requests wrote nothing" "$n" 8
+server_stop
+finish
