@@ -155,5 +155,64 @@ check_has "w3m -dump shows the incident" "$w" "Packet loss on DSL North"
 w=$(w3m -dump "$U/incidents/$OPEN_ID" 2>&1)
 check_has "w3m -dump shows the timeline" "$w" "line card in exchange N3"
 
+# Every page reads in both text browsers: no empty dump, the page's heading.
+for p in $pages $month; do
+    l=$(TERM=dumb lynx -dump -nolist "$U$p" 2>&1)
+    w=$(w3m -dump "$U$p" 2>&1)
+    check "lynx and w3m render $p" test -n "$l" -a -n "$w"
+    check_has "lynx shows the server time on $p" "$l" "Server time"
+    check_has "w3m shows the server time on $p" "$w" "Server time"
+done
+
+# The Statuspage v2 documents carry exactly the documented fields.
+check "v2 JSON: the documented fields of every object" python3 - "$U" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1] + "/api/v2/"
+def get(p):
+    return json.load(urllib.request.urlopen(base + p))
+PAGE = {"id", "name", "url", "time_zone", "updated_at"}
+COMPONENT = {"id", "name", "status", "created_at", "updated_at", "position",
+             "description", "showcase", "start_date", "group_id", "page_id",
+             "group", "only_show_if_degraded"}
+INCIDENT = {"id", "name", "status", "impact", "created_at", "updated_at",
+            "started_at", "monitoring_at", "resolved_at", "shortlink",
+            "page_id", "incident_updates", "components"}
+UPDATE = {"id", "incident_id", "status", "body", "created_at", "updated_at",
+          "display_at", "affected_components", "deliver_notifications",
+          "custom_tweet", "tweet_id"}
+MAINT = INCIDENT | {"scheduled_for", "scheduled_until"}
+def has(obj, keys, what):
+    missing = keys - set(obj)
+    assert not missing, f"{what} lacks {missing}"
+s = get("summary.json")
+assert set(s) == {"page", "status", "components", "incidents",
+                  "scheduled_maintenances"}, set(s)
+has(s["page"], PAGE, "page")
+assert set(s["status"]) == {"indicator", "description"}
+for c in s["components"]:
+    has(c, COMPONENT, "component")
+    assert isinstance(c["id"], str) and isinstance(c["position"], int)
+    assert ("components" in c) == c["group"], c
+for i in s["incidents"]:
+    has(i, INCIDENT, "incident")
+    assert i["status"] in ("investigating", "identified", "monitoring")
+    for u in i["incident_updates"]:
+        has(u, UPDATE, "incident_update")
+for m in s["scheduled_maintenances"]:
+    has(m, MAINT, "scheduled_maintenance")
+    assert m["impact"] == "maintenance"
+for doc, key in [("components.json", "components"), ("incidents.json", "incidents"),
+                 ("incidents/unresolved.json", "incidents"),
+                 ("scheduled-maintenances.json", "scheduled_maintenances"),
+                 ("scheduled-maintenances/upcoming.json", "scheduled_maintenances"),
+                 ("scheduled-maintenances/active.json", "scheduled_maintenances")]:
+    d = get(doc)
+    assert set(d) == {"page", key}, (doc, set(d))
+    has(d["page"], PAGE, doc + " page")
+assert set(get("status.json")) == {"page", "status"}
+times = [i["updated_at"] for i in get("incidents.json")["incidents"]]
+assert all(t.endswith("Z") for t in times), times
+PY
+
 server_stop
 finish
