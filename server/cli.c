@@ -1173,8 +1173,6 @@ static int cmd_export(const char *db_path, const struct command *cmd,
     return rc;
 }
 
-#define IMPORT_MAX (16 * 1024 * 1024)
-
 static int cmd_import(const char *db_path, const struct command *cmd,
                       struct opts *o)
 {
@@ -1185,7 +1183,8 @@ static int cmd_import(const char *db_path, const struct command *cmd,
     struct buf in = BUF_INIT;
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && in.len <= IMPORT_MAX)
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
+           in.len <= STORE_IMPORT_MAX)
         buf_append(&in, chunk, n);
     bool read_error = ferror(f);
     if (f != stdin)
@@ -1194,10 +1193,10 @@ static int cmd_import(const char *db_path, const struct command *cmd,
         buf_free(&in);
         return fail("import: cannot read %s", path);
     }
-    if (in.len > IMPORT_MAX) {
+    if (in.len > STORE_IMPORT_MAX) {
         buf_free(&in);
         return fail("import: %s is larger than %d MiB", path,
-                    IMPORT_MAX / (1024 * 1024));
+                    STORE_IMPORT_MAX / (1024 * 1024));
     }
     struct store *st;
     /* Importing into a new file is the point: create it if missing. */
@@ -1255,16 +1254,26 @@ static int cmd_token_list(const char *db_path, const struct command *cmd,
             json_time(&out, list[i].created_at);
             buf_puts(&out, ", \"revoked_at\": ");
             json_time(&out, list[i].revoked_at);
+            buf_puts(&out, ", \"last_used_at\": ");
+            json_time(&out, list[i].last_used_at);
             buf_puts(&out, "}");
             continue;
         }
         time_human(list[i].created_at, t1);
         if (list[i].revoked_at != 0) {
             time_human(list[i].revoked_at, t2);
-            buf_printf(&out, "%-24s created %s  revoked %s\n", list[i].name, t1,
+            buf_printf(&out, "%-24s created %s  revoked %s", list[i].name, t1,
                        t2);
         } else {
-            buf_printf(&out, "%-24s created %s  valid\n", list[i].name, t1);
+            buf_printf(&out, "%-24s created %s  valid", list[i].name, t1);
+        }
+        /* The last write made with it: a token nobody uses any more is
+         * one to revoke. */
+        if (list[i].last_used_at != 0) {
+            time_human(list[i].last_used_at, t2);
+            buf_printf(&out, "  last used %s\n", t2);
+        } else {
+            buf_puts(&out, "  never used\n");
         }
     }
     if (rc == 0 && o->json)
@@ -1455,7 +1464,8 @@ static const struct command commands[] = {
      "every write made with the token.",
      0, 1, 1, cmd_token_add},
     {"token", "list", "[--json]",
-     "Lists the API tokens: name, creation time, and whether revoked.",
+     "Lists the API tokens: name, creation time, whether revoked, and when "
+     "each last made a write.",
      OPT_JSON, 0, 0, cmd_token_list},
     {"token", "revoke", "NAME",
      "Revokes an API token; writes made with it are refused from now on.", 0, 1,

@@ -14,8 +14,7 @@ struct store_command *store_command_new(enum command_op op, const char *token)
     if (cmd == NULL)
         return NULL;
     cmd->op = op;
-    if (token != NULL && strlen(token) <= STORE_TOKEN_LEN)
-        snprintf(cmd->token, sizeof(cmd->token), "%s", token);
+    store_token_hash(token, cmd->token_hash);
     return cmd;
 }
 
@@ -75,7 +74,7 @@ void store_command_run(struct store *st, const struct store_command *cmd,
      * cannot slip a write in between the check and the change. */
     int rc = store_begin(st, true);
     if (rc == 0)
-        rc = store_token_check(st, cmd->token, res->token_name);
+        rc = store_token_use(st, cmd->token_hash, res->token_name, 0);
     if (rc == 0)
         rc = run(st, cmd, res->token_name, res);
     if (rc == 0)
@@ -93,7 +92,5 @@ void store_command_free(struct store_command *cmd)
         return;
     for (int i = 0; i < cmd->n_owned; i++)
         free(cmd->owned[i]);
-    /* The presented token is a secret: do not leave it in freed memory. */
-    explicit_bzero(cmd->token, sizeof(cmd->token));
     free(cmd);
 }

@@ -26,7 +26,10 @@ enum command_op {
 
 struct store_command {
     enum command_op op;
-    char token[STORE_TOKEN_LEN + 1]; /* as presented; checked by run */
+    /* The presented bearer token's hash (store_token_hash()), checked
+     * by run. The token itself stays with the request: the worker thread
+     * never needs the secret. */
+    unsigned char token_hash[STORE_TOKEN_HASH];
     int64_t id;
     struct post_input post;
     struct update_input update;
@@ -46,9 +49,9 @@ struct store_result {
     char token_name[65]; /* the authenticated token's name */
 };
 
-/* A zeroed command for op, carrying the presented bearer token (copied;
- * an over-long one is kept as "" and so refused). NULL when out of
- * memory. */
+/* A zeroed command for op, carrying the hash of the presented bearer
+ * token (NULL is hashed as "", which no token is, and so refused). NULL
+ * when out of memory. */
 struct store_command *store_command_new(enum command_op op, const char *token);
 /* Copies n bytes of s (or a NUL-terminated s when n is (size_t)-1) into
  * memory owned by cmd; NULL when out of memory or when the command owns
@@ -57,11 +60,11 @@ char *store_command_strdup(struct store_command *cmd, const char *s, size_t n);
 /* Zeroed memory owned by cmd (arrays of slugs or windows). */
 void *store_command_alloc(struct store_command *cmd, size_t size);
 
-/* Runs cmd against st in ONE transaction: first the bearer token is
- * checked against the stored hashes (an unknown or revoked token gives
+/* Runs cmd against st in ONE transaction: first the bearer token's hash
+ * is checked against the stored ones (an unknown or revoked token gives
  * rc = UV_EACCES and writes nothing), then the write runs with the
- * token's name as its `via`. Called on a worker thread; st is used by
- * this thread only. */
+ * token's name as its `via`, and the token's last use is recorded. Called
+ * on a worker thread; st is used by this thread only. */
 void store_command_run(struct store *st, const struct store_command *cmd,
                        struct store_result *res);
 

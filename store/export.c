@@ -1,10 +1,15 @@
 /* export: the whole store as one JSON document, and back.
  *
- * FORMAT (version 1). One object; every row of every table; integers are
- * Unix seconds (0 = not set); strings are UTF-8; absent optional text is
- * null. Keys appear in exactly this order, arrays are ordered by id, and
- * the layout (two-space indent, one member per line) is fixed, so that
- * export -> import into an empty database -> export gives the same bytes.
+ * FORMAT (version 1). One object holding every row of every table. Times
+ * are integer Unix seconds, UTC (0 = not set); text is UTF-8; optional
+ * text that is absent is null. Every object has exactly the keys shown, in
+ * this order; arrays are ordered by id, except an incident's "services",
+ * which keep the order the services were given in (the table's rowid);
+ * the layout is fixed (two-space indents, one service, token or update
+ * per line, an incident's header, times, postmortem and services on a
+ * line each; tests/unit/test_export.c pins it byte for byte) and strings
+ * escape only '"', '\\', control characters and DEL. So export -> import
+ * into an empty database -> export gives the same bytes.
  *
  *   {
  *     "format": "outpost-export",
@@ -28,18 +33,32 @@
  *                     "revisions": [{"id": 1, "edited_at": ...,
  *                                    "old_body": "...", "via": "cli"}]},
  *                    ...]}, ...],
- *     "tokens": [{"id": 1, "name": "noc-bot", "hash": "<64 hex digits of
- *                 the token's BLAKE2b-256>", "created_at": ...,
- *                 "revoked_at": 0}, ...]
+ *     "tokens": [{"id": 1, "name": "noc-bot", "hash": "<64 lower-case hex
+ *                 digits: the token's BLAKE2b-256>", "created_at": ...,
+ *                 "revoked_at": 0, "last_used_at": 0}, ...]
  *   }
  *
- * API tokens travel as their hashes (never as tokens), so a restored server
- * keeps accepting its clients' tokens.
+ * "updates" are oldest first (by id) and "revisions" oldest first: each
+ * old_body is the text an edit at edited_at replaced. API tokens travel as
+ * their hashes (never as tokens), so a restored server keeps accepting its
+ * clients' tokens.
  *
- * Import refuses unknown or missing keys, wrong types, invalid names and
- * enums, statuses that do not fit the kind, dangling or duplicate ids, and
- * text the CLI would not have accepted; it checks the whole document before
- * it writes the first row, and writes everything in one transaction.
+ * IMPORT checks the whole document before it writes the first row, then
+ * writes everything, ids included, in one transaction, into a store that
+ * must be empty (no services, incidents or tokens). It refuses unknown or
+ * missing keys; wrong types; ids below 1 and duplicate ids or slugs or
+ * token names; references to services that are not in the document;
+ * unknown kinds, statuses and impacts, and those that do not fit the kind;
+ * negative times; schedules and windows store_post_open() would refuse;
+ * postmortems anywhere but on incidents, or without their via; text the
+ * CLI would refuse or would have normalised (store_check_line/body). The
+ * one-line message starts with the JSON path of the fault:
+ *   incidents[3].updates[0].status: unknown status 'fixed'
+ * What it does not second-guess: the times' order and the history of
+ * statuses, which an operator may have back-dated.
+ *
+ * The document is read with jsonparse, at most STORE_IMPORT_MAX (64 MiB);
+ * every other parser limit holds (texts are far below them).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -64,6 +83,13 @@ static void put_str(struct buf *b, const char *s)
     }
     buf_putc(b, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        /* Bytes that need no escape go out a run at a time. */
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\')
+            p++;
+        buf_append(b, run, (size_t)(p - run));
+        if (*p == '\0')
+            break;
         switch (*p) {
         case '"':
             buf_puts(b, "\\\"");
@@ -77,11 +103,8 @@ static void put_str(struct buf *b, const char *s)
         case '\t':
             buf_puts(b, "\\t");
             break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                buf_printf(b, "\\u%04x", *p);
-            else
-                buf_putc(b, (char)*p);
+        default: /* the other control characters, and DEL */
+            buf_printf(b, "\\u%04x", *p);
         }
     }
     buf_putc(b, '"');
@@ -167,7 +190,7 @@ static int export_children(struct store *st, int64_t id, struct buf *b)
     int rc = store_prepare(st,
                            "SELECT service_id, window_start, window_end"
                            " FROM incident_services WHERE incident_id = ?"
-                           " ORDER BY service_id",
+                           " ORDER BY rowid",
                            &q);
     if (rc != 0)
         return rc;
@@ -267,8 +290,8 @@ static int export_tokens(struct store *st, struct buf *b)
 {
     sqlite3_stmt *q;
     int rc = store_prepare(st,
-                           "SELECT id, name, hash, created_at, revoked_at"
-                           " FROM api_tokens ORDER BY id",
+                           "SELECT id, name, hash, created_at, revoked_at,"
+                           " last_used_at FROM api_tokens ORDER BY id",
                            &q);
     if (rc != 0)
         return rc;
@@ -285,9 +308,11 @@ static int export_tokens(struct store *st, struct buf *b)
         put_str(b, col(q, 1));
         buf_printf(b,
                    ", \"hash\": \"%s\", \"created_at\": %" PRId64
-                   ", \"revoked_at\": %" PRId64 "}",
+                   ", \"revoked_at\": %" PRId64 ", \"last_used_at\": %" PRId64
+                   "}",
                    hex, (int64_t)sqlite3_column_int64(q, 3),
-                   (int64_t)sqlite3_column_int64(q, 4));
+                   (int64_t)sqlite3_column_int64(q, 4),
+                   (int64_t)sqlite3_column_int64(q, 5));
     }
     sqlite3_finalize(q);
     if (step != SQLITE_DONE)
@@ -317,120 +342,13 @@ int store_export(struct store *st, struct buf *out)
 
 /* ---- import ------------------------------------------------------------ */
 
-struct ids {
-    int64_t *v;
-    size_t n, cap;
-};
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define PATH_LEN 96
 
-static int ids_add(struct ids *s, int64_t id)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        int64_t *v = realloc(s->v, cap * sizeof(*v));
-        if (v == NULL)
-            return UV_ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = id;
-    return 0;
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* What the checking pass learns, for the cross-references. */
-struct seen {
-    struct ids services, incidents, updates, revisions;
-};
-
-static int bad(struct store *st, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int bad(struct store *st, const char *path, const char *fmt, ...)
-{
-    char why[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    return store_fail(st, UV_EINVAL, "%s: %s", path, why);
-}
-
-/* obj must be an object with exactly the given keys. */
-static int keys(struct store *st, const char *path, const struct json *obj,
-                const char *const *names, size_t n)
-{
-    if (obj == NULL || obj->type != JSON_OBJECT)
-        return bad(st, path, "expected an object");
-    for (const struct json *m = obj->child; m != NULL; m = m->next) {
-        size_t i = 0;
-        while (i < n && !(strlen(names[i]) == m->key_len &&
-                          memcmp(names[i], m->key, m->key_len) == 0))
-            i++;
-        if (i == n)
-            return bad(st, path, "unknown key '%.40s'", m->key);
-    }
-    for (size_t i = 0; i < n; i++)
-        if (json_get(obj, names[i]) == NULL)
-            return bad(st, path, "missing key '%s'", names[i]);
-    return 0;
-}
-
-static int get_int(struct store *st, const char *path, const struct json *obj,
-                   const char *key, int64_t min, int64_t *out)
-{
-    const struct json *v = json_get(obj, key);
-    if (v == NULL || v->type != JSON_INT)
-        return bad(st, path, "%s: expected an integer", key);
-    if (v->i < min)
-        return bad(st, path, "%s: must be at least %" PRId64, key, min);
-    *out = v->i;
-    return 0;
-}
-
-/* A string (NULL for JSON null when nullable). NUL bytes are refused: no
- * stored text contains one. */
-static int get_str(struct store *st, const char *path, const struct json *obj,
-                   const char *key, bool nullable, const char **out)
-{
-    const struct json *v = json_get(obj, key);
-    *out = NULL;
-    if (v != NULL && v->type == JSON_NULL && nullable)
-        return 0;
-    if (v == NULL || v->type != JSON_STRING)
-        return bad(st, path, "%s: expected a string%s", key,
-                   nullable ? " or null" : "");
-    if (strlen(v->str) != v->str_len)
-        return bad(st, path, "%s: contains a NUL character", key);
-    *out = v->str;
-    return 0;
-}
-
-static const struct json *get_array(struct store *st, const char *path,
-                                    const struct json *obj, const char *key)
-{
-    const struct json *v = json_get(obj, key);
-    if (v == NULL || v->type != JSON_ARRAY) {
-        bad(st, path, "%s: expected an array", key);
-        return NULL;
-    }
-    return v;
-}
-
-/* Checks a line/body field with the CLI's own rules, naming the path. */
-static int text_rule(struct store *st, const char *path, const char *field,
-                     int rc)
-{
-    if (rc == 0)
-        return 0;
-    char why[STORE_ERRLEN];
-    snprintf(why, sizeof(why), "%s", store_errmsg(st));
-    return store_fail(st, rc, "%s.%s: %s", path, field, why);
-}
-
+/* The keys of each object, in the order export writes them; import binds
+ * the first columns of each INSERT from the same lists. */
+static const char *const top_keys[] = {"format", "version", "services",
+                                       "incidents", "tokens"};
 static const char *const service_keys[] = {
     "id",       "slug",          "name",       "group",     "description",
     "position", "manual_status", "created_at", "updated_at"};
@@ -451,324 +369,586 @@ static const char *const incident_keys[] = {"id",
                                             "postmortem_via",
                                             "services",
                                             "updates"};
+#define INCIDENT_COLUMNS 15 /* the incident_keys before "services" */
 static const char *const link_keys[] = {"service_id", "window_start",
                                         "window_end"};
 static const char *const update_keys[] = {
     "id", "created_at", "status", "body", "author", "via", "revisions"};
+#define UPDATE_COLUMNS 6 /* the update_keys before "revisions" */
 static const char *const revision_keys[] = {"id", "edited_at", "old_body",
                                             "via"};
-static const char *const token_keys[] = {"id", "name", "hash", "created_at",
-                                         "revoked_at"};
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+static const char *const token_keys[] = {
+    "id", "name", "hash", "created_at", "revoked_at", "last_used_at"};
 
-static int check_service(struct store *st, const char *path,
-                         const struct json *o, struct seen *seen)
+/* Everything that must be unique, or must exist, across the document is
+ * collected as entries during the check and compared after sorting, so a
+ * large document costs n log n, not n^2. */
+enum entry_kind {
+    E_SERVICE_ID,
+    E_SERVICE_SLUG,
+    E_INCIDENT_ID,
+    E_UPDATE_ID,
+    E_REVISION_ID,
+    E_TOKEN_ID,
+    E_TOKEN_NAME,
+    E_LINK, /* (incident's ordinal, service id): once per incident */
+};
+
+struct entry {
+    enum entry_kind kind;
+    int64_t a, b;
+    const char *name; /* slugs and token names; NULL otherwise */
+    size_t ordinal;   /* document order, so the later duplicate is named */
+    char path[PATH_LEN];
+};
+
+struct import {
+    struct store *st;
+    struct entry *e;
+    size_t n, cap;
+    size_t n_incidents; /* ordinal of the incident being checked */
+};
+
+static int bad(struct import *im, const char *path, const char *key,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Fails with "path.key: why" (path or key may be empty). */
+static int bad(struct import *im, const char *path, const char *key,
+               const char *fmt, ...)
 {
-    int64_t id, n;
-    const char *slug, *name, *group, *desc, *manual;
-    int rc = keys(st, path, o, service_keys, N(service_keys));
-    if (rc == 0)
-        rc = get_int(st, path, o, "id", 1, &id);
-    if (rc == 0)
-        rc = get_str(st, path, o, "slug", false, &slug);
-    if (rc == 0 && !store_check_slug(slug))
-        rc = bad(st, path, "slug: '%.40s' is not a valid slug", slug);
-    if (rc == 0)
-        rc = get_str(st, path, o, "name", false, &name);
-    if (rc == 0)
-        rc = text_rule(st, path, "name",
-                       store_check_line(st, "name", name, true));
-    if (rc == 0)
-        rc = get_str(st, path, o, "group", true, &group);
-    if (rc == 0 && group != NULL)
-        rc = text_rule(st, path, "group",
-                       store_check_line(st, "group", group, true));
-    if (rc == 0)
-        rc = get_str(st, path, o, "description", true, &desc);
-    if (rc == 0 && desc != NULL)
-        rc = text_rule(st, path, "description",
-                       store_check_line(st, "description", desc, true));
-    if (rc == 0)
-        rc = get_int(st, path, o, "position", INT32_MIN, &n);
-    if (rc == 0)
-        rc = get_str(st, path, o, "manual_status", true, &manual);
-    enum service_status ss;
-    if (rc == 0 && manual != NULL &&
-        model_parse_service_status(manual, &ss) != 0)
-        rc = bad(st, path, "manual_status: unknown status '%.40s'", manual);
-    if (rc == 0)
-        rc = get_int(st, path, o, "created_at", 0, &n);
-    if (rc == 0)
-        rc = get_int(st, path, o, "updated_at", 0, &n);
-    if (rc == 0 && ids_add(&seen->services, id) != 0)
-        rc = store_fail(st, UV_ENOMEM, "out of memory");
-    return rc;
+    char why[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    const char *dot = path[0] != '\0' && key[0] != '\0' ? "." : "";
+    return store_fail(im->st, UV_EINVAL, "%s%s%s: %s", path, dot, key, why);
 }
 
-static int check_update(struct store *st, const char *path,
-                        const struct json *u, enum incident_kind kind,
-                        struct seen *seen)
+static int add_entry(struct import *im, enum entry_kind kind, int64_t a,
+                     int64_t b, const char *name, const char *path,
+                     const char *key)
 {
-    int64_t id, t;
-    const char *status, *body, *author, *via;
-    enum incident_status s;
-    int rc = keys(st, path, u, update_keys, N(update_keys));
-    if (rc == 0)
-        rc = get_int(st, path, u, "id", 1, &id);
-    if (rc == 0)
-        rc = get_int(st, path, u, "created_at", 0, &t);
-    if (rc == 0)
-        rc = get_str(st, path, u, "status", false, &status);
-    if (rc == 0 && (model_parse_status(status, &s) != 0 ||
-                    (!model_status_valid(kind, s) &&
-                     !(kind == KIND_INCIDENT && s == STATUS_POSTMORTEM))))
-        rc = bad(st, path, "status: '%.40s' is not a status of %s", status,
-                 model_kind_name(kind));
-    if (rc == 0)
-        rc = get_str(st, path, u, "body", false, &body);
-    if (rc == 0)
-        rc = text_rule(st, path, "body", store_check_body(st, "body", body));
-    if (rc == 0)
-        rc = get_str(st, path, u, "author", true, &author);
-    if (rc == 0 && author != NULL)
-        rc = text_rule(st, path, "author",
-                       store_check_line(st, "author", author, true));
-    if (rc == 0)
-        rc = get_str(st, path, u, "via", false, &via);
-    if (rc == 0)
-        rc = text_rule(st, path, "via", store_check_line(st, "via", via, true));
-    if (rc == 0 && ids_add(&seen->updates, id) != 0)
-        rc = store_fail(st, UV_ENOMEM, "out of memory");
-    const struct json *revs =
-        rc == 0 ? get_array(st, path, u, "revisions") : NULL;
-    if (rc == 0 && revs == NULL)
-        rc = UV_EINVAL;
-    size_t i = 0;
-    for (const struct json *r = revs ? revs->child : NULL; rc == 0 && r;
-         r = r->next, i++) {
-        char rp[160];
-        const char *old, *rvia;
-        snprintf(rp, sizeof(rp), "%s.revisions[%zu]", path, i);
-        rc = keys(st, rp, r, revision_keys, N(revision_keys));
-        if (rc == 0)
-            rc = get_int(st, rp, r, "id", 1, &id);
-        if (rc == 0)
-            rc = get_int(st, rp, r, "edited_at", 0, &t);
-        if (rc == 0)
-            rc = get_str(st, rp, r, "old_body", false, &old);
-        if (rc == 0)
-            rc = text_rule(st, rp, "old_body",
-                           store_check_body(st, "old_body", old));
-        if (rc == 0)
-            rc = get_str(st, rp, r, "via", false, &rvia);
-        if (rc == 0 && ids_add(&seen->revisions, id) != 0)
-            rc = store_fail(st, UV_ENOMEM, "out of memory");
+    if (im->n == im->cap) {
+        size_t cap = im->cap ? 2 * im->cap : 256;
+        struct entry *e = realloc(im->e, cap * sizeof(*e));
+        if (e == NULL)
+            return store_fail(im->st, UV_ENOMEM, "out of memory");
+        im->e = e;
+        im->cap = cap;
     }
-    return rc;
-}
-
-static int check_incident(struct store *st, const char *path,
-                          const struct json *o, struct seen *seen)
-{
-    int64_t id, t;
-    const char *kind_s, *title, *status_s, *impact_s, *pm, *pm_via;
-    enum incident_kind kind;
-    enum incident_status status;
-    enum impact impact;
-    int rc = keys(st, path, o, incident_keys, N(incident_keys));
-    if (rc == 0)
-        rc = get_int(st, path, o, "id", 1, &id);
-    if (rc == 0)
-        rc = get_str(st, path, o, "kind", false, &kind_s);
-    if (rc == 0 && model_parse_kind(kind_s, &kind) != 0)
-        rc = bad(st, path, "kind: unknown kind '%.40s'", kind_s);
-    if (rc == 0)
-        rc = get_str(st, path, o, "title", false, &title);
-    if (rc == 0)
-        rc = text_rule(st, path, "title",
-                       store_check_line(st, "title", title, true));
-    if (rc == 0)
-        rc = get_str(st, path, o, "status", false, &status_s);
-    if (rc == 0 && (model_parse_status(status_s, &status) != 0 ||
-                    (!model_status_valid(kind, status) &&
-                     !(kind == KIND_INCIDENT && status == STATUS_POSTMORTEM))))
-        rc = bad(st, path, "status: '%.40s' is not a status of %s", status_s,
-                 model_kind_name(kind));
-    if (rc == 0)
-        rc = get_str(st, path, o, "impact", false, &impact_s);
-    if (rc == 0 && model_parse_impact(impact_s, &impact) != 0)
-        rc = bad(st, path, "impact: unknown impact '%.40s'", impact_s);
-    if (rc == 0 &&
-        ((kind == KIND_MAINTENANCE) != (impact == IMPACT_MAINTENANCE) ||
-         (kind == KIND_NOTICE && impact != IMPACT_NONE)))
-        rc = bad(st, path, "impact: '%s' does not fit a %s", impact_s,
-                 model_kind_name(kind));
-    static const char *const times[] = {
-        "created_at",  "started_at",      "updated_at",    "monitoring_at",
-        "resolved_at", "scheduled_start", "scheduled_end", "postmortem_at"};
-    for (size_t i = 0; rc == 0 && i < N(times); i++)
-        rc = get_int(st, path, o, times[i], 0, &t);
-    if (rc == 0)
-        rc = get_str(st, path, o, "postmortem", true, &pm);
-    if (rc == 0 && pm != NULL)
-        rc = text_rule(st, path, "postmortem",
-                       store_check_body(st, "postmortem", pm));
-    if (rc == 0)
-        rc = get_str(st, path, o, "postmortem_via", true, &pm_via);
-    if (rc == 0 && ids_add(&seen->incidents, id) != 0)
-        rc = store_fail(st, UV_ENOMEM, "out of memory");
-
-    const struct json *links =
-        rc == 0 ? get_array(st, path, o, "services") : NULL;
-    if (rc == 0 && links == NULL)
-        rc = UV_EINVAL;
-    size_t i = 0;
-    for (const struct json *l = links ? links->child : NULL; rc == 0 && l;
-         l = l->next, i++) {
-        char lp[160];
-        int64_t sid, ws, we;
-        snprintf(lp, sizeof(lp), "%s.services[%zu]", path, i);
-        rc = keys(st, lp, l, link_keys, N(link_keys));
-        if (rc == 0)
-            rc = get_int(st, lp, l, "service_id", 1, &sid);
-        if (rc == 0 && (seen->services.n == 0 ||
-                        bsearch(&sid, seen->services.v, seen->services.n,
-                                sizeof(int64_t), cmp_id) == NULL))
-            rc = bad(st, lp, "service_id: no service %" PRId64, sid);
-        if (rc == 0)
-            rc = get_int(st, lp, l, "window_start", 0, &ws);
-        if (rc == 0)
-            rc = get_int(st, lp, l, "window_end", 0, &we);
-        if (rc == 0 && (ws != 0 || we != 0) && we <= ws)
-            rc = bad(st, lp, "window_end: must be after window_start");
-        for (const struct json *m = links->child; rc == 0 && m != l;
-             m = m->next)
-            if (json_get(m, "service_id")->i == sid)
-                rc = bad(st, lp, "service_id: %" PRId64 " listed twice", sid);
-    }
-    const struct json *ups = rc == 0 ? get_array(st, path, o, "updates") : NULL;
-    if (rc == 0 && ups == NULL)
-        rc = UV_EINVAL;
-    i = 0;
-    for (const struct json *u = ups ? ups->child : NULL; rc == 0 && u;
-         u = u->next, i++) {
-        char up[160];
-        snprintf(up, sizeof(up), "%s.updates[%zu]", path, i);
-        rc = check_update(st, up, u, kind, seen);
-    }
-    return rc;
-}
-
-static int unique(struct store *st, struct ids *s, const char *what)
-{
-    if (s->n < 2)
-        return 0; /* qsort() must not see a NULL array */
-    qsort(s->v, s->n, sizeof(int64_t), cmp_id);
-    for (size_t i = 1; i < s->n; i++)
-        if (s->v[i] == s->v[i - 1])
-            return store_fail(st, UV_EINVAL, "%s id %" PRId64 " is used twice",
-                              what, s->v[i]);
+    struct entry *e = &im->e[im->n];
+    *e = (struct entry){kind, a, b, name, im->n, ""};
+    snprintf(e->path, sizeof(e->path), "%s%s%s", path,
+             path[0] != '\0' && key[0] != '\0' ? "." : "", key);
+    im->n++;
     return 0;
 }
 
-static int check_document(struct store *st, const struct json *doc,
-                          struct seen *seen)
+static int cmp_entry(const void *pa, const void *pb)
 {
-    static const char *const top[] = {"format", "version", "services",
-                                      "incidents", "tokens"};
-    const char *format;
-    int64_t version;
-    int rc = keys(st, "document", doc, top, N(top));
+    const struct entry *x = pa, *y = pb;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    if (x->a != y->a)
+        return x->a < y->a ? -1 : 1;
+    if (x->b != y->b)
+        return x->b < y->b ? -1 : 1;
+    if (x->name != NULL && y->name != NULL) {
+        int c = strcmp(x->name, y->name);
+        if (c != 0)
+            return c;
+    }
+    return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
+}
+
+/* obj must be an object holding exactly the given keys. */
+static int keys(struct import *im, const char *path, const struct json *obj,
+                const char *const *names, size_t n)
+{
+    if (json_type(obj) != JSON_OBJECT)
+        return bad(im, path[0] ? path : "document", "",
+                   "expected an object, not %s",
+                   json_type_name(json_type(obj)));
+    for (const struct json *m = json_first(obj); m != NULL; m = json_next(m)) {
+        size_t i = 0;
+        while (i < n && !(strlen(names[i]) == m->key_len &&
+                          memcmp(names[i], m->key, m->key_len) == 0))
+            i++;
+        if (i == n)
+            return bad(im, path[0] ? path : "document", "",
+                       "unknown key '%.40s'", m->key);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (json_get(obj, names[i]) == NULL)
+            return bad(im, path[0] ? path : "document", "", "missing key '%s'",
+                       names[i]);
+    return 0;
+}
+
+static int get_int(struct import *im, const char *path, const struct json *obj,
+                   const char *key, int64_t min, int64_t max, int64_t *out)
+{
+    const struct json *v = json_get(obj, key);
+    if (json_as_int64(v, out) != 0)
+        return bad(im, path, key, "expected an integer, not %s",
+                   v->type == JSON_NUMBER
+                       ? "a fraction, an exponent or a number beyond 64 bits"
+                       : json_type_name(v->type));
+    if (*out < min)
+        return bad(im, path, key, "must be at least %" PRId64, min);
+    if (*out > max)
+        return bad(im, path, key, "must be at most %" PRId64, max);
+    return 0;
+}
+
+/* A string, or NULL for null when nullable. NUL bytes are refused: no
+ * stored text contains one. */
+static int get_str(struct import *im, const char *path, const struct json *obj,
+                   const char *key, bool nullable, const char **out)
+{
+    const struct json *v = json_get(obj, key);
+    size_t len;
+    *out = NULL;
+    if (nullable && v->type == JSON_NULL)
+        return 0;
+    if ((*out = json_as_string(v, &len)) == NULL)
+        return bad(im, path, key, "expected a string%s, not %s",
+                   nullable ? " or null" : "", json_type_name(v->type));
+    if (strlen(*out) != len)
+        return bad(im, path, key, "contains a NUL character");
+    return 0;
+}
+
+/* Prefixes the path to a message store_check_*() left in st->err. */
+static int text_rule(struct import *im, const char *path, const char *key,
+                     int rc)
+{
     if (rc == 0)
-        rc = get_str(st, "document", doc, "format", false, &format);
-    if (rc == 0 && strcmp(format, "outpost-export") != 0)
-        rc = bad(st, "format", "not an outpost export");
+        return 0;
+    char why[STORE_ERRLEN];
+    snprintf(why, sizeof(why), "%s", store_errmsg(im->st));
+    return rc == UV_EINVAL ? bad(im, path, key, "%s", why) : rc;
+}
+
+/* A one-line text field under the CLI's rules (names, titles, authors). */
+static int get_line(struct import *im, const char *path, const struct json *obj,
+                    const char *key, bool nullable, const char **out)
+{
+    int rc = get_str(im, path, obj, key, nullable, out);
+    if (rc == 0 && *out != NULL)
+        rc =
+            text_rule(im, path, key, store_check_line(im->st, key, *out, true));
+    return rc;
+}
+
+/* A multi-line text under the CLI's rules (bodies, postmortems). */
+static int get_body(struct import *im, const char *path, const struct json *obj,
+                    const char *key, bool nullable, const char **out)
+{
+    int rc = get_str(im, path, obj, key, nullable, out);
+    if (rc == 0 && *out != NULL)
+        rc = text_rule(im, path, key, store_check_body(im->st, key, *out));
+    return rc;
+}
+
+static const struct json *get_array(struct import *im, const char *path,
+                                    const struct json *obj, const char *key)
+{
+    const struct json *v = json_get(obj, key);
+    if (json_type(v) != JSON_ARRAY) {
+        bad(im, path, key, "expected an array, not %s",
+            json_type_name(json_type(v)));
+        return NULL;
+    }
+    return v;
+}
+
+/* An incident status that exists and fits the kind. */
+static int get_status(struct import *im, const char *path,
+                      const struct json *obj, enum incident_kind kind,
+                      enum incident_status *out)
+{
+    const char *s;
+    int rc = get_str(im, path, obj, "status", false, &s);
+    if (rc != 0)
+        return rc;
+    if (model_parse_status(s, out) != 0)
+        return bad(im, path, "status", "unknown status '%.40s'", s);
+    if (!model_status_valid(kind, *out))
+        return bad(im, path, "status", "'%s' is not a status of %s", s,
+                   kind == KIND_MAINTENANCE ? "maintenance"
+                   : kind == KIND_NOTICE    ? "a notice"
+                                            : "an incident");
+    return 0;
+}
+
+#define TIME_MAX INT64_MAX
+
+static int check_service(struct import *im, const char *path,
+                         const struct json *o)
+{
+    int64_t id, n;
+    const char *slug, *s;
+    enum service_status ss;
+    int rc = keys(im, path, o, service_keys, N(service_keys));
     if (rc == 0)
-        rc = get_int(st, "document", doc, "version", 0, &version);
-    if (rc == 0 && version != 1)
-        rc = bad(st, "version", "this outpost reads version 1, not %" PRId64,
-                 version);
-    const struct json *svcs =
-        rc == 0 ? get_array(st, "document", doc, "services") : NULL;
-    const struct json *incs =
-        svcs ? get_array(st, "document", doc, "incidents") : NULL;
-    if (rc == 0 && (svcs == NULL || incs == NULL))
+        rc = get_int(im, path, o, "id", 1, INT64_MAX, &id);
+    if (rc == 0)
+        rc = get_str(im, path, o, "slug", false, &slug);
+    if (rc == 0 && !store_check_slug(slug))
+        rc = bad(im, path, "slug", "'%.40s' is not a valid slug", slug);
+    if (rc == 0)
+        rc = get_line(im, path, o, "name", false, &s);
+    if (rc == 0)
+        rc = get_line(im, path, o, "group", true, &s);
+    if (rc == 0)
+        rc = get_str(im, path, o, "description", true, &s);
+    if (rc == 0 && s != NULL)
+        rc = text_rule(im, path, "description",
+                       store_check_description(im->st, s));
+    if (rc == 0)
+        rc = get_int(im, path, o, "position", INT32_MIN, INT32_MAX, &n);
+    if (rc == 0)
+        rc = get_str(im, path, o, "manual_status", true, &s);
+    if (rc == 0 && s != NULL && model_parse_service_status(s, &ss) != 0)
+        rc = bad(im, path, "manual_status", "unknown status '%.40s'", s);
+    if (rc == 0)
+        rc = get_int(im, path, o, "created_at", 0, TIME_MAX, &n);
+    if (rc == 0)
+        rc = get_int(im, path, o, "updated_at", 0, TIME_MAX, &n);
+    if (rc == 0)
+        rc = add_entry(im, E_SERVICE_ID, id, 0, NULL, path, "id");
+    if (rc == 0)
+        rc = add_entry(im, E_SERVICE_SLUG, 0, 0, slug, path, "slug");
+    return rc;
+}
+
+static int check_revision(struct import *im, const char *path,
+                          const struct json *r)
+{
+    int64_t id, t;
+    const char *s;
+    int rc = keys(im, path, r, revision_keys, N(revision_keys));
+    if (rc == 0)
+        rc = get_int(im, path, r, "id", 1, INT64_MAX, &id);
+    if (rc == 0)
+        rc = get_int(im, path, r, "edited_at", 0, TIME_MAX, &t);
+    if (rc == 0)
+        rc = get_body(im, path, r, "old_body", false, &s);
+    if (rc == 0)
+        rc = get_line(im, path, r, "via", false, &s);
+    if (rc == 0)
+        rc = add_entry(im, E_REVISION_ID, id, 0, NULL, path, "id");
+    return rc;
+}
+
+static int check_update(struct import *im, const char *path,
+                        const struct json *u, enum incident_kind kind)
+{
+    int64_t id, t;
+    const char *s;
+    enum incident_status status;
+    int rc = keys(im, path, u, update_keys, N(update_keys));
+    if (rc == 0)
+        rc = get_int(im, path, u, "id", 1, INT64_MAX, &id);
+    if (rc == 0)
+        rc = get_int(im, path, u, "created_at", 0, TIME_MAX, &t);
+    if (rc == 0)
+        rc = get_status(im, path, u, kind, &status);
+    if (rc == 0)
+        rc = get_body(im, path, u, "body", false, &s);
+    if (rc == 0)
+        rc = get_line(im, path, u, "author", true, &s);
+    if (rc == 0)
+        rc = get_line(im, path, u, "via", false, &s);
+    if (rc == 0)
+        rc = add_entry(im, E_UPDATE_ID, id, 0, NULL, path, "id");
+    const struct json *revs =
+        rc == 0 ? get_array(im, path, u, "revisions") : NULL;
+    if (rc == 0 && revs == NULL)
         rc = UV_EINVAL;
     size_t i = 0;
-    for (const struct json *s = svcs ? svcs->child : NULL; rc == 0 && s;
-         s = s->next, i++) {
-        char p[64];
-        snprintf(p, sizeof(p), "services[%zu]", i);
-        rc = check_service(st, p, s, seen);
-    }
-    if (rc == 0)
-        rc = unique(st, &seen->services, "service");
-    for (const struct json *a = svcs ? svcs->child : NULL; rc == 0 && a;
-         a = a->next)
-        for (const struct json *b = a->next; rc == 0 && b; b = b->next)
-            if (strcmp(json_get(a, "slug")->str, json_get(b, "slug")->str) == 0)
-                rc = store_fail(st, UV_EINVAL,
-                                "service slug '%s' is used "
-                                "twice",
-                                json_get(a, "slug")->str);
-    i = 0;
-    for (const struct json *o = incs ? incs->child : NULL; rc == 0 && o;
-         o = o->next, i++) {
-        char p[64];
-        snprintf(p, sizeof(p), "incidents[%zu]", i);
-        rc = check_incident(st, p, o, seen);
-    }
-    if (rc == 0)
-        rc = unique(st, &seen->incidents, "incident");
-    if (rc == 0)
-        rc = unique(st, &seen->updates, "update");
-    if (rc == 0)
-        rc = unique(st, &seen->revisions, "revision");
-    const struct json *toks =
-        rc == 0 ? get_array(st, "document", doc, "tokens") : NULL;
-    if (rc == 0 && toks == NULL)
-        rc = UV_EINVAL;
-    i = 0;
-    for (const struct json *t = toks ? toks->child : NULL; rc == 0 && t;
-         t = t->next, i++) {
-        char p[64];
-        int64_t id, when;
-        const char *name, *hash;
-        snprintf(p, sizeof(p), "tokens[%zu]", i);
-        rc = keys(st, p, t, token_keys, N(token_keys));
-        if (rc == 0)
-            rc = get_int(st, p, t, "id", 1, &id);
-        if (rc == 0)
-            rc = get_str(st, p, t, "name", false, &name);
-        if (rc == 0 && !store_check_token_name(name))
-            rc = bad(st, p, "name: '%.40s' is not a token name", name);
-        if (rc == 0)
-            rc = get_str(st, p, t, "hash", false, &hash);
-        unsigned char bin[32];
-        size_t bin_len = 0;
-        if (rc == 0 && (strlen(hash) != 64 ||
-                        sodium_hex2bin(bin, sizeof(bin), hash, 64, NULL,
-                                       &bin_len, NULL) != 0 ||
-                        bin_len != 32))
-            rc = bad(st, p, "hash: expected 64 hex digits");
-        if (rc == 0)
-            rc = get_int(st, p, t, "created_at", 0, &when);
-        if (rc == 0)
-            rc = get_int(st, p, t, "revoked_at", 0, &when);
-        for (const struct json *u = toks->child; rc == 0 && u != t; u = u->next)
-            if (json_get(u, "id")->i == id ||
-                strcmp(json_get(u, "name")->str, name) == 0)
-                rc = bad(st, p, "id or name used twice");
+    for (const struct json *r = json_first(revs); rc == 0 && r != NULL;
+         r = json_next(r), i++) {
+        char rp[PATH_LEN];
+        snprintf(rp, sizeof(rp), "%s.revisions[%zu]", path, i);
+        rc = check_revision(im, rp, r);
     }
     return rc;
 }
 
-/* Binds member `key` of obj to parameter i: integer, string or NULL. */
+/* One affected service: the reference is checked later, once every
+ * service id is known. Windows follow store_post_open(): both 0 (the
+ * post's own window), or a slot inside the maintenance window. */
+static int check_link(struct import *im, const char *path, const struct json *l,
+                      enum incident_kind kind, int64_t start, int64_t end)
+{
+    int64_t sid, ws, we;
+    int rc = keys(im, path, l, link_keys, N(link_keys));
+    if (rc == 0)
+        rc = get_int(im, path, l, "service_id", 1, INT64_MAX, &sid);
+    if (rc == 0)
+        rc = get_int(im, path, l, "window_start", 0, TIME_MAX, &ws);
+    if (rc == 0)
+        rc = get_int(im, path, l, "window_end", 0, TIME_MAX, &we);
+    if (rc == 0 && (ws != 0 || we != 0)) {
+        if (kind != KIND_MAINTENANCE)
+            rc = bad(im, path, "window_start",
+                     "only maintenance has service windows");
+        else if (ws == 0 || we <= ws)
+            rc = bad(im, path, "window_end", "must be after window_start");
+        else if (ws < start || we > end)
+            rc =
+                bad(im, path, "window_start", "outside the maintenance window");
+    }
+    if (rc == 0)
+        rc = add_entry(im, E_LINK, (int64_t)im->n_incidents, sid, NULL, path,
+                       "service_id");
+    return rc;
+}
+
+static int check_incident(struct import *im, const char *path,
+                          const struct json *o)
+{
+    int64_t id, t, start, end, pm_at;
+    const char *s, *pm, *pm_via;
+    enum incident_kind kind;
+    enum incident_status status;
+    enum impact impact;
+    int rc = keys(im, path, o, incident_keys, N(incident_keys));
+    if (rc == 0)
+        rc = get_int(im, path, o, "id", 1, INT64_MAX, &id);
+    if (rc == 0)
+        rc = get_str(im, path, o, "kind", false, &s);
+    if (rc == 0 && model_parse_kind(s, &kind) != 0)
+        rc = bad(im, path, "kind", "unknown kind '%.40s'", s);
+    if (rc == 0)
+        rc = get_line(im, path, o, "title", false, &s);
+    if (rc == 0)
+        rc = get_status(im, path, o, kind, &status);
+    if (rc == 0)
+        rc = get_str(im, path, o, "impact", false, &s);
+    if (rc == 0 && model_parse_impact(s, &impact) != 0)
+        rc = bad(im, path, "impact", "unknown impact '%.40s'", s);
+    /* The pairs store_post_open() allows: maintenance has exactly the
+     * maintenance impact, a notice none, an incident any other. */
+    if (rc == 0 &&
+        ((kind == KIND_MAINTENANCE) != (impact == IMPACT_MAINTENANCE) ||
+         (kind == KIND_NOTICE && impact != IMPACT_NONE)))
+        rc = bad(im, path, "impact", "'%s' does not fit %s", s,
+                 kind == KIND_MAINTENANCE ? "maintenance"
+                 : kind == KIND_NOTICE    ? "a notice"
+                                          : "an incident");
+    static const char *const times[] = {"created_at", "started_at",
+                                        "updated_at", "monitoring_at",
+                                        "resolved_at"};
+    for (size_t i = 0; rc == 0 && i < N(times); i++)
+        rc = get_int(im, path, o, times[i], 0, TIME_MAX, &t);
+    if (rc == 0)
+        rc = get_int(im, path, o, "scheduled_start", 0, TIME_MAX, &start);
+    if (rc == 0)
+        rc = get_int(im, path, o, "scheduled_end", 0, TIME_MAX, &end);
+    if (rc == 0 && kind == KIND_MAINTENANCE && (start == 0 || end <= start))
+        rc = bad(im, path, "scheduled_end",
+                 "maintenance needs a start and a later end");
+    if (rc == 0 && kind != KIND_MAINTENANCE && (start != 0 || end != 0))
+        rc = bad(im, path, "scheduled_start",
+                 "only maintenance has a scheduled window");
+    /* A postmortem comes with its time and signature, and only on an
+     * incident (store_postmortem()). */
+    if (rc == 0)
+        rc = get_body(im, path, o, "postmortem", true, &pm);
+    if (rc == 0 && pm != NULL && (kind != KIND_INCIDENT || pm[0] == '\0'))
+        rc = bad(im, path, "postmortem",
+                 kind != KIND_INCIDENT ? "only incidents have a postmortem"
+                                       : "must not be empty");
+    if (rc == 0)
+        rc = get_int(im, path, o, "postmortem_at", 0, TIME_MAX, &pm_at);
+    if (rc == 0 && pm == NULL && pm_at != 0)
+        rc = bad(im, path, "postmortem_at", "set without a postmortem");
+    if (rc == 0)
+        rc = get_line(im, path, o, "postmortem_via", true, &pm_via);
+    if (rc == 0 && (pm == NULL) != (pm_via == NULL))
+        rc = bad(im, path, "postmortem_via",
+                 pm == NULL ? "set without a postmortem"
+                            : "a postmortem needs its via");
+    if (rc == 0)
+        rc = add_entry(im, E_INCIDENT_ID, id, 0, NULL, path, "id");
+
+    const struct json *links =
+        rc == 0 ? get_array(im, path, o, "services") : NULL;
+    if (rc == 0 && links == NULL)
+        rc = UV_EINVAL;
+    if (rc == 0 && kind == KIND_NOTICE && json_len(links) > 0)
+        rc = bad(im, path, "services", "a notice does not affect services");
+    size_t i = 0;
+    for (const struct json *l = json_first(links); rc == 0 && l != NULL;
+         l = json_next(l), i++) {
+        char lp[PATH_LEN];
+        snprintf(lp, sizeof(lp), "%s.services[%zu]", path, i);
+        rc = check_link(im, lp, l, kind, start, end);
+    }
+    const struct json *ups = rc == 0 ? get_array(im, path, o, "updates") : NULL;
+    if (rc == 0 && ups == NULL)
+        rc = UV_EINVAL;
+    i = 0;
+    for (const struct json *u = json_first(ups); rc == 0 && u != NULL;
+         u = json_next(u), i++) {
+        char up[PATH_LEN];
+        snprintf(up, sizeof(up), "%s.updates[%zu]", path, i);
+        rc = check_update(im, up, u, kind);
+    }
+    return rc;
+}
+
+static int check_token(struct import *im, const char *path,
+                       const struct json *t)
+{
+    int64_t id, when;
+    const char *name, *hash;
+    unsigned char bin[STORE_TOKEN_HASH];
+    size_t bin_len = 0;
+    int rc = keys(im, path, t, token_keys, N(token_keys));
+    if (rc == 0)
+        rc = get_int(im, path, t, "id", 1, INT64_MAX, &id);
+    if (rc == 0)
+        rc = get_str(im, path, t, "name", false, &name);
+    if (rc == 0 && !store_check_token_name(name))
+        rc = bad(im, path, "name", "'%.40s' is not a token name", name);
+    if (rc == 0)
+        rc = get_str(im, path, t, "hash", false, &hash);
+    if (rc == 0 && (strlen(hash) != 2 * STORE_TOKEN_HASH ||
+                    strspn(hash, "0123456789abcdef") != strlen(hash) ||
+                    sodium_hex2bin(bin, sizeof(bin), hash, strlen(hash), NULL,
+                                   &bin_len, NULL) != 0 ||
+                    bin_len != STORE_TOKEN_HASH))
+        rc = bad(im, path, "hash", "expected 64 lower-case hex digits");
+    if (rc == 0)
+        rc = get_int(im, path, t, "created_at", 0, TIME_MAX, &when);
+    if (rc == 0)
+        rc = get_int(im, path, t, "revoked_at", 0, TIME_MAX, &when);
+    if (rc == 0)
+        rc = get_int(im, path, t, "last_used_at", 0, TIME_MAX, &when);
+    if (rc == 0)
+        rc = add_entry(im, E_TOKEN_ID, id, 0, NULL, path, "id");
+    if (rc == 0)
+        rc = add_entry(im, E_TOKEN_NAME, 0, 0, name, path, "name");
+    return rc;
+}
+
+/* Checks a top-level array with one function per element. */
+static int
+check_list(struct import *im, const struct json *doc, const char *key,
+           int (*check)(struct import *, const char *, const struct json *))
+{
+    const struct json *list = get_array(im, "", doc, key);
+    if (list == NULL)
+        return UV_EINVAL;
+    size_t i = 0;
+    int rc = 0;
+    for (const struct json *o = json_first(list); rc == 0 && o != NULL;
+         o = json_next(o), i++) {
+        char p[PATH_LEN];
+        snprintf(p, sizeof(p), "%s[%zu]", key, i);
+        rc = check(im, p, o);
+        if (check == check_incident)
+            im->n_incidents++;
+    }
+    return rc;
+}
+
+/* After the per-object checks: ids and names unique, every affected
+ * service exists and is listed once per incident. */
+static int check_references(struct import *im)
+{
+    static const char *const what[] = {
+        [E_SERVICE_ID] = "service id",   [E_SERVICE_SLUG] = "slug",
+        [E_INCIDENT_ID] = "incident id", [E_UPDATE_ID] = "update id",
+        [E_REVISION_ID] = "revision id", [E_TOKEN_ID] = "token id",
+        [E_TOKEN_NAME] = "token name",   [E_LINK] = "service"};
+    if (im->n == 0)
+        return 0; /* qsort() must not see a NULL array */
+    qsort(im->e, im->n, sizeof(*im->e), cmp_entry);
+    size_t first_service = 0, n_services = 0;
+    for (size_t i = 0; i < im->n; i++) {
+        const struct entry *e = &im->e[i], *p = i > 0 ? e - 1 : NULL;
+        if (e->kind == E_SERVICE_ID) {
+            if (n_services++ == 0)
+                first_service = i;
+        }
+        if (p == NULL || p->kind != e->kind || p->a != e->a || p->b != e->b ||
+            (e->name != NULL && strcmp(p->name, e->name) != 0))
+            continue;
+        /* The later one in document order is the duplicate. */
+        const struct entry *dup = p->ordinal > e->ordinal ? p : e;
+        const struct entry *orig = dup == p ? e : p;
+        char path[PATH_LEN];
+        snprintf(path, sizeof(path), "%s", orig->path);
+        if (e->name != NULL)
+            return store_fail(im->st, UV_EINVAL,
+                              "%s: %s '%.40s' is already used at %s", dup->path,
+                              what[e->kind], e->name, path);
+        if (e->kind == E_LINK)
+            return store_fail(im->st, UV_EINVAL,
+                              "%s: service %" PRId64 " is listed twice",
+                              dup->path, e->b);
+        return store_fail(im->st, UV_EINVAL,
+                          "%s: %s %" PRId64 " is already used at %s", dup->path,
+                          what[e->kind], e->a, path);
+    }
+    /* The services' ids are now sorted: look each reference up. */
+    const struct entry *services = &im->e[first_service];
+    for (size_t i = 0; i < im->n; i++) {
+        const struct entry *e = &im->e[i];
+        if (e->kind != E_LINK)
+            continue;
+        size_t lo = 0, hi = n_services;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (services[mid].a < e->b)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == n_services || services[lo].a != e->b)
+            return store_fail(im->st, UV_EINVAL,
+                              "%s: no service has id %" PRId64, e->path, e->b);
+    }
+    return 0;
+}
+
+static int check_document(struct import *im, const struct json *doc)
+{
+    const char *format;
+    int64_t version;
+    int rc = keys(im, "", doc, top_keys, N(top_keys));
+    if (rc == 0)
+        rc = get_str(im, "", doc, "format", false, &format);
+    if (rc == 0 && strcmp(format, "outpost-export") != 0)
+        rc = bad(im, "", "format", "'%.40s' is not an outpost export", format);
+    if (rc == 0)
+        rc = get_int(im, "", doc, "version", 0, INT64_MAX, &version);
+    if (rc == 0 && version != 1)
+        rc = bad(im, "", "version",
+                 "this outpost reads version 1, not %" PRId64, version);
+    if (rc == 0)
+        rc = check_list(im, doc, "services", check_service);
+    if (rc == 0)
+        rc = check_list(im, doc, "incidents", check_incident);
+    if (rc == 0)
+        rc = check_list(im, doc, "tokens", check_token);
+    if (rc == 0)
+        rc = check_references(im);
+    return rc;
+}
+
+/* Binds member `key` of obj to parameter i: integer, string or NULL. The
+ * document outlives the statement, so the text need not be copied. */
 static void bind_member(sqlite3_stmt *q, int i, const struct json *obj,
                         const char *key)
 {
     const struct json *v = json_get(obj, key);
-    if (v == NULL || v->type == JSON_NULL)
+    if (v->type == JSON_NULL)
         sqlite3_bind_null(q, i);
     else if (v->type == JSON_INT)
         sqlite3_bind_int64(q, i, v->i);
@@ -776,91 +956,101 @@ static void bind_member(sqlite3_stmt *q, int i, const struct json *obj,
         sqlite3_bind_text(q, i, v->str, (int)v->str_len, SQLITE_STATIC);
 }
 
-/* Inserts one row: the statement's parameters are the given members. */
-static int insert_row(struct store *st, const char *sql, const struct json *obj,
+/* Runs q once with the given members bound to its first parameters and,
+ * when parent is not 0, the parent's id after them; then resets it for
+ * the next row (one prepared statement per table, not per row). */
+static int insert_row(struct store *st, sqlite3_stmt *q, const struct json *obj,
                       const char *const *members, size_t n, int64_t parent)
 {
-    sqlite3_stmt *q;
-    int rc = store_prepare(st, sql, &q);
-    if (rc != 0)
-        return rc;
     for (size_t i = 0; i < n; i++)
         bind_member(q, (int)i + 1, obj, members[i]);
     if (parent != 0)
         sqlite3_bind_int64(q, (int)n + 1, parent);
+    int rc = 0;
     if (sqlite3_step(q) != SQLITE_DONE)
         rc = store_sql_fail(st, "importing");
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
     return rc;
 }
 
+enum { Q_SERVICE, Q_INCIDENT, Q_LINK, Q_UPDATE, Q_REVISION, Q_TOKEN, Q_COUNT };
+
+static const char *const insert_sql[Q_COUNT] = {
+    [Q_SERVICE] = "INSERT INTO services (id, slug, name, grp, description,"
+                  " position, manual_status, created_at, updated_at)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [Q_INCIDENT] = "INSERT INTO incidents (id, kind, title, status, impact,"
+                   " created_at, started_at, updated_at, monitoring_at,"
+                   " resolved_at, scheduled_start, scheduled_end,"
+                   " postmortem, postmortem_at, postmortem_via)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    /* Rows go in in document order, so their rowids keep the order in
+     * which the affected services were given. */
+    [Q_LINK] = "INSERT INTO incident_services (service_id, window_start,"
+               " window_end, incident_id) VALUES (?, ?, ?, ?)",
+    [Q_UPDATE] = "INSERT INTO updates (id, created_at, status, body,"
+                 " author, via, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [Q_REVISION] = "INSERT INTO update_revisions (id, edited_at, old_body,"
+                   " via, update_id) VALUES (?, ?, ?, ?, ?)",
+    [Q_TOKEN] = "INSERT INTO api_tokens (id, name, hash, created_at,"
+                " revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)",
+};
+
+static int write_token(struct store *st, sqlite3_stmt *q, const struct json *t)
+{
+    unsigned char bin[STORE_TOKEN_HASH];
+    size_t bin_len = 0;
+    const char *hex = json_get(t, "hash")->str;
+    sodium_hex2bin(bin, sizeof(bin), hex, strlen(hex), NULL, &bin_len, NULL);
+    bind_member(q, 1, t, "id");
+    bind_member(q, 2, t, "name");
+    sqlite3_bind_blob(q, 3, bin, (int)bin_len, SQLITE_TRANSIENT);
+    bind_member(q, 4, t, "created_at");
+    bind_member(q, 5, t, "revoked_at");
+    bind_member(q, 6, t, "last_used_at");
+    int rc = 0;
+    if (sqlite3_step(q) != SQLITE_DONE)
+        rc = store_sql_fail(st, "importing a token");
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc;
+}
+
+/* Writes a checked document; the caller holds the transaction. */
 static int write_document(struct store *st, const struct json *doc)
 {
+    sqlite3_stmt *q[Q_COUNT] = {NULL};
     int rc = 0;
-    for (const struct json *s = json_get(doc, "services")->child; rc == 0 && s;
-         s = s->next)
-        rc = insert_row(st,
-                        "INSERT INTO services (id, slug, name, grp,"
-                        " description, position, manual_status, created_at,"
-                        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        s, service_keys, N(service_keys), 0);
-    for (const struct json *o = json_get(doc, "incidents")->child; rc == 0 && o;
-         o = o->next) {
+    for (int i = 0; rc == 0 && i < Q_COUNT; i++)
+        rc = store_prepare(st, insert_sql[i], &q[i]);
+    for (const struct json *s = json_first(json_get(doc, "services"));
+         rc == 0 && s != NULL; s = json_next(s))
+        rc = insert_row(st, q[Q_SERVICE], s, service_keys, N(service_keys), 0);
+    for (const struct json *o = json_first(json_get(doc, "incidents"));
+         rc == 0 && o != NULL; o = json_next(o)) {
         int64_t id = json_get(o, "id")->i;
-        rc = insert_row(st,
-                        "INSERT INTO incidents (id, kind, title, status,"
-                        " impact, created_at, started_at, updated_at,"
-                        " monitoring_at, resolved_at, scheduled_start,"
-                        " scheduled_end, postmortem, postmortem_at,"
-                        " postmortem_via)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        o, incident_keys, 15, 0);
-        for (const struct json *l = json_get(o, "services")->child;
-             rc == 0 && l; l = l->next)
-            rc = insert_row(st,
-                            "INSERT INTO incident_services (service_id,"
-                            " window_start, window_end, incident_id)"
-                            " VALUES (?, ?, ?, ?)",
-                            l, link_keys, N(link_keys), id);
-        for (const struct json *u = json_get(o, "updates")->child; rc == 0 && u;
-             u = u->next) {
-            rc = insert_row(st,
-                            "INSERT INTO updates (id, created_at, status,"
-                            " body, author, via, incident_id)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            u, update_keys, 6, id);
+        rc = insert_row(st, q[Q_INCIDENT], o, incident_keys, INCIDENT_COLUMNS,
+                        0);
+        for (const struct json *l = json_first(json_get(o, "services"));
+             rc == 0 && l != NULL; l = json_next(l))
+            rc = insert_row(st, q[Q_LINK], l, link_keys, N(link_keys), id);
+        for (const struct json *u = json_first(json_get(o, "updates"));
+             rc == 0 && u != NULL; u = json_next(u)) {
             int64_t uid = json_get(u, "id")->i;
-            for (const struct json *r = json_get(u, "revisions")->child;
-                 rc == 0 && r; r = r->next)
-                rc = insert_row(st,
-                                "INSERT INTO update_revisions (id,"
-                                " edited_at, old_body, via, update_id)"
-                                " VALUES (?, ?, ?, ?, ?)",
-                                r, revision_keys, N(revision_keys), uid);
+            rc =
+                insert_row(st, q[Q_UPDATE], u, update_keys, UPDATE_COLUMNS, id);
+            for (const struct json *r = json_first(json_get(u, "revisions"));
+                 rc == 0 && r != NULL; r = json_next(r))
+                rc = insert_row(st, q[Q_REVISION], r, revision_keys,
+                                N(revision_keys), uid);
         }
     }
-    for (const struct json *t = json_get(doc, "tokens")->child; rc == 0 && t;
-         t = t->next) {
-        unsigned char bin[32];
-        size_t bin_len = 0;
-        sodium_hex2bin(bin, sizeof(bin), json_get(t, "hash")->str, 64, NULL,
-                       &bin_len, NULL);
-        sqlite3_stmt *q;
-        rc = store_prepare(st,
-                           "INSERT INTO api_tokens (id, name, hash,"
-                           " created_at, revoked_at) VALUES (?, ?, ?, ?, ?)",
-                           &q);
-        if (rc != 0)
-            break;
-        bind_member(q, 1, t, "id");
-        bind_member(q, 2, t, "name");
-        sqlite3_bind_blob(q, 3, bin, 32, SQLITE_TRANSIENT);
-        bind_member(q, 4, t, "created_at");
-        bind_member(q, 5, t, "revoked_at");
-        if (sqlite3_step(q) != SQLITE_DONE)
-            rc = store_sql_fail(st, "importing tokens");
-        sqlite3_finalize(q);
-    }
+    for (const struct json *t = json_first(json_get(doc, "tokens"));
+         rc == 0 && t != NULL; t = json_next(t))
+        rc = write_token(st, q[Q_TOKEN], t);
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(q[i]);
     return rc;
 }
 
@@ -868,13 +1058,14 @@ int store_import(struct store *st, const char *json, size_t len)
 {
     char err[160];
     struct json *doc = NULL;
-    struct seen seen = {0};
-    int rc = json_parse(json, len, &doc, err, sizeof(err));
+    struct import im = {st, NULL, 0, 0, 0};
+    int rc =
+        json_parse_limit(json, len, STORE_IMPORT_MAX, &doc, err, sizeof(err));
     if (rc != 0) {
         rc = store_fail(st, rc, "not valid JSON: %s", err);
         goto out;
     }
-    rc = check_document(st, doc, &seen);
+    rc = check_document(&im, doc);
     if (rc != 0)
         goto out;
     rc = store_begin(st, true);
@@ -895,9 +1086,6 @@ int store_import(struct store *st, const char *json, size_t len)
         store_rollback(st);
 out:
     json_free(doc);
-    free(seen.services.v);
-    free(seen.incidents.v);
-    free(seen.updates.v);
-    free(seen.revisions.v);
+    free(im.e);
     return rc;
 }

@@ -90,6 +90,9 @@ static const char *const migrations[] = {
     "  created_at INTEGER NOT NULL,"
     "  revoked_at INTEGER NOT NULL DEFAULT 0"
     ") STRICT;",
+    /* 4: when each API token last made a write, so an operator can tell
+     * a token still in use from one that can be revoked. */
+    "ALTER TABLE api_tokens ADD last_used_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

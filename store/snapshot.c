@@ -159,6 +159,12 @@ static uint64_t fnv1a(const void *p, size_t len)
     return h;
 }
 
+void snapshot_etag(const char *body, size_t len, char out[SNAPSHOT_ETAG_MAX])
+{
+    snprintf(out, SNAPSHOT_ETAG_MAX, "\"%016llx\"",
+             (unsigned long long)fnv1a(body != NULL ? body : "", len));
+}
+
 static void view_free(struct view *v)
 {
     free((char *)v->key);
@@ -241,8 +247,7 @@ int snapshot_put_view(struct snapshot *s, const char *key,
     v->content_type = ct;
     v->body = body;
     v->len = len;
-    snprintf(v->etag, sizeof(v->etag), "\"%016llx\"",
-             (unsigned long long)fnv1a(body != NULL ? body : "", len));
+    snapshot_etag(body, len, v->etag);
 
     size_t i = views_slot(t, key);
     if (t->slots[i] != NULL)
@@ -384,6 +389,14 @@ bool snapshot_is_current_notice(const struct snapshot *s,
         return false;
     int64_t posted = i->started_at ? i->started_at : i->created_at;
     return s->generated_at - posted < (int64_t)SNAPSHOT_NOTICE_DAYS * 86400;
+}
+
+bool snapshot_is_recent_maintenance(const struct snapshot *s,
+                                    const struct incident *i)
+{
+    return i->kind == KIND_MAINTENANCE && i->status == STATUS_COMPLETED &&
+           s->generated_at - i->resolved_at <=
+               (int64_t)SNAPSHOT_RECENT_DAYS * 86400;
 }
 
 /* ---- derive ----------------------------------------------------------- */

@@ -31,6 +31,9 @@ struct site {
     const struct tz *tz;   /* display zone or NULL; owned by the server */
 };
 
+/* "\"%016llx\"" and its NUL. */
+#define SNAPSHOT_ETAG_MAX 24
+
 /* A pre-rendered response body. */
 struct view {
     const char *key;          /* "http:/", "gopher:/status.txt", ... */
@@ -39,7 +42,7 @@ struct view {
     size_t len;
     const char *gzip; /* gzip of body, or NULL */
     size_t gzip_len;
-    char etag[24]; /* quoted strong ETag, "\"%016llx\"" */
+    char etag[SNAPSHOT_ETAG_MAX]; /* quoted strong ETag (snapshot_etag()) */
 };
 
 struct service_group {
@@ -48,6 +51,13 @@ struct service_group {
     size_t n_members;
     enum service_status status; /* worst of the members */
     int position;
+};
+
+/* An API token as the write API sees it: never the token itself. */
+struct snapshot_token {
+    const char *name;
+    unsigned char hash[32]; /* BLAKE2b-256 (STORE_TOKEN_HASH) */
+    bool revoked;
 };
 
 struct snapshot_arena; /* private */
@@ -73,7 +83,20 @@ struct snapshot {
 
     struct snapshot_arena *arena;
     struct view_table *views;
+
+    /* API tokens (store_load), oldest first, so the write API can refuse
+     * a wrong or revoked token at once, without a database trip. The
+     * store checks again inside each write's transaction: a stale copy
+     * may refuse a token made a moment ago, but never lets a revoked one
+     * write. */
+    struct snapshot_token *tokens;
+    size_t n_tokens;
 };
+
+/* The strong ETag of a body, quoted: a 64-bit FNV-1a of its bytes in hex.
+ * Views get theirs from this; a page made per request (search) uses it
+ * too, so the same bytes always validate the same way. */
+void snapshot_etag(const char *body, size_t len, char out[SNAPSHOT_ETAG_MAX]);
 
 /* Creates an empty snapshot with refs = 1. Returns NULL on OOM. */
 struct snapshot *snapshot_new(void);
@@ -114,12 +137,17 @@ int snapshot_derive(struct snapshot *s);
  *  open incident:       kind incident, status investigating..monitoring
  *  active maintenance:  kind maintenance, in_progress or verifying
  *  upcoming maintenance: kind maintenance, scheduled
- *  current notice:      kind notice, posted within SNAPSHOT_NOTICE_DAYS */
+ *  current notice:      kind notice, posted within SNAPSHOT_NOTICE_DAYS
+ *  recent maintenance:  kind maintenance, completed within
+ *                       SNAPSHOT_RECENT_DAYS (the maintenance lists) */
 #define SNAPSHOT_NOTICE_DAYS 7
+#define SNAPSHOT_RECENT_DAYS 30
 bool snapshot_is_open_incident(const struct incident *i);
 bool snapshot_is_active_maintenance(const struct incident *i);
 bool snapshot_is_upcoming_maintenance(const struct incident *i);
 bool snapshot_is_current_notice(const struct snapshot *s,
                                 const struct incident *i);
+bool snapshot_is_recent_maintenance(const struct snapshot *s,
+                                    const struct incident *i);
 
 #endif

@@ -555,6 +555,8 @@ int store_load(struct store *st, int64_t now, struct snapshot **out)
     if (rc == 0)
         rc = load_updates(st, s);
     if (rc == 0)
+        rc = store_load_tokens(st, s); /* for the write API (tokens.c) */
+    if (rc == 0)
         rc = store_commit(st);
     if (rc != 0)
         goto out;

@@ -120,10 +120,12 @@ int store_update_edit(struct store *st, int64_t update_id, const char *body,
 struct token_info {
     char name[65];
     int64_t created_at;
-    int64_t revoked_at; /* 0 while valid */
+    int64_t revoked_at;   /* 0 while valid */
+    int64_t last_used_at; /* the last write made with it; 0: none yet */
 };
 
-/* Makes a token for name ([a-z0-9][a-z0-9._-]{0,63}, unique): 32 random
+/* Makes a token for name ([a-z0-9][a-z0-9._-]{0,63}, unique, and not
+ * "cli", which marks the command line's writes): 32 random
  * bytes from libsodium, written as "op_" + hex into token_out, which the
  * caller shows once. Only its BLAKE2b-256 hash is stored: the token is
  * random and long, so a slow password hash would add nothing. */
@@ -140,15 +142,33 @@ int store_token_revoke(struct store *st, const char *name, int64_t at);
  * not depend on how much of it matched. 0 and the token's name in
  * name_out, or UV_EACCES. */
 int store_token_check(struct store *st, const char *token, char name_out[65]);
+/* The hash a token is stored under (BLAKE2b-256 of its text), so that the
+ * write API can recognise a token in the snapshot and hand only its hash
+ * to the thread that writes. Pure: no database. */
+void store_token_hash(const char *token, unsigned char out[STORE_TOKEN_HASH]);
+/* store_token_check() for a token already hashed, which also records the
+ * use (last_used_at = at, or now when at is 0). Meant for the inside of a
+ * write's own transaction (store_command_run()), so the use is recorded
+ * exactly when the write commits. 0 and the name, or UV_EACCES. */
+int store_token_use(struct store *st,
+                    const unsigned char hash[STORE_TOKEN_HASH],
+                    char name_out[65], int64_t at);
 
 /* Writes the whole store as one JSON document (see export.c for the
  * format): every row of every table, in a fixed order, so that exporting,
  * importing into an empty database and exporting again gives the same
  * bytes. */
 int store_export(struct store *st, struct buf *out);
-/* Loads a document written by store_export() into an EMPTY store. Every
- * part is checked before anything is written; on any error nothing is
- * written and store_errmsg() names the JSON path and the fault. */
+/* The largest document store_import() reads (64 MiB): far above any
+ * request, since a backup holds the whole history, but bounded, since the
+ * parsed tree takes a few times the document's size in memory. */
+#define STORE_IMPORT_MAX (64 * 1024 * 1024)
+/* Loads a document written by store_export() into an EMPTY store (no
+ * services, incidents or tokens; else UV_EINVAL, "the database is not
+ * empty..."). Every part is checked before anything is written; on any
+ * error nothing is written and store_errmsg() names the JSON path and the
+ * fault. json need not be NUL-terminated; len is at most
+ * STORE_IMPORT_MAX. */
 int store_import(struct store *st, const char *json, size_t len);
 
 #endif

@@ -58,8 +58,14 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt);
 int store_check_line(struct store *st, const char *field, const char *v,
                      bool required);
 int store_check_body(struct store *st, const char *field, const char *v);
+/* store_check_line() for a service description, which may be longer than
+ * other one-line fields (1000 bytes, not 200); NULL is valid. */
+int store_check_description(struct store *st, const char *v);
 bool store_check_slug(const char *slug);
-/* [a-z0-9][a-z0-9._-]{0,63} (tokens.c). */
+/* [a-z0-9][a-z0-9._-]{0,63}, and not the reserved "cli" (tokens.c). */
 bool store_check_token_name(const char *name);
+/* Loads every API token's name, hash and revoked flag into s->tokens
+ * (tokens.c; called by store_load() inside its read transaction). */
+int store_load_tokens(struct store *st, struct snapshot *s);
 
 #endif

@@ -9,10 +9,19 @@
 #include "store_int.h"
 #include "timeutil.h"
 
+/* The snapshot keeps hashes in a plain array of this size. */
+_Static_assert(sizeof(((struct snapshot_token *)0)->hash) == STORE_TOKEN_HASH,
+               "snapshot_token.hash holds one token hash");
+
+/* Every write records who made it: "cli" for the command line, else the
+ * token's name. A token called "cli" would make its writes look like the
+ * operator's own, so the name is not available. */
+#define RESERVED_NAME "cli"
+
 bool store_check_token_name(const char *s)
 {
     size_t n = s != NULL ? strlen(s) : 0;
-    if (n == 0 || n > 64)
+    if (n == 0 || n > 64 || strcmp(s, RESERVED_NAME) == 0)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -33,8 +42,15 @@ static int sodium_ready(struct store *st)
     return 0;
 }
 
-static void hash_token(const char *token, unsigned char out[STORE_TOKEN_HASH])
+/* BLAKE2b-256, unkeyed. A token is 256 random bits, so no one can guess
+ * it from its hash, and a slow password hash (Argon2) would only make
+ * every API request slower for no gain. */
+void store_token_hash(const char *token, unsigned char out[STORE_TOKEN_HASH])
 {
+    /* Idempotent and thread-safe; it picks the fastest implementation. */
+    (void)sodium_init();
+    if (token == NULL)
+        token = "";
     crypto_generichash(out, STORE_TOKEN_HASH, (const unsigned char *)token,
                        strlen(token), NULL, 0);
 }
@@ -43,6 +59,10 @@ int store_token_add(struct store *st, const char *name,
                     char token_out[STORE_TOKEN_LEN + 1], int64_t at)
 {
     token_out[0] = '\0';
+    if (name != NULL && strcmp(name, RESERVED_NAME) == 0)
+        return store_fail(st, UV_EINVAL,
+                          "the token name '" RESERVED_NAME "' is reserved: "
+                          "it marks writes made from the command line");
     if (!store_check_token_name(name))
         return store_fail(st, UV_EINVAL,
                           "token name must be 1 to 64 of a-z, 0-9, '.', "
@@ -55,7 +75,7 @@ int store_token_add(struct store *st, const char *name,
     randombytes_buf(raw, sizeof(raw));
     memcpy(token, "op_", 3);
     sodium_bin2hex(token + 3, sizeof(token) - 3, raw, sizeof(raw));
-    hash_token(token, hash);
+    store_token_hash(token, hash);
     sodium_memzero(raw, sizeof(raw));
 
     sqlite3_stmt *q;
@@ -95,8 +115,8 @@ int store_token_list(struct store *st, struct token_info **out, size_t *n)
     *n = 0;
     sqlite3_stmt *q;
     int rc = store_prepare(st,
-                           "SELECT name, created_at, revoked_at"
-                           " FROM api_tokens ORDER BY id",
+                           "SELECT name, created_at, revoked_at,"
+                           " last_used_at FROM api_tokens ORDER BY id",
                            &q);
     if (rc != 0)
         return rc;
@@ -117,6 +137,7 @@ int store_token_list(struct store *st, struct token_info **out, size_t *n)
                  (const char *)sqlite3_column_text(q, 0));
         t->created_at = sqlite3_column_int64(q, 1);
         t->revoked_at = sqlite3_column_int64(q, 2);
+        t->last_used_at = sqlite3_column_int64(q, 3);
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = store_sql_fail(st, "listing tokens");
@@ -165,34 +186,121 @@ int store_token_revoke(struct store *st, const char *name, int64_t at)
     return rc;
 }
 
-int store_token_check(struct store *st, const char *token, char name_out[65])
+/* Finds the valid token with this hash: 0 and its id and name, or
+ * UV_EACCES. */
+static int find_token(struct store *st,
+                      const unsigned char hash[STORE_TOKEN_HASH], int64_t *id,
+                      char name_out[65])
 {
     name_out[0] = '\0';
-    int rc = sodium_ready(st);
+    sqlite3_stmt *q;
+    int rc = store_prepare(st,
+                           "SELECT id, name, hash FROM api_tokens"
+                           " WHERE revoked_at = 0 ORDER BY id",
+                           &q);
     if (rc != 0)
         return rc;
+    /* Every valid token is compared, match or not, each in constant time,
+     * so the time taken says nothing about which bytes matched. */
+    bool found = false;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const void *h = sqlite3_column_blob(q, 2);
+        if (h != NULL && sqlite3_column_bytes(q, 2) == STORE_TOKEN_HASH &&
+            sodium_memcmp(h, hash, STORE_TOKEN_HASH) == 0 && !found) {
+            found = true;
+            *id = sqlite3_column_int64(q, 0);
+            snprintf(name_out, 65, "%s",
+                     (const char *)sqlite3_column_text(q, 1));
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = store_sql_fail(st, "checking a token");
+    sqlite3_finalize(q);
+    if (rc != 0) {
+        name_out[0] = '\0';
+        return rc;
+    }
+    if (!found)
+        return store_fail(st, UV_EACCES, "invalid or revoked token");
+    return 0;
+}
+
+int store_token_check(struct store *st, const char *token, char name_out[65])
+{
     unsigned char hash[STORE_TOKEN_HASH];
-    hash_token(token != NULL ? token : "", hash);
+    int64_t id;
+    store_token_hash(token, hash);
+    return find_token(st, hash, &id, name_out);
+}
+
+int store_token_use(struct store *st,
+                    const unsigned char hash[STORE_TOKEN_HASH],
+                    char name_out[65], int64_t at)
+{
+    int64_t id = 0;
+    int rc = find_token(st, hash, &id, name_out);
+    if (rc != 0)
+        return rc;
     sqlite3_stmt *q;
+    rc = store_prepare(
+        st, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", &q);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, at != 0 ? at : time_now());
+    sqlite3_bind_int64(q, 2, id);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        rc = store_sql_fail(st, "recording a token's use");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_load_tokens(struct store *st, struct snapshot *s)
+{
+    /* Called inside store_load()'s read transaction, so the count and
+     * the rows agree. */
+    sqlite3_stmt *q;
+    int rc = store_prepare(st, "SELECT count(*) FROM api_tokens", &q);
+    if (rc != 0)
+        return rc;
+    size_t cap = 0;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        cap = (size_t)sqlite3_column_int64(q, 0);
+    else
+        rc = store_sql_fail(st, "counting tokens");
+    sqlite3_finalize(q);
+    if (rc != 0)
+        return rc;
+    struct snapshot_token *list = snapshot_alloc(s, (cap + 1) * sizeof(*list));
+    if (list == NULL)
+        return store_fail(st, UV_ENOMEM, "out of memory");
     rc = store_prepare(st,
-                       "SELECT name, hash FROM api_tokens"
-                       " WHERE revoked_at = 0 ORDER BY id",
+                       "SELECT name, hash, revoked_at FROM api_tokens"
+                       " ORDER BY id",
                        &q);
     if (rc != 0)
         return rc;
-    /* Every valid token is compared, match or not, each in constant time. */
-    bool found = false;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        const void *h = sqlite3_column_blob(q, 1);
-        if (h != NULL && sqlite3_column_bytes(q, 1) == STORE_TOKEN_HASH &&
-            sodium_memcmp(h, hash, STORE_TOKEN_HASH) == 0 && !found) {
-            found = true;
-            snprintf(name_out, 65, "%s",
-                     (const char *)sqlite3_column_text(q, 0));
+    size_t n = 0;
+    int step = SQLITE_DONE;
+    while (n < cap && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(q, 1) != STORE_TOKEN_HASH)
+            continue; /* no token hashes to it: it could never match */
+        struct snapshot_token *t = &list[n];
+        t->name = snapshot_strdup(s, (const char *)sqlite3_column_text(q, 0));
+        if (t->name == NULL) {
+            rc = store_fail(st, UV_ENOMEM, "out of memory");
+            break;
         }
+        memcpy(t->hash, sqlite3_column_blob(q, 1), STORE_TOKEN_HASH);
+        t->revoked = sqlite3_column_int64(q, 2) != 0;
+        n++;
     }
+    if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = store_sql_fail(st, "loading tokens");
     sqlite3_finalize(q);
-    if (!found)
-        return store_fail(st, UV_EACCES, "invalid or revoked token");
+    if (rc != 0)
+        return rc;
+    s->tokens = list;
+    s->n_tokens = n;
     return 0;
 }

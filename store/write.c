@@ -893,6 +893,18 @@ int store_check_line(struct store *st, const char *field, const char *v,
     return rc;
 }
 
+int store_check_description(struct store *st, const char *v)
+{
+    char *norm = NULL;
+    int rc =
+        norm_line(st, "description", v, false, DESCRIPTION_MAX_BYTES, &norm);
+    if (rc == 0 && v != NULL && (norm == NULL || strcmp(norm, v) != 0))
+        rc = store_fail(st, UV_EINVAL,
+                        "description has surrounding spaces or is blank");
+    free(norm);
+    return rc;
+}
+
 int store_check_body(struct store *st, const char *field, const char *v)
 {
     char *norm = NULL;

@@ -1,5 +1,10 @@
 /* Unit tests for store/jsonparse.c, in the spirit of JSONTestSuite: what
- * RFC 8259 allows parses, everything else is refused with an offset. */
+ * RFC 8259 allows parses, everything else is refused with the offset of
+ * the fault. The parser takes a whole buffer, not a stream, so instead of
+ * feeding it a byte at a time the tests hand it every prefix of valid
+ * documents (each in an exact-size heap copy, so valgrind sees a read past
+ * the end) and randomly damaged copies. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,35 +19,62 @@ static int parse(const char *s, size_t len, struct json **v)
     return json_parse(s, len, v, err, sizeof(err));
 }
 
+/* Parses len bytes from an exact-size heap copy, so a read past the end
+ * is an invalid read under valgrind. */
+static int parse_exact(const char *s, size_t len, struct json **v, char *err,
+                       size_t errlen)
+{
+    char *copy = malloc(len ? len : 1);
+    memcpy(copy, s, len);
+    int rc = json_parse(copy, len, v, err, errlen);
+    free(copy);
+    return rc;
+}
+
 TEST(accepted)
 {
     static const struct {
         const char *doc;
         enum json_type type;
     } cases[] = {
-        {"{}", JSON_OBJECT},                  /* empty object */
-        {"[]", JSON_ARRAY},                   /* empty array */
-        {" \t\r\n[ 1 , 2 ] \n", JSON_ARRAY},  /* white space anywhere */
-        {"\"\"", JSON_STRING},                /* empty string */
-        {"0", JSON_INT},                      /* bare zero */
-        {"-0", JSON_INT},                     /* negative zero */
-        {"9223372036854775807", JSON_INT},    /* INT64_MAX */
-        {"-9223372036854775808", JSON_INT},   /* INT64_MIN */
-        {"9223372036854775808", JSON_NUMBER}, /* past int64: a double */
-        {"1.5e3", JSON_NUMBER},               /* exponent */
-        {"1E-2", JSON_NUMBER},                /* capital E */
-        {"true", JSON_TRUE},                  /* literals */
+        {"{}", JSON_OBJECT},                   /* empty object */
+        {"[]", JSON_ARRAY},                    /* empty array */
+        {" \t\r\n[ 1 , 2 ] \n", JSON_ARRAY},   /* white space anywhere */
+        {"\"\"", JSON_STRING},                 /* empty string */
+        {"0", JSON_INT},                       /* bare zero */
+        {"-0", JSON_INT},                      /* negative zero */
+        {"7", JSON_INT},                       /* scalar at top level */
+        {"9223372036854775807", JSON_INT},     /* INT64_MAX */
+        {"-9223372036854775808", JSON_INT},    /* INT64_MIN */
+        {"9223372036854775808", JSON_NUMBER},  /* past int64: a double */
+        {"-9223372036854775809", JSON_NUMBER}, /* below int64: a double */
+        {"1.0", JSON_NUMBER},                  /* a fraction is a double */
+        {"1.5e3", JSON_NUMBER},                /* exponent */
+        {"1E-2", JSON_NUMBER},                 /* capital E */
+        {"1e+2", JSON_NUMBER},                 /* explicit exponent sign */
+        {"-0.0e-0", JSON_NUMBER},              /* every optional part */
+        {"1e-999", JSON_NUMBER},               /* underflow to 0 is fine */
+        {"true", JSON_TRUE},                   /* literals */
         {"false", JSON_FALSE},
         {"null", JSON_NULL},
         {"{\"a\":{\"b\":[null,{}]}}", JSON_OBJECT},      /* nesting */
         {"\"\\u00e9\\ud83d\\ude00\\/\"", JSON_STRING},   /* escapes, pair */
+        {"\"\\\"\\\\\\b\\f\\n\\r\\t\"", JSON_STRING},    /* every escape */
         {"\"Z\xc3\xbcrich \xe2\x80\x94\"", JSON_STRING}, /* raw UTF-8 */
+        {"\"\xf4\x8f\xbf\xbf\"", JSON_STRING},           /* U+10FFFF */
+        {"\"\xef\xbb\xbf\"", JSON_STRING},  /* a BOM inside a string */
+        {"\"\x7f\"", JSON_STRING},          /* DEL is not a control here */
+        {"{\"a\":1,\"A\":2}", JSON_OBJECT}, /* names are case sensitive */
+        {"{\"\":0}", JSON_OBJECT},          /* an empty name */
+        {"{\"\\u0061\":1,\"b\":2}", JSON_OBJECT}, /* escaped name */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct json *v = NULL;
-        int rc = parse(cases[i].doc, strlen(cases[i].doc), &v);
+        char err[128] = "";
+        int rc = parse_exact(cases[i].doc, strlen(cases[i].doc), &v, err,
+                             sizeof(err));
         if (rc != 0)
-            printf("  refused: %s\n", cases[i].doc);
+            printf("  refused: %s (%s)\n", cases[i].doc, err);
         CHECK_INT(rc, 0);
         CHECK(v != NULL && v->type == cases[i].type);
         json_free(v);
@@ -51,50 +83,100 @@ TEST(accepted)
 
 TEST(refused)
 {
-    static const char *cases[] = {
-        "",                  /* nothing */
-        "[1,]",              /* trailing comma */
-        "{\"a\":1,}",        /* trailing comma in an object */
-        "[01]",              /* leading zero */
-        "[+1]",              /* plus sign */
-        "[.5]",              /* no integer part */
-        "[1.]",              /* no fraction digits */
-        "[1e]",              /* no exponent digits */
-        "[NaN]",             /* not JSON */
-        "[Infinity]",        /* not JSON */
-        "[1e999]",           /* out of range */
-        "['a']",             /* single quotes */
-        "{a:1}",             /* unquoted name */
-        "{\"a\" 1}",         /* missing colon */
-        "{\"a\":1 \"b\":2}", /* missing comma */
-        "{\"a\":1,\"a\":2}", /* duplicate name */
-        "\"a\tb\"",          /* raw control character */
-        "\"\\x41\"",         /* unknown escape */
-        "\"\\u12\"",         /* short \u */
-        "\"\\ud800\"",       /* lone high surrogate */
-        "\"\\udc00\"",       /* lone low surrogate */
-        "\"\xc0\xaf\"",      /* overlong UTF-8 */
-        "\"\xed\xa0\x80\"",  /* UTF-8 surrogate */
-        "\"\xff\"",          /* not UTF-8 at all */
-        "\"abc",             /* unterminated */
-        "[1] [2]",           /* two documents */
-        "tru",               /* truncated literal */
-        "nul",               /* truncated literal */
-        "[",                 /* unterminated array */
+    static const struct {
+        const char *doc;
+        const char *err; /* the exact message */
+    } cases[] = {
+        {"", "offset 0: unexpected end of input"},          /* nothing */
+        {"  ", "offset 2: unexpected end of input"},        /* only spaces */
+        {"[1,]", "offset 3: unexpected character ']'"},     /* trailing comma */
+        {"{\"a\":1,}", "offset 7: expected a member name"}, /* in object */
+        {"[01]", "offset 1: leading zero"},                 /* leading zero */
+        {"[-01]", "offset 2: leading zero"},
+        {"[+1]", "offset 1: unexpected character '+'"},   /* plus sign */
+        {"[.5]", "offset 1: unexpected character '.'"},   /* no int part */
+        {"[1.]", "offset 3: expected a digit after '.'"}, /* no fraction */
+        {"[1.e5]", "offset 3: expected a digit after '.'"},
+        {"[1e]", "offset 3: expected a digit in the exponent"},
+        {"[1e+]", "offset 4: expected a digit in the exponent"},
+        {"[-]", "offset 2: expected a digit"},           /* bare minus */
+        {"[- 1]", "offset 2: expected a digit"},         /* spaced minus */
+        {"[NaN]", "offset 1: unexpected character 'N'"}, /* not JSON */
+        {"[Infinity]", "offset 1: unexpected character 'I'"},
+        {"[-Infinity]", "offset 2: expected a digit"},
+        {"[1e999]", "offset 1: number out of range"},    /* overflow */
+        {"[0x10]", "offset 2: expected ',' or ']'"},     /* hex */
+        {"['a']", "offset 1: unexpected character '''"}, /* single quotes */
+        {"{a:1}", "offset 1: expected a member name"},   /* unquoted name */
+        {"{1:1}", "offset 1: expected a member name"},   /* number name */
+        {"{\"a\" 1}", "offset 5: expected ':'"},         /* missing colon */
+        {"{\"a\":1 \"b\":2}", "offset 7: expected ',' or '}'"}, /* comma */
+        {"{\"a\":1,\"a\":2}", "offset 7: duplicate member name"},
+        {"{\"a\":1,\"\\u0061\":2}", "offset 7: duplicate member name"},
+        {"[1 2]", "offset 3: expected ',' or ']'"},
+        {"[1,,2]", "offset 3: unexpected character ','"},
+        {"{\"a\":}", "offset 5: unexpected character '}'"},
+        {"\"a\tb\"", "offset 2: control character in a string"},
+        {"\"a\nb\"", "offset 2: control character in a string"},
+        {"\"\\x41\"", "offset 2: unknown escape"},
+        {"\"\\U0041\"", "offset 2: unknown escape"}, /* capital U */
+        {"\"\\'\"", "offset 2: unknown escape"},     /* escaped quote ' */
+        {"\"\\u12\"", "offset 2: expected 4 hex digits after \\u"},
+        {"\"\\u12G4\"", "offset 2: expected 4 hex digits after \\u"},
+        {"\"\\ud800\"", "offset 6: lone high surrogate"},
+        {"\"\\ud800\\u0041\"", "offset 6: lone high surrogate"},
+        {"\"\\ud800\\ud800\"", "offset 6: lone high surrogate"},
+        {"\"\\udc00\"", "offset 6: lone low surrogate"},
+        {"\"\\udfff\\ud800\"", "offset 6: lone low surrogate"},
+        {"\"\xc0\xaf\"", "offset 1: invalid UTF-8"},     /* overlong '/' */
+        {"\"\xe0\x80\xaf\"", "offset 1: invalid UTF-8"}, /* 3-byte overlong */
+        {"\"\xed\xa0\x80\"", "offset 1: invalid UTF-8"}, /* UTF-8 surrogate */
+        {"\"\xf4\x90\x80\x80\"", "offset 1: invalid UTF-8"}, /* > U+10FFFF */
+        {"\"\xff\"", "offset 1: invalid UTF-8"},             /* never UTF-8 */
+        {"\"a\x80\"", "offset 2: invalid UTF-8"}, /* lone continuation */
+        {"\"\xc3\"", "offset 1: invalid UTF-8"},  /* truncated sequence */
+        {"\"abc", "offset 0: unterminated string"},
+        {"[\"abc\\\"", "offset 1: unterminated string"}, /* escaped quote */
+        {"[1] [2]", "offset 4: unexpected data after the document"},
+        {"{} x", "offset 3: unexpected data after the document"},
+        {"tru", "offset 0: expected 'true'"},
+        {"nul", "offset 0: expected 'null'"},
+        {"fals", "offset 0: expected 'false'"},
+        {"True", "offset 0: unexpected character 'T'"},
+        {"truex", "offset 4: unexpected data after the document"},
+        {"[", "offset 1: unexpected end of input"},
+        {"[1", "offset 2: expected ',' or ']'"},
+        {"{\"a\"", "offset 4: expected ':'"},
+        {"{\"a\":", "offset 5: unexpected end of input"},
+        {"\xef\xbb\xbf{}", "offset 0: unexpected byte 0xef"}, /* a BOM */
+        {"/* c */ {}", "offset 0: unexpected character '/'"}, /* comment */
+        {"\x0c[]", "offset 0: unexpected byte 0x0c"}, /* form feed is not WS */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct json *v = (struct json *)1;
         char err[128] = "";
-        int rc = json_parse(cases[i], strlen(cases[i]), &v, err, sizeof(err));
-        if (rc != UV_EINVAL)
-            printf("  accepted: %s\n", cases[i]);
+        int rc = parse_exact(cases[i].doc, strlen(cases[i].doc), &v, err,
+                             sizeof(err));
+        if (rc != UV_EINVAL || strcmp(err, cases[i].err) != 0)
+            printf("  case %zu %s: rc %d, '%s'\n", i, cases[i].doc, rc, err);
         CHECK_INT(rc, UV_EINVAL);
         CHECK(v == NULL);
-        CHECK(strncmp(err, "offset ", 7) == 0);
+        CHECK_STR(err, cases[i].err);
     }
     /* A NUL byte inside the buffer is not a terminator. */
     struct json *v;
-    CHECK_INT(parse("[1]\0junk", 8, &v), UV_EINVAL);
+    char err[128];
+    CHECK_INT(json_parse("[1]\0junk", 8, &v, err, sizeof(err)), UV_EINVAL);
+    CHECK_STR(err, "offset 3: unexpected data after the document");
+    CHECK_INT(json_parse("\"a\0\"", 4, &v, err, sizeof(err)), UV_EINVAL);
+    CHECK_STR(err, "offset 2: control character in a string");
+    /* No error buffer at all is allowed. */
+    CHECK_INT(json_parse("[", 1, &v, NULL, 0), UV_EINVAL);
+    CHECK(v == NULL);
+    /* A short error buffer is truncated, not overrun. */
+    char small[8];
+    CHECK_INT(json_parse("[", 1, &v, small, sizeof(small)), UV_EINVAL);
+    CHECK_STR(small, "offset ");
 }
 
 TEST(depth_limit)
@@ -106,36 +188,279 @@ TEST(depth_limit)
     for (int i = 0; i < JSON_MAX_DEPTH; i++)
         doc[n++] = ']';
     struct json *v;
+    char err[128];
     CHECK_INT(parse(doc, n, &v), 0); /* exactly at the limit */
     json_free(v);
     memmove(doc + 1, doc, n);
     doc[0] = '[';
     doc[n + 1] = ']';
-    CHECK_INT(parse(doc, n + 2, &v), UV_EINVAL); /* one deeper */
+    CHECK_INT(json_parse(doc, n + 2, &v, err, sizeof(err)), UV_EINVAL);
+    CHECK_STR(err, "offset 32: nested deeper than 32 levels");
+    /* Objects count too. */
+    char obj[8 * (JSON_MAX_DEPTH + 1) + 8];
+    n = 0;
+    for (int i = 0; i <= JSON_MAX_DEPTH; i++)
+        n += (size_t)sprintf(obj + n, "{\"a\":");
+    CHECK_INT(parse(obj, n, &v), UV_EINVAL);
+    /* A deep hostile input fails fast instead of exhausting the stack. */
+    size_t big = 1000000;
+    char *deep = malloc(big);
+    memset(deep, '[', big);
+    CHECK_INT(parse(deep, big, &v), UV_EINVAL);
+    free(deep);
 }
 
-TEST(values_and_lookup)
+TEST(size_limits)
+{
+    struct json *v;
+    char err[128];
+    /* A string of exactly JSON_MAX_STRING bytes passes, one more fails. */
+    size_t n = JSON_MAX_STRING + 3;
+    char *doc = malloc(n);
+    doc[0] = '"';
+    memset(doc + 1, 'x', JSON_MAX_STRING);
+    doc[JSON_MAX_STRING + 1] = '"';
+    CHECK_INT(parse(doc, JSON_MAX_STRING + 2, &v), 0);
+    CHECK_INT(v->str_len, JSON_MAX_STRING);
+    json_free(v);
+    doc[JSON_MAX_STRING + 1] = 'x';
+    doc[JSON_MAX_STRING + 2] = '"';
+    CHECK_INT(json_parse(doc, n, &v, err, sizeof(err)), UV_EINVAL);
+    CHECK_STR(err, "offset 0: string longer than 1 MiB");
+    /* The limit is on the decoded length: escapes may make it longer. */
+    memcpy(doc + 1, "\\u0041", 6);
+    CHECK_INT(parse(doc, n, &v), 0);
+    CHECK_INT(v->str_len, JSON_MAX_STRING - 4);
+    json_free(v);
+    free(doc);
+
+    /* The input limit is checked before anything is read. */
+    n = JSON_MAX_INPUT + 1;
+    doc = malloc(n);
+    memset(doc, ' ', n);
+    doc[0] = '0';
+    CHECK_INT(json_parse(doc, n, &v, err, sizeof(err)), UV_EINVAL);
+    CHECK_STR(err, "offset 0: document larger than 8 MiB");
+    CHECK_INT(parse(doc, JSON_MAX_INPUT, &v), 0); /* at the limit */
+    json_free(v);
+    /* json_parse_limit() moves only that limit, either way. */
+    CHECK_INT(json_parse_limit(doc, n, n, &v, err, sizeof(err)), 0);
+    CHECK_INT(v->i, 0);
+    json_free(v);
+    CHECK_INT(json_parse_limit(doc, n, 4 * 1024 * 1024, &v, err, sizeof(err)),
+              UV_EINVAL);
+    CHECK_STR(err, "offset 0: document larger than 4 MiB");
+    CHECK(v == NULL);
+    CHECK_INT(json_parse_limit("[1, 2]", 6, 5, &v, err, sizeof(err)),
+              UV_EINVAL);
+    CHECK_STR(err, "offset 0: document larger than 5 bytes");
+    CHECK_INT(json_parse_limit("[1, 2]", 6, 6, &v, err, sizeof(err)), 0);
+    CHECK_INT(json_len(v), 2);
+    json_free(v);
+    free(doc);
+
+    /* Numbers: 512 characters pass, 513 fail. */
+    char num[JSON_MAX_NUMBER + 2];
+    memset(num, '1', sizeof(num));
+    num[1] = '.';
+    CHECK_INT(parse(num, JSON_MAX_NUMBER, &v), 0);
+    json_free(v);
+    CHECK_INT(json_parse(num, JSON_MAX_NUMBER + 1, &v, err, sizeof(err)),
+              UV_EINVAL);
+    CHECK_STR(err, "offset 0: number longer than 512 characters");
+}
+
+/* Past 16 members an object switches to a hash set for the duplicate
+ * check; duplicates must still be found on both sides of the switch. */
+TEST(many_members)
+{
+    struct buf_like {
+        char *p;
+        size_t n;
+    } d = {malloc(64 * 1024), 0};
+    for (int dup = -1; dup < 3000; dup += 499) {
+        d.n = 0;
+        d.n += (size_t)sprintf(d.p + d.n, "{");
+        for (int i = 0; i < 3000; i++)
+            d.n +=
+                (size_t)sprintf(d.p + d.n, "%s\"k%d\":%d", i ? "," : "", i, i);
+        if (dup >= 0)
+            d.n += (size_t)sprintf(d.p + d.n, ",\"k%d\":0", dup);
+        d.n += (size_t)sprintf(d.p + d.n, "}");
+        struct json *v;
+        int rc = parse(d.p, d.n, &v);
+        if (dup < 0) {
+            CHECK_INT(rc, 0);
+            CHECK_INT(json_len(v), 3000);
+            /* Order is kept. */
+            int i = 0, in_order = 1;
+            for (const struct json *m = json_first(v); m; m = json_next(m)) {
+                char want[16];
+                snprintf(want, sizeof(want), "k%d", i++);
+                in_order &= strcmp(m->key, want) == 0;
+            }
+            CHECK(in_order);
+            CHECK(json_get(v, "k2999")->i == 2999);
+            json_free(v);
+        } else {
+            CHECK_INT(rc, UV_EINVAL);
+        }
+    }
+    /* A duplicate just at the switch point. */
+    d.n = (size_t)sprintf(d.p, "{");
+    for (int i = 0; i < 16; i++)
+        d.n += (size_t)sprintf(d.p + d.n, "\"k%d\":0,", i);
+    d.n += (size_t)sprintf(d.p + d.n, "\"k15\":0}");
+    struct json *v;
+    CHECK_INT(parse(d.p, d.n, &v), UV_EINVAL);
+    free(d.p);
+}
+
+TEST(values_and_accessors)
 {
     const char *doc = "{\"id\": 42, \"title\": \"Fibre \\\"cut\\\"\\n\","
-                      " \"x\": -1.25, \"tags\": [\"a\", \"b\"], \"n\": null}";
+                      " \"x\": -1.25, \"tags\": [\"a\", \"b\"], \"n\": null,"
+                      " \"on\": true, \"off\": false, \"big\": 1e3}";
     struct json *v;
     CHECK_INT(parse(doc, strlen(doc), &v), 0);
-    CHECK_INT(v->n, 5);
-    const struct json *id = json_get(v, "id");
-    CHECK(id != NULL && id->type == JSON_INT && id->i == 42);
-    const struct json *t = json_get(v, "title");
-    CHECK(t != NULL && t->type == JSON_STRING);
-    CHECK_STR(t->str, "Fibre \"cut\"\n");
+    CHECK_INT(json_type(v), JSON_OBJECT);
+    CHECK_INT(json_len(v), 8);
+    int64_t i = 0;
+    CHECK_INT(json_as_int64(json_get(v, "id"), &i), 0);
+    CHECK_INT(i, 42);
+    CHECK_INT(json_as_int64(json_get(v, "big"), &i), UV_EINVAL); /* 1e3 */
+    CHECK_INT(json_as_int64(json_get(v, "title"), &i), UV_EINVAL);
+    CHECK_INT(json_as_int64(NULL, &i), UV_EINVAL);
+    size_t len = 0;
+    const char *t = json_as_string(json_get(v, "title"), &len);
+    CHECK_STR(t, "Fibre \"cut\"\n");
+    CHECK_INT(len, 12);
+    CHECK(json_as_string(json_get(v, "id"), &len) == NULL);
+    CHECK(json_as_string(json_get(v, "missing"), NULL) == NULL);
     CHECK(json_get(v, "x")->d == -1.25);
+    CHECK(json_get(v, "big")->d == 1000.0);
+    bool b = false;
+    CHECK_INT(json_as_bool(json_get(v, "on"), &b), 0);
+    CHECK(b);
+    CHECK_INT(json_as_bool(json_get(v, "off"), &b), 0);
+    CHECK(!b);
+    CHECK_INT(json_as_bool(json_get(v, "n"), &b), UV_EINVAL);
+    CHECK_INT(json_type(json_get(v, "n")), JSON_NULL);
+    CHECK_INT(json_type(json_get(v, "missing")), JSON_NULL);
     const struct json *tags = json_get(v, "tags");
-    CHECK(tags->n == 2 && strcmp(tags->child->next->str, "b") == 0);
+    CHECK_INT(json_len(tags), 2);
+    CHECK_STR(json_as_string(json_first(tags), NULL), "a");
+    CHECK_STR(json_as_string(json_next(json_first(tags)), NULL), "b");
+    CHECK(json_next(json_next(json_first(tags))) == NULL);
+    CHECK(json_first(json_get(v, "id")) == NULL); /* not a container */
+    CHECK_INT(json_len(json_get(v, "id")), 0);
     CHECK(json_get(v, "missing") == NULL);
     CHECK(json_get(tags, "a") == NULL); /* not an object */
+    CHECK(json_get(NULL, "a") == NULL);
+    /* Members come back in document order, with their names. */
+    static const char *const order[] = {"id", "title", "x",   "tags",
+                                        "n",  "on",    "off", "big"};
+    size_t k = 0;
+    for (const struct json *m = json_first(v); m; m = json_next(m), k++)
+        CHECK(k < 8 && strcmp(m->key, order[k]) == 0 &&
+              m->key_len == strlen(order[k]));
+    CHECK_INT(k, 8);
+    CHECK_STR(json_type_name(JSON_TRUE), "boolean");
+    CHECK_STR(json_type_name(JSON_INT), "number");
+    CHECK_STR(json_type_name(JSON_OBJECT), "object");
     json_free(v);
+    json_free(NULL);
+
+    /* Escapes decode to the right UTF-8 bytes. */
+    static const struct {
+        const char *doc, *want;
+    } strings[] = {
+        {"\"\\u00e9\"", "\xc3\xa9"},                /* 2 bytes */
+        {"\"\\u20AC\"", "\xe2\x82\xac"},            /* 3 bytes, caps */
+        {"\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80"}, /* surrogate pair */
+        {"\"\\uDBFF\\uDFFF\"", "\xf4\x8f\xbf\xbf"}, /* U+10FFFF */
+        {"\"a\\/b\"", "a/b"},                       /* escaped solidus */
+        {"\"\\b\\f\\n\\r\\t\"", "\b\f\n\r\t"},
+    };
+    for (size_t j = 0; j < sizeof(strings) / sizeof(strings[0]); j++) {
+        CHECK_INT(parse(strings[j].doc, strlen(strings[j].doc), &v), 0);
+        CHECK_STR(json_as_string(v, NULL), strings[j].want);
+        json_free(v);
+    }
     /* \u0000 decodes to a NUL inside the string; str_len tells. */
     CHECK_INT(parse("\"a\\u0000b\"", 10, &v), 0);
     CHECK_INT(v->str_len, 3);
+    CHECK(memcmp(v->str, "a\0b", 4) == 0);
     json_free(v);
+    /* Integers at the edges, and -0. */
+    CHECK_INT(parse("[-9223372036854775808, -0, 9223372036854775807]", 47, &v),
+              0);
+    CHECK(v->child->i == INT64_MIN && v->child->next->i == 0 &&
+          v->child->next->next->i == INT64_MAX);
+    json_free(v);
+}
+
+/* Every strict prefix of a valid document is refused with an offset no
+ * larger than the prefix, and without reading past its end. */
+TEST(every_prefix_is_refused)
+{
+    static const char *docs[] = {
+        "{\"a\": [1, -2.5e+3, true, false, null, \"x\\u00e9\\ud83d\\ude00\"],"
+        " \"b\": {\"c\": \"Z\xc3\xbcrich\"}}",
+        "[\"\xf0\x9f\x98\x80\", 0, {}, [], \"\"]",
+    };
+    for (size_t d = 0; d < sizeof(docs) / sizeof(docs[0]); d++) {
+        size_t len = strlen(docs[d]);
+        struct json *v;
+        CHECK_INT(parse(docs[d], len, &v), 0);
+        json_free(v);
+        for (size_t n = 0; n < len; n++) {
+            char err[128] = "";
+            /* "[... 0" style prefixes that are complete numbers at top
+             * level do not occur: both documents are containers. */
+            int rc = parse_exact(docs[d], n, &v, err, sizeof(err));
+            CHECK_INT(rc, UV_EINVAL);
+            CHECK(v == NULL);
+            size_t off = (size_t)strtoul(err + 7, NULL, 10);
+            CHECK(strncmp(err, "offset ", 7) == 0 && off <= n);
+        }
+    }
+}
+
+/* Random damage never crashes, leaks or reads out of bounds (valgrind
+ * watches), and a document either parses or names an offset inside it. */
+TEST(random_damage)
+{
+    const char *doc =
+        "{\"services\": [{\"id\": 1, \"slug\": \"dsl\", "
+        "\"name\": \"DSL \\\"east\\\"\", \"group\": null}],"
+        " \"n\": [1.5, -0, 1e3, true, false, \"\\ud83d\\ude00\"]}";
+    size_t len = strlen(doc);
+    static const char bytes[] = "{}[]\",:\\u0e-+.1 \xc3\xff\x00tnf";
+    unsigned seed = 12345;
+    char *copy = malloc(len);
+    for (int round = 0; round < 3000; round++) {
+        memcpy(copy, doc, len);
+        int edits = 1 + round % 3;
+        for (int e = 0; e < edits; e++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % len;
+            seed = seed * 1103515245u + 12345u;
+            copy[at] = bytes[(seed >> 8) % (sizeof(bytes) - 1)];
+        }
+        seed = seed * 1103515245u + 12345u;
+        size_t n = round % 2 ? len : (seed >> 8) % (len + 1);
+        struct json *v = NULL;
+        char err[128] = "";
+        int rc = parse_exact(copy, n, &v, err, sizeof(err));
+        CHECK(rc == 0 || rc == UV_EINVAL);
+        CHECK((rc == 0) == (v != NULL));
+        if (rc != 0)
+            CHECK(strncmp(err, "offset ", 7) == 0 &&
+                  strtoul(err + 7, NULL, 10) <= n);
+        json_free(v);
+    }
+    free(copy);
 }
 
 int main(void)
@@ -143,6 +468,10 @@ int main(void)
     RUN(accepted);
     RUN(refused);
     RUN(depth_limit);
-    RUN(values_and_lookup);
+    RUN(size_limits);
+    RUN(many_members);
+    RUN(values_and_accessors);
+    RUN(every_prefix_is_refused);
+    RUN(random_damage);
     return test_report();
 }

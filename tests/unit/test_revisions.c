@@ -1,6 +1,7 @@
 /* Unit tests for update revisions and the migration that added them. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -110,6 +111,52 @@ TEST(edit_refusals_write_nothing)
     store_close(st);
 }
 
+/* The new text is normalised like any update body (CR LF to LF, trailing
+ * white space gone); a NULL via is the CLI; the incident's own history
+ * (status, other updates) is left alone. */
+TEST(edit_normalises_and_touches_only_the_text)
+{
+    struct store *st;
+    char err[256];
+    CHECK_INT(store_open(":memory:", &st, err, sizeof(err)), 0);
+    int64_t id = open_incident(st);
+    struct update_input up = {.set_status = true,
+                              .status = STATUS_IDENTIFIED,
+                              .body = "Found it.",
+                              .at = NOW + 30};
+    CHECK_INT(store_post_update(st, id, &up), 0);
+    struct snapshot *s;
+    CHECK_INT(store_load(st, NOW + 40, &s), 0);
+    const struct incident *inc = snapshot_incident(s, id);
+    CHECK_INT(inc->n_updates, 2);
+    int64_t oldest = inc->updates[1].id; /* newest first */
+    snapshot_unref(s);
+
+    CHECK_INT(store_update_edit(st, oldest, "Line one.\r\n\r\nLine two.  \r\n",
+                                NULL, NOW + 50),
+              0);
+    CHECK_INT(store_load(st, NOW + 60, &s), 0);
+    inc = snapshot_incident(s, id);
+    CHECK_STR(inc->updates[1].body, "Line one.\n\nLine two.");
+    CHECK_INT(inc->updates[1].n_revisions, 1);
+    CHECK_INT(inc->updates[1].edited_at, NOW + 50);
+    CHECK_INT(inc->updates[1].created_at, NOW); /* still when it was said */
+    CHECK_INT(inc->updates[1].status, STATUS_INVESTIGATING);
+    CHECK_STR(inc->updates[0].body, "Found it.");
+    CHECK_INT(inc->updates[0].n_revisions, 0);
+    CHECK_INT(inc->updates[0].edited_at, 0);
+    CHECK_INT(inc->status, STATUS_IDENTIFIED);
+    snapshot_unref(s);
+
+    sqlite3_stmt *stmt;
+    sqlite3_prepare_v2(st->db, "SELECT via FROM update_revisions", -1, &stmt,
+                       NULL);
+    CHECK_INT(sqlite3_step(stmt), SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(stmt, 0), "cli");
+    sqlite3_finalize(stmt);
+    store_close(st);
+}
+
 TEST(migration_from_version_1_keeps_data)
 {
     char path[] = "/tmp/outpost-migrate-XXXXXX";
@@ -153,6 +200,7 @@ int main(void)
 {
     RUN(edit_keeps_the_old_text);
     RUN(edit_refusals_write_nothing);
+    RUN(edit_normalises_and_touches_only_the_text);
     RUN(migration_from_version_1_keeps_data);
     return test_report();
 }

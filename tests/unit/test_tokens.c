@@ -1,6 +1,8 @@
 /* Unit tests for store/tokens.c: API tokens kept only as hashes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -85,6 +87,8 @@ TEST(names)
         {"a b", UV_EINVAL},     /* no spaces */
         {"x\x1b", UV_EINVAL},   /* no escapes */
         {"noc-bot", UV_EEXIST}, /* taken by the first case */
+        {"cli", UV_EINVAL},     /* reserved: the CLI's own writes say so */
+        {"cli2", 0},            /* only the exact name is reserved */
     };
     struct store *st;
     char err[256], tok[STORE_TOKEN_LEN + 1];
@@ -98,12 +102,118 @@ TEST(names)
     memset(long_name, 'a', 65);
     long_name[65] = '\0';
     CHECK_INT(store_token_add(st, long_name, tok, NOW), UV_EINVAL);
+    CHECK_INT(store_token_add(st, "cli", tok, NOW), UV_EINVAL);
+    CHECK(strstr(store_errmsg(st), "reserved") != NULL);
+    CHECK(!store_check_token_name("cli")); /* so import refuses it too */
     store_close(st);
+}
+
+/* The hash is BLAKE2b-256, unkeyed: a known vector (RFC 7693's "abc",
+ * 32-byte digest), and NULL hashes like "". */
+TEST(hash)
+{
+    static const unsigned char abc[STORE_TOKEN_HASH] = {
+        0xbd, 0xdd, 0x81, 0x3c, 0x63, 0x42, 0x39, 0x72, 0x31, 0x71, 0xef,
+        0x3f, 0xee, 0x98, 0x57, 0x9b, 0x94, 0x96, 0x4e, 0x3b, 0xb1, 0xcb,
+        0x3e, 0x42, 0x72, 0x62, 0xc8, 0xc0, 0x68, 0xd5, 0x23, 0x19};
+    unsigned char h[STORE_TOKEN_HASH], e[STORE_TOKEN_HASH];
+    store_token_hash("abc", h);
+    CHECK(memcmp(h, abc, sizeof(h)) == 0);
+    store_token_hash(NULL, h);
+    store_token_hash("", e);
+    CHECK(memcmp(h, e, sizeof(h)) == 0);
+}
+
+/* store_load() copies names, hashes and revocations into the snapshot;
+ * store_token_use() records a use and refuses what check refuses. */
+TEST(snapshot_and_use)
+{
+    struct store *st;
+    char err[256], a[STORE_TOKEN_LEN + 1], b[STORE_TOKEN_LEN + 1];
+    char name[65];
+    CHECK_INT(store_open(":memory:", &st, err, sizeof(err)), 0);
+    struct snapshot *s;
+    CHECK_INT(store_load(st, NOW, &s), 0);
+    CHECK_INT(s->n_tokens, 0);
+    snapshot_unref(s);
+
+    CHECK_INT(store_token_add(st, "noc-bot", a, NOW), 0);
+    CHECK_INT(store_token_add(st, "old", b, NOW), 0);
+    CHECK_INT(store_token_revoke(st, "old", NOW + 1), 0);
+    CHECK_INT(store_load(st, NOW, &s), 0);
+    CHECK_INT(s->n_tokens, 2);
+    unsigned char ha[STORE_TOKEN_HASH], hb[STORE_TOKEN_HASH];
+    store_token_hash(a, ha);
+    store_token_hash(b, hb);
+    if (s->n_tokens == 2) {
+        CHECK_STR(s->tokens[0].name, "noc-bot");
+        CHECK(!s->tokens[0].revoked);
+        CHECK(memcmp(s->tokens[0].hash, ha, sizeof(ha)) == 0);
+        CHECK_STR(s->tokens[1].name, "old");
+        CHECK(s->tokens[1].revoked);
+        CHECK(memcmp(s->tokens[1].hash, hb, sizeof(hb)) == 0);
+    }
+    snapshot_unref(s);
+
+    CHECK_INT(store_token_use(st, hb, name, NOW + 2), UV_EACCES);
+    CHECK_STR(name, "");
+    CHECK_INT(store_token_use(st, ha, name, NOW + 3), 0);
+    CHECK_STR(name, "noc-bot");
+    struct token_info *list;
+    size_t n;
+    CHECK_INT(store_token_list(st, &list, &n), 0);
+    CHECK_INT(n, 2);
+    CHECK_INT(list[0].last_used_at, NOW + 3);
+    CHECK_INT(list[1].last_used_at, 0);
+    free(list);
+    store_close(st);
+}
+
+/* A database from before last_used_at (schema 3) keeps its tokens, and
+ * they keep working, after the upgrade. */
+TEST(migration_adds_last_used)
+{
+    char path[] = "/tmp/outpost-tokens-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    unlink(path);
+    struct store *st;
+    char err[256], tok[STORE_TOKEN_LEN + 1], name[65];
+    CHECK_INT(store_open(path, &st, err, sizeof(err)), 0);
+    if (st == NULL)
+        return;
+    CHECK_INT(store_token_add(st, "noc-bot", tok, NOW), 0);
+    CHECK_INT(sqlite3_exec(st->db,
+                           "ALTER TABLE api_tokens DROP COLUMN last_used_at;"
+                           " PRAGMA user_version = 3;",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    store_close(st);
+    CHECK_INT(store_open(path, &st, err, sizeof(err)), 0);
+    if (st != NULL) {
+        CHECK_INT(store_token_check(st, tok, name), 0);
+        struct token_info *list;
+        size_t n;
+        CHECK_INT(store_token_list(st, &list, &n), 0);
+        CHECK_INT(n, 1);
+        CHECK_INT(list[0].last_used_at, 0);
+        free(list);
+        store_close(st);
+    }
+    unlink(path);
+    char aux[sizeof(path) + 8];
+    snprintf(aux, sizeof(aux), "%s-wal", path);
+    unlink(aux);
+    snprintf(aux, sizeof(aux), "%s-shm", path);
+    unlink(aux);
 }
 
 int main(void)
 {
     RUN(add_check_revoke);
     RUN(names);
+    RUN(hash);
+    RUN(snapshot_and_use);
+    RUN(migration_adds_last_used);
     return test_report();
 }
