@@ -21,10 +21,19 @@
  *                                              description?, position?}  201
  *   PUT  /api/v1/services/SLUG/status         {status}  (or "auto")      200
  *
- * Every request needs "Authorization: Bearer TOKEN" (401 otherwise) and
- * "Content-Type: application/json" (415). Unknown fields, wrong types and
- * invalid values are 400 with {"error": "..."}; unknown posts 404; other
- * methods on these paths 405. Creations answer 201 with a Location.
+ * Every request needs "Authorization: Bearer TOKEN" (401 otherwise, with
+ * WWW-Authenticate: Bearer) and "Content-Type: application/json" (415).
+ * Unknown fields, wrong types and invalid values are 400 with
+ * {"error": "..."}; unknown posts 404; a taken service slug 409; other
+ * methods on these paths 405 with Allow; bodies over 64 KiB 413. Creations
+ * answer 201 with a Location; every reply is Cache-Control: no-store and
+ * a success names the token ("via") the write was recorded under.
+ *
+ * Tokens are checked twice: here, against the hashes in the current
+ * snapshot, so a wrong or revoked token costs no database work; and again
+ * by the store inside the write's own transaction, which is authoritative
+ * (a token revoked a moment ago cannot write). A token just made with
+ * `outpost token add` works once the server has reloaded, within a second.
  */
 #ifndef OUTPOST_API_H
 #define OUTPOST_API_H

@@ -1,17 +1,50 @@
 #include "feeds.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../store/timeutil.h"
 #include "html.h"
+#include "json.h"
+#include "text.h"
+
+/* Whether the code point of the well-formed UTF-8 sequence p[0..n) must be
+ * left out: DEL and the C1 controls (legal in XML 1.0 but "discouraged",
+ * §2.2, and terminal escapes in disguise), and U+FFFE and U+FFFF, which the
+ * Char production excludes. */
+static bool unwanted_utf8(const unsigned char *p, size_t n)
+{
+    if (n == 2)
+        return p[0] == 0xc2 && p[1] <= 0x9f; /* U+0080..U+009F */
+    if (n == 3)
+        return p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf);
+    return false;
+}
 
 void feeds_xml_escape(struct buf *out, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;
-         p++) {
-        switch (*p) {
+    const char *p = s != NULL ? s : "";
+    size_t len = strlen(p);
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x80) {
+            size_t n = json_utf8_seq(p + i, len - i);
+            if (n == 0) {
+                /* A parser must reject malformed UTF-8 (§4.3.3): one bad
+                 * byte would make the whole feed unreadable. */
+                buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD */
+                i++;
+                continue;
+            }
+            if (!unwanted_utf8((const unsigned char *)p + i, n))
+                buf_append(out, p + i, n);
+            i += n;
+            continue;
+        }
+        switch (c) {
         case '&':
             buf_puts(out, "&amp;");
             break;
@@ -30,11 +63,12 @@ void feeds_xml_escape(struct buf *out, const char *s)
         default:
             /* XML 1.0 §2.2 allows no C0 control character but TAB, LF
              * and CR, and a CR would be folded into LF by every parser
-             * anyway (§2.11); stored text never has one. */
-            if (*p < 0x20 && *p != '\t' && *p != '\n')
+             * anyway (§2.11); DEL is a terminal control. */
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
                 break;
-            buf_putc(out, (char)*p);
+            buf_putc(out, (char)c);
         }
+        i++;
     }
 }
 
@@ -60,21 +94,39 @@ static int by_updated(const void *a, const void *b)
     return x->id > y->id ? -1 : x->id < y->id;
 }
 
-static size_t recent_posts(const struct snapshot *s,
-                           const struct incident ***out)
+static size_t recent_posts(const struct snapshot *s, struct buf *out,
+                           const struct incident ***posts)
 {
-    *out = NULL;
+    *posts = NULL;
     if (s->n_incidents == 0)
         return 0;
     const struct incident **v = malloc(s->n_incidents * sizeof(*v));
-    if (v == NULL)
+    if (v == NULL) {
+        out->oom = true; /* a feed without its entries is no feed */
         return 0;
+    }
     for (size_t i = 0; i < s->n_incidents; i++)
         v[i] = &s->incidents[i];
     qsort(v, s->n_incidents, sizeof(*v), by_updated);
-    *out = v;
+    *posts = v;
     return s->n_incidents < FEEDS_MAX_ENTRIES ? s->n_incidents
                                               : FEEDS_MAX_ENTRIES;
+}
+
+/* A time or a window in the words every other view uses (text_time(),
+ * text_window(): UTC plus the display zone), escaped for HTML. */
+static void put_words(struct buf *out, const struct snapshot *s, int64_t from,
+                      int64_t to, bool window)
+{
+    struct buf words = BUF_INIT;
+    if (window)
+        text_window(&words, s, from, to);
+    else
+        text_time(&words, s, from);
+    html_escape_n(out, words.data, words.len);
+    if (buf_failed(&words))
+        out->oom = true;
+    buf_free(&words);
 }
 
 /* The entry's content as HTML (escaped again by the caller for XML): the
@@ -82,51 +134,69 @@ static size_t recent_posts(const struct snapshot *s,
 static void entry_html(struct buf *out, const struct snapshot *s,
                        const struct incident *inc)
 {
-    char when[TIME_BUFSZ];
     buf_printf(out, "<p><strong>%s #%" PRId64 ": %s</strong>",
                kind_word(inc->kind), inc->id, model_status_label(inc->status));
     if (inc->kind == KIND_INCIDENT)
         buf_printf(out, ", %s impact", model_impact_name(inc->impact));
     if (inc->kind == KIND_MAINTENANCE && inc->scheduled_start != 0) {
-        time_human(inc->scheduled_start, when);
-        buf_printf(out, ", window from %s", when);
-        time_human(inc->scheduled_end, when);
-        buf_printf(out, " to %s", when);
+        buf_puts(out, ", window ");
+        put_words(out, s, inc->scheduled_start, inc->scheduled_end, true);
     }
-    if (inc->n_services > 0) {
-        buf_puts(out, ". Affects: ");
-        for (size_t k = 0; k < inc->n_services; k++) {
-            size_t idx = inc->services[k].service;
-            if (idx >= s->n_services)
-                continue;
-            if (k > 0)
-                buf_puts(out, ", ");
-            html_escape(out, s->services[idx].name);
-        }
+    bool first = true;
+    for (size_t k = 0; k < inc->n_services; k++) {
+        size_t idx = inc->services[k].service;
+        if (idx >= s->n_services)
+            continue;
+        buf_puts(out, first ? ". Affects: " : ", ");
+        first = false;
+        html_escape(out, s->services[idx].name);
     }
     buf_puts(out, ".</p>\n");
     for (size_t k = 0; k < inc->n_updates; k++) {
         const struct update *u = &inc->updates[k];
-        time_human(u->created_at, when);
-        buf_printf(out, "<p><em>%s, %s%s</em></p>\n", when,
-                   model_status_label(u->status),
+        buf_puts(out, "<p><em>");
+        put_words(out, s, u->created_at, 0, false);
+        buf_printf(out, ", %s%s</em></p>\n", model_status_label(u->status),
                    u->n_revisions > 0 ? " (edited)" : "");
         html_body(out, u->body);
-        if (u->author != NULL) {
+        if (u->author != NULL && u->author[0] != '\0') {
             buf_puts(out, "<p>&mdash; ");
             html_escape(out, u->author);
             buf_puts(out, "</p>\n");
         }
     }
-    if (inc->postmortem != NULL) {
+    if (inc->postmortem != NULL && inc->postmortem[0] != '\0') {
         buf_puts(out, "<p><strong>Postmortem</strong></p>\n");
         html_body(out, inc->postmortem);
     }
 }
 
-static const char *base_url(const struct snapshot *s)
+/* The entry's HTML, escaped into out as XML character data. */
+static void put_entry_content(struct buf *out, const struct snapshot *s,
+                              const struct incident *inc)
 {
-    return s->site.base_url != NULL ? s->site.base_url : "";
+    struct buf html = BUF_INIT;
+    entry_html(&html, s, inc);
+    feeds_xml_escape(out, html.data);
+    if (buf_failed(&html))
+        out->oom = true;
+    buf_free(&html);
+}
+
+/* The page's absolute base URL, escaped. Atom ids and links must be
+ * absolute IRIs (RFC 4287 §4.2.6), so without a configured base URL the
+ * public host name stands in. */
+static void put_base(struct buf *out, const struct snapshot *s)
+{
+    if (s->site.base_url != NULL && s->site.base_url[0] != '\0') {
+        feeds_xml_escape(out, s->site.base_url);
+        return;
+    }
+    const char *host = s->site.hostname;
+    buf_puts(out, "http://");
+    feeds_xml_escape(out, host != NULL && host[0] != '\0' ? host : "localhost");
+    if (s->site.http_port > 0 && s->site.http_port != 80)
+        buf_printf(out, ":%d", s->site.http_port);
 }
 
 static const char *site_name(const struct snapshot *s)
@@ -134,48 +204,61 @@ static const char *site_name(const struct snapshot *s)
     return s->site.name != NULL && s->site.name[0] ? s->site.name : "Status";
 }
 
+/* An entry's title: what it is, its title and where it stands now. */
+static void put_title(struct buf *out, const struct incident *inc)
+{
+    buf_printf(out, "%s: ", kind_word(inc->kind));
+    feeds_xml_escape(out, inc->title);
+    buf_printf(out, " (%s)", model_status_label(inc->status));
+}
+
 void feeds_atom(struct buf *out, const struct snapshot *s)
 {
     char when[TIME_BUFSZ];
     const struct incident **v;
-    size_t n = recent_posts(s, &v);
-    int64_t updated = s->data_changed_at != 0 ? s->data_changed_at : 0;
+    size_t n = recent_posts(s, out, &v);
     buf_puts(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                   "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
     feeds_xml_escape(out, site_name(s));
     buf_puts(out, ": history</title>\n<id>");
-    feeds_xml_escape(out, base_url(s));
-    buf_puts(out, "/history.atom</id>\n<link rel=\"self\" href=\"");
-    feeds_xml_escape(out, base_url(s));
+    put_base(out, s);
+    buf_puts(out, "/history.atom</id>\n<link rel=\"self\" "
+                  "type=\"application/atom+xml\" href=\"");
+    put_base(out, s);
     buf_puts(out, "/history.atom\"/>\n<link rel=\"alternate\" "
                   "type=\"text/html\" href=\"");
-    feeds_xml_escape(out, base_url(s));
-    time_iso8601(updated, when);
+    put_base(out, s);
+    /* The data's time, not the clock's: the document stays the same bytes
+     * (and ETag) until something changes. */
+    time_iso8601(s->data_changed_at, when);
     buf_printf(out, "/\"/>\n<updated>%s</updated>\n<author><name>", when);
     feeds_xml_escape(out, site_name(s));
     buf_puts(out, "</name></author>\n<generator>outpost</generator>\n");
     for (size_t i = 0; i < n; i++) {
         const struct incident *inc = v[i];
-        struct buf html = BUF_INIT;
         buf_puts(out, "<entry>\n<title>");
-        buf_printf(out, "%s: ", kind_word(inc->kind));
-        feeds_xml_escape(out, inc->title);
-        buf_printf(out, " (%s)</title>\n<id>", model_status_label(inc->status));
-        feeds_xml_escape(out, base_url(s));
-        buf_printf(out, "/incidents/%" PRId64 "</id>\n<link href=\"", inc->id);
-        feeds_xml_escape(out, base_url(s));
+        put_title(out, inc);
+        /* The post's URL: it never changes, so a reader updates the entry
+         * it has instead of adding another. */
+        buf_puts(out, "</title>\n<id>");
+        put_base(out, s);
+        buf_printf(out,
+                   "/incidents/%" PRId64 "</id>\n<link rel=\"alternate\" "
+                   "type=\"text/html\" href=\"",
+                   inc->id);
+        put_base(out, s);
         buf_printf(out, "/incidents/%" PRId64 "\"/>\n", inc->id);
         time_iso8601(inc->created_at, when);
         buf_printf(out, "<published>%s</published>\n", when);
-        time_iso8601(inc->updated_at, when);
+        time_iso8601(inc->updated_at > inc->created_at ? inc->updated_at
+                                                       : inc->created_at,
+                     when);
         buf_printf(out, "<updated>%s</updated>\n", when);
         buf_printf(out, "<category term=\"%s\"/>\n",
                    model_kind_name(inc->kind));
-        entry_html(&html, s, inc);
         buf_puts(out, "<content type=\"html\">");
-        feeds_xml_escape(out, html.data);
+        put_entry_content(out, s, inc);
         buf_puts(out, "</content>\n</entry>\n");
-        buf_free(&html);
     }
     buf_puts(out, "</feed>\n");
     free(v);
@@ -185,20 +268,21 @@ void feeds_rss(struct buf *out, const struct snapshot *s)
 {
     char when[TIME_BUFSZ];
     const struct incident **v;
-    size_t n = recent_posts(s, &v);
+    size_t n = recent_posts(s, out, &v);
     buf_puts(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                   "<rss version=\"2.0\" "
                   "xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n"
                   "<title>");
     feeds_xml_escape(out, site_name(s));
     buf_puts(out, ": history</title>\n<link>");
-    feeds_xml_escape(out, base_url(s));
+    put_base(out, s);
     buf_puts(out, "/</link>\n<description>Incidents, maintenance and notices "
                   "of ");
     feeds_xml_escape(out, site_name(s));
-    buf_puts(out, "</description>\n<atom:link rel=\"self\" "
-                  "type=\"application/rss+xml\" href=\"");
-    feeds_xml_escape(out, base_url(s));
+    buf_puts(out, "</description>\n<language>en</language>\n"
+                  "<atom:link rel=\"self\" type=\"application/rss+xml\" "
+                  "href=\"");
+    put_base(out, s);
     buf_puts(out, "/history.rss\"/>\n<generator>outpost</generator>\n");
     if (s->data_changed_at != 0) {
         time_http(s->data_changed_at, when);
@@ -206,29 +290,28 @@ void feeds_rss(struct buf *out, const struct snapshot *s)
     }
     for (size_t i = 0; i < n; i++) {
         const struct incident *inc = v[i];
-        struct buf html = BUF_INIT;
-        buf_printf(out, "<item>\n<title>%s: ", kind_word(inc->kind));
-        feeds_xml_escape(out, inc->title);
-        buf_printf(out, " (%s)</title>\n<link>",
-                   model_status_label(inc->status));
-        feeds_xml_escape(out, base_url(s));
+        buf_puts(out, "<item>\n<title>");
+        put_title(out, inc);
+        buf_puts(out, "</title>\n<link>");
+        put_base(out, s);
+        /* The guid is the post's URL, stable across updates (as Atom's
+         * id); pubDate moves with the latest change, so readers that sort
+         * by date bring an updated post back to the top. */
         buf_printf(out,
                    "/incidents/%" PRId64 "</link>\n<guid "
                    "isPermaLink=\"true\">",
                    inc->id);
-        feeds_xml_escape(out, base_url(s));
-        /* The guid changes with each update, so readers show news of an
-         * ongoing incident instead of ignoring a known item. */
-        buf_printf(out, "/incidents/%" PRId64 "#u%" PRId64 "</guid>\n", inc->id,
-                   inc->n_updates ? inc->updates[0].id : 0);
-        time_http(inc->updated_at, when);
+        put_base(out, s);
+        buf_printf(out, "/incidents/%" PRId64 "</guid>\n", inc->id);
+        /* RFC 822 dates (RSS 2.0), with a four-digit year and "GMT". */
+        time_http(inc->updated_at > inc->created_at ? inc->updated_at
+                                                    : inc->created_at,
+                  when);
         buf_printf(out, "<pubDate>%s</pubDate>\n<category>%s</category>\n",
                    when, model_kind_name(inc->kind));
-        entry_html(&html, s, inc);
         buf_puts(out, "<description>");
-        feeds_xml_escape(out, html.data);
+        put_entry_content(out, s, inc);
         buf_puts(out, "</description>\n</item>\n");
-        buf_free(&html);
     }
     buf_puts(out, "</channel>\n</rss>\n");
     free(v);

@@ -11,16 +11,22 @@
 /* How many posts a feed carries (the most recently changed). */
 #define FEEDS_MAX_ENTRIES 50
 
-/* Appends the Atom document. Entry ids are the posts' URLs (stable for as
- * long as the page's base URL is); the feed's updated time is the latest
- * change in the data, so the feed is byte-identical until something
- * changes. */
+/* Appends the Atom document. Entry ids are the posts' URLs (the site's
+ * base URL, or http://HOSTNAME when none is configured, + /incidents/ID),
+ * stable for as long as the base URL is; the feed's updated time is the
+ * latest change in the data, so the feed is byte-identical until something
+ * changes. Dates are RFC 3339 (UTC). Entry content is HTML (type="html"):
+ * the post's facts, every update newest first with its time in the words
+ * of text_time(), and the postmortem. Sets out->oom on allocation failure. */
 void feeds_atom(struct buf *out, const struct snapshot *s);
-/* Appends the RSS 2.0 document, the same entries. */
+/* Appends the RSS 2.0 document with the same entries: guid = the post's
+ * URL, pubDate = its latest change in RFC 822 form, description = the same
+ * HTML as Atom's content. */
 void feeds_rss(struct buf *out, const struct snapshot *s);
-/* Appends s escaped for XML character data and attribute values, with
- * every C0 control character but TAB and LF removed (XML 1.0 forbids
- * them; CR would be folded into LF). */
+/* Appends s escaped for XML character data and attribute values (& < > "
+ * ' as entities), keeping only what XML 1.0 allows and readers show: C0
+ * controls but TAB and LF, DEL, C1 controls and U+FFFE/U+FFFF are
+ * removed, malformed UTF-8 becomes U+FFFD. NULL appends nothing. */
 void feeds_xml_escape(struct buf *out, const char *s);
 
 #endif

@@ -326,10 +326,14 @@ static void page_begin(struct buf *out, const struct snapshot *s,
                   "<link rel=\"alternate\" type=\"application/rss+xml\" "
                   "title=\"History (RSS)\" href=\"/history.rss\">\n");
     buf_printf(out, "<style>%s</style>\n</head>\n<body>\n<header>\n", style);
+    /* The same few links on every page, feeds included, so that a text
+     * browser reaches everything from anywhere. */
     buf_puts(out, "<nav><a href=\"/\">Status</a> | "
                   "<a href=\"/history\">History</a> | "
                   "<a href=\"/search\">Search</a> | "
-                  "<a href=\"/help\">Help</a></nav>\n");
+                  "<a href=\"/help\">Help</a> | Feeds: "
+                  "<a href=\"/history.atom\">Atom</a>, "
+                  "<a href=\"/history.rss\">RSS</a></nav>\n");
 }
 
 static void put_server_time(struct buf *out, const struct snapshot *s)
@@ -348,6 +352,7 @@ static void page_end(struct buf *out, const struct snapshot *s)
                   "<a href=\"/api/v2/summary.json\">JSON "
                   "(Statuspage v2)</a>, "
                   "<a href=\"/history.atom\">Atom feed</a>, "
+                  "<a href=\"/history.rss\">RSS feed</a>, "
                   "<a href=\"/help\">help</a>.");
     if (host != NULL) {
         buf_puts(out, " Without a browser: <code>finger status@");
@@ -409,11 +414,22 @@ static void put_status_word(struct buf *out, enum service_status st)
                model_service_status_name(st), model_service_status_label(st));
 }
 
+/* A service's name linked to its page. Slugs are [a-z0-9-] by the
+ * store's rule; escaping costs nothing and keeps a bad row harmless. */
+static void put_service_link(struct buf *out, const struct service *svc)
+{
+    buf_puts(out, "<a href=\"/services/");
+    html_escape(out, svc->slug);
+    buf_puts(out, "\">");
+    html_escape(out, svc->name);
+    buf_puts(out, "</a>");
+}
+
 static void put_service_item(struct buf *out, const struct service *svc)
 {
-    buf_printf(out, "<li><a href=\"/services/%s\">", svc->slug);
-    html_escape(out, svc->name);
-    buf_puts(out, "</a>: ");
+    buf_puts(out, "<li>");
+    put_service_link(out, svc);
+    buf_puts(out, ": ");
     put_status_word(out, svc->status);
     buf_puts(out, "</li>\n");
 }
@@ -458,9 +474,11 @@ static void put_services(struct buf *out, const struct snapshot *s)
     buf_puts(out, "</ul>\n</section>\n");
 }
 
-/* "Affects: A, B (window)." for a post; nothing for a post with none. */
+/* "A, B (window)" for a post, or "no listed services"; link makes each
+ * name a link to its service page (on the post's own page; the summary
+ * already links every service in its list). */
 static void put_affects(struct buf *out, const struct snapshot *s,
-                        const struct incident *inc)
+                        const struct incident *inc, bool link)
 {
     bool first = true;
     for (size_t k = 0; k < inc->n_services; k++) {
@@ -469,7 +487,10 @@ static void put_affects(struct buf *out, const struct snapshot *s,
             continue;
         buf_puts(out, first ? "" : ", ");
         first = false;
-        html_escape(out, s->services[is->service].name);
+        if (link)
+            put_service_link(out, &s->services[is->service]);
+        else
+            html_escape(out, s->services[is->service].name);
         if (is->window_start != 0 || is->window_end != 0) {
             buf_puts(out, " (");
             put_window(out, s, is->window_start, is->window_end);
@@ -513,7 +534,7 @@ static void put_post_summary(struct buf *out, const struct snapshot *s,
     }
     if (inc->kind != KIND_NOTICE && inc->n_services > 0) {
         buf_puts(out, ". Affects: ");
-        put_affects(out, s, inc);
+        put_affects(out, s, inc, false);
     }
     buf_puts(out, ".</p>\n");
     if (inc->n_updates > 0) {
@@ -648,7 +669,7 @@ void html_incident(struct buf *out, const struct snapshot *s,
                    impact_title(inc->impact));
     if (inc->kind != KIND_NOTICE && inc->n_services > 0) {
         buf_puts(out, "<dt>Affects</dt><dd>");
-        put_affects(out, s, inc);
+        put_affects(out, s, inc, true);
         buf_puts(out, "</dd>\n");
     }
     if (inc->kind == KIND_MAINTENANCE) {
@@ -783,7 +804,10 @@ void html_service(struct buf *out, const struct snapshot *s,
     }
     buf_puts(out, "</p>\n");
     put_server_time(out, s);
-    buf_puts(out, "</header>\n<main>\n<dl>\n");
+    buf_puts(out, "</header>\n<main>\n");
+    /* No empty list for a service with neither: validators flag it. */
+    if (svc->group != NULL || svc->description != NULL)
+        buf_puts(out, "<dl>\n");
     if (svc->group != NULL) {
         buf_puts(out, "<dt>Group</dt><dd>");
         html_escape(out, svc->group);
@@ -794,7 +818,9 @@ void html_service(struct buf *out, const struct snapshot *s,
         html_escape(out, svc->description);
         buf_puts(out, "</dd>\n");
     }
-    buf_puts(out, "</dl>\n<section id=\"posts\">\n<h2>Recent posts</h2>\n");
+    if (svc->group != NULL || svc->description != NULL)
+        buf_puts(out, "</dl>\n");
+    buf_puts(out, "<section id=\"posts\">\n<h2>Recent posts</h2>\n");
     const struct incident **v = NULL;
     int n = query_service_posts(s, (size_t)(svc - s->services), 20, &v);
     put_post_list(out, s, v, n, "Nothing has been posted about this service.");
@@ -882,7 +908,10 @@ void html_search(struct buf *out, const struct snapshot *s, const char *q,
     html_escape(out, q);
     buf_puts(out, "\"> <button type=\"submit\">Search</button></form>\n");
     const struct incident **v = NULL;
-    int n = too_long || q[0] == '\0' ? 0 : query_search(s, q, 100, &v);
+    int n =
+        too_long || q[0] == '\0' ? 0 : query_search(s, q, HTML_SEARCH_MAX, &v);
+    if (n == UV_ENOMEM)
+        out->oom = true;
     if (too_long || n == UV_EINVAL) {
         buf_printf(out,
                    "<p>That search is too long: use at most %d "
@@ -890,10 +919,15 @@ void html_search(struct buf *out, const struct snapshot *s, const char *q,
                    QUERY_MAX, QUERY_MAX_WORDS);
     } else if (q[0] != '\0') {
         buf_puts(out, "<section id=\"results\">\n<h2>Results</h2>\n");
+        if (n == HTML_SEARCH_MAX)
+            buf_printf(out,
+                       "<p>The %d newest matches; add words to narrow the "
+                       "search.</p>\n",
+                       HTML_SEARCH_MAX);
         put_post_list(out, s, v, n, "No post matches all of those words.");
-        free(v);
         buf_puts(out, "</section>\n");
     }
+    free(v);
     buf_puts(out, "</main>\n");
     page_end(out, s);
 }

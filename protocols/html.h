@@ -54,7 +54,10 @@ void html_history(struct buf *out, const struct snapshot *s);
 void html_history_month(struct buf *out, const struct snapshot *s, int year,
                         int month);
 /* The search form, with q (decoded, any bytes) escaped into it, and the
- * results of query_search(); too_long says the query was refused. */
+ * newest HTML_SEARCH_MAX results of query_search() (saying so when there
+ * may be more); too_long says the query was refused, and an empty q shows
+ * the form alone. */
+#define HTML_SEARCH_MAX 100
 void html_search(struct buf *out, const struct snapshot *s, const char *q,
                  bool too_long);
 

@@ -547,11 +547,28 @@ static bool etag_matches(const char *list, size_t len, const char *etag)
     return false;
 }
 
-/* Whether Accept-Encoding allows gzip (RFC 9110 §12.5.3): "gzip",
- * "x-gzip" or "*" with a q-value above zero. An over-long field is read
- * as "no": the identity body is always acceptable. */
+/* Whether an Accept-Encoding q-value (RFC 9110 §12.4.2: "0", "0.", up to
+ * three decimals) is zero, which means "not acceptable". Anything else,
+ * a malformed value included, is read as acceptance: the client named the
+ * coding, and the identity body stays available regardless. */
+static bool qvalue_zero(const char *q, size_t len)
+{
+    if (len == 0 || q[0] != '0')
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (q[i] != '.' && q[i] != '0')
+            return false;
+    return true;
+}
+
+/* Whether Accept-Encoding allows gzip (RFC 9110 §12.5.3). A "gzip" or
+ * "x-gzip" member decides by its q-value; without one, "*" decides the
+ * same way; a field that names neither means no. (So "*;q=0, gzip" is
+ * gzip, and "gzip;q=0, *" is not.) An over-long field never gets here:
+ * it is read as "no", since the identity body is always acceptable. */
 static bool http_accepts_gzip(const char *ae, size_t len)
 {
+    int gzip = -1, star = -1; /* -1: not named; 0: refused; 1: accepted */
     size_t i = 0;
     while (i < len) {
         while (i < len && (ae[i] == ' ' || ae[i] == '\t' || ae[i] == ','))
@@ -562,34 +579,34 @@ static bool http_accepts_gzip(const char *ae, size_t len)
             i++;
         size_t tok_len = i - tok;
         bool zero = false;
-        /* parameters: only q matters */
+        /* Parameters: only q matters. */
         while (i < len && ae[i] != ',') {
-            if (ae[i] == ';') {
+            if (ae[i] != ';') {
                 i++;
-                while (i < len && (ae[i] == ' ' || ae[i] == '\t'))
-                    i++;
-                if (i + 1 < len && (ae[i] == 'q' || ae[i] == 'Q') &&
-                    ae[i + 1] == '=') {
-                    i += 2;
-                    /* q=0, q=0.0, q=0.000 mean "not acceptable" */
-                    zero = i < len && ae[i] == '0';
-                    size_t j = i + 1;
-                    if (zero && j < len && ae[j] == '.')
-                        for (j++; j < len && ae[j] >= '0' && ae[j] <= '9'; j++)
-                            if (ae[j] != '0')
-                                zero = false;
-                    i = j;
-                    continue;
-                }
+                continue;
             }
             i++;
+            while (i < len && (ae[i] == ' ' || ae[i] == '\t'))
+                i++;
+            size_t name = i;
+            while (i < len && ae[i] != '=' && ae[i] != ';' && ae[i] != ',')
+                i++;
+            if (i - name != 1 || (ae[name] != 'q' && ae[name] != 'Q') ||
+                i == len || ae[i] != '=')
+                continue;
+            size_t val = ++i;
+            while (i < len && ae[i] != ';' && ae[i] != ',' && ae[i] != ' ' &&
+                   ae[i] != '\t')
+                i++;
+            zero = qvalue_zero(ae + val, i - val);
         }
         if ((tok_len == 4 && strncasecmp(ae + tok, "gzip", 4) == 0) ||
-            (tok_len == 6 && strncasecmp(ae + tok, "x-gzip", 6) == 0) ||
-            (tok_len == 1 && ae[tok] == '*'))
-            return !zero;
+            (tok_len == 6 && strncasecmp(ae + tok, "x-gzip", 6) == 0))
+            gzip = !zero;
+        else if (tok_len == 1 && ae[tok] == '*')
+            star = !zero;
     }
-    return false;
+    return gzip >= 0 ? gzip == 1 : star == 1;
 }
 
 /* The gzip variant's ETag: the identity ETag with "-gz" inside the
@@ -619,30 +636,31 @@ static bool not_modified(const struct http_state *st,
     return snap->data_changed_at <= since;
 }
 
-/* The 200 or 304 for a view. */
-static void view_reply(struct reply *out, const struct snapshot *snap,
-                       const struct view *v, bool gz, bool fresh,
-                       bool head_only, bool keep)
+/* What the head of a 200 or 304 from the snapshot says. */
+struct reply_meta {
+    const char *content_type;
+    size_t len;       /* of the body this reply would carry */
+    const char *etag; /* quoted */
+    bool gz;          /* the body is the gzip variant */
+    bool vary;        /* the choice depended on Accept-Encoding */
+};
+
+/* The head of a 200 or (fresh) 304: validators and caching fields on both,
+ * the body's type and length only on the 200. */
+static void ok_head(struct buf *h, const struct snapshot *snap,
+                    const struct reply_meta *m, bool fresh, bool keep)
 {
-    struct buf *h = &out->head;
-    char etag[sizeof(v->etag) + 4];
-    if (gz)
-        gzip_etag(v->etag, etag, sizeof(etag));
-    else
-        snprintf(etag, sizeof(etag), "%s", v->etag);
     status_line(h, fresh ? 304 : 200);
     /* A 304 carries the validators and caching fields a 200 would, but no
      * Content-Length: there is no body to measure (RFC 9110 §15.4.5). */
     if (!fresh)
         buf_printf(h, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                   v->content_type, gz ? v->gzip_len : v->len);
-    if (gz)
+                   m->content_type, m->len);
+    if (m->gz)
         buf_puts(h, "Content-Encoding: gzip\r\n");
-    /* Whether or not this reply is compressed, the choice depended on
-     * Accept-Encoding for every view that has a gzip body. */
-    if (v->gzip != NULL)
+    if (m->vary)
         buf_puts(h, "Vary: Accept-Encoding\r\n");
-    buf_printf(h, "ETag: %s\r\n", etag);
+    buf_printf(h, "ETag: %s\r\n", m->etag);
     if (snap->data_changed_at != 0) {
         char lm[TIME_BUFSZ];
         time_http(snap->data_changed_at, lm);
@@ -651,9 +669,26 @@ static void view_reply(struct reply *out, const struct snapshot *snap,
     buf_printf(h, "Cache-Control: public, max-age=%d\r\n",
                snap->site.max_age > 0 ? snap->site.max_age : 0);
     buf_puts(h, "X-Content-Type-Options: nosniff\r\n");
-    if (strncmp(v->content_type, "text/html", 9) == 0)
+    if (strncmp(m->content_type, "text/html", 9) == 0)
         buf_puts(h, "Content-Security-Policy: " HTTP_CSP "\r\n");
     buf_printf(h, "Connection: %s\r\n\r\n", keep ? "keep-alive" : "close");
+}
+
+/* The 200 or 304 for a view. */
+static void view_reply(struct reply *out, const struct snapshot *snap,
+                       const struct view *v, bool gz, bool fresh,
+                       bool head_only, bool keep)
+{
+    char etag[sizeof(v->etag) + 4];
+    if (gz)
+        gzip_etag(v->etag, etag, sizeof(etag));
+    else
+        snprintf(etag, sizeof(etag), "%s", v->etag);
+    /* Whether or not this reply is compressed, the choice depended on
+     * Accept-Encoding for every view that has a gzip body. */
+    struct reply_meta m = {v->content_type, gz ? v->gzip_len : v->len, etag, gz,
+                           v->gzip != NULL};
+    ok_head(&out->head, snap, &m, fresh, keep);
     if (!fresh && !head_only) {
         out->body = gz ? v->gzip : v->body;
         out->body_len = gz ? v->gzip_len : v->len;
@@ -730,20 +765,20 @@ static enum proto_result search_reply(struct http_state *st,
     if (too_long)
         q[0] = '\0';
     html_search(&out->tail, snap, q, too_long);
-    struct buf *h = &out->head;
-    status_line(h, 200);
-    buf_printf(h,
-               "Content-Type: " HTTP_HTML "\r\nContent-Length: %zu\r\n"
-               "Cache-Control: public, max-age=%d\r\n"
-               "X-Content-Type-Options: nosniff\r\n"
-               "Content-Security-Policy: " HTTP_CSP "\r\n"
-               "Connection: %s\r\n\r\n",
-               out->tail.len, snap->site.max_age > 0 ? snap->site.max_age : 0,
-               keep ? "keep-alive" : "close");
-    if (head_only)
+    if (buf_failed(&out->tail))
+        return fail(st, out, 500);
+    /* Made per request but from the snapshot alone, so it validates like
+     * any view: same query, same snapshot, same bytes, same ETag. Never
+     * compressed: gzip is made once per snapshot, and this page is not. */
+    char etag[SNAPSHOT_ETAG_MAX];
+    snapshot_etag(out->tail.data, out->tail.len, etag);
+    bool fresh = not_modified(st, snap, etag);
+    struct reply_meta m = {HTTP_HTML, out->tail.len, etag, false, false};
+    ok_head(&out->head, snap, &m, fresh, keep);
+    if (fresh || head_only)
         buf_reset(&out->tail);
-    log_request(out, st, 200);
-    if (buf_failed(&out->head) || buf_failed(&out->tail))
+    log_request(out, st, fresh ? 304 : 200);
+    if (buf_failed(&out->head))
         return PROTO_CLOSE;
     if (!keep)
         st->dead = true;

@@ -1,13 +1,15 @@
 /* Unit tests of the HTML renderers (protocols/html.c): escaping, bodies
- * with paragraphs and links, the summary and incident pages of the
- * fixture, the hostile post, and a structural check of every page (tags
- * balanced, attributes quoted, entities well formed, UTF-8 clean). */
+ * with paragraphs and links, every page of the fixture (summary, posts,
+ * services, history, months, search, help), hostile text in posts and
+ * services, and a structural check of every page (tags balanced,
+ * attributes quoted, entities well formed, UTF-8 clean). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../protocols/html.h"
 #include "../../protocols/json.h"
+#include "../../protocols/render.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
 #include "testlib.h"
@@ -140,9 +142,10 @@ static bool is_void(const char *name)
  * would be a bug or an injection. */
 static bool known_attribute(const char *a, size_t n)
 {
-    static const char *names[] = {"lang",  "charset", "name",    "content",
-                                  "rel",   "type",    "title",   "href",
-                                  "class", "id",      "datetime"};
+    static const char *names[] = {"lang",   "charset", "name",    "content",
+                                  "rel",    "type",    "title",   "href",
+                                  "class",  "id",      "for",     "action",
+                                  "method", "value",   "datetime"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strlen(names[i]) == n && memcmp(names[i], a, n) == 0)
             return true;
@@ -311,7 +314,19 @@ static void check_page(const char *what, const struct buf *b)
               "2026-11-18 11:06 UTC</time>");
     CHECK_HAS(b->data, b->len,
               "<link rel=\"alternate\" "
-              "type=\"application/atom+xml\"");
+              "type=\"application/atom+xml\" title=\"History (Atom)\" "
+              "href=\"/history.atom\">");
+    CHECK_HAS(b->data, b->len,
+              "<link rel=\"alternate\" "
+              "type=\"application/rss+xml\" title=\"History (RSS)\" "
+              "href=\"/history.rss\">");
+    /* Navigation: home, history, search, help and both feeds. */
+    CHECK_HAS(b->data, b->len,
+              "<nav><a href=\"/\">Status</a> | <a "
+              "href=\"/history\">History</a> | <a href=\"/search\">Search</a> "
+              "| <a href=\"/help\">Help</a> | Feeds: <a "
+              "href=\"/history.atom\">Atom</a>, <a "
+              "href=\"/history.rss\">RSS</a></nav>");
     /* No script, ever. */
     CHECK_LACKS(b->data, b->len, "<script");
     CHECK_LACKS(b->data, b->len, "javascript:alert(1)\"");
@@ -417,9 +432,11 @@ TEST(html_incident_page)
               "customers</h1>");
     CHECK_HAS(b.data, b.len, "<dt>Status</dt><dd>Identified</dd>");
     CHECK_HAS(b.data, b.len, "<dt>Impact</dt><dd>Major</dd>");
+    /* On the post's page the affected services link to theirs. */
     CHECK_HAS(b.data, b.len,
-              "<dt>Affects</dt><dd>Mailbox access (IMAP), Outgoing mail "
-              "(SMTP)</dd>");
+              "<dt>Affects</dt><dd><a href=\"/services/imap\">Mailbox access "
+              "(IMAP)</a>, <a href=\"/services/smtp\">Outgoing mail "
+              "(SMTP)</a></dd>");
     /* The whole timeline, newest first, with authors. */
     long a = where(&b, "<article id=\"update-423\">");
     long m = where(&b, "<article id=\"update-422\">");
@@ -516,6 +533,247 @@ TEST(html_help_page)
     buf_free(&b);
 }
 
+/* Checks that the needles occur in this order in the page. */
+static void check_order(const struct buf *b, const char *const *needles,
+                        size_t n)
+{
+    long prev = -1;
+    for (size_t i = 0; i < n; i++) {
+        long at = where(b, needles[i]);
+        if (at < 0 || at <= prev)
+            printf("  out of order or missing: %s\n", needles[i]);
+        CHECK(at > prev);
+        prev = at;
+    }
+}
+
+TEST(html_service_page)
+{
+    struct buf b = BUF_INIT;
+    html_service(&b, snap, snapshot_service(snap, "imap"));
+    check_page("service imap", &b);
+    CHECK_HAS(b.data, b.len,
+              "<title>Mailbox access (IMAP) - Example Net status</title>");
+    CHECK_HAS(b.data, b.len, "<h1>Mailbox access (IMAP)</h1>");
+    /* Status in words, and why. */
+    CHECK_HAS(b.data, b.len,
+              "<p class=\"overall\"><strong><span class=\"st-partial_outage\">"
+              "Partial outage</span></strong> (incident #42)</p>");
+    CHECK_HAS(b.data, b.len, "<dt>Group</dt><dd>Mail</dd>");
+    CHECK_HAS(b.data, b.len, "<dt>About</dt><dd>Reading mail</dd>");
+    CHECK_HAS(b.data, b.len,
+              "<li><a href=\"/incidents/42\">Delayed mail delivery for some "
+              "customers</a> &mdash; Incident, Identified, <time "
+              "datetime=\"2026-11-18T09:40:00Z\">2026-11-18 09:40 "
+              "UTC</time></li>");
+    CHECK_LACKS(b.data, b.len, "/incidents/40\"");
+    buf_free(&b);
+
+    /* dsl: the upcoming maintenance, then the older incident; no group
+     * mix-up with its sibling. */
+    html_service(&b, snap, snapshot_service(snap, "dsl"));
+    check_page("service dsl", &b);
+    CHECK_HAS(b.data, b.len, "(no open incidents)");
+    static const char *const dsl[] = {"<h2>Recent posts</h2>",
+                                      "<a href=\"/incidents/43\">",
+                                      "<a href=\"/incidents/41\">"};
+    check_order(&b, dsl, 3);
+    CHECK_LACKS(b.data, b.len, "/incidents/66\"");
+    buf_free(&b);
+
+    /* A service with no description and no group says neither. */
+    html_service(&b, snap, snapshot_service(snap, "dns"));
+    check_page("service dns", &b);
+    CHECK_LACKS(b.data, b.len, "<dt>Group</dt>");
+    CHECK_HAS(b.data, b.len,
+              "Under maintenance</span></strong> "
+              "(maintenance #44)");
+    buf_free(&b);
+    html_service(&b, snap, snapshot_service(snap, "fibre"));
+    check_page("service fibre", &b);
+    CHECK_LACKS(b.data, b.len, "<dt>About</dt>");
+    buf_free(&b);
+
+    /* Neither group nor description: no empty <dl> (tidy flags one). */
+    struct snapshot *s = fixture_snapshot();
+    struct service *fibre = (struct service *)snapshot_service(s, "fibre");
+    fibre->group = NULL;
+    html_service(&b, s, fibre);
+    check_page("service without group or description", &b);
+    CHECK_LACKS(b.data, b.len, "<dl>");
+    CHECK_HAS(b.data, b.len, "<h2>Recent posts</h2>");
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+TEST(html_history_pages)
+{
+    struct buf b = BUF_INIT;
+    html_history(&b, snap);
+    check_page("history", &b);
+    CHECK_HAS(b.data, b.len, "<h1>History</h1>");
+    static const char *const months[] = {
+        "<li><a href=\"/history/2026-11\">November 2026</a> (6 posts)</li>",
+        "<li><a href=\"/history/2026-10\">October 2026</a> (1 post)</li>"};
+    check_order(&b, months, 2);
+    buf_free(&b);
+
+    /* November: the newest month, so a link back and none forward; its
+     * posts newest first by the time they are filed under. */
+    html_history_month(&b, snap, 2026, 11);
+    check_page("history 2026-11", &b);
+    CHECK_HAS(b.data, b.len, "<title>November 2026 - Example Net status");
+    CHECK_HAS(b.data, b.len, "<h1>History: November 2026</h1>");
+    CHECK_HAS(b.data, b.len,
+              "<p class=\"pager\"><a href=\"/history/2026-10\" rel=\"prev\">"
+              "&larr; October 2026</a> | <a href=\"/history\">All "
+              "months</a></p>");
+    CHECK_LACKS(b.data, b.len, "rel=\"next\"");
+    static const char *const nov[] = {"\"/incidents/43\"", "\"/incidents/44\"",
+                                      "\"/incidents/42\"", "\"/incidents/45\"",
+                                      "\"/incidents/41\"", "\"/incidents/66\""};
+    check_order(&b, nov, 6);
+    CHECK_LACKS(b.data, b.len, "\"/incidents/40\"");
+    /* The hostile title is a list item like any other, escaped. */
+    CHECK_HAS(b.data, b.len, "&lt;script&gt;alert(1)&lt;/script&gt;");
+    buf_free(&b);
+
+    /* October: the oldest, so a link forward only. */
+    html_history_month(&b, snap, 2026, 10);
+    check_page("history 2026-10", &b);
+    CHECK_HAS(b.data, b.len,
+              "<p class=\"pager\"><a href=\"/history\">All months</a> | <a "
+              "href=\"/history/2026-11\" rel=\"next\">November 2026 "
+              "&rarr;</a></p>");
+    CHECK_LACKS(b.data, b.len, "rel=\"prev\"");
+    CHECK_HAS(b.data, b.len, "\"/incidents/40\"");
+    buf_free(&b);
+
+    /* A store without posts. */
+    struct snapshot *e = fixture_empty_snapshot();
+    html_history(&b, e);
+    check_page("empty history", &b);
+    CHECK_HAS(b.data, b.len, "<p>Nothing has been posted yet.</p>");
+    buf_free(&b);
+    snapshot_unref(e);
+}
+
+TEST(html_search_page)
+{
+    static const struct {
+        const char *q;
+        bool too_long;
+        const char *has, *lacks;
+    } cases[] = {
+        /* results newest first, echoed in the form */
+        {"mail", false, "value=\"mail\"", NULL},
+        /* nothing found: said so */
+        {"zebra", false, "<p>No post matches all of those words.</p>", "<li>"},
+        /* no query: the form alone */
+        {"", false, "<form action=\"/search\" method=\"get\">", "Results"},
+        /* markup in the query is text, also inside the attribute */
+        {"\"><script>alert(1)</script>", false,
+         "value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\"",
+         "<script>"},
+        /* a single quote cannot end the attribute either */
+        {"' onfocus='x", false, "value=\"&#39; onfocus=&#39;x\"", "onfocus='"},
+        /* refused as too long by the caller */
+        {"", true, "That search is too long: use at most 256 characters",
+         "Results"},
+        /* too many words, found by query_search itself */
+        {"a b c d e f g h i", false, "That search is too long", "Results"},
+        /* the hostile post's words find it, its title escaped */
+        {"ALERT", false,
+         "<a href=\"/incidents/66\">Tab here CR here LF here ESC[2J "
+         "&lt;script&gt;",
+         "<script>"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct buf b = BUF_INIT;
+        html_search(&b, snap, cases[i].q, cases[i].too_long);
+        check_page("search", &b);
+        CHECK_HAS(b.data, b.len, cases[i].has);
+        if (cases[i].lacks != NULL)
+            CHECK_LACKS(b.data, b.len, cases[i].lacks);
+        buf_free(&b);
+    }
+    struct buf b = BUF_INIT;
+    html_search(&b, snap, "mail", false);
+    static const char *const found[] = {"<h2>Results</h2>", "\"/incidents/42\"",
+                                        "\"/incidents/40\""};
+    check_order(&b, found, 3);
+    CHECK_LACKS(b.data, b.len, "\"/incidents/41\"");
+    CHECK_LACKS(b.data, b.len, "newest matches");
+    buf_free(&b);
+}
+
+/* Hostile text where the operator or a compromised token may put it: a
+ * service's name, description and status reason, and an open post. */
+static struct snapshot *hostile_snapshot(void)
+{
+    struct snapshot *s = fixture_snapshot();
+    struct service *fibre = (struct service *)snapshot_service(s, "fibre");
+    fibre->name = snapshot_strdup(
+        s, "<script>alert('svc')</script> \"Fibre\" & <b>more</b>\x1b[2J");
+    fibre->description = snapshot_strdup(
+        s, "javascript:alert(1) <img src=x onerror=alert(1)> \xff");
+    fibre->status_reason = snapshot_strdup(s, "<i>why</i>");
+    struct incident *i66 = (struct incident *)snapshot_incident(s, 66);
+    i66->status = STATUS_INVESTIGATING;
+    i66->resolved_at = 0;
+    return s;
+}
+
+struct page_walk {
+    int pages;
+};
+
+static void check_view(struct view *v, void *arg)
+{
+    struct page_walk *w = arg;
+    if (v->content_type == NULL ||
+        strncmp(v->content_type, "text/html", 9) != 0)
+        return;
+    struct buf b = {(char *)v->body, v->len, v->len, false};
+    check_page(v->key, &b);
+    /* Nothing the hostile rows hold survives as markup. */
+    CHECK_LACKS(v->body, v->len, "<b>");
+    CHECK_LACKS(v->body, v->len, "<i>");
+    CHECK_LACKS(v->body, v->len, "<img");
+    CHECK_LACKS(v->body, v->len, "\x1b");
+    w->pages++;
+}
+
+/* Every HTML page the HTTP side pre-renders, of a snapshot full of
+ * hostile text, is sound and carries the whole frame. */
+TEST(html_every_page_hostile)
+{
+    struct snapshot *s = hostile_snapshot();
+    CHECK_INT(http_prerender(s), 0);
+    struct page_walk w = {0};
+    snapshot_each_view(s, check_view, &w);
+    /* summary, help, 7 posts, 5 services, history, 2 months */
+    CHECK_INT(w.pages, 17);
+    const struct view *v = snapshot_view(s, "http:/");
+    CHECK(v != NULL);
+    if (v != NULL) {
+        CHECK_HAS(v->body, v->len,
+                  "<li><a href=\"/services/fibre\">&lt;script&gt;alert(&#39;"
+                  "svc&#39;)&lt;/script&gt; &quot;Fibre&quot; &amp; "
+                  "&lt;b&gt;more&lt;/b&gt;[2J</a>");
+        CHECK_HAS(v->body, v->len, "<a href=\"/incidents/66\">Tab here");
+    }
+    v = snapshot_view(s, "http:/services/fibre");
+    CHECK(v != NULL);
+    if (v != NULL) {
+        CHECK_HAS(v->body, v->len,
+                  "<dt>About</dt><dd>javascript:alert(1) &lt;img src=x "
+                  "onerror=alert(1)&gt; \xef\xbf\xbd</dd>");
+        CHECK_HAS(v->body, v->len, "(&lt;i&gt;why&lt;/i&gt;)");
+    }
+    snapshot_unref(s);
+}
+
 int main(void)
 {
     snap = fixture_snapshot();
@@ -531,6 +789,10 @@ int main(void)
     RUN(html_incident_page);
     RUN(html_hostile_post);
     RUN(html_help_page);
+    RUN(html_service_page);
+    RUN(html_history_pages);
+    RUN(html_search_page);
+    RUN(html_every_page_hostile);
     snapshot_unref(snap);
     return test_report();
 }

@@ -1134,6 +1134,29 @@ TEST(http_search)
         {"/search?q=a%00b", 400, NULL, NULL},
         /* too many words: said plainly, nothing searched */
         {"/search?q=a+b+c+d+e+f+g+h+i", 200, "too long", "Results"},
+        /* %2B is a literal '+', %26 a literal '&' (not a separator) */
+        {"/search?q=a%2Bb%26c", 200, "value=\"a+b&amp;c\"", NULL},
+        /* lower- and upper-case hex, UTF-8 bytes */
+        {"/search?q=Z%c3%BCrich", 200, "value=\"Z\xc3\xbcrich\"", NULL},
+        /* the hostile post is found by its words, its title escaped */
+        {"/search?q=alert", 200, "<a href=\"/incidents/66\">", "<script>alert"},
+        /* a single quote in the query stays inside the attribute */
+        {"/search?q=%27+onfocus%3D%27x", 200, "value=\"&#39; onfocus=&#39;x\"",
+         "onfocus='"},
+        /* a fragment is not part of the query */
+        {"/search?q=delayed#frag", 200, "value=\"delayed\"", "frag"},
+        /* "q" without '=' and an empty q: the form alone */
+        {"/search?q", 200, "<form", "Results"},
+        {"/search?q=", 200, "<form", "Results"},
+        /* blanks only: searched, nothing found */
+        {"/search?q=+++", 200, "No post matches", NULL},
+        /* a parameter that merely ends in q is not q */
+        {"/search?qq=delayed", 200, "<form", "Results"},
+        /* escapes cut short at the end */
+        {"/search?q=abc%4", 400, NULL, NULL},
+        {"/search?q=abc%", 400, NULL, NULL},
+        /* the path itself may be escaped */
+        {"/s%65arch?q=delayed", 200, "/incidents/42", NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char req[512];
@@ -1202,18 +1225,29 @@ TEST(http_gzip_negotiation)
         const char *ae; /* NULL: no header */
         bool gzip;
     } cases[] = {
-        {NULL, false},                /* no header: identity */
-        {"gzip", true},               /* plain */
-        {"GZip", true},               /* case-insensitive */
-        {"x-gzip", true},             /* the old name */
-        {"*", true},                  /* anything */
-        {"deflate, br", false},       /* not offered */
-        {"identity", false},          /* explicitly plain */
-        {"gzip;q=0", false},          /* refused */
-        {"gzip; q=0.000", false},     /* refused, long form */
-        {"gzip;q=0.5", true},         /* a low preference still counts */
-        {"br;q=1, gzip;q=0.1", true}, /* in a list */
-        {"*;q=0", false},             /* nothing but identity */
+        {NULL, false},                   /* no header: identity */
+        {"gzip", true},                  /* plain */
+        {"GZip", true},                  /* case-insensitive */
+        {"x-gzip", true},                /* the old name */
+        {"*", true},                     /* anything */
+        {"deflate, br", false},          /* not offered */
+        {"identity", false},             /* explicitly plain */
+        {"gzip;q=0", false},             /* refused */
+        {"gzip; q=0.000", false},        /* refused, long form */
+        {"gzip;q=0.5", true},            /* a low preference still counts */
+        {"br;q=1, gzip;q=0.1", true},    /* in a list */
+        {"*;q=0", false},                /* nothing but identity */
+        {"*;q=0, gzip", true},           /* the named coding wins over * */
+        {"gzip;q=0, *", false},          /* ...also when it refuses */
+        {"identity;q=1, *;q=0.5", true}, /* * alone decides */
+        {"gzip;q=0.", false},            /* "0." is zero too */
+        {"gzip;q=1.000", true},          /* the longest one */
+        {"gzip;q=0.001", true},          /* the smallest non-zero */
+        {"gzip ; q=0", false},           /* white space before ';' */
+        {"gzip;level=9;q=0", false},     /* q after another parameter */
+        {"gzip;qq=0", true},             /* not a q parameter */
+        {"gzipper, xgzip", false},       /* tokens match whole */
+        {" , ,gzip", true},              /* empty list members */
     };
     const struct view *v = snapshot_view(snap, "http:/");
     CHECK(v != NULL && v->gzip != NULL);
@@ -1254,6 +1288,185 @@ TEST(http_gzip_negotiation)
     CHECK(tiny != NULL && tiny->gzip == NULL);
 }
 
+/* A query of 257 bytes is refused as too long; 256 is searched. */
+TEST(http_search_length)
+{
+    static char req[1024];
+    for (int len = 256; len <= 257; len++) {
+        char *p = req + sprintf(req, "GET /search?q=");
+        memset(p, 'x', (size_t)len);
+        p += len;
+        sprintf(p, H11 "\r\n");
+        struct session ss;
+        session_run(&ss, req, strlen(req), 0, 0);
+        CHECK(ss.n == 1 && ss.replies[0].status == 200);
+        if (len == 256) {
+            CHECK_HAS(ss.transcript.data, ss.transcript.len, "No post matches");
+        } else {
+            CHECK_HAS(ss.transcript.data, ss.transcript.len, "too long");
+            /* and it is not echoed back */
+            CHECK_LACKS(ss.transcript.data, ss.transcript.len, "xxxxxxxx");
+        }
+        session_free(&ss);
+    }
+}
+
+/* The search page validates like a view: ETag (a hash of the bytes),
+ * Last-Modified, and 304 for either validator, in any split. */
+TEST(http_search_conditional)
+{
+    const char *g = "GET /search?q=mail" H11 "\r\n";
+    struct session ss;
+    session_run(&ss, g, strlen(g), 0, 0);
+    CHECK(ss.n == 1 && ss.replies[0].status == 200);
+    char et[64], lm[64], et2[64];
+    CHECK(header(ss.replies[0].head, "ETag", et, sizeof(et)) != NULL);
+    CHECK(header(ss.replies[0].head, "Last-Modified", lm, sizeof(lm)) != NULL);
+    CHECK_STR(lm, "Wed, 18 Nov 2026 10:45:00 GMT");
+    CHECK(header(ss.replies[0].head, "Vary", et2, sizeof(et2)) == NULL);
+    CHECK(strlen(et) == 18 && et[0] == '"' && et[17] == '"');
+    session_free(&ss);
+
+    /* The same query again: the same ETag; another query: another. */
+    session_run(&ss, g, strlen(g), 0, 0);
+    header(ss.replies[0].head, "ETag", et2, sizeof(et2));
+    CHECK_STR(et2, et);
+    session_free(&ss);
+    const char *other = "GET /search?q=dns" H11 "\r\n";
+    session_run(&ss, other, strlen(other), 0, 0);
+    header(ss.replies[0].head, "ETag", et2, sizeof(et2));
+    CHECK(strcmp(et2, et) != 0);
+    session_free(&ss);
+
+    char req[256];
+    snprintf(req, sizeof(req),
+             "GET /search?q=mail" H11 "If-None-Match: %s\r\n\r\n", et);
+    session_run(&ss, req, strlen(req), 0, 0);
+    CHECK(ss.n == 1 && ss.replies[0].status == 304);
+    CHECK_INT(ss.transcript.len, strlen(ss.replies[0].head));
+    CHECK(strstr(ss.replies[0].head, "Content-Length") == NULL);
+    CHECK(strstr(ss.replies[0].head, et) != NULL);
+    session_free(&ss);
+    check_splits("search 304", req);
+
+    const char *ims =
+        "GET /search?q=mail" H11
+        "If-Modified-Since: Wed, 18 Nov 2026 10:45:00 GMT\r\n\r\n";
+    session_run(&ss, ims, strlen(ims), 0, 0);
+    CHECK(ss.n == 1 && ss.replies[0].status == 304);
+    session_free(&ss);
+    /* A 304 keeps the connection: a pipelined GET follows. */
+    snprintf(req, sizeof(req),
+             "GET /search?q=mail" H11
+             "If-None-Match: %s\r\n\r\nGET /search?q=mail" H11 "\r\n",
+             et);
+    session_run(&ss, req, strlen(req), 0, 0);
+    CHECK(ss.n == 2 && ss.replies[0].status == 304 &&
+          ss.replies[1].status == 200);
+    session_free(&ss);
+}
+
+/* HEAD with gzip: the gzip variant's head (its length, its ETag), and no
+ * body; the identity ETag does not validate the gzip variant. */
+TEST(http_gzip_head_and_validators)
+{
+    const struct view *v = snapshot_view(snap, "http:/history.atom");
+    CHECK(v != NULL && v->gzip != NULL);
+    if (v == NULL || v->gzip == NULL)
+        return;
+    const char *h = "HEAD /history.atom" H11 "Accept-Encoding: gzip\r\n\r\n";
+    struct session ss;
+    session_run(&ss, h, strlen(h), 0, 0);
+    CHECK(ss.n == 1 && ss.replies[0].status == 200);
+    char cl[32], ce[32], et[64], want[64];
+    CHECK(header(ss.replies[0].head, "Content-Length", cl, sizeof(cl)) != NULL);
+    CHECK_INT(strtoul(cl, NULL, 10), v->gzip_len);
+    CHECK(header(ss.replies[0].head, "Content-Encoding", ce, sizeof(ce)) !=
+          NULL);
+    CHECK_STR(ce, "gzip");
+    header(ss.replies[0].head, "ETag", et, sizeof(et));
+    snprintf(want, sizeof(want), "%.*s-gz\"", (int)strlen(v->etag) - 1,
+             v->etag);
+    CHECK_STR(et, want);
+    CHECK(ss.replies[0].body == NULL);
+    CHECK_INT(ss.transcript.len, strlen(ss.replies[0].head));
+    session_free(&ss);
+    check_splits("head gzip", h);
+
+    /* The identity ETag, asked with gzip accepted: a 200 with the gzip
+     * body, since that ETag names the other variant. */
+    char req[256];
+    snprintf(req, sizeof(req),
+             "GET /history.atom" H11 "Accept-Encoding: gzip\r\n"
+             "If-None-Match: %s\r\n\r\n",
+             v->etag);
+    session_run(&ss, req, strlen(req), 0, 0);
+    CHECK(ss.n == 1 && ss.replies[0].status == 200 &&
+          ss.replies[0].body == v->gzip);
+    session_free(&ss);
+    /* The gzip ETag: 304, which still says which variant it validates. */
+    snprintf(req, sizeof(req),
+             "GET /history.atom" H11 "Accept-Encoding: gzip\r\n"
+             "If-None-Match: %s\r\n\r\n",
+             want);
+    session_run(&ss, req, strlen(req), 0, 0);
+    CHECK(ss.n == 1 && ss.replies[0].status == 304);
+    CHECK(strstr(ss.replies[0].head, "Vary: Accept-Encoding\r\n") != NULL);
+    session_free(&ss);
+    /* ...but not for a client that does not take gzip. */
+    snprintf(req, sizeof(req),
+             "GET /history.atom" H11 "If-None-Match: %s\r\n\r\n", want);
+    session_run(&ss, req, strlen(req), 0, 0);
+    CHECK(ss.n == 1 && ss.replies[0].status == 200 &&
+          ss.replies[0].body == v->body);
+    session_free(&ss);
+}
+
+struct gz_walk {
+    int http, gz;
+};
+
+static void check_gzip_view(struct view *v, void *arg)
+{
+    struct gz_walk *w = arg;
+    if (strncmp(v->key, "http:", 5) != 0) {
+        CHECK(v->gzip == NULL); /* only HTTP has Content-Encoding */
+        return;
+    }
+    w->http++;
+    /* Pages and feeds are text: every one of them compresses. */
+    if (v->len >= 512 && v->content_type != NULL &&
+        (strncmp(v->content_type, "text/html", 9) == 0 ||
+         strstr(v->content_type, "xml") != NULL))
+        CHECK(v->gzip != NULL);
+    if (v->len < 512)
+        CHECK(v->gzip == NULL); /* tiny bodies are left alone */
+    if (v->gzip == NULL)
+        return;
+    w->gz++;
+    CHECK(v->gzip_len < v->len);
+    size_t n = 0;
+    char *plain = gunzip(v->gzip, v->gzip_len, &n);
+    CHECK(plain != NULL && n == v->len && memcmp(plain, v->body, n) == 0);
+    free(plain);
+}
+
+/* Every compressed view inflates back to its identity body. */
+TEST(http_gzip_every_view)
+{
+    struct gz_walk w = {0, 0};
+    snapshot_each_view(snap, check_gzip_view, &w);
+    CHECK(w.http > 30);
+    CHECK(w.gz > 20);
+    /* The feeds come compressed to a client that asks. */
+    const char *r = "GET /history.rss" H11 "Accept-Encoding: gzip\r\n\r\n";
+    struct session ss;
+    session_run(&ss, r, strlen(r), 2, 7);
+    const struct view *v = snapshot_view(snap, "http:/history.rss");
+    CHECK(ss.n == 1 && v != NULL && ss.replies[0].body == v->gzip);
+    session_free(&ss);
+}
+
 int main(void)
 {
     setenv("OUTPOST_NOW", "1795000000", 1);
@@ -1277,6 +1490,10 @@ int main(void)
     RUN(http_pages_and_feeds);
     RUN(http_search);
     RUN(http_gzip_negotiation);
+    RUN(http_search_length);
+    RUN(http_search_conditional);
+    RUN(http_gzip_head_and_validators);
+    RUN(http_gzip_every_view);
     snapshot_unref(snap);
     return test_report();
 }
