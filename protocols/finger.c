@@ -13,8 +13,16 @@
  *   finger:help         help                   ("help", "/W help")
  *   finger:ID           one incident           ("42")
  *   finger:/W ID        the same, long form    ("/W 42")
- * Any other whitelisted name is looked up as "finger:NAME", so later views
- * (service slugs, "history") need no change to the parser.
+ *   finger:history      months and their posts ("history")
+ *   finger:maintenance  running, upcoming, recently completed
+ *   finger:SLUG         one service           ("dsl")
+ *   finger:/W NAME      the long form of any of these named views
+ * Any other whitelisted name is looked up as "finger:NAME" (lower case).
+ * A service whose slug is "status", "help", "history" or "maintenance"
+ * is shadowed by the fixed view of that name.
+ *
+ * Every reply is capped at FINGER_MAX_REPLY bytes: the stock client has no
+ * pager, and a years-long history in the long form could run to megabytes.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -32,6 +40,9 @@
 #define FINGER_MAX_QUERY 512
 #define FINGER_MAX_NAME 64
 #define FINGER_TIMEOUT_MS 10000
+#define FINGER_MAX_REPLY (64 * 1024)
+/* Room kept under the cap for the note that says where the rest is. */
+#define FINGER_MAX_NOTE 1024
 
 #define FINGER_FORWARD_DENIED "finger: forwarding service denied\r\n"
 #define FINGER_TOO_LONG "finger: query too long\r\n"
@@ -39,14 +50,39 @@
 
 /* ---- rendering -------------------------------------------------------- */
 
-/* Renders UTF-8 text as a finger view under key. */
+/* Renders UTF-8 text as a finger view under key; web_path is the page
+ * with the same text, named when the reply has to be cut. */
 static int put_finger_view(struct snapshot *s, const char *key,
-                           const struct buf *text)
+                           const struct buf *text, const char *web_path)
 {
     if (buf_failed(text))
         return UV_ENOMEM;
     struct buf ascii = BUF_INIT;
     text_to_finger(&ascii, text->data != NULL ? text->data : "", text->len);
+    if (ascii.len > FINGER_MAX_REPLY) {
+        /* Cut at a line end and say where the rest is. The note goes
+         * through text_to_finger too: the base URL is configuration, and
+         * even a strange one must come out as ASCII in 72 columns. */
+        struct buf url = BUF_INIT, note = BUF_INIT, note_ascii = BUF_INIT;
+        text_web_url(&url, s, web_path);
+        buf_puts(&note, "\n[truncated: see ");
+        text_clean(&note, url.data != NULL ? url.data : "");
+        buf_puts(&note, "]\n");
+        text_to_finger(&note_ascii, note.data != NULL ? note.data : "",
+                       note.len);
+        size_t cut = FINGER_MAX_REPLY - FINGER_MAX_NOTE;
+        while (cut > 0 && ascii.data[cut - 1] != '\n')
+            cut--;
+        ascii.len = cut;
+        if (note_ascii.len <= FINGER_MAX_NOTE && !buf_failed(&note_ascii) &&
+            !buf_failed(&url))
+            buf_append(&ascii, note_ascii.data, note_ascii.len);
+        else
+            buf_puts(&ascii, "\r\n[truncated: see the web version]\r\n");
+        buf_free(&url);
+        buf_free(&note);
+        buf_free(&note_ascii);
+    }
     if (buf_failed(&ascii)) {
         buf_free(&ascii);
         return UV_ENOMEM;
@@ -76,32 +112,62 @@ static void long_summary(struct buf *out, const struct snapshot *s)
 int finger_prerender(struct snapshot *s)
 {
     struct buf text = BUF_INIT;
-    int rc;
+    int rc = 0;
 
+    /* Services first, so a fixed view of the same name replaces one. */
+    for (size_t i = 0; i < s->n_services && rc == 0; i++) {
+        for (int long_form = 0; long_form <= 1 && rc == 0; long_form++) {
+            char key[96], path[96];
+            buf_reset(&text);
+            text_service(&text, s, &s->services[i], long_form);
+            snprintf(key, sizeof(key), "finger:%s%s", long_form ? "/W " : "",
+                     s->services[i].slug);
+            snprintf(path, sizeof(path), "/services/%s", s->services[i].slug);
+            rc = put_finger_view(s, key, &text, path);
+        }
+    }
+    for (int long_form = 0; long_form <= 1 && rc == 0; long_form++) {
+        buf_reset(&text);
+        text_history(&text, s, long_form);
+        rc = put_finger_view(s,
+                             long_form ? "finger:/W history" : "finger:history",
+                             &text, "/history");
+        if (rc < 0)
+            break;
+        buf_reset(&text);
+        text_maintenance(&text, s, long_form);
+        rc = put_finger_view(
+            s, long_form ? "finger:/W maintenance" : "finger:maintenance",
+            &text, "/");
+    }
+    if (rc < 0)
+        goto out;
+    buf_reset(&text);
     text_summary(&text, s);
-    rc = put_finger_view(s, "finger:status", &text);
+    rc = put_finger_view(s, "finger:status", &text, "/");
     if (rc < 0)
         goto out;
     buf_reset(&text);
     long_summary(&text, s);
-    rc = put_finger_view(s, "finger:/W", &text);
+    rc = put_finger_view(s, "finger:/W", &text, "/");
     if (rc < 0)
         goto out;
     buf_reset(&text);
     text_help(&text, s);
-    rc = put_finger_view(s, "finger:help", &text);
+    rc = put_finger_view(s, "finger:help", &text, "/help");
     if (rc < 0)
         goto out;
 
     for (size_t i = 0; i < s->n_incidents; i++) {
         const struct incident *inc = &s->incidents[i];
-        char key[48];
+        char key[48], path[48];
+        snprintf(path, sizeof(path), "/incidents/%" PRId64, inc->id);
         for (int long_form = 0; long_form <= 1; long_form++) {
             buf_reset(&text);
             text_incident(&text, s, inc, long_form);
             snprintf(key, sizeof(key), "finger:%s%" PRId64,
                      long_form ? "/W " : "", inc->id);
-            rc = put_finger_view(s, key, &text);
+            rc = put_finger_view(s, key, &text, path);
             if (rc < 0)
                 goto out;
         }
@@ -212,12 +278,14 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
         }
     } else {
         /* Names are case-insensitive, like the user names they stand in
-         * for; views are keyed in lower case. Long forms of named views
-         * are the same view. */
-        int k = snprintf(key, sizeof(key), "finger:");
+         * for; views are keyed in lower case. A named view without a long
+         * form of its own (help) answers "/W" with its one form. */
+        int k = snprintf(key, sizeof(key), "finger:%s", prefix);
         for (size_t j = 0; j < len; j++)
             key[k++] = (char)tolower((unsigned char)name[j]);
         key[k] = '\0';
+        if (long_form && snapshot_view(snap, key) == NULL)
+            memmove(key + 7, key + 10, strlen(key + 10) + 1);
     }
 
     const struct view *v = key[0] != '\0' ? snapshot_view(snap, key) : NULL;

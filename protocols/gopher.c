@@ -4,12 +4,19 @@
  * View keys are "gopher:" + selector:
  *   gopher:                  the root menu (selectors "" and "/")
  *   gopher:/status.txt       the summary, type 0
+ *   gopher:/services         a menu of the services
+ *   gopher:/services/SLUG    one service: its status and posts (menu)
+ *   gopher:/incidents        the open incidents (menu)
  *   gopher:/incidents/ID     one incident, long form, type 0
+ *   gopher:/maintenance      running, upcoming, recently completed (menu)
+ *   gopher:/history          the months (menu)
+ *   gopher:/history/YYYY-MM  one month's posts (menu)
  *   gopher:/help             help, type 0
- * A new view (caps.txt, history menus) only needs rendering here; the
- * request side finds it by key. Requests that are not plain lookups (the
- * Gopher+ root probe, "URL:" links, and later type-7 search) are routed in
- * answer() before the lookup.
+ *   gopher:/caps.txt         server capabilities, type 0
+ * A new view only needs rendering here; the request side finds it by key.
+ * Requests that are not plain lookups (the Gopher+ root probe, "URL:"
+ * links and the type-7 search at /search, rendered per request) are
+ * routed in answer() before the lookup.
  *
  * Menus end with ".\r\n". Text is sent as it is, with CRLF line ends, no
  * dot-stuffing and no terminator: no client tested un-stuffs "..", and
@@ -18,9 +25,11 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
+#include "../store/query.h"
 #include "../store/timeutil.h"
 #include "proto.h"
 #include "render.h"
@@ -236,7 +245,13 @@ static void root_post(struct buf *out, const struct snapshot *s,
 
     buf_reset(&d);
     buf_puts(&d, model_status_label(inc->status));
-    if (inc->kind == KIND_INCIDENT) {
+    if (inc->kind == KIND_INCIDENT && inc->resolved_at != 0) {
+        /* The history and search list closed incidents too: "since"
+         * would claim they are still going on. */
+        buf_printf(&d, " - %s impact - ", model_impact_name(inc->impact));
+        text_window(&d, s, inc->started_at ? inc->started_at : inc->created_at,
+                    inc->resolved_at);
+    } else if (inc->kind == KIND_INCIDENT) {
         buf_printf(&d, " - %s impact - since ", model_impact_name(inc->impact));
         text_time(&d, s, inc->started_at ? inc->started_at : inc->created_at);
     } else if (inc->kind == KIND_MAINTENANCE && inc->scheduled_start != 0) {
@@ -325,6 +340,11 @@ static void root_menu(struct buf *out, const struct snapshot *s)
     menu_info(out, line.data);
     menu_info(out, "");
     menu_item(out, s, '0', "Current status (text)", "/status.txt");
+    menu_item(out, s, '1', "All services", "/services");
+    menu_item(out, s, '1', "Open incidents", "/incidents");
+    menu_item(out, s, '1', "Maintenance", "/maintenance");
+    menu_item(out, s, '1', "History, by month", "/history");
+    menu_item(out, s, '7', "Search the history", "/search");
 
     root_services(out, s);
 
@@ -340,6 +360,7 @@ static void root_menu(struct buf *out, const struct snapshot *s)
 
     menu_info(out, "");
     menu_item(out, s, '0', "Help: every way to read this status", "/help");
+    menu_item(out, s, '0', "Server capabilities (caps.txt)", "/caps.txt");
     buf_reset(&line);
     buf_puts(&line, "URL:");
     if (s->site.base_url != NULL && s->site.base_url[0] != '\0') {
@@ -351,12 +372,186 @@ static void root_menu(struct buf *out, const struct snapshot *s)
         buf_puts(&line, "http://");
         put_host(&line, s);
     }
+    size_t base_len = line.len;
     buf_putc(&line, '/');
     menu_item(out, s, 'h', "Web version", line.data);
+    line.len = base_len;
+    buf_puts(&line, "/history.atom");
+    menu_item(out, s, 'h', "History feed (Atom)", line.data);
+    line.len = base_len;
+    buf_puts(&line, "/history.rss");
+    menu_item(out, s, 'h', "History feed (RSS)", line.data);
     buf_puts(out, GOPHER_END);
     if (buf_failed(&line))
         out->oom = true;
     buf_free(&line);
+}
+
+/* ---- the other menus -------------------------------------------------- */
+
+static const char *const gopher_months[] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+/* A menu's first lines: its title and the server time. */
+static void menu_head(struct buf *out, const struct snapshot *s,
+                      const char *title)
+{
+    struct buf line = BUF_INIT;
+    menu_info(out, title);
+    buf_puts(&line, "Server time: ");
+    text_time(&line, s, s->generated_at);
+    menu_info(out, line.data);
+    menu_info(out, "");
+    if (buf_failed(&line))
+        out->oom = true;
+    buf_free(&line);
+}
+
+static void menu_posts(struct buf *out, const struct snapshot *s,
+                       const struct incident **v, int n, const char *none)
+{
+    if (n <= 0)
+        menu_info(out, none);
+    for (int i = 0; i < n; i++)
+        root_post(out, s, v[i]);
+}
+
+static void menu_back(struct buf *out, const struct snapshot *s)
+{
+    menu_info(out, "");
+    menu_item(out, s, '1', "Back to the status", "/");
+    buf_puts(out, GOPHER_END);
+}
+
+static void services_menu(struct buf *out, const struct snapshot *s)
+{
+    menu_head(out, s, "All services");
+    for (size_t i = 0; i < s->n_services; i++) {
+        const struct service *svc = &s->services[i];
+        struct buf d = BUF_INIT;
+        char sel[64];
+        text_clean(&d, svc->name);
+        buf_printf(&d, ": %s", model_service_status_label(svc->status));
+        snprintf(sel, sizeof(sel), "/services/%s", svc->slug);
+        menu_item(out, s, '1', d.data != NULL ? d.data : "", sel);
+        if (buf_failed(&d))
+            out->oom = true;
+        buf_free(&d);
+    }
+    if (s->n_services == 0)
+        menu_info(out, "No services are listed.");
+    menu_back(out, s);
+}
+
+static void service_menu(struct buf *out, const struct snapshot *s,
+                         const struct service *svc)
+{
+    struct buf d = BUF_INIT;
+    menu_head(out, s, svc->name);
+    buf_printf(&d, "Status: %s", model_service_status_label(svc->status));
+    if (svc->status_reason != NULL) {
+        buf_puts(&d, " (");
+        text_clean(&d, svc->status_reason);
+        buf_putc(&d, ')');
+    }
+    menu_info(out, d.data);
+    if (svc->description != NULL)
+        menu_info_wrapped(out, svc->description, "");
+    menu_info(out, "");
+    menu_info(out, "Recent posts");
+    const struct incident **v = NULL;
+    int n = query_service_posts(s, (size_t)(svc - s->services), 20, &v);
+    menu_posts(out, s, v, n, "Nothing has been posted about this service.");
+    free(v);
+    menu_info(out, "");
+    menu_item(out, s, '1', "All services", "/services");
+    menu_back(out, s);
+    if (buf_failed(&d))
+        out->oom = true;
+    buf_free(&d);
+}
+
+static void
+picked_menu(struct buf *out, const struct snapshot *s, const char *title,
+            bool (*pick)(const struct snapshot *, const struct incident *),
+            const char *none)
+{
+    if (title != NULL)
+        menu_info(out, title);
+    int n = 0;
+    for (size_t i = 0; i < s->n_incidents; i++)
+        if (pick(s, &s->incidents[i])) {
+            root_post(out, s, &s->incidents[i]);
+            n++;
+        }
+    if (n == 0)
+        menu_info(out, none);
+}
+
+static void history_menu(struct buf *out, const struct snapshot *s)
+{
+    menu_head(out, s, "History, by month");
+    struct query_month *m = NULL;
+    int n = query_months(s, &m);
+    for (int i = 0; i < n; i++) {
+        char d[64], sel[32];
+        snprintf(d, sizeof(d), "%s %d (%zu post%s)",
+                 gopher_months[m[i].month - 1], m[i].year, m[i].count,
+                 m[i].count == 1 ? "" : "s");
+        snprintf(sel, sizeof(sel), "/history/%04d-%02d", m[i].year, m[i].month);
+        menu_item(out, s, '1', d, sel);
+    }
+    if (n <= 0)
+        menu_info(out, "Nothing has been posted yet.");
+    free(m);
+    menu_back(out, s);
+}
+
+static void month_menu(struct buf *out, const struct snapshot *s,
+                       const struct query_month *m, int nm, int here)
+{
+    char title[48];
+    snprintf(title, sizeof(title), "%s %d", gopher_months[m[here].month - 1],
+             m[here].year);
+    menu_head(out, s, title);
+    const struct incident **v = NULL;
+    int n = query_month_posts(s, m[here].year, m[here].month, &v);
+    menu_posts(out, s, v, n, "Nothing was posted this month.");
+    free(v);
+    menu_info(out, "");
+    for (int k = here + 1; k >= here - 1; k -= 2) {
+        if (k < 0 || k >= nm)
+            continue;
+        char d[64], sel[32];
+        snprintf(d, sizeof(d), "%s: %s %d", k > here ? "Older" : "Newer",
+                 gopher_months[m[k].month - 1], m[k].year);
+        snprintf(sel, sizeof(sel), "/history/%04d-%02d", m[k].year, m[k].month);
+        menu_item(out, s, '1', d, sel);
+    }
+    menu_item(out, s, '1', "All months", "/history");
+    menu_back(out, s);
+}
+
+/* caps.txt: what a Gopher client may assume about this server (the
+ * informal CAPS convention; gophernicus and Motsognir serve one). */
+static void caps_txt(struct buf *out, const struct snapshot *s)
+{
+    buf_puts(out, "CAPS\r\n\r\nCapsVersion=1\r\nExpireCapsAfter=3600\r\n"
+                  "\r\nPathDelimeter=/\r\nPathIdentity=.\r\n"
+                  "PathParent=..\r\nPathParentDouble=FALSE\r\n"
+                  "PathEscapeCharacter=\\\r\nPathKeepPreDelimeter=FALSE\r\n"
+                  "\r\nServerSoftware=outpost\r\nServerSoftwareVersion=0.1"
+                  "\r\nServerDefaultEncoding=utf-8\r\nServerDescription=");
+    /* The page name, cleaned: a line end in it would start a key of its
+     * own. No ServerAdmin: the configuration has no contact address. */
+    struct buf name = BUF_INIT;
+    text_clean(&name, s->site.name != NULL ? s->site.name : "Status");
+    buf_append(out, name.data != NULL ? name.data : "", name.len);
+    if (buf_failed(&name))
+        out->oom = true;
+    buf_free(&name);
+    buf_puts(out, "\r\n");
 }
 
 /* ---- rendering -------------------------------------------------------- */
@@ -401,6 +596,52 @@ int gopher_prerender(struct snapshot *s)
     rc = put_text_view(s, "gopher:/help", &b);
     if (rc < 0)
         goto out;
+    buf_reset(&b); /* a text view leaves its source text behind */
+    services_menu(&b, s);
+    if ((rc = put_view(s, "gopher:/services", &b)) < 0)
+        goto out;
+    for (size_t i = 0; i < s->n_services; i++) {
+        char key[64];
+        service_menu(&b, s, &s->services[i]);
+        snprintf(key, sizeof(key), "gopher:/services/%s", s->services[i].slug);
+        if ((rc = put_view(s, key, &b)) < 0)
+            goto out;
+    }
+    menu_head(&b, s, "Open incidents");
+    picked_menu(&b, s, NULL, pick_open, "No open incidents.");
+    menu_back(&b, s);
+    if ((rc = put_view(s, "gopher:/incidents", &b)) < 0)
+        goto out;
+    menu_head(&b, s, "Maintenance");
+    picked_menu(&b, s, "In progress", pick_active, "None.");
+    menu_info(&b, "");
+    picked_menu(&b, s, "Upcoming", pick_upcoming, "None.");
+    menu_info(&b, "");
+    picked_menu(&b, s, "Completed in the last 30 days",
+                snapshot_is_recent_maintenance, "None.");
+    menu_back(&b, s);
+    if ((rc = put_view(s, "gopher:/maintenance", &b)) < 0)
+        goto out;
+    history_menu(&b, s);
+    if ((rc = put_view(s, "gopher:/history", &b)) < 0)
+        goto out;
+    struct query_month *months = NULL;
+    int nm = query_months(s, &months);
+    for (int i = 0; i < nm && rc >= 0; i++) {
+        char key[48];
+        month_menu(&b, s, months, nm, i);
+        snprintf(key, sizeof(key), "gopher:/history/%04d-%02d", months[i].year,
+                 months[i].month);
+        rc = put_view(s, key, &b);
+    }
+    free(months);
+    if (rc < 0)
+        goto out;
+    buf_reset(&b);
+    caps_txt(&b, s);
+    if ((rc = put_view(s, "gopher:/caps.txt", &b)) < 0)
+        goto out;
+
     for (size_t i = 0; i < s->n_incidents; i++) {
         char key[48];
         buf_reset(&b);
@@ -428,7 +669,12 @@ static bool plus_probe(const char *search, size_t n)
 
 static void plus_stub(struct buf *out, const struct snapshot *s)
 {
-    buf_puts(out, "+-1\r\n+INFO: 1Main menu\t\t");
+    /* UMN shows the stub as a menu of one item, titled like our root. */
+    buf_puts(out, "+-1\r\n+INFO: 1");
+    put_display(out, s->site.name != NULL && s->site.name[0] != '\0'
+                         ? s->site.name
+                         : "Main menu");
+    buf_puts(out, "\t\t");
     put_host(out, s);
     buf_printf(out,
                "\t%d\r\n+VIEWS:\r\n application/gopher+-menu: <512b>"
@@ -532,6 +778,45 @@ static void not_found(struct buf *out, const char *sel, size_t n)
     buf_free(&msg);
 }
 
+/* The results of a search, rendered per request from the snapshot. */
+static void search_menu(struct buf *out, const struct snapshot *s,
+                        const char *q, size_t n)
+{
+    char words[QUERY_MAX + 1];
+    /* Blanks alone are no words: an empty results menu would suggest the
+     * history holds nothing, where the client merely sent nothing. */
+    size_t blank = 0;
+    while (q != NULL && blank < n && (q[blank] == ' ' || q[blank] == '\t'))
+        blank++;
+    if (q == NULL || blank == n || memchr(q, '\0', n) != NULL) {
+        put_error(out, "Search: give some words to look for");
+        return;
+    }
+    if (n > QUERY_MAX) {
+        put_error(out, "Search: too long a query");
+        return;
+    }
+    memcpy(words, q, n);
+    words[n] = '\0';
+    const struct incident **v = NULL;
+    int found = query_search(s, words, 50, &v);
+    if (found < 0) {
+        put_error(out, found == UV_EINVAL ? "Search: at most 8 words"
+                                          : "Search failed");
+        return;
+    }
+    struct buf title = BUF_INIT;
+    buf_puts(&title, "Search results for: ");
+    put_capped(&title, words, n); /* cleaned and capped like any echo */
+    menu_head(out, s, title.data);
+    buf_free(&title);
+    menu_posts(out, s, v, found, "No post matches all of those words.");
+    free(v);
+    menu_info(out, "");
+    menu_item(out, s, '7', "Search again", "/search");
+    menu_back(out, s);
+}
+
 /* Answers one request line (without its LF; a final CR is still there). */
 static enum proto_result answer(const struct snapshot *snap, const char *line,
                                 size_t n, struct reply *out)
@@ -565,6 +850,18 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
             url_page(&out->head, line + 4, sel_len - 4);
         else
             put_error(&out->head, "This kind of link is not followed");
+        return PROTO_REPLY_CLOSE;
+    }
+
+    /* Type 7 (RFC 1436 §3.7): "selector TAB words"; the reply is a menu. */
+    if (sel_len == 7 && memcmp(line, "/search", 7) == 0) {
+        /* Gopher+ clients add a third field ("\t+", "\t$"): the words
+         * are the second field only. */
+        const char *more =
+            search != NULL ? memchr(search, '\t', search_len) : NULL;
+        if (more != NULL)
+            search_len = (size_t)(more - search);
+        search_menu(&out->head, snap, search, search_len);
         return PROTO_REPLY_CLOSE;
     }
 

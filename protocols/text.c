@@ -12,8 +12,10 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../store/query.h"
 #include "../store/timeutil.h"
 #include "../store/tz.h"
 
@@ -360,6 +362,12 @@ static void put_base_url(struct buf *out, const struct snapshot *s)
         if (s->site.http_port > 0 && s->site.http_port != 80)
             buf_printf(out, ":%d", s->site.http_port);
     }
+}
+
+void text_web_url(struct buf *out, const struct snapshot *s, const char *path)
+{
+    put_base_url(out, s);
+    buf_puts(out, path);
 }
 
 static int gopher_port(const struct snapshot *s)
@@ -915,10 +923,15 @@ void text_help(struct buf *out, const struct snapshot *s)
           TEXT_WIDTH, "", "");
 
     buf_puts(out, "\nFinger\n");
+    /* The example service is a real one of this page. */
+    const char *slug = s->n_services > 0 ? s->services[0].slug : "dsl";
     const char *queries[][3] = {
         {"status", "", "the summary"},
         {"42", "", "incident 42 (any number)"},
         {"42", "l", "the same with every detail"},
+        {"history", "", "past posts, by month"},
+        {"maintenance", "", "maintenance running, planned and done"},
+        {slug, "", "one service (its short name, as in the URLs)"},
         {"help", "", "this help"},
     };
     for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
@@ -943,6 +956,11 @@ void text_help(struct buf *out, const struct snapshot *s)
     put_gopher_url(&cmd, s);
     buf_puts(&cmd, "/0/status.txt");
     help_row(out, cmd.data, "the summary as text");
+    buf_reset(&cmd);
+    buf_puts(&cmd, "curl ");
+    put_gopher_url(&cmd, s);
+    buf_puts(&cmd, "/7/search%09fibre");
+    help_row(out, cmd.data, "search (type 7), here for \"fibre\"");
 
     buf_puts(out, "\nWeb\n");
     const char *web[][3] = {
@@ -950,6 +968,8 @@ void text_help(struct buf *out, const struct snapshot *s)
         {"curl ", "/status.txt", "the summary as text"},
         {"curl ", "/incidents/42.txt", "incident 42 as text"},
         {"curl ", "/history", "past incidents by month"},
+        {"curl ", "/search?q=fibre", "search titles and updates"},
+        {"curl ", "/history.atom", "the feed (also /history.rss)"},
     };
     for (size_t i = 0; i < sizeof(web) / sizeof(web[0]); i++) {
         buf_reset(&cmd);
@@ -1060,7 +1080,74 @@ static const char *to_ascii(int32_t cp, char one[2])
     return NULL;
 }
 
+static void text_ascii(struct buf *out, const char *utf8, size_t len);
+
+/* Appends one ASCII line (no line end) broken at TEXT_WIDTH columns:
+ * at the last space that fits, else hard, each continuation indented like
+ * the line itself. */
+static void finger_line(struct buf *out, const char *p, size_t n)
+{
+    size_t ind = 0;
+    while (ind < n && p[ind] == ' ')
+        ind++;
+    if (ind > TEXT_WIDTH / 2)
+        ind = TEXT_WIDTH / 2;
+    size_t lead = 0; /* indent written before the text still to come */
+    for (;;) {
+        size_t room = TEXT_WIDTH - lead;
+        if (n <= room) {
+            buf_append(out, p, n);
+            return;
+        }
+        size_t cut = room;
+        while (cut > 0 && p[cut] != ' ')
+            cut--;
+        /* A space inside the indent is no place to break. */
+        size_t end = cut > (lead == 0 ? ind : 0) ? cut : room;
+        size_t keep = end;
+        while (keep > 0 && p[keep - 1] == ' ')
+            keep--;
+        buf_append(out, p, keep);
+        buf_puts(out, "\r\n");
+        p += end;
+        n -= end;
+        while (n > 0 && *p == ' ') {
+            p++;
+            n--;
+        }
+        if (n == 0)
+            return;
+        for (size_t k = 0; k < ind; k++)
+            buf_putc(out, ' ');
+        lead = ind;
+    }
+}
+
 void text_to_finger(struct buf *out, const char *utf8, size_t len)
+{
+    struct buf ascii = BUF_INIT;
+    text_ascii(&ascii, utf8, len);
+    /* Transliteration can lengthen a wrapped line ("EUR" for one euro
+     * sign), so the 72-column promise is kept here, on the ASCII. */
+    buf_reserve(out, ascii.len + ascii.len / 32);
+    buf_append(out, "", 0); /* NUL-terminated even if nothing follows */
+    size_t start = 0;
+    for (size_t i = 0; ascii.data != NULL && i <= ascii.len; i++) {
+        if (i < ascii.len && ascii.data[i] != '\r')
+            continue;
+        finger_line(out, ascii.data + start, i - start);
+        if (i < ascii.len)
+            buf_puts(out, "\r\n");
+        start = i + 2; /* text_ascii writes CR only as part of CRLF */
+        i++;
+    }
+    if (buf_failed(&ascii))
+        out->oom = true;
+    buf_free(&ascii);
+}
+
+/* UTF-8 to ASCII with CRLF, line lengths as they come. */
+static void text_ascii(struct buf *out, const char *utf8, size_t len)
 {
     const unsigned char *p = (const unsigned char *)utf8;
     size_t i = 0;
@@ -1108,4 +1195,136 @@ void text_to_crlf(struct buf *out, const char *text, size_t len)
         start = i + 1;
     }
     buf_append(out, text + start, len - start);
+}
+
+/* ---- lists: a service, the history, maintenance ----------------------- */
+
+static const char *const text_months[] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+/* "#42 Title" and, indented, "Incident - Resolved - 2026-11-18 10:45 UTC". */
+static void post_line(struct buf *out, const struct snapshot *s,
+                      const struct incident *inc)
+{
+    post_title(out, inc, "    ");
+    buf_printf(out, "    %s - %s - ", kind_label(inc->kind),
+               model_status_label(inc->status));
+    if (inc->kind == KIND_MAINTENANCE && inc->scheduled_start != 0)
+        text_window(out, s, inc->scheduled_start, inc->scheduled_end);
+    else
+        text_time(out, s, query_post_time(inc));
+    buf_putc(out, '\n');
+}
+
+/* A list of posts: one entry each, or with long_form each post in full. */
+static void post_list(struct buf *out, const struct snapshot *s,
+                      const struct incident **v, int n, bool long_form,
+                      const char *none)
+{
+    if (n <= 0) {
+        buf_printf(out, "%s\n", none);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        if (long_form) {
+            buf_putc(out, '\n');
+            text_incident(out, s, v[i], true);
+        } else {
+            post_line(out, s, v[i]);
+        }
+    }
+}
+
+void text_service(struct buf *out, const struct snapshot *s,
+                  const struct service *svc, bool long_form)
+{
+    heading(out, svc->name, '=');
+    buf_printf(out, "Status: %s", model_service_status_label(svc->status));
+    if (svc->status_reason != NULL) {
+        buf_puts(out, " (");
+        text_clean(out, svc->status_reason);
+        buf_putc(out, ')');
+    }
+    buf_putc(out, '\n');
+    if (svc->group != NULL) {
+        buf_puts(out, "Group: ");
+        text_clean(out, svc->group);
+        buf_putc(out, '\n');
+    }
+    if (svc->description != NULL)
+        wrap2(out, svc->description, TEXT_WIDTH, "About: ", "       ");
+    buf_puts(out, "Server time: ");
+    text_time(out, s, s->generated_at);
+    buf_puts(out, "\n\n");
+    heading(out, "Recent posts", '-');
+    const struct incident **v = NULL;
+    int n = query_service_posts(s, (size_t)(svc - s->services),
+                                long_form ? 20 : 10, &v);
+    post_list(out, s, v, n, long_form,
+              "Nothing has been posted about this service.");
+    free(v);
+}
+
+/* "Page name: what", underlined, and the server time. */
+static void list_head(struct buf *out, const struct snapshot *s,
+                      const char *what)
+{
+    char title[96];
+    snprintf(title, sizeof(title), "%s: %s", page_name(s), what);
+    heading(out, title, '=');
+    buf_puts(out, "Server time: ");
+    text_time(out, s, s->generated_at);
+    buf_putc(out, '\n');
+}
+
+void text_history(struct buf *out, const struct snapshot *s, bool long_form)
+{
+    list_head(out, s, "history");
+    struct query_month *m = NULL;
+    int nm = query_months(s, &m);
+    if (nm <= 0)
+        buf_puts(out, "\nNothing has been posted yet.\n");
+    /* The short form stops after a year; the long form has every month,
+     * with every post in full. */
+    int shown = long_form || nm < 12 ? nm : 12;
+    for (int i = 0; i < shown; i++) {
+        char h[48];
+        snprintf(h, sizeof(h), "%s %d", text_months[m[i].month - 1], m[i].year);
+        buf_putc(out, '\n');
+        heading(out, h, '-');
+        const struct incident **v = NULL;
+        int n = query_month_posts(s, m[i].year, m[i].month, &v);
+        post_list(out, s, v, n, long_form, "Nothing was posted.");
+        free(v);
+    }
+    if (shown < nm)
+        buf_printf(out, "\n(%d older months: ask for the long form.)\n",
+                   nm - shown);
+    free(m);
+}
+
+void text_maintenance(struct buf *out, const struct snapshot *s, bool long_form)
+{
+    list_head(out, s, "maintenance");
+    static const char *const sections[] = {"In progress", "Upcoming",
+                                           "Completed in the last 30 days"};
+    for (int sec = 0; sec < 3; sec++) {
+        const struct incident **v = malloc((s->n_incidents + 1) * sizeof(*v));
+        int n = 0;
+        for (size_t i = 0; v != NULL && i < s->n_incidents; i++) {
+            const struct incident *inc = &s->incidents[i];
+            bool pick = sec == 0   ? snapshot_is_active_maintenance(inc)
+                        : sec == 1 ? snapshot_is_upcoming_maintenance(inc)
+                                   : snapshot_is_recent_maintenance(s, inc);
+            if (pick)
+                v[n++] = inc;
+        }
+        if (v == NULL)
+            out->oom = true;
+        buf_putc(out, '\n');
+        heading(out, sections[sec], '-');
+        post_list(out, s, v, n, long_form && sec < 2, "None.");
+        free(v);
+    }
 }

@@ -25,6 +25,17 @@ void text_summary(struct buf *out, const struct snapshot *s);
  * long_form adds affected services and every update's author and status. */
 void text_incident(struct buf *out, const struct snapshot *s,
                    const struct incident *inc, bool long_form);
+/* One service: status and why, group, description, and its recent posts
+ * one entry each (long_form: 20 of them, each in full). */
+void text_service(struct buf *out, const struct snapshot *s,
+                  const struct service *svc, bool long_form);
+/* The history by month, newest first: the last 12 months with one entry
+ * per post (long_form: every month, every post in full). */
+void text_history(struct buf *out, const struct snapshot *s, bool long_form);
+/* Maintenance in progress, upcoming, and completed in the last 30 days
+ * (long_form: the running and upcoming ones in full). */
+void text_maintenance(struct buf *out, const struct snapshot *s,
+                      bool long_form);
 /* Help: how to reach this status on every protocol. */
 void text_help(struct buf *out, const struct snapshot *s);
 
@@ -36,6 +47,10 @@ void text_time(struct buf *out, const struct snapshot *s, int64_t t);
  * differ; "from X" when end is 0), with the display zone when configured. */
 void text_window(struct buf *out, const struct snapshot *s, int64_t start,
                  int64_t end);
+
+/* Appends the web address of path ("/history"): the configured base URL
+ * (or http://hostname[:port]) without its trailing slash, then path. */
+void text_web_url(struct buf *out, const struct snapshot *s, const char *path);
 
 /* Appends text word-wrapped at width columns (counting UTF-8 code points),
  * each line prefixed with indent; paragraphs (blank lines) are kept; control

@@ -23,3 +23,24 @@ OPEN_ID=$(op incident open --title "Packet loss on DSL North" --service dsl --im
     --status investigating --body "Customers in the north report dropped sessions." --author "Ben, NOC")
 op incident update "$OPEN_ID" --status identified --body "A line card in exchange N3 is failing; a spare is on its way." \
     --author "Ben, NOC" >/dev/null
+
+# plant_hostile_titles BODY_OF_THE_SECOND: opens two incidents on dns and
+# gives them titles the CLI refuses (the store admits no control characters
+# in a title), written behind its back as an old or hand-edited database
+# could hold them: FORGE forges a Gopher menu line (TAB-separated fields and
+# a CRLF starting a new "1Click" item), ESCS drives a terminal (OSC window
+# title, clear screen). Sets FORGE, ESCS, FORGE_ID and ESC_ID.
+FORGE=$'x\t/evil\tevil.example\t70\r\n1Click'
+ESCS=$'\x1b]0;pwned\x07\x1b[2J'
+plant_hostile_titles() {
+    FORGE_ID=$(op incident open --service dns --impact minor --title forge --body "Forged.")
+    ESC_ID=$(op incident open --service dns --impact minor --title escapes --body "$1")
+    # (Python's sqlite3 module, so no sqlite3 CLI is needed.)
+    python3 - "$DB" "$FORGE_ID" "$ESC_ID" "$FORGE" "$ESCS" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE incidents SET title = ? WHERE id = ?", (sys.argv[4], int(sys.argv[2])))
+db.execute("UPDATE incidents SET title = ? WHERE id = ?", (sys.argv[5], int(sys.argv[3])))
+db.commit()
+PY
+}

@@ -113,10 +113,16 @@ static enum proto_result run_all(const struct proto *p, const char *req,
 }
 
 /* Pure 7-bit ASCII, CR only in CRLF, LF only after CR. */
+/* 7-bit ASCII, CRLF line ends only, no control byte, lines of at most
+ * 72 columns: what every finger reply must be. */
 static bool ascii_crlf(const char *p, size_t n)
 {
+    size_t col = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
+        col = c == '\n' ? 0 : col + (c != '\r');
+        if (col > 72)
+            return false;
         if (c == '\r') {
             if (i + 1 >= n || p[i + 1] != '\n')
                 return false;
@@ -301,6 +307,45 @@ static const struct fcase cases[] = {
      PROTO_REPLY_CLOSE, NULL, NO_INCIDENT},
     {"a number too large for an id", "99999999999999999999999\r\n", 0, false,
      PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+    /* Issue 5's named views. */
+    {"history", "history\r\n", 0, false, PROTO_REPLY_CLOSE, "finger:history",
+     NULL},
+    {"history, long form", "/W history\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:/W history", NULL},
+    {"maintenance", "maintenance\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:maintenance", NULL},
+    {"maintenance, lynx's /w", "/w maintenance\r\n", 0, false,
+     PROTO_REPLY_CLOSE, "finger:/W maintenance", NULL},
+    {"a service slug", "dsl\r\n", 0, false, PROTO_REPLY_CLOSE, "finger:dsl",
+     NULL},
+    {"a service slug in capitals", "DSL\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:dsl", NULL},
+    {"a service, long form", "/W imap\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "finger:/W imap", NULL},
+    {"help has one form: /W help is help", "/W help\r\n", 0, false,
+     PROTO_REPLY_CLOSE, "finger:help", NULL},
+    {"a service slug, split by the Debian client's three writes", "/W dns\r\n",
+     0, false, PROTO_REPLY_CLOSE, "finger:/W dns", NULL},
+    {"named views are case-insensitive in both forms", "/w HISTORY\r\n", 0,
+     false, PROTO_REPLY_CLOSE, "finger:/W history", NULL},
+    {"Maintenance, capitalised, bare LF", "Maintenance\n", 0, false,
+     PROTO_REPLY_CLOSE, "finger:maintenance", NULL},
+    {"a slug then EOF without a line end", "fibre", 0, true, PROTO_REPLY_CLOSE,
+     "finger:fibre", NULL},
+    {"a prefix of a name is no name", "hist\r\n", 0, false, PROTO_REPLY_CLOSE,
+     NULL, UNKNOWN},
+    {"a named view and a second word", "history all\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+    {"/W and an unknown name", "/W nosuch\r\n", 0, false, PROTO_REPLY_CLOSE,
+     NULL, UNKNOWN},
+    {"a slug with an escape glued on", "dsl\x1b[2J\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+    {"a slug with a BEL", "dsl\a\r\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     UNKNOWN},
+    {"a slug of another snapshot's view space", "/W gopher:/services\r\n", 0,
+     false, PROTO_REPLY_CLOSE, NULL, UNKNOWN},
+    {"UTF-8 that folds to a slug is still unknown", "ds\xc5\x82\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL, UNKNOWN},
 };
 
 TEST(query_table)
@@ -327,6 +372,36 @@ TEST(query_table)
         test_failed_current = test_failed_current || before;
     }
     buf_free(&wire);
+}
+
+/* The named views say what they are about, and stay ASCII. */
+TEST(named_views_content)
+{
+    static const struct {
+        const char *key, *has;
+    } cases[] = {
+        {"finger:dsl", "Status: "},     /* the service's status */
+        {"finger:dsl", "Recent posts"}, /* and its posts */
+        {"finger:imap", "#42"},         /* the open incident on it */
+        {"finger:/W imap", "No mail has been lost."}, /* in full */
+        {"finger:history", "November 2026"},          /* months as headings */
+        {"finger:history", "October 2026"},
+        {"finger:/W history", "Updates, newest first"}, /* posts in full */
+        {"finger:maintenance", "In progress"},
+        {"finger:maintenance", "#44"}, /* the running one */
+        {"finger:maintenance", "#43"}, /* the upcoming one */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n;
+        const char *b = view_body(cases[i].key, &n);
+        CHECK(b != NULL);
+        if (b == NULL)
+            continue;
+        if (!test_contains(b, n, cases[i].has))
+            printf("  %s lacks %s\n", cases[i].key, cases[i].has);
+        CHECK_HAS(b, n, cases[i].has);
+        CHECK(ascii_crlf(b, n));
+    }
 }
 
 /* The 512-byte limit holds however the bytes arrive. */
@@ -434,6 +509,174 @@ TEST(hostile_open)
     snapshot_unref(s);
 }
 
+/* Every line of a finger view fits the 72 columns of a terminal, after
+ * transliteration too (an em dash becomes two characters). */
+static bool lines_fit(const char *p, size_t n)
+{
+    size_t col = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\r')
+            continue;
+        col = p[i] == '\n' ? 0 : col + 1;
+        if (col > 72) {
+            fprintf(stderr, "over 72 columns: %.80s\n", p + i - 72);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Each service and each named view, both forms: there, ASCII, 72 columns,
+ * and about what it says it is about. */
+TEST(named_views_every_service)
+{
+    for (size_t i = 0; i < snap->n_services; i++) {
+        for (int long_form = 0; long_form <= 1; long_form++) {
+            char key[96];
+            size_t n;
+            snprintf(key, sizeof(key), "finger:%s%s", long_form ? "/W " : "",
+                     snap->services[i].slug);
+            const char *b = view_body(key, &n);
+            CHECK(ascii_crlf(b, n));
+            CHECK(lines_fit(b, n));
+            CHECK(strncmp(b, snap->services[i].name,
+                          strlen(snap->services[i].name)) == 0);
+            CHECK_HAS(b, n, "\r\nStatus: ");
+        }
+    }
+    static const char *const keys[] = {
+        "finger:status",         "finger:/W",         "finger:help",
+        "finger:history",        "finger:/W history", "finger:maintenance",
+        "finger:/W maintenance", "finger:/W 66",      "finger:66"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        size_t n;
+        const char *b = view_body(keys[i], &n);
+        CHECK(ascii_crlf(b, n));
+        CHECK(lines_fit(b, n));
+    }
+}
+
+/* A reply is capped at 64 KiB, cut at a line end, with a last line that
+ * says so: an update of 200 KB makes every view that tells it in full too
+ * long. */
+TEST(reply_cap)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    struct incident *inc = (struct incident *)snapshot_incident(s, 42);
+    struct update *u = &inc->updates[0];
+    const char *saved = u->body;
+    size_t big = 200 * 1024;
+    char *body = malloc(big + 1);
+    CHECK(body != NULL);
+    if (body == NULL) {
+        snapshot_unref(s);
+        return;
+    }
+    for (size_t i = 0; i < big; i++)
+        body[i] = i % 50 == 49 ? (i % 1000 == 999 ? '\n' : ' ') : 'a';
+    body[big] = '\0';
+    u->body = body;
+    CHECK_INT(finger_prerender(s), 0);
+
+    static const struct {
+        const char *key;
+        const char *see; /* the note naming the page, or NULL: not cut */
+    } cases[] = {
+        {"finger:42", "http://status.example.net/incidents/42"},
+        {"finger:/W 42", "http://status.example.net/incidents/42"},
+        {"finger:/W", "http://status.example.net/"},
+        {"finger:/W imap", "http://status.example.net/services/imap"},
+        {"finger:/W history", "http://status.example.net/history"},
+        {"finger:status", NULL},
+        {"finger:history", NULL},
+        {"finger:41", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct view *v = snapshot_view(s, cases[i].key);
+        CHECK(v != NULL);
+        if (v == NULL)
+            continue;
+        CHECK(v->len <= 64 * 1024);
+        CHECK(ascii_crlf(v->body, v->len));
+        CHECK(v->len >= 2 && v->body[v->len - 1] == '\n');
+        /* The last line is the notice, after a whole line. */
+        const char *last = v->body + v->len - 2;
+        while (last > v->body && last[-1] != '\n')
+            last--;
+        bool cut = strncmp(last, "[truncated", 10) == 0;
+        if (cut != (cases[i].see != NULL))
+            fprintf(stderr, "%s: cut %d, %zu bytes\n", cases[i].key, cut,
+                    v->len);
+        CHECK(cut == (cases[i].see != NULL));
+        if (cut) {
+            char want[128];
+            snprintf(want, sizeof(want), "[truncated: see %s]\r\n",
+                     cases[i].see);
+            CHECK_STR(last, want);
+            CHECK(v->len > 60 * 1024); /* cut near the cap, not early */
+        }
+    }
+    u->body = saved;
+    free(body);
+    snapshot_unref(s);
+}
+
+/* The note of a cut reply names the page through the configured base URL,
+ * so a hostile or absurd one must still give ASCII lines of 72 columns,
+ * and one too long for the room kept gives a fixed note instead. */
+TEST(reply_cap_base_url)
+{
+    struct buf longurl = BUF_INIT;
+    buf_puts(&longurl, "https://");
+    for (int i = 0; i < 3000; i++)
+        buf_putc(&longurl, 'a' + i % 26);
+    static const struct {
+        const char *base;
+        const char *want_start; /* the note's first line starts so */
+    } cases[] = {
+        {"https://st\xc3\xa4tus.example/\x1b[2J\r\nx",
+         "[truncated: see https://status.example/[2J x/incidents/42]\r\n"},
+        {NULL, "[truncated: see the web version]"},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct snapshot *s = fixture_snapshot();
+        if (s == NULL)
+            break;
+        struct incident *inc = (struct incident *)snapshot_incident(s, 42);
+        struct update *u = &inc->updates[0];
+        const char *saved_body = u->body, *saved_base = s->site.base_url;
+        size_t big = 100 * 1024;
+        char *body = malloc(big + 1);
+        if (body == NULL)
+            break;
+        for (size_t i = 0; i < big; i++)
+            body[i] = i % 50 == 49 ? '\n' : 'b';
+        body[big] = '\0';
+        u->body = body;
+        s->site.base_url = cases[k].base != NULL ? cases[k].base : longurl.data;
+        CHECK_INT(finger_prerender(s), 0);
+        const struct view *v = snapshot_view(s, "finger:42");
+        CHECK(v != NULL);
+        if (v != NULL) {
+            CHECK(v->len <= 64 * 1024);
+            CHECK(ascii_crlf(v->body, v->len));
+            const char *note = memmem(v->body, v->len, "[truncated", 10);
+            CHECK(note != NULL);
+            if (note != NULL)
+                CHECK(strncmp(note, cases[k].want_start,
+                              strlen(cases[k].want_start)) == 0 ||
+                      (fprintf(stderr, "note: %.200s\n", note), false));
+        }
+        u->body = saved_body;
+        s->site.base_url = saved_base;
+        free(body);
+        snapshot_unref(s);
+    }
+    buf_free(&longurl);
+}
+
 /* The empty store still answers every fixed query. */
 TEST(empty_store)
 {
@@ -446,6 +689,13 @@ TEST(empty_store)
     CHECK(v != NULL && test_contains(v->body, v->len, "No open incidents."));
     CHECK(snapshot_view(s, "finger:/W") != NULL);
     CHECK(snapshot_view(s, "finger:help") != NULL);
+    static const char *const named[] = {"finger:history", "finger:/W history",
+                                        "finger:maintenance",
+                                        "finger:/W maintenance"};
+    for (size_t i = 0; i < 4; i++) {
+        v = snapshot_view(s, named[i]);
+        CHECK(v != NULL && ascii_crlf(v->body, v->len));
+    }
     snapshot_unref(s);
 }
 
@@ -460,10 +710,14 @@ int main(void)
     RUN(views_content);
     RUN(view_hostile);
     RUN(query_table);
+    RUN(named_views_content);
     RUN(query_lengths);
     RUN(timeout_limit_busy);
     RUN(fixed_lines_use_clean_host);
     RUN(hostile_open);
+    RUN(named_views_every_service);
+    RUN(reply_cap);
+    RUN(reply_cap_base_url);
     RUN(empty_store);
     snapshot_unref(snap);
     return test_report();

@@ -15,7 +15,7 @@
 #define HOST "status.example.net"
 #define ERR_TAIL "\t\terror.host\t1\r\n.\r\n"
 #define STUB                                                                   \
-    "+-1\r\n+INFO: 1Main menu\t\t" HOST "\t70\r\n+VIEWS:\r\n"                  \
+    "+-1\r\n+INFO: 1Example Net status\t\t" HOST "\t70\r\n+VIEWS:\r\n"         \
     " application/gopher+-menu: <512b>\r\n.\r\n"
 #define TOO_LONG "3Selector too long" ERR_TAIL
 #define REFUSED_URL "3This kind of link is not followed" ERR_TAIL
@@ -214,8 +214,12 @@ TEST(root_menu)
     CHECK_HAS(m, n,
               "0Help: every way to read this status\t/help\t" HOST "\t70\r\n");
     CHECK_HAS(m, n,
-              "hWeb version\tURL:http://status.example.net/\t" HOST
-              "\t70\r\n.\r\n");
+              "0Server capabilities (caps.txt)\t/caps.txt\t" HOST "\t70\r\n");
+    CHECK_HAS(m, n,
+              "hWeb version\tURL:http://status.example.net/\t" HOST "\t70\r\n");
+    CHECK_HAS(m, n,
+              "hHistory feed (RSS)\tURL:http://status.example.net/"
+              "history.rss\t" HOST "\t70\r\n.\r\n");
     /* Sections in the same order as the text summary. */
     const char *open = strstr(m, "iOpen incidents\t");
     const char *active = strstr(m, "iMaintenance in progress\t");
@@ -413,6 +417,30 @@ static const struct gcase cases[] = {
      REFUSED_URL},
     {"a scheme look-alike", "URL:httpx://x/\r\n", 0, false, PROTO_REPLY_CLOSE,
      NULL, REFUSED_URL},
+    /* Issue 5's menus. */
+    {"services", "/services\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:/services", NULL},
+    {"one service", "/services/dsl\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:/services/dsl", NULL},
+    {"one service, Gopher+ suffix ignored", "/services/dsl\t$\r\n", 0, false,
+     PROTO_REPLY_CLOSE, "gopher:/services/dsl", NULL},
+    {"open incidents", "/incidents\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:/incidents", NULL},
+    {"maintenance", "/maintenance\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:/maintenance", NULL},
+    {"history", "/history\r\n", 0, false, PROTO_REPLY_CLOSE, "gopher:/history",
+     NULL},
+    {"one month", "/history/2026-11\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:/history/2026-11", NULL},
+    {"caps.txt", "/caps.txt\r\n", 0, false, PROTO_REPLY_CLOSE,
+     "gopher:/caps.txt", NULL},
+    {"search without words", "/search\r\n", 0, false, PROTO_REPLY_CLOSE, NULL,
+     "3Search: give some words to look for\t\terror.host\t1\r\n.\r\n"},
+    {"search with an empty query", "/search\t\r\n", 0, false, PROTO_REPLY_CLOSE,
+     NULL, "3Search: give some words to look for\t\terror.host\t1\r\n.\r\n"},
+    {"search with nine words", "/search\ta b c d e f g h i\r\n", 0, false,
+     PROTO_REPLY_CLOSE, NULL,
+     "3Search: at most 8 words\t\terror.host\t1\r\n.\r\n"},
 };
 
 TEST(request_table)
@@ -437,6 +465,261 @@ TEST(request_table)
             fprintf(stderr, "  ^ case: %s\n", c->comment);
         test_failed_current = test_failed_current || before;
     }
+    buf_free(&wire);
+}
+
+/* Every new menu is well formed (four fields, CRLF, the final dot). */
+TEST(issue5_menus_well_formed)
+{
+    static const char *const keys[] = {
+        "gopher:/services",        "gopher:/services/dsl",
+        "gopher:/services/imap",   "gopher:/incidents",
+        "gopher:/maintenance",     "gopher:/history",
+        "gopher:/history/2026-11", "gopher:/history/2026-10"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        size_t n;
+        const char *b = view_body(snap, keys[i], &n);
+        CHECK(b != NULL);
+        if (b != NULL)
+            check_menu(b, n);
+    }
+    size_t n;
+    const char *caps = view_body(snap, "gopher:/caps.txt", &n);
+    CHECK(caps != NULL && strncmp(caps, "CAPS\r\n", 6) == 0);
+    CHECK_HAS(caps, n, "PathDelimeter=/\r\n");
+    /* The root menu links them, the search as type 7, the feeds as h. */
+    const char *root = view_body(snap, "gopher:", &n);
+    CHECK_HAS(root, n, "7Search the history\t/search\t");
+    CHECK_HAS(root, n, "1History, by month\t/history\t");
+    CHECK_HAS(root, n,
+              "hHistory feed (Atom)\tURL:http://status.example.net/"
+              "history.atom\t");
+}
+
+/* Type 7: the results are a menu, rendered per request, the same
+ * whichever way the request arrives. */
+TEST(search_results)
+{
+    struct buf wire = BUF_INIT;
+    const char *req = "/search\tDELAYED mail\r\n";
+    enum proto_result r = run_all(req, strlen(req), false, &wire);
+    CHECK_INT(r, PROTO_REPLY_CLOSE);
+    check_menu(wire.data, wire.len);
+    CHECK_HAS(wire.data, wire.len, "\t/incidents/42\t");
+    CHECK_HAS(wire.data, wire.len, "Search results for: DELAYED mail");
+    req = "/search\tzebra unicorn\r\n";
+    run_all(req, strlen(req), false, &wire);
+    check_menu(wire.data, wire.len);
+    CHECK_HAS(wire.data, wire.len, "No post matches");
+    /* A query with a control character is echoed cleaned. */
+    req = "/search\tmail\x1b[2J\r\n";
+    run_all(req, strlen(req), false, &wire);
+    check_menu(wire.data, wire.len);
+    CHECK_LACKS(wire.data, wire.len, "\x1b");
+    buf_free(&wire);
+}
+
+/* The hostile titles of menu_hostile_titles in every issue-5 menu that
+ * lists #66, and in search results: one item each, on this server. */
+TEST(issue5_menus_hostile_titles)
+{
+    const char *titles[] = {
+        FIXTURE_HOSTILE_TITLE,
+        "x\t/evil\tevil.example\t70\r\n1Click",
+        "\x1b]0;pwned\x07\x1b[2J",
+        "\t\t\t\r\n.\r\n3\t\t\t",
+    };
+    static const char *const keys[] = {"gopher:/services/fibre",
+                                       "gopher:/incidents",
+                                       "gopher:/history/2026-11"};
+    for (size_t t = 0; t < sizeof(titles) / sizeof(titles[0]); t++) {
+        struct snapshot *s = fixture_snapshot();
+        if (s == NULL)
+            return;
+        struct incident *inc = (struct incident *)snapshot_incident(s, 66);
+        inc->status = STATUS_INVESTIGATING; /* so /incidents lists it */
+        inc->title = titles[t];
+        CHECK_INT(gopher_prerender(s), 0);
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+            size_t n;
+            const char *m = view_body(s, keys[k], &n);
+            check_menu(m, n);
+            CHECK_LACKS(m, n, "\x1b");
+            CHECK_LACKS(m, n, "\x07");
+            CHECK_LACKS(m, n, "evil.example\t");
+            CHECK_LACKS(m, n, "\n1Click");
+            CHECK_HAS(m, n, "\t/incidents/66\t" HOST "\t70\r\n");
+        }
+        snapshot_unref(s);
+    }
+}
+
+/* The page name is configuration, yet it lands in the Gopher+ stub, the
+ * root menu and caps.txt: a TAB, line end or escape in it changes none
+ * of their shapes. */
+TEST(hostile_site_name)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    s->site.name = "Evil\t/x\tevil.example\t70\r\n1Click\x1b]0;t\x07";
+    CHECK_INT(gopher_prerender(s), 0);
+    struct snapshot *saved = snap;
+    snap = s;
+    struct buf wire = BUF_INIT;
+    CHECK(run_all("\t$\r\n", 4, false, &wire) == PROTO_REPLY_CLOSE);
+    CHECK_STR(wire.data,
+              "+-1\r\n+INFO: 1Evil /x evil.example 70 1Click]0;t\t\t" HOST
+              "\t70\r\n+VIEWS:\r\n application/gopher+-menu: <512b>\r\n.\r\n");
+    snap = saved;
+    buf_free(&wire);
+    size_t n;
+    const char *m = view_body(s, "gopher:", &n);
+    const char *first =
+        "iEvil /x evil.example 70 1Click]0;t\t\tnull.host\t1\r\n";
+    CHECK(strncmp(m, first, strlen(first)) == 0);
+    check_menu(m, n);
+    m = view_body(s, "gopher:/caps.txt", &n);
+    CHECK_HAS(m, n,
+              "\r\nServerDescription=Evil /x evil.example 70 1Click]0;t\r\n");
+    CHECK_LACKS(m, n, "\x1b");
+    CHECK_LACKS(m, n, "\r\n1Click");
+    snapshot_unref(s);
+}
+
+/* A server behind NAT advertises its public name and port in every menu,
+ * the issue-5 ones included. */
+TEST(issue5_menus_site_config)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    s->site.hostname = "gopher.example.org";
+    s->site.gopher_port = 7070;
+    CHECK_INT(gopher_prerender(s), 0);
+    static const char *const keys[] = {
+        "gopher:/services",  "gopher:/services/imap",
+        "gopher:/incidents", "gopher:/maintenance",
+        "gopher:/history",   "gopher:/history/2026-10"};
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        size_t n;
+        const char *m = view_body(s, keys[k], &n);
+        size_t items = 0, ours = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && m[i - 1] != '\n')
+                continue;
+            if (m[i] == 'i' || m[i] == '.')
+                continue;
+            items++;
+            const char *eol = memchr(m + i, '\n', n - i);
+            const char *want = "\tgopher.example.org\t7070\r";
+            size_t wl = strlen(want);
+            ours += eol != NULL && (size_t)(eol - (m + i)) >= wl &&
+                    memcmp(eol - wl, want, wl) == 0;
+        }
+        CHECK(items > 0);
+        CHECK_INT(ours, items);
+    }
+    snapshot_unref(s);
+}
+
+/* The exact menus that are short enough to read: a month with its
+ * neighbours, and caps.txt. */
+TEST(issue5_exact)
+{
+    size_t n;
+    const char *m = view_body(snap, "gopher:/history/2026-10", &n);
+    CHECK_STR(m, "iOctober 2026\t\tnull.host\t1\r\n"
+                 "iServer time: 2026-11-18 11:06 UTC\t\tnull.host\t1\r\n"
+                 "i\t\tnull.host\t1\r\n"
+                 "0#40 Outgoing mail refused by one relay\t/incidents/40\t" HOST
+                 "\t70\r\n"
+                 "i    Resolved - minor impact - 2026-10-07 13:20 to 14:05 "
+                 "UTC\t\tnull.host\t1\r\n"
+                 "i    Affects: Outgoing mail (SMTP)\t\tnull.host\t1\r\n"
+                 "i\t\tnull.host\t1\r\n"
+                 "1Newer: November 2026\t/history/2026-11\t" HOST "\t70\r\n"
+                 "1All months\t/history\t" HOST "\t70\r\n"
+                 "i\t\tnull.host\t1\r\n"
+                 "1Back to the status\t/\t" HOST "\t70\r\n"
+                 ".\r\n");
+    m = view_body(snap, "gopher:/history", &n);
+    check_menu(m, n);
+    const char *nov = strstr(m, "1November 2026 (6 posts)\t/history/2026-11\t");
+    const char *oct = strstr(m, "1October 2026 (1 post)\t/history/2026-10\t");
+    CHECK(nov != NULL && oct != NULL && nov < oct);
+
+    m = view_body(snap, "gopher:/caps.txt", &n);
+    CHECK(strncmp(m, "CAPS\r\n", 6) == 0);
+    static const char *const lines[] = {
+        "\r\nCapsVersion=1\r\n",
+        "\r\nExpireCapsAfter=3600\r\n",
+        "\r\nPathDelimeter=/\r\n",
+        "\r\nPathIdentity=.\r\n",
+        "\r\nPathParent=..\r\n",
+        "\r\nPathParentDouble=FALSE\r\n",
+        "\r\nPathKeepPreDelimeter=FALSE\r\n",
+        "\r\nServerSoftware=outpost\r\n",
+        "\r\nServerDefaultEncoding=utf-8\r\n",
+        "\r\nServerDescription=Example Net status\r\n"};
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+        CHECK_HAS(m, n, lines[i]);
+    /* Text, not a menu: no "." line at the end, CRLF throughout. */
+    CHECK_LACKS(m, n, "\r\n.\r\n");
+    for (size_t i = 0; i < n; i++)
+        CHECK(m[i] != '\n' || (i > 0 && m[i - 1] == '\r'));
+}
+
+/* Type 7 requests, each fed whole, byte by byte and in random splits. */
+static const struct {
+    const char *req;
+    const char *has; /* NULL: a type-3 error */
+    const char *lacks;
+} search_cases[] = {
+    {"/search\tdelayed\r\n", "\t/incidents/42\t", "\t/incidents/40\t"},
+    {"/search\tMAIL relay\n", "\t/incidents/40\t", "\t/incidents/42\t"},
+    {"/search\t  core   router \r\n", "\t/incidents/43\t", NULL},
+    {"/search\tz\xc3\xbcrich\r\n", "\t/incidents/66\t", NULL},
+    /* A Gopher+ "+" after the words is ignored, as on other selectors. */
+    {"/search\tmail\t+\r\n", "\t/incidents/42\t", "\t/incidents/43\t"},
+    {"/search\t\r\n", NULL, "\t/incidents/"},
+    {"/search\t \t \r\n", NULL, "\t/incidents/"},
+    {"/search\r\n", NULL, "\t/incidents/"},
+    {"/search\ta b c d e f g h i\r\n", NULL, "\t/incidents/"},
+    /* The words are echoed in the title, cleaned like any display text. */
+    {"/search\tmail\x1b]0;pwned\x07\x1b[2J\r\n",
+     "iSearch results for: mail]0;pwned[2J\t\tnull.host\t1\r\n", "\x1b"},
+    {"/search\tx\rx\tevil.example\t70\r\n", "iSearch results for: x x\t",
+     "evil.example"},
+    {"/search\t\xff\xfe\xc3\r\n", "iSearch results for: ", NULL},
+};
+
+TEST(search_table)
+{
+    struct buf wire = BUF_INIT;
+    char longq[400];
+    for (size_t i = 0; i < sizeof(search_cases) / sizeof(search_cases[0]);
+         i++) {
+        const char *req = search_cases[i].req;
+        enum proto_result r = run_all(req, strlen(req), false, &wire);
+        CHECK_INT(r, PROTO_REPLY_CLOSE);
+        check_menu(wire.data, wire.len);
+        if (search_cases[i].has != NULL) {
+            CHECK_HAS(wire.data, wire.len, search_cases[i].has);
+        } else {
+            CHECK(wire.len > 0 && wire.data[0] == '3');
+            CHECK(wire.len < 120); /* one line and "." */
+        }
+        if (search_cases[i].lacks != NULL)
+            CHECK_LACKS(wire.data, wire.len, search_cases[i].lacks);
+    }
+    /* Over QUERY_MAX (256) bytes of words: refused, not searched. */
+    memcpy(longq, "/search\t", 8);
+    memset(longq + 8, 'a', 300);
+    memcpy(longq + 308, "\r\n", 3);
+    run_all(longq, strlen(longq), false, &wire);
+    check_menu(wire.data, wire.len);
+    CHECK(wire.len > 0 && wire.data[0] == '3' && wire.len < 120);
     buf_free(&wire);
 }
 
@@ -577,6 +860,13 @@ int main(void)
     RUN(menu_hostile_titles);
     RUN(menu_site_config);
     RUN(request_table);
+    RUN(issue5_menus_well_formed);
+    RUN(search_results);
+    RUN(issue5_menus_hostile_titles);
+    RUN(issue5_menus_site_config);
+    RUN(hostile_site_name);
+    RUN(issue5_exact);
+    RUN(search_table);
     RUN(url_pages);
     RUN(request_lengths);
     RUN(echo_utf8_cut);

@@ -338,6 +338,94 @@ TEST(to_finger_all_bytes)
     }
 }
 
+/* Transliteration can lengthen a line ("EUR" for one sign): the ASCII is
+ * broken again at 72 columns, at a space, keeping the line's indent. */
+TEST(to_finger_rewrap)
+{
+    static const struct {
+        const char *comment;
+        int indent, x;     /* leading spaces, then this many 'x' */
+        const char *tail;  /* then this (UTF-8) */
+        const char *want1; /* the first line's end, after the x's */
+        const char *want2; /* the second line, or NULL for none */
+    } cases[] = {
+        {"72 columns stay one line", 0, 70, " a", " a", NULL},
+        {"EUR pushes a line past 72: broken at the space", 0, 70,
+         " \xe2\x82\xac\xe2\x82\xac", "", "EUREUR"},
+        {"the indent is kept on the new line", 2, 66, " \xe2\x84\xa2 ok", "",
+         "  (TM) ok"},
+        {"a word longer than the line is cut hard", 0, 80, "", "", "xxxxxxxx"},
+        {"an indented hard cut keeps the indent", 4, 80, "", "",
+         "    xxxxxxxxxxxx"},
+        {"an ellipsis at the edge", 0, 70, " ab\xe2\x80\xa6", "", "ab..."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct buf in = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
+        for (int k = 0; k < cases[i].indent; k++)
+            buf_putc(&in, ' ');
+        for (int k = 0; k < cases[i].x; k++)
+            buf_putc(&in, 'x');
+        buf_puts(&in, cases[i].tail);
+        buf_puts(&in, "\nnext\n");
+        /* The first line: the indent and as many x as fit. */
+        int first_x = cases[i].x;
+        if (cases[i].indent + first_x > 72)
+            first_x = 72 - cases[i].indent;
+        for (int k = 0; k < cases[i].indent; k++)
+            buf_putc(&want, ' ');
+        for (int k = 0; k < first_x; k++)
+            buf_putc(&want, 'x');
+        buf_puts(&want, cases[i].want1);
+        buf_puts(&want, "\r\n");
+        if (cases[i].want2 != NULL)
+            buf_printf(&want, "%s\r\n", cases[i].want2);
+        buf_puts(&want, "next\r\n");
+        text_to_finger(&got, in.data, in.len);
+        if (strcmp(got.data, want.data) != 0)
+            fprintf(stderr, "case: %s\n", cases[i].comment);
+        CHECK_STR(got.data, want.data);
+        buf_free(&in);
+        buf_free(&want);
+        buf_free(&got);
+    }
+}
+
+/* Wrapped text full of signs that grow in ASCII: no line over 72. */
+TEST(to_finger_width_property)
+{
+    static const char *const words[] = {
+        "\xe2\x82\xac", "\xe2\x84\xa2",
+        "\xe2\x80\xa6", "\xc3\x9f",
+        "\xc3\x86",     "caf\xc3\xa9",
+        "word",         "a",
+        "\xe2\x86\x94", "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"};
+    srand(7);
+    for (int round = 0; round < 200; round++) {
+        struct buf text = BUF_INIT, wrapped = BUF_INIT, ascii = BUF_INIT;
+        int n = 5 + rand() % 120;
+        for (int k = 0; k < n; k++) {
+            buf_puts(&text, words[rand() % 10]);
+            buf_putc(&text, rand() % 12 == 0 ? '\n' : ' ');
+        }
+        text_wrap(&wrapped, text.data, 72, round % 2 ? "    " : "");
+        text_to_finger(&ascii, wrapped.data, wrapped.len);
+        size_t col = 0;
+        bool ok = true;
+        for (size_t i = 0; i < ascii.len; i++) {
+            if (ascii.data[i] == '\r')
+                continue;
+            col = ascii.data[i] == '\n' ? 0 : col + 1;
+            ok = ok && col <= 72;
+        }
+        CHECK(ok);
+        buf_free(&text);
+        buf_free(&wrapped);
+        buf_free(&ascii);
+        if (!ok)
+            break;
+    }
+}
+
 TEST(to_crlf_table)
 {
     static const struct conv_case cases[] = {
@@ -676,7 +764,8 @@ TEST(time_and_window_with_zone)
         {NULL, 1795042800, 1795042800 + 7200,
          "2026-11-18 23:00 to 2026-11-19 01:00 UTC"},
         /* New York in winter: same local day */
-        {"America/New_York", 1795000000, 0, "2026-11-18 11:06 UTC (06:06 EST)"},
+        {"America/New_York", 1795000000, 0,
+         "2026-11-18 11:06 UTC (06:06 EST, UTC-05:00)"},
         {"America/New_York", 1795000000, 1795000000 + 7200,
          "2026-11-18 11:06 to 13:06 UTC (06:06 to 08:06 EST)"},
         /* the UTC window is after midnight, the local one is not */
@@ -707,6 +796,278 @@ TEST(time_and_window_with_zone)
     }
 }
 
+/* ---- service, history and maintenance pages --------------------------- */
+
+/* The short service page, byte for byte: status with its reason, group,
+ * description, the server time, then one entry per post. */
+TEST(service_imap_short_exact)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    struct buf b = BUF_INIT;
+    text_service(&b, s, &s->services[2], false);
+    CHECK_STR(b.data, "Mailbox access (IMAP)\n"
+                      "=====================\n"
+                      "Status: Partial outage (incident #42)\n"
+                      "Group: Mail\n"
+                      "About: Reading mail\n"
+                      "Server time: 2026-11-18 11:06 UTC\n"
+                      "\n"
+                      "Recent posts\n"
+                      "------------\n"
+                      "#42 Delayed mail delivery for some customers\n"
+                      "    Incident - Identified - 2026-11-18 09:40 UTC\n");
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+/* What each service page must say, in both forms. */
+static const struct {
+    size_t svc;
+    bool long_form;
+    const char *has[4]; /* in this order */
+    const char *lacks;
+} service_cases[] = {
+    /* Newest first: the upcoming window is filed after the hostile post. */
+    {1,
+     false,
+     {"Status: Operational (no open incidents)\n",
+      "#43 Core router software upgrade\n    Maintenance - Scheduled - "
+      "2026-11-20 00:30 to 02:30 UTC\n",
+      "#66 Tab here CR here LF here ESC[2J", "Incident - Resolved - "},
+     "About:"},
+    /* No group: no "Group:" line. */
+    {4,
+     false,
+     {"Status: Under maintenance (maintenance #44)\n",
+      "About: Recursive name servers\n", "#44 DNS resolver replacement\n",
+      NULL},
+     "Group:"},
+    /* The long form tells each post in full, timeline included. */
+    {0,
+     true,
+     {"#43", "DSL lines reconnect on their own afterwards.",
+      "Incident #41 - Postmortem", "We now alarm on session resets"},
+     NULL},
+    {3,
+     true,
+     {"Incident #42", "No mail has been lost.", "Incident #40",
+      "Mail flows normally."},
+     NULL},
+};
+
+TEST(service_table)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < sizeof(service_cases) / sizeof(service_cases[0]);
+         i++) {
+        struct buf b = BUF_INIT;
+        text_service(&b, s, &s->services[service_cases[i].svc],
+                     service_cases[i].long_form);
+        check_clean_text(&b);
+        long at = 0;
+        for (size_t k = 0; k < 4 && service_cases[i].has[k] != NULL; k++) {
+            long p = find(&b, service_cases[i].has[k]);
+            if (p < at)
+                fprintf(stderr, "case %zu: [%s] missing or out of order\n", i,
+                        service_cases[i].has[k]);
+            CHECK(p >= at);
+            at = p;
+        }
+        if (service_cases[i].lacks != NULL)
+            CHECK_LACKS(b.data, b.len, service_cases[i].lacks);
+        buf_free(&b);
+    }
+    snapshot_unref(s);
+}
+
+/* Every page of this section, for every service and both forms, keeps the
+ * page promise, however hostile the titles and bodies listed. */
+TEST(lists_all_clean)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    for (int long_form = 0; long_form <= 1; long_form++) {
+        struct buf b = BUF_INIT;
+        for (size_t i = 0; i < s->n_services; i++) {
+            buf_reset(&b);
+            text_service(&b, s, &s->services[i], long_form);
+            check_clean_text(&b);
+        }
+        buf_reset(&b);
+        text_history(&b, s, long_form);
+        check_clean_text(&b);
+        CHECK_LACKS(b.data, b.len, "\x1b");
+        buf_reset(&b);
+        text_maintenance(&b, s, long_form);
+        check_clean_text(&b);
+        buf_free(&b);
+    }
+    snapshot_unref(s);
+}
+
+/* The history: months newest first, posts newest first (maintenance filed
+ * under its window's start), one entry each. */
+TEST(history_short_exact)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    struct buf b = BUF_INIT;
+    text_history(&b, s, false);
+    CHECK_STR(b.data,
+              "Example Net status: history\n"
+              "===========================\n"
+              "Server time: 2026-11-18 11:06 UTC\n"
+              "\n"
+              "November 2026\n"
+              "-------------\n"
+              "#43 Core router software upgrade\n"
+              "    Maintenance - Scheduled - 2026-11-20 00:30 to 02:30 UTC\n"
+              "#44 DNS resolver replacement\n"
+              "    Maintenance - In progress - 2026-11-18 10:30 to 12:30 "
+              "UTC\n"
+              "#42 Delayed mail delivery for some customers\n"
+              "    Incident - Identified - 2026-11-18 09:40 UTC\n"
+              "#45 New opening hours for the support line\n"
+              "    Notice - Posted - 2026-11-17 08:00 UTC\n"
+              "#41 DSL sessions dropping in the northern exchange area\n"
+              "    Incident - Postmortem - 2026-11-15 06:10 UTC\n"
+              "#66 Tab here CR here LF here ESC[2J "
+              "<script>alert(1)</script> say \"hi\"\n"
+              "    Z\xc3\xbcrich \xe2\x80\x94 \xe2\x80\x9c"
+              "core\xe2\x80\x9d\n"
+              "    Incident - Resolved - 2026-11-12 20:00 UTC\n"
+              "\n"
+              "October 2026\n"
+              "------------\n"
+              "#40 Outgoing mail refused by one relay\n"
+              "    Incident - Resolved - 2026-10-07 13:20 UTC\n");
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+TEST(history_long_and_empty)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    struct buf b = BUF_INIT;
+    text_history(&b, s, true);
+    /* Each post in full, still under its month. */
+    long nov = find(&b, "\nNovember 2026\n");
+    long full42 = find(&b, "Mail queued during the fault is being");
+    long oct = find(&b, "\nOctober 2026\n");
+    long full40 = find(&b, "The relay was taken out of rotation.");
+    CHECK(nov > 0 && full42 > nov && oct > full42 && full40 > oct);
+    CHECK_HAS(b.data, b.len, "Published 2026-11-16 14:00 UTC");
+    snapshot_unref(s);
+
+    s = fixture_empty_snapshot();
+    if (s == NULL) {
+        buf_free(&b);
+        return;
+    }
+    for (int long_form = 0; long_form <= 1; long_form++) {
+        buf_reset(&b);
+        text_history(&b, s, long_form);
+        check_clean_text(&b);
+        CHECK_HAS(b.data, b.len, "\nNothing has been posted yet.\n");
+        buf_reset(&b);
+        text_maintenance(&b, s, long_form);
+        check_clean_text(&b);
+        CHECK_HAS(b.data, b.len,
+                  "In progress\n-----------\nNone.\n\nUpcoming\n--------\n"
+                  "None.\n\nCompleted in the last 30 days\n"
+                  "-----------------------------\nNone.\n");
+    }
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
+/* More than a year of history: the short form stops at 12 months and says
+ * how many more the long form has. */
+TEST(history_year_cap)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    /* Fourteen posts, one a month back from November 2026, made from the
+     * fixture's own (the array is put back before the snapshot goes). */
+    struct incident many[14];
+    for (size_t i = 0; i < 14; i++) {
+        many[i] = s->incidents[i % s->n_incidents];
+        many[i].id = 100 + (int64_t)i;
+        many[i].kind = KIND_INCIDENT;
+        many[i].scheduled_start = many[i].scheduled_end = 0;
+        many[i].created_at = many[i].started_at =
+            1795000000 - (int64_t)i * 31 * 86400;
+    }
+    struct incident *orig = s->incidents;
+    size_t n_orig = s->n_incidents;
+    s->incidents = many;
+    s->n_incidents = 14;
+
+    struct buf b = BUF_INIT;
+    text_history(&b, s, false);
+    check_clean_text(&b);
+    CHECK_HAS(b.data, b.len, "\nNovember 2026\n");
+    CHECK_HAS(b.data, b.len, "\nDecember 2025\n");
+    CHECK_LACKS(b.data, b.len, "\nNovember 2025\n");
+    CHECK_HAS(b.data, b.len, "\n(2 older months: ask for the long form.)\n");
+    buf_reset(&b);
+    text_history(&b, s, true);
+    check_clean_text(&b);
+    CHECK_HAS(b.data, b.len, "\nOctober 2025\n");
+    CHECK_LACKS(b.data, b.len, "older months");
+    buf_free(&b);
+
+    s->incidents = orig;
+    s->n_incidents = n_orig;
+    snapshot_unref(s);
+}
+
+/* Maintenance: running, upcoming, then completed within 30 days. */
+TEST(maintenance_short_exact)
+{
+    struct snapshot *s = fixture_snapshot();
+    if (s == NULL)
+        return;
+    struct buf b = BUF_INIT;
+    text_maintenance(&b, s, false);
+    CHECK_STR(b.data,
+              "Example Net status: maintenance\n"
+              "===============================\n"
+              "Server time: 2026-11-18 11:06 UTC\n"
+              "\n"
+              "In progress\n"
+              "-----------\n"
+              "#44 DNS resolver replacement\n"
+              "    Maintenance - In progress - 2026-11-18 10:30 to 12:30 "
+              "UTC\n"
+              "\n"
+              "Upcoming\n"
+              "--------\n"
+              "#43 Core router software upgrade\n"
+              "    Maintenance - Scheduled - 2026-11-20 00:30 to 02:30 UTC\n"
+              "\n"
+              "Completed in the last 30 days\n"
+              "-----------------------------\n"
+              "None.\n");
+    buf_reset(&b);
+    text_maintenance(&b, s, true);
+    check_clean_text(&b);
+    long run = find(&b, "Work has started.");
+    long up = find(&b, "Both core routers get new software");
+    CHECK(run > 0 && up > run);
+    snapshot_unref(s);
+    buf_free(&b);
+}
+
 int main(void)
 {
     RUN(time_and_window_with_zone);
@@ -716,6 +1077,8 @@ int main(void)
     RUN(clean_table);
     RUN(to_finger_table);
     RUN(to_finger_all_bytes);
+    RUN(to_finger_rewrap);
+    RUN(to_finger_width_property);
     RUN(to_crlf_table);
     RUN(summary_fixture);
     RUN(summary_empty);
@@ -726,5 +1089,12 @@ int main(void)
     RUN(incident_all_clean);
     RUN(help_fixture);
     RUN(hostile_site_config);
+    RUN(service_imap_short_exact);
+    RUN(service_table);
+    RUN(lists_all_clean);
+    RUN(history_short_exact);
+    RUN(history_long_and_empty);
+    RUN(history_year_cap);
+    RUN(maintenance_short_exact);
     return test_report();
 }
