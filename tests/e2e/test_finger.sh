@@ -162,6 +162,17 @@ for partial in "" "stat"; do
     check_eq "deadline: nothing is served to '$partial'" "$out" ""
 done
 
+# The web's text twins are the finger replies: the same lines, with LF for
+# CRLF, and UTF-8 where finger transliterates (only in the planted post's
+# body "Body \u00e9t\u00e9 \u2014 ok.", left out here).
+twin=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/status.txt")
+check_has "/status.txt has the UTF-8 body" "$twin" $'Body \xc3\xa9t\xc3\xa9'
+check_eq "/status.txt is the finger summary" "$(grep -v '^    Body ' <<<"$twin")" \
+    "$(printf 'status\r\n' | raw "$FINGER_PORT" | tr -d '\r' | grep -v '^    Body ')"
+twin=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/incidents/$OPEN_ID.txt")
+check_eq "/incidents/ID.txt is the finger long form of ID" "$twin" \
+    "$(printf '/W %s\r\n' "$OPEN_ID" | raw "$FINGER_PORT" | tr -d '\r')"
+
 # The real client, on port 79 inside this namespace.
 server_stop
 WANT_FINGER_PORT=79 server_start || { finish; exit 1; }
