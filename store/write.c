@@ -655,13 +655,13 @@ static int check_transition(struct store *st, int64_t id,
     case KIND_INCIDENT:
         if (to == STATUS_POSTMORTEM && from != STATUS_POSTMORTEM)
             return store_fail(st, UV_EINVAL,
-                              "a postmortem is added with the postmortem "
-                              "command, not as an update");
+                              "a postmortem is published on its own, not "
+                              "as an update");
         if (!model_status_is_open(from) &&
             !(set_status && model_status_is_open(to)))
             return store_fail(st, UV_EINVAL,
-                              "incident #%lld is resolved; give --status "
-                              "investigating to reopen it",
+                              "incident #%lld is resolved; to reopen it, "
+                              "give the status investigating",
                               lid);
         return 0;
     case KIND_MAINTENANCE: {

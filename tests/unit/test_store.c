@@ -850,7 +850,7 @@ static const struct bad_case bad_cases[] = {
     {"update bad body", UPD(P_OPEN, .body = "\x1b"), .want_rc = UV_EINVAL,
      .want_msg = "body must not contain control"},
     {"incident to postmortem by update", SETST(P_OPEN, STATUS_POSTMORTEM),
-     .want_rc = UV_EINVAL, .want_msg = "postmortem command"},
+     .want_rc = UV_EINVAL, .want_msg = "a postmortem is published on its own"},
     {"incident to scheduled", SETST(P_OPEN, STATUS_SCHEDULED),
      .want_rc = UV_EINVAL, .want_msg = "not valid for an incident"},
     {"incident impact maintenance by update",
@@ -858,8 +858,8 @@ static const struct bad_case bad_cases[] = {
      .want_rc = UV_EINVAL, .want_msg = "impact of an incident"},
     {"resolved incident, plain update", UPD(P_RESOLVED, .body = "more"),
      .want_rc = UV_EINVAL,
-     .want_msg = "incident #2 is resolved; give --status investigating to "
-                 "reopen it"},
+     .want_msg = "incident #2 is resolved; to reopen it, give the status "
+                 "investigating"},
     {"resolved incident, resolved again", SETST(P_RESOLVED, STATUS_RESOLVED),
      .want_rc = UV_EINVAL, .want_msg = "incident #2 is resolved"},
     {"maintenance resolved by update", SETST(P_SCHEDULED, STATUS_RESOLVED),
