@@ -167,7 +167,26 @@ static int64_t time_field(struct fields *f, const char *key)
     return t;
 }
 
-/* "services": an array of slugs. */
+/* One time of a per-service window: an ISO 8601 string member of o. */
+static int64_t window_time(struct fields *f, const struct json *o,
+                           const char *key)
+{
+    const struct json *v = json_get(o, key);
+    int64_t t = 0;
+    if (f->status)
+        return 0;
+    if (v == NULL || v->type != JSON_STRING || strlen(v->str) != v->str_len ||
+        time_parse_iso8601(v->str, &t) != 0)
+        f->status = error(f->out, 400,
+                          "'services': a window's '%s' must be an ISO 8601 "
+                          "time with a zone",
+                          key);
+    return t;
+}
+
+/* "services": an array of slugs; for maintenance an entry may instead be
+ * {"slug", "start", "end"}, that service's own window inside the
+ * maintenance window (the CLI's --service SLUG@START/END). */
 static void services(struct fields *f, struct post_input *in)
 {
     if (f->status)
@@ -181,17 +200,50 @@ static void services(struct fields *f, struct post_input *in)
         return;
     }
     const char **slugs = store_command_alloc(f->cmd, v->n * sizeof(*slugs));
+    int64_t(*windows)[2] = NULL;
     if (slugs == NULL) {
         f->status = error(f->out, 400, "too many fields");
         return;
     }
     size_t i = 0;
     for (const struct json *e = v->child; e; e = e->next, i++) {
-        if (e->type != JSON_STRING || strlen(e->str) != e->str_len) {
-            f->status = error(f->out, 400, "'services' must hold strings");
+        const struct json *slug = e;
+        if (e->type == JSON_OBJECT && in->kind == KIND_MAINTENANCE) {
+            for (const struct json *m = e->child; m != NULL && !f->status;
+                 m = m->next)
+                if (strlen(m->key) != m->key_len ||
+                    (strcmp(m->key, "slug") != 0 &&
+                     strcmp(m->key, "start") != 0 &&
+                     strcmp(m->key, "end") != 0))
+                    f->status = error(f->out, 400,
+                                      "'services': unknown field '%.40s' in "
+                                      "a window",
+                                      m->key);
+            slug = json_get(e, "slug");
+            if (windows == NULL && !f->status) {
+                windows = store_command_alloc(f->cmd, v->n * sizeof(*windows));
+                if (windows == NULL)
+                    f->status = error(f->out, 400, "too many fields");
+            }
+            int64_t start = window_time(f, e, "start");
+            int64_t end = window_time(f, e, "end");
+            if (f->status)
+                return;
+            windows[i][0] = start;
+            windows[i][1] = end;
+        }
+        if (f->status)
+            return;
+        if (slug == NULL || slug->type != JSON_STRING ||
+            strlen(slug->str) != slug->str_len) {
+            f->status = error(f->out, 400,
+                              in->kind == KIND_MAINTENANCE
+                                  ? "'services' must hold slugs or "
+                                    "windows {slug, start, end}"
+                                  : "'services' must hold strings");
             return;
         }
-        slugs[i] = store_command_strdup(f->cmd, e->str, e->str_len);
+        slugs[i] = store_command_strdup(f->cmd, slug->str, slug->str_len);
         if (slugs[i] == NULL) {
             f->status = error(f->out, 400, "too many fields");
             return;
@@ -199,6 +251,7 @@ static void services(struct fields *f, struct post_input *in)
     }
     in->services = slugs;
     in->n_services = v->n;
+    in->windows = (const int64_t(*)[2])windows;
 }
 
 /* ---- routes -------------------------------------------------------------- */

@@ -21,6 +21,10 @@
  *                                              description?, position?}  201
  *   PUT  /api/v1/services/SLUG/status         {status}  (or "auto")      200
  *
+ * "services" is an array of slugs; for a maintenance an entry may be
+ * {slug, start, end} instead: that service's own window, which must lie
+ * inside the maintenance window (the CLI's --service SLUG@START/END).
+ *
  * Every request needs "Authorization: Bearer TOKEN" (401 otherwise, with
  * WWW-Authenticate: Bearer) and "Content-Type: application/json" (415).
  * Unknown fields, wrong types and invalid values are 400 with

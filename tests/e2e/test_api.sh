@@ -62,6 +62,14 @@ r=$(api POST /maintenances '{"title":"Bad","start":"2099-02-01T03:00:00Z","end":
 check_eq "maintenance ending before it starts: 400" "${r%% *}" 400
 r=$(api POST /maintenances '{"title":"Bad","start":"2099-02-01 03:00","end":"2099-02-01T04:00:00Z"}')
 check_has "a time without a zone: 400 with the rule" "$r" "ISO 8601 time with a zone"
+# A service with a window of its own inside the maintenance window.
+r=$(api POST /maintenances '{"title":"Mailbox reboots","start":"2099-03-01T22:00:00Z","end":"2099-03-02T01:00:00Z","services":["imap",{"slug":"smtp","start":"2099-03-01T23:00:00Z","end":"2099-03-01T23:20:00Z"}]}')
+check_eq "maintenance with a per-service window: 201" "${r%% *}" 201
+WID=$(printf '%s' "${r#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check_has "the service keeps its own window" "$(op incident show "$WID" --json)" "2099-03-01T23:20:00Z"
+r=$(api POST /maintenances '{"title":"Bad","start":"2099-03-01T22:00:00Z","end":"2099-03-02T01:00:00Z","services":[{"slug":"smtp","start":"2099-03-02T05:00:00Z","end":"2099-03-02T06:00:00Z"}]}')
+check_eq "a service window outside the maintenance: 400" "${r%% *}" 400
+check_has "it says why" "$r" "outside the maintenance window"
 r=$(api POST /notices '{"title":"Ignore the test email","body":"It was sent by mistake."}')
 check_eq "notice: 201" "${r%% *}" 201
 r=$(api PUT /services/dns/status '{"status":"partial_outage"}')
@@ -111,10 +119,10 @@ check_eq "a body over 64 KiB: 413" "${r%% *}" 413
 r=$(api POST /incidents '{"title":"Bad\u001b[2J"}')
 check_has "control characters in a title: 400" "$r" "control characters"
 
-# Nothing refused was written: the fixture's five posts and the three the
-# API created (incident, maintenance, notice), no more.
+# Nothing refused was written: the fixture's five posts and the four the
+# API created (incident, two maintenances, notice), no more.
 n=$(op incident list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-check_eq "refused requests wrote nothing" "$n" 8
+check_eq "refused requests wrote nothing" "$n" 9
 
 # Maintenance updates, and hostile text: escaped on the page, not linked.
 r=$(api POST "/maintenances/$MID/updates" '{"body":"Late note."}')

@@ -153,6 +153,28 @@ TEST(request_table)
          "{\"title\":\"m\",\"start\":\"2099-01-01T01:00:00Z\","
          "\"end\":\"2099-01-01T02:00:00Z\",\"impact\":\"major\"}",
          400, "unknown field 'impact'"},
+        {"a window on an incident", HTTP_POST, "/api/v1/incidents", AUTH, JSON,
+         "{\"title\":\"x\",\"services\":[{\"slug\":\"dsl\"}]}", 400,
+         "'services' must hold strings"},
+        {"a window without its end", HTTP_POST, "/api/v1/maintenances", AUTH,
+         JSON,
+         "{\"title\":\"m\",\"start\":\"2099-01-01T01:00:00Z\","
+         "\"end\":\"2099-01-01T04:00:00Z\",\"services\":[{\"slug\":\"dns\","
+         "\"start\":\"2099-01-01T01:00:00Z\"}]}",
+         400, "a window's 'end' must be an ISO 8601 time"},
+        {"a window with an unknown field", HTTP_POST, "/api/v1/maintenances",
+         AUTH, JSON,
+         "{\"title\":\"m\",\"start\":\"2099-01-01T01:00:00Z\","
+         "\"end\":\"2099-01-01T04:00:00Z\",\"services\":[{\"slug\":\"dns\","
+         "\"from\":\"2099-01-01T01:00:00Z\"}]}",
+         400, "unknown field 'from' in a window"},
+        {"a window without a slug", HTTP_POST, "/api/v1/maintenances", AUTH,
+         JSON,
+         "{\"title\":\"m\",\"start\":\"2099-01-01T01:00:00Z\","
+         "\"end\":\"2099-01-01T04:00:00Z\",\"services\":[{"
+         "\"start\":\"2099-01-01T01:00:00Z\",\"end\":\"2099-01-01T02:00:00Z\"}]"
+         "}",
+         400, "slugs or windows {slug, start, end}"},
         {"notice needs a body", HTTP_POST, "/api/v1/notices", AUTH, JSON,
          "{\"title\":\"n\"}", 400, "'body' is required"},
         {"notices affect no services", HTTP_POST, "/api/v1/notices", AUTH, JSON,
@@ -274,6 +296,32 @@ TEST(command_fields)
     CHECK_STR(cmd->post.body, "Digger.");
     CHECK_STR(cmd->post.author, "Ben");
     store_command_free(cmd);
+
+    /* Maintenance with a window of its own for one service: the slugs in
+     * order, the windowed one with its times, the plain one {0, 0} (the
+     * maintenance's own window). */
+    const char *mw = "{\"title\":\"Works\",\"start\":\"2099-01-01T01:00:00Z\","
+                     "\"end\":\"2099-01-01T05:00:00Z\",\"services\":[\"imap\","
+                     "{\"slug\":\"dns\",\"start\":\"2099-01-01T02:00:00Z\","
+                     "\"end\":\"2099-01-01T03:00:00+00:00\"}]}";
+    struct api_request mreq = {
+        HTTP_POST, "/api/v1/maintenances", AUTH, JSON, mw, strlen(mw)};
+    buf_reset(&out);
+    CHECK_INT(api_request(s, &mreq, &cmd, &p, &out, &allow), 0);
+    if (cmd != NULL) {
+        CHECK_INT(cmd->post.kind, KIND_MAINTENANCE);
+        CHECK_INT(cmd->post.n_services, 2);
+        CHECK_STR(cmd->post.services[0], "imap");
+        CHECK_STR(cmd->post.services[1], "dns");
+        CHECK(cmd->post.windows != NULL);
+        if (cmd->post.windows != NULL) {
+            CHECK_INT(cmd->post.windows[0][0], 0);
+            CHECK_INT(cmd->post.windows[0][1], 0);
+            CHECK_INT(cmd->post.windows[1][0], 4070916000);
+            CHECK_INT(cmd->post.windows[1][1], 4070919600);
+        }
+        store_command_free(cmd);
+    }
 
     /* The endpoints that change a post set the status they stand for. */
     static const struct {
