@@ -320,6 +320,10 @@ int api_request(const struct snapshot *snap, const struct api_request *req,
                strcmp(seg[2], "status") == 0) {
         op = COMMAND_SERVICE_SET;
         want_method = HTTP_PUT;
+    } else if (n == 2 && strcmp(seg[0], "updates") == 0 &&
+               parse_id(seg[1], &id)) {
+        op = COMMAND_UPDATE_EDIT;
+        want_method = HTTP_PUT;
     } else if (n == 3 &&
                (strcmp(seg[0], "incidents") == 0 ||
                 strcmp(seg[0], "maintenances") == 0) &&
@@ -468,6 +472,14 @@ int api_request(const struct snapshot *snap, const struct api_request *req,
             else
                 cmd->service.position = (int)pos->i;
         }
+        break;
+    }
+    case COMMAND_UPDATE_EDIT: {
+        /* A correction: the new text replaces the old, which the store
+         * keeps as a revision; status and time stay as they were. */
+        static const char *const k[] = {"body", NULL};
+        only(&f, k);
+        cmd->text = str(&f, "body", true);
         break;
     }
     case COMMAND_SERVICE_SET: {

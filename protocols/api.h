@@ -20,6 +20,7 @@
  *   POST /api/v1/services                     {slug, name, group?,
  *                                              description?, position?}  201
  *   PUT  /api/v1/services/SLUG/status         {status}  (or "auto")      200
+ *   PUT  /api/v1/updates/ID                   {body}  (a correction)     200
  *
  * "services" is an array of slugs; for a maintenance an entry may be
  * {slug, start, end} instead: that service's own window, which must lie

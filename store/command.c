@@ -62,6 +62,11 @@ static int run(struct store *st, const struct store_command *cmd,
         return store_service_add(st, &cmd->service);
     case COMMAND_SERVICE_SET:
         return store_service_set(st, cmd->text, cmd->status, cmd->auto_status);
+    case COMMAND_UPDATE_EDIT: {
+        /* The reply names the post the update belongs to. */
+        int rc = store_update_edit(st, cmd->id, cmd->text, via, 0);
+        return rc == 0 ? store_update_post(st, cmd->id, &res->id) : rc;
+    }
     }
     return store_fail(st, UV_EINVAL, "unknown command");
 }

@@ -20,6 +20,7 @@ enum command_op {
     COMMAND_POSTMORTEM,  /* id + text */
     COMMAND_SERVICE_ADD, /* service */
     COMMAND_SERVICE_SET, /* slug + status / auto_status */
+    COMMAND_UPDATE_EDIT, /* id (of the update) + text */
 };
 
 #define COMMAND_MAX_STRINGS 64

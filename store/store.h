@@ -111,6 +111,9 @@ int store_postmortem(struct store *st, int64_t id, const char *body,
  * update body and must not be empty. UV_ENOENT for an unknown update. */
 int store_update_edit(struct store *st, int64_t update_id, const char *body,
                       const char *via, int64_t at);
+/* The post that update update_id belongs to, in *post_id; UV_ENOENT for
+ * an unknown update. */
+int store_update_post(struct store *st, int64_t update_id, int64_t *post_id);
 
 /* ---- API tokens -------------------------------------------------------- */
 

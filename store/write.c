@@ -877,6 +877,27 @@ done:
     return rc;
 }
 
+int store_update_post(struct store *st, int64_t update_id, int64_t *post_id)
+{
+    *post_id = 0;
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, "SELECT incident_id FROM updates WHERE id = ?",
+                           &stmt);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, update_id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *post_id = sqlite3_column_int64(stmt, 0);
+    else if (step == SQLITE_DONE)
+        rc = store_fail(st, UV_ENOENT, "unknown update %lld",
+                        (long long)update_id);
+    else
+        rc = store_sql_fail(st, "finding an update");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 /* ---- the same rules for the importer (export.c) ---------------------- */
 
 /* A stored value must already be in normal form (what norm_* would make of

@@ -46,6 +46,28 @@ r=$(api POST "/incidents/$ID/postmortem" '{"body":"The breaker was undersized."}
 check_eq "postmortem: 200" "${r%% *}" 200
 check_has "postmortem shows" "$(op incident show "$ID")" "The breaker was undersized."
 
+# Correcting an update's text: its id is the v2 JSON's update id; the old
+# text stays as a revision and the page marks the update as edited.
+UID_=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/api/v2/incidents.json" | python3 -c '
+import json, sys
+inc = [i for i in json.load(sys.stdin)["incidents"] if i["id"] == sys.argv[1]][0]
+print([u for u in inc["incident_updates"] if u["status"] == "identified"][0]["id"])' "$ID")
+r=$(api PUT "/updates/$UID_" '{"body":"A breaker tripped at 14:02; generator running."}')
+check_eq "update edit: 200" "${r%% *}" 200
+check_has "update edit: the reply names the incident" "$r" "/incidents/$ID\""
+check_has "update edit: the new text" "$(op incident show "$ID")" "at 14:02; generator"
+check "update edit: the old text kept as a revision by the token" python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+revs = [r for i in d["incidents"] for u in i["updates"] for r in u["revisions"]]
+assert any(r["old_body"] == "A breaker tripped; generator running." and r["via"] == "noc-bot"
+           for r in revs), revs' < <(op export -)
+edited_page() { curl -fsS "http://127.0.0.1:$HTTP_PORT/incidents/$ID" | grep -q "edited"; }
+if ms=$(wait_for edit 1 edited_page); then pass "update edit: marked as edited on the page (${ms} ms)"
+else fail "update edit: marked as edited on the page"; fi
+r=$(api PUT /updates/999999 '{"body":"x"}')
+check_eq "editing an unknown update: 404" "${r%% *}" 404
+
 # Maintenance, notices, services.
 r=$(api POST /maintenances '{"title":"Core switch swap","start":"2099-02-01T01:00:00Z","end":"2099-02-01T02:00:00+00:00","services":["dns"],"body":"Brief loss."}')
 check_eq "maintenance: 201" "${r%% *}" 201

@@ -78,6 +78,17 @@ TEST(request_table)
          AUTH, JSON, "{}", 404, NULL},
         {"wrong method", HTTP_GET, "/api/v1/incidents", AUTH, JSON, "", 405,
          "use POST"},
+        {"edit an update", HTTP_PUT, "/api/v1/updates/7", AUTH, JSON,
+         "{\"body\":\"Fixed text.\"}", 0, NULL},
+        {"an edit needs a body", HTTP_PUT, "/api/v1/updates/7", AUTH, JSON,
+         "{}", 400, "'body' is required"},
+        {"an edit changes the text only", HTTP_PUT, "/api/v1/updates/7", AUTH,
+         JSON, "{\"body\":\"x\",\"status\":\"resolved\"}", 400,
+         "unknown field 'status'"},
+        {"an edit is a PUT", HTTP_POST, "/api/v1/updates/7", AUTH, JSON, "{}",
+         405, "use PUT"},
+        {"updates are edited one by one", HTTP_PUT, "/api/v1/updates", AUTH,
+         JSON, "{}", 404, NULL},
         {"PUT only for service status", HTTP_POST,
          "/api/v1/services/dsl/status", AUTH, JSON, "{}", 405, "use PUT"},
         {"DELETE is not a write we take", HTTP_DELETE,
@@ -516,6 +527,25 @@ TEST(run_commands)
           strcmp(i->updates[0].via, "noc-bot") == 0);
     const struct service *v = snapshot_service(s, "voip");
     CHECK(v != NULL && v->manual && v->manual_status == SERVICE_MAJOR_OUTAGE);
+    int64_t uid = i != NULL && i->n_updates == 2 ? i->updates[0].id : 0;
+    snapshot_unref(s);
+    /* Editing an update: the result names its post; the old text becomes
+     * a revision; an unknown update is UV_ENOENT. */
+    struct store_command *ed = store_command_new(COMMAND_UPDATE_EDIT, tok);
+    ed->id = uid;
+    ed->text = "Back at 14:05.";
+    store_command_run(st, ed, &res);
+    CHECK_INT(res.rc, 0);
+    CHECK_INT(res.id, id);
+    ed->id = 999999;
+    store_command_run(st, ed, &res);
+    CHECK_INT(res.rc, UV_ENOENT);
+    CHECK_INT(res.id, 0);
+    store_command_free(ed);
+    CHECK_INT(store_load(st, 0, &s), 0);
+    i = snapshot_incident(s, id);
+    CHECK(i != NULL && strcmp(i->updates[0].body, "Back at 14:05.") == 0 &&
+          i->updates[0].n_revisions == 1);
     snapshot_unref(s);
     CHECK_INT(store_token_list(st, &list, &n), 0);
     CHECK(list[0].last_used_at >= before);
