@@ -99,10 +99,7 @@ static void long_summary(struct buf *out, const struct snapshot *s)
     text_summary(out, s);
     for (size_t i = 0; i < s->n_incidents; i++) {
         const struct incident *inc = &s->incidents[i];
-        if (!snapshot_is_open_incident(inc) &&
-            !snapshot_is_active_maintenance(inc) &&
-            !snapshot_is_upcoming_maintenance(inc) &&
-            !snapshot_is_current_notice(s, inc))
+        if (!snapshot_is_current(s, inc))
             continue;
         buf_puts(out, "\n\n");
         text_incident(out, s, inc, true);

@@ -282,10 +282,9 @@ static void root_post(struct buf *out, const struct snapshot *s,
     buf_free(&d);
 }
 
-static void
-root_section(struct buf *out, const struct snapshot *s, const char *title,
-             bool (*pick)(const struct snapshot *, const struct incident *),
-             bool *any_post)
+static void root_section(struct buf *out, const struct snapshot *s,
+                         const char *title, snapshot_filter pick,
+                         bool *any_post)
 {
     bool any = false;
     for (size_t i = 0; i < s->n_incidents; i++) {
@@ -300,29 +299,6 @@ root_section(struct buf *out, const struct snapshot *s, const char *title,
         root_post(out, s, inc);
     }
     *any_post = *any_post || any;
-}
-
-static bool pick_open(const struct snapshot *s, const struct incident *i)
-{
-    (void)s;
-    return snapshot_is_open_incident(i);
-}
-
-static bool pick_active(const struct snapshot *s, const struct incident *i)
-{
-    (void)s;
-    return snapshot_is_active_maintenance(i);
-}
-
-static bool pick_upcoming(const struct snapshot *s, const struct incident *i)
-{
-    (void)s;
-    return snapshot_is_upcoming_maintenance(i);
-}
-
-static bool pick_notice(const struct snapshot *s, const struct incident *i)
-{
-    return snapshot_is_current_notice(s, i);
 }
 
 static void root_menu(struct buf *out, const struct snapshot *s)
@@ -349,14 +325,17 @@ static void root_menu(struct buf *out, const struct snapshot *s)
     root_services(out, s);
 
     bool any_open = false, any = false;
-    root_section(out, s, "Open incidents", pick_open, &any_open);
+    root_section(out, s, "Open incidents", snapshot_is_open_incident,
+                 &any_open);
     if (!any_open) {
         menu_info(out, "");
         menu_info(out, "No open incidents.");
     }
-    root_section(out, s, "Maintenance in progress", pick_active, &any);
-    root_section(out, s, "Upcoming maintenance", pick_upcoming, &any);
-    root_section(out, s, "Notices", pick_notice, &any);
+    root_section(out, s, "Maintenance in progress",
+                 snapshot_is_active_maintenance, &any);
+    root_section(out, s, "Upcoming maintenance",
+                 snapshot_is_upcoming_maintenance, &any);
+    root_section(out, s, "Notices", snapshot_is_current_notice, &any);
 
     menu_info(out, "");
     menu_item(out, s, '0', "Help: every way to read this status", "/help");
@@ -472,10 +451,9 @@ static void service_menu(struct buf *out, const struct snapshot *s,
     buf_free(&d);
 }
 
-static void
-picked_menu(struct buf *out, const struct snapshot *s, const char *title,
-            bool (*pick)(const struct snapshot *, const struct incident *),
-            const char *none)
+static void picked_menu(struct buf *out, const struct snapshot *s,
+                        const char *title, snapshot_filter pick,
+                        const char *none)
 {
     if (title != NULL)
         menu_info(out, title);
@@ -608,14 +586,14 @@ int gopher_prerender(struct snapshot *s)
             goto out;
     }
     menu_head(&b, s, "Open incidents");
-    picked_menu(&b, s, NULL, pick_open, "No open incidents.");
+    picked_menu(&b, s, NULL, snapshot_is_open_incident, "No open incidents.");
     menu_back(&b, s);
     if ((rc = put_view(s, "gopher:/incidents", &b)) < 0)
         goto out;
     menu_head(&b, s, "Maintenance");
-    picked_menu(&b, s, "In progress", pick_active, "None.");
+    picked_menu(&b, s, "In progress", snapshot_is_active_maintenance, "None.");
     menu_info(&b, "");
-    picked_menu(&b, s, "Upcoming", pick_upcoming, "None.");
+    picked_menu(&b, s, "Upcoming", snapshot_is_upcoming_maintenance, "None.");
     menu_info(&b, "");
     picked_menu(&b, s, "Completed in the last 30 days",
                 snapshot_is_recent_maintenance, "None.");

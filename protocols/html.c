@@ -555,28 +555,7 @@ static void put_post_summary(struct buf *out, const struct snapshot *s,
     buf_puts(out, "</article>\n");
 }
 
-typedef bool (*post_filter)(const struct snapshot *s,
-                            const struct incident *inc);
-
-static bool f_open(const struct snapshot *s, const struct incident *inc)
-{
-    (void)s;
-    return snapshot_is_open_incident(inc);
-}
-
-static bool f_active(const struct snapshot *s, const struct incident *inc)
-{
-    (void)s;
-    return snapshot_is_active_maintenance(inc);
-}
-
-static bool f_upcoming(const struct snapshot *s, const struct incident *inc)
-{
-    (void)s;
-    return snapshot_is_upcoming_maintenance(inc);
-}
-
-static size_t count_posts(const struct snapshot *s, post_filter f)
+static size_t count_posts(const struct snapshot *s, snapshot_filter f)
 {
     size_t n = 0;
     for (size_t k = 0; k < s->n_incidents; k++)
@@ -587,7 +566,7 @@ static size_t count_posts(const struct snapshot *s, post_filter f)
 /* A section of posts; an empty section is left out unless `none` says
  * what to write instead. */
 static void put_posts(struct buf *out, const struct snapshot *s, const char *id,
-                      const char *heading, post_filter f, const char *none)
+                      const char *heading, snapshot_filter f, const char *none)
 {
     size_t n = count_posts(s, f);
     if (n == 0 && none == NULL)
@@ -616,10 +595,12 @@ void html_summary(struct buf *out, const struct snapshot *s)
     buf_puts(out, "</header>\n<main>\n");
 
     put_services(out, s);
-    put_posts(out, s, "incidents", "Open incidents", f_open,
+    put_posts(out, s, "incidents", "Open incidents", snapshot_is_open_incident,
               "No open incidents.");
-    put_posts(out, s, "maintenance", "Maintenance in progress", f_active, NULL);
-    put_posts(out, s, "upcoming", "Upcoming maintenance", f_upcoming, NULL);
+    put_posts(out, s, "maintenance", "Maintenance in progress",
+              snapshot_is_active_maintenance, NULL);
+    put_posts(out, s, "upcoming", "Upcoming maintenance",
+              snapshot_is_upcoming_maintenance, NULL);
     put_posts(out, s, "notices", "Notices", snapshot_is_current_notice, NULL);
 
     buf_puts(out, "</main>\n");

@@ -418,7 +418,7 @@ static size_t select_upcoming(const struct snapshot *s, size_t *out)
 {
     size_t n = 0;
     for (size_t k = 0; k < s->n_incidents; k++) {
-        if (!snapshot_is_upcoming_maintenance(&s->incidents[k]))
+        if (!snapshot_is_upcoming_maintenance(s, &s->incidents[k]))
             continue;
         /* Insertion sort: a page has a handful of upcoming windows, and
          * it keeps equal start times in snapshot order. */
@@ -442,7 +442,7 @@ static void write_list(struct ctx *c, const char *key, enum selection sel)
     size_t listed = 0;
     if (sel == SEL_ACTIVE || sel == SEL_ACTIVE_AND_UPCOMING)
         for (size_t k = 0; k < s->n_incidents; k++)
-            if (snapshot_is_active_maintenance(&s->incidents[k]))
+            if (snapshot_is_active_maintenance(s, &s->incidents[k]))
                 write_incident(c, &s->incidents[k]);
     if (sel == SEL_UPCOMING || sel == SEL_ACTIVE_AND_UPCOMING) {
         size_t *order = NULL;
@@ -464,7 +464,7 @@ static void write_list(struct ctx *c, const char *key, enum selection sel)
         bool take = false;
         switch (sel) {
         case SEL_OPEN_INCIDENTS:
-            take = snapshot_is_open_incident(inc);
+            take = snapshot_is_open_incident(s, inc);
             break;
         case SEL_RECENT_INCIDENTS:
             take = inc->kind == KIND_INCIDENT && listed < STATUSPAGE_RECENT;

@@ -615,10 +615,9 @@ static void summary_entry(struct buf *out, const struct snapshot *s,
 }
 
 /* A section of the summary: every post that `pick` selects, or nothing. */
-static void
-summary_section(struct buf *out, const struct snapshot *s, const char *title,
-                bool (*pick)(const struct snapshot *, const struct incident *),
-                const struct incident **first_listed)
+static void summary_section(struct buf *out, const struct snapshot *s,
+                            const char *title, snapshot_filter pick,
+                            const struct incident **first_listed)
 {
     bool any = false;
     for (size_t i = 0; i < s->n_incidents; i++) {
@@ -634,29 +633,6 @@ summary_section(struct buf *out, const struct snapshot *s, const char *title,
             *first_listed = inc;
         summary_entry(out, s, inc);
     }
-}
-
-static bool pick_open(const struct snapshot *s, const struct incident *i)
-{
-    (void)s;
-    return snapshot_is_open_incident(i);
-}
-
-static bool pick_active(const struct snapshot *s, const struct incident *i)
-{
-    (void)s;
-    return snapshot_is_active_maintenance(i);
-}
-
-static bool pick_upcoming(const struct snapshot *s, const struct incident *i)
-{
-    (void)s;
-    return snapshot_is_upcoming_maintenance(i);
-}
-
-static bool pick_notice(const struct snapshot *s, const struct incident *i)
-{
-    return snapshot_is_current_notice(s, i);
 }
 
 static const char *page_name(const struct snapshot *s)
@@ -686,12 +662,15 @@ void text_summary(struct buf *out, const struct snapshot *s)
     }
 
     const struct incident *first = NULL;
-    summary_section(out, s, "Open incidents", pick_open, &first);
+    summary_section(out, s, "Open incidents", snapshot_is_open_incident,
+                    &first);
     if (first == NULL)
         buf_puts(out, "\nNo open incidents.\n");
-    summary_section(out, s, "Maintenance in progress", pick_active, &first);
-    summary_section(out, s, "Upcoming maintenance", pick_upcoming, &first);
-    summary_section(out, s, "Notices", pick_notice, &first);
+    summary_section(out, s, "Maintenance in progress",
+                    snapshot_is_active_maintenance, &first);
+    summary_section(out, s, "Upcoming maintenance",
+                    snapshot_is_upcoming_maintenance, &first);
+    summary_section(out, s, "Notices", snapshot_is_current_notice, &first);
 
     /* Where to read more, one command per line so that none is split
      * by the wrapping. */
@@ -1314,8 +1293,8 @@ void text_maintenance(struct buf *out, const struct snapshot *s, bool long_form)
         int n = 0;
         for (size_t i = 0; v != NULL && i < s->n_incidents; i++) {
             const struct incident *inc = &s->incidents[i];
-            bool pick = sec == 0   ? snapshot_is_active_maintenance(inc)
-                        : sec == 1 ? snapshot_is_upcoming_maintenance(inc)
+            bool pick = sec == 0   ? snapshot_is_active_maintenance(s, inc)
+                        : sec == 1 ? snapshot_is_upcoming_maintenance(s, inc)
                                    : snapshot_is_recent_maintenance(s, inc);
             if (pick)
                 v[n++] = inc;

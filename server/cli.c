@@ -1332,15 +1332,6 @@ out:
     return rc;
 }
 
-/* True if the post belongs on the status page's front: the same
- * classification every summary view uses, so "open" means one thing. */
-static bool is_current(const struct snapshot *snap, const struct incident *i)
-{
-    return snapshot_is_open_incident(i) || snapshot_is_active_maintenance(i) ||
-           snapshot_is_upcoming_maintenance(i) ||
-           snapshot_is_current_notice(snap, i);
-}
-
 static int cmd_incident_list(const char *db_path, const struct command *cmd,
                              struct opts *o)
 {
@@ -1355,7 +1346,7 @@ static int cmd_incident_list(const char *db_path, const struct command *cmd,
         buf_putc(&out, '[');
     for (size_t i = 0; i < snap->n_incidents; i++) {
         const struct incident *inc = &snap->incidents[i];
-        if (o->open && !is_current(snap, inc))
+        if (o->open && !snapshot_is_current(snap, inc))
             continue;
         if (o->json) {
             if (shown > 0)

@@ -364,21 +364,27 @@ const struct service *snapshot_service(const struct snapshot *s,
 
 /* ---- classification --------------------------------------------------- */
 
-bool snapshot_is_open_incident(const struct incident *i)
+bool snapshot_is_open_incident(const struct snapshot *s,
+                               const struct incident *i)
 {
+    (void)s;
     return i->kind == KIND_INCIDENT &&
            (i->status == STATUS_INVESTIGATING ||
             i->status == STATUS_IDENTIFIED || i->status == STATUS_MONITORING);
 }
 
-bool snapshot_is_active_maintenance(const struct incident *i)
+bool snapshot_is_active_maintenance(const struct snapshot *s,
+                                    const struct incident *i)
 {
+    (void)s;
     return i->kind == KIND_MAINTENANCE &&
            (i->status == STATUS_IN_PROGRESS || i->status == STATUS_VERIFYING);
 }
 
-bool snapshot_is_upcoming_maintenance(const struct incident *i)
+bool snapshot_is_upcoming_maintenance(const struct snapshot *s,
+                                      const struct incident *i)
 {
+    (void)s;
     return i->kind == KIND_MAINTENANCE && i->status == STATUS_SCHEDULED;
 }
 
@@ -389,6 +395,14 @@ bool snapshot_is_current_notice(const struct snapshot *s,
         return false;
     int64_t posted = i->started_at ? i->started_at : i->created_at;
     return s->generated_at - posted < (int64_t)SNAPSHOT_NOTICE_DAYS * 86400;
+}
+
+bool snapshot_is_current(const struct snapshot *s, const struct incident *i)
+{
+    return snapshot_is_open_incident(s, i) ||
+           snapshot_is_active_maintenance(s, i) ||
+           snapshot_is_upcoming_maintenance(s, i) ||
+           snapshot_is_current_notice(s, i);
 }
 
 bool snapshot_is_recent_maintenance(const struct snapshot *s,
@@ -468,9 +482,9 @@ static int derive_services(struct snapshot *s)
     for (size_t k = 0; k < s->n_incidents; k++) {
         const struct incident *inc = &s->incidents[k];
         enum service_status st;
-        if (snapshot_is_open_incident(inc))
+        if (snapshot_is_open_incident(s, inc))
             st = impact_to_service(inc->impact);
-        else if (snapshot_is_active_maintenance(inc))
+        else if (snapshot_is_active_maintenance(s, inc))
             st = SERVICE_UNDER_MAINTENANCE;
         else
             continue;
@@ -570,10 +584,10 @@ int snapshot_derive(struct snapshot *s)
     int64_t changed = 0;
     for (size_t k = 0; k < s->n_incidents; k++) {
         const struct incident *inc = &s->incidents[k];
-        if (snapshot_is_open_incident(inc) && inc->impact <= IMPACT_CRITICAL &&
-            (enum indicator)inc->impact > ind)
+        if (snapshot_is_open_incident(s, inc) &&
+            inc->impact <= IMPACT_CRITICAL && (enum indicator)inc->impact > ind)
             ind = (enum indicator)inc->impact;
-        if (snapshot_is_active_maintenance(inc))
+        if (snapshot_is_active_maintenance(s, inc))
             maintenance = true;
         latest(&changed, inc->created_at);
         latest(&changed, inc->updated_at);

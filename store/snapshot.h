@@ -142,12 +142,19 @@ int snapshot_derive(struct snapshot *s);
  *                       SNAPSHOT_RECENT_DAYS (the maintenance lists) */
 #define SNAPSHOT_NOTICE_DAYS 7
 #define SNAPSHOT_RECENT_DAYS 30
-bool snapshot_is_open_incident(const struct incident *i);
-bool snapshot_is_active_maintenance(const struct incident *i);
-bool snapshot_is_upcoming_maintenance(const struct incident *i);
+typedef bool (*snapshot_filter)(const struct snapshot *s,
+                                const struct incident *i);
+bool snapshot_is_open_incident(const struct snapshot *s,
+                               const struct incident *i);
+bool snapshot_is_active_maintenance(const struct snapshot *s,
+                                    const struct incident *i);
+bool snapshot_is_upcoming_maintenance(const struct snapshot *s,
+                                      const struct incident *i);
 bool snapshot_is_current_notice(const struct snapshot *s,
                                 const struct incident *i);
 bool snapshot_is_recent_maintenance(const struct snapshot *s,
                                     const struct incident *i);
+/* Open, active, upcoming or current: what the front page lists. */
+bool snapshot_is_current(const struct snapshot *s, const struct incident *i);
 
 #endif

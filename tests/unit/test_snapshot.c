@@ -641,9 +641,10 @@ TEST(classification)
         inc.kind = cases[k].kind;
         inc.status = cases[k].status;
         inc.created_at = inc.started_at = FIXTURE_NOW - cases[k].age;
-        CHECK_INT(snapshot_is_open_incident(&inc), cases[k].open);
-        CHECK_INT(snapshot_is_active_maintenance(&inc), cases[k].active);
-        CHECK_INT(snapshot_is_upcoming_maintenance(&inc), cases[k].upcoming);
+        CHECK_INT(snapshot_is_open_incident(NULL, &inc), cases[k].open);
+        CHECK_INT(snapshot_is_active_maintenance(NULL, &inc), cases[k].active);
+        CHECK_INT(snapshot_is_upcoming_maintenance(NULL, &inc),
+                  cases[k].upcoming);
         CHECK_INT(snapshot_is_current_notice(s, &inc), cases[k].notice);
     }
     snapshot_unref(s);
@@ -694,12 +695,12 @@ TEST(fixture_matches_its_documentation)
         CHECK_INT(s->incidents[k].id, ids[k]);
 
     const struct incident *i42 = snapshot_incident(s, 42);
-    CHECK(snapshot_is_open_incident(i42));
+    CHECK(snapshot_is_open_incident(s, i42));
     CHECK_INT(i42->n_updates, 3);
     CHECK_INT(i42->updates[0].id, 423);
     CHECK_INT(i42->n_services, 2);
-    CHECK(snapshot_is_active_maintenance(snapshot_incident(s, 44)));
-    CHECK(snapshot_is_upcoming_maintenance(snapshot_incident(s, 43)));
+    CHECK(snapshot_is_active_maintenance(s, snapshot_incident(s, 44)));
+    CHECK(snapshot_is_upcoming_maintenance(s, snapshot_incident(s, 43)));
     CHECK(snapshot_incident(s, 43)->scheduled_start > FIXTURE_NOW);
     CHECK(snapshot_is_current_notice(s, snapshot_incident(s, 45)));
     CHECK_STR(snapshot_incident(s, 41)->postmortem, FIXTURE_POSTMORTEM);

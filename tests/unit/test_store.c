@@ -505,7 +505,7 @@ TEST(incident_life_cycle)
     CHECK_INT(inc->status, STATUS_INVESTIGATING);
     CHECK_INT(inc->resolved_at, 0); /* cleared on reopen */
     CHECK_STR(inc->postmortem, "Better text.");
-    CHECK(snapshot_is_open_incident(inc));
+    CHECK(snapshot_is_open_incident(s, inc));
     snapshot_unref(s);
     CHECK_INT(update_status(st, id, STATUS_RESOLVED, "", NOW), 0);
     CHECK_INT(store_load(st, NOW, &s), 0);
@@ -538,7 +538,7 @@ TEST(maintenance_life_cycle)
     struct snapshot *s = NULL;
     CHECK_INT(store_load(st, NOW, &s), 0);
     const struct incident *m = snapshot_incident(s, id);
-    CHECK(snapshot_is_upcoming_maintenance(m));
+    CHECK(snapshot_is_upcoming_maintenance(s, m));
     CHECK_INT(m->scheduled_start, NOW + 3600);
     CHECK_INT(m->scheduled_end, NOW + 7200);
     CHECK_INT(m->services[0].window_start, NOW + 3600);
@@ -550,7 +550,7 @@ TEST(maintenance_life_cycle)
 
     CHECK_INT(update_status(st, id, STATUS_IN_PROGRESS, "", NOW + 3600), 0);
     CHECK_INT(store_load(st, NOW, &s), 0);
-    CHECK(snapshot_is_active_maintenance(snapshot_incident(s, id)));
+    CHECK(snapshot_is_active_maintenance(s, snapshot_incident(s, id)));
     /* An incident outranks maintenance; smtp shows the maintenance. */
     CHECK_INT(snapshot_service(s, "imap")->status,
               SERVICE_DEGRADED_PERFORMANCE);
