@@ -7,69 +7,15 @@
 
 #include "../store/timeutil.h"
 #include "html.h"
-#include "json.h"
 #include "text.h"
-
-/* Whether the code point of the well-formed UTF-8 sequence p[0..n) must be
- * left out: DEL and the C1 controls (legal in XML 1.0 but "discouraged",
- * §2.2, and terminal escapes in disguise), and U+FFFE and U+FFFF, which the
- * Char production excludes. */
-static bool unwanted_utf8(const unsigned char *p, size_t n)
-{
-    if (n == 2)
-        return p[0] == 0xc2 && p[1] <= 0x9f; /* U+0080..U+009F */
-    if (n == 3)
-        return p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf);
-    return false;
-}
 
 void feeds_xml_escape(struct buf *out, const char *s)
 {
-    const char *p = s != NULL ? s : "";
-    size_t len = strlen(p);
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = (unsigned char)p[i];
-        if (c >= 0x80) {
-            size_t n = json_utf8_seq(p + i, len - i);
-            if (n == 0) {
-                /* A parser must reject malformed UTF-8 (§4.3.3): one bad
-                 * byte would make the whole feed unreadable. */
-                buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD */
-                i++;
-                continue;
-            }
-            if (!unwanted_utf8((const unsigned char *)p + i, n))
-                buf_append(out, p + i, n);
-            i += n;
-            continue;
-        }
-        switch (c) {
-        case '&':
-            buf_puts(out, "&amp;");
-            break;
-        case '<':
-            buf_puts(out, "&lt;");
-            break;
-        case '>':
-            buf_puts(out, "&gt;");
-            break;
-        case '"':
-            buf_puts(out, "&quot;");
-            break;
-        case '\'':
-            buf_puts(out, "&#39;");
-            break;
-        default:
-            /* XML 1.0 §2.2 allows no C0 control character but TAB, LF
-             * and CR, and a CR would be folded into LF by every parser
-             * anyway (§2.11); DEL is a terminal control. */
-            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-                break;
-            buf_putc(out, (char)c);
-        }
-        i++;
-    }
+    /* HTML's escaper keeps to XML 1.0's Char production too (no C0 but TAB
+     * and LF, no U+FFFE/U+FFFF) and leaves out the C1 controls, which are
+     * "discouraged" (§2.2) and terminal escapes in disguise. */
+    if (s != NULL)
+        html_escape_text(out, s, strlen(s), true);
 }
 
 static const char *kind_word(enum incident_kind k)

@@ -31,6 +31,7 @@
 
 #include "../store/query.h"
 #include "../store/timeutil.h"
+#include "html.h"
 #include "proto.h"
 #include "render.h"
 #include "text.h"
@@ -681,31 +682,6 @@ static bool url_allowed(const char *u, size_t n)
     return true;
 }
 
-static void html_escape(struct buf *out, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (p[i]) {
-        case '&':
-            buf_puts(out, "&amp;");
-            break;
-        case '<':
-            buf_puts(out, "&lt;");
-            break;
-        case '>':
-            buf_puts(out, "&gt;");
-            break;
-        case '"':
-            buf_puts(out, "&quot;");
-            break;
-        case '\'':
-            buf_puts(out, "&#39;");
-            break;
-        default:
-            buf_putc(out, p[i]);
-        }
-    }
-}
-
 /* The page lynx shows for an "h" item with a "URL:" selector (John
  * Goerzen's convention): a refresh and a plain link, the URL escaped. */
 static void url_page(struct buf *out, const char *u, size_t n)
@@ -713,13 +689,13 @@ static void url_page(struct buf *out, const char *u, size_t n)
     buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
                   "<meta charset=\"utf-8\">\n"
                   "<meta http-equiv=\"refresh\" content=\"2; url=");
-    html_escape(out, u, n);
+    html_escape_n(out, u, n);
     buf_puts(out, "\">\n<title>Leaving Gopherspace</title>\n</head>\n"
                   "<body>\n<p>This link leads out of Gopherspace to:</p>\n"
                   "<p><a href=\"");
-    html_escape(out, u, n);
+    html_escape_n(out, u, n);
     buf_puts(out, "\">");
-    html_escape(out, u, n);
+    html_escape_n(out, u, n);
     buf_puts(out, "</a></p>\n</body>\n</html>\n");
 }
 

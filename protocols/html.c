@@ -38,7 +38,8 @@ static bool unwanted_code_point(const unsigned char *p, size_t n)
     return (cp & 0xfffe) == 0xfffe;
 }
 
-void html_escape_n(struct buf *out, const char *s, size_t len)
+void html_escape_text(struct buf *out, const char *s, size_t len,
+                      bool keep_lines)
 {
     if (s == NULL)
         return;
@@ -87,14 +88,24 @@ void html_escape_n(struct buf *out, const char *s, size_t len)
             break;
         case '\t':
         case '\n':
+            buf_putc(out, keep_lines ? (char)c : ' ');
+            break;
         case '\r':
-            buf_putc(out, ' ');
+            /* Every parser folds CR LF into LF (HTML5 §13.2.3.5, XML 1.0
+             * §2.11); stored text has no CR of its own. */
+            if (!keep_lines)
+                buf_putc(out, ' ');
             break;
         default:
             break; /* other controls and DEL: dropped (ESC sequences) */
         }
         i++;
     }
+}
+
+void html_escape_n(struct buf *out, const char *s, size_t len)
+{
+    html_escape_text(out, s, len, false);
 }
 
 void html_escape(struct buf *out, const char *s)

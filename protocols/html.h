@@ -26,6 +26,12 @@
 void html_escape(struct buf *out, const char *s);
 /* The same for len bytes. */
 void html_escape_n(struct buf *out, const char *s, size_t len);
+/* The one escaper behind both, and behind the feeds' XML: malformed UTF-8
+ * becomes U+FFFD; C1 controls and noncharacters are left out, and so are
+ * C0 controls and DEL but TAB and LF, which become spaces unless
+ * keep_lines (CR is dropped then, since parsers fold CR LF into LF). */
+void html_escape_text(struct buf *out, const char *s, size_t len,
+                      bool keep_lines);
 
 /* Appends a plain-text body as <p> paragraphs, with http(s) URLs linked.
  * NULL or blank text appends nothing. */
