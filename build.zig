@@ -65,7 +65,11 @@ fn linkAll(c: *std.Build.Step.Compile, core: *std.Build.Step.Compile, llhttp: *s
 
 pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
-    const optimize = b.standardOptimizeOption(.{});
+    // ReleaseSafe unless told otherwise: a status server is built to be run,
+    // and -O2 with Zig's UB traps is three times faster at rebuilding a
+    // snapshot than Debug while still trapping undefined behaviour.
+    // (-Doptimize=Debug for a debugger.)
+    const optimize = b.option(std.builtin.OptimizeMode, "optimize", "Debug, ReleaseSafe (default), ReleaseFast or ReleaseSmall") orelse .ReleaseSafe;
 
     // Third-party code gets its own flags: not our warnings, no UB traps.
     const llhttp = b.addStaticLibrary(.{ .name = "llhttp", .target = target, .optimize = optimize });

@@ -31,8 +31,18 @@ struct buf {
 void buf_append(struct buf *b, const void *p, size_t len);
 /* Appends a NUL-terminated string. */
 void buf_puts(struct buf *b, const char *s);
-/* Appends one byte. */
-void buf_putc(struct buf *b, char c);
+/* Appends one byte: inline while it fits, since renderers write text a
+ * character at a time. */
+void buf_putc_slow(struct buf *b, char c);
+static inline void buf_putc(struct buf *b, char c)
+{
+    if (!b->oom && b->len + 1 < b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+    } else {
+        buf_putc_slow(b, c);
+    }
+}
 /* Appends printf-formatted text. */
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
