@@ -18,18 +18,6 @@ void feeds_xml_escape(struct buf *out, const char *s)
         html_escape_text(out, s, strlen(s), true);
 }
 
-static const char *kind_word(enum incident_kind k)
-{
-    switch (k) {
-    case KIND_MAINTENANCE:
-        return "Maintenance";
-    case KIND_NOTICE:
-        return "Notice";
-    default:
-        return "Incident";
-    }
-}
-
 /* Newest change first, then the higher id. */
 static int by_updated(const void *a, const void *b)
 {
@@ -81,7 +69,8 @@ static void entry_html(struct buf *out, const struct snapshot *s,
                        const struct incident *inc)
 {
     buf_printf(out, "<p><strong>%s #%" PRId64 ": %s</strong>",
-               kind_word(inc->kind), inc->id, model_status_label(inc->status));
+               model_kind_label(inc->kind), inc->id,
+               model_status_label(inc->status));
     if (inc->kind == KIND_INCIDENT)
         buf_printf(out, ", %s impact", model_impact_name(inc->impact));
     if (inc->kind == KIND_MAINTENANCE && inc->scheduled_start != 0) {
@@ -145,6 +134,21 @@ static void put_base(struct buf *out, const struct snapshot *s)
         buf_printf(out, ":%d", s->site.http_port);
 }
 
+/* The post's page, absolute and escaped: its permanent id in both feeds. */
+static void put_post_url(struct buf *out, const struct snapshot *s,
+                         const struct incident *inc)
+{
+    put_base(out, s);
+    buf_printf(out, "/incidents/%" PRId64, inc->id);
+}
+
+/* The post's latest change (never before its creation). */
+static int64_t changed_at(const struct incident *inc)
+{
+    return inc->updated_at > inc->created_at ? inc->updated_at
+                                             : inc->created_at;
+}
+
 static const char *site_name(const struct snapshot *s)
 {
     return s->site.name != NULL && s->site.name[0] ? s->site.name : "Status";
@@ -153,7 +157,7 @@ static const char *site_name(const struct snapshot *s)
 /* An entry's title: what it is, its title and where it stands now. */
 static void put_title(struct buf *out, const struct incident *inc)
 {
-    buf_printf(out, "%s: ", kind_word(inc->kind));
+    buf_printf(out, "%s: ", model_kind_label(inc->kind));
     feeds_xml_escape(out, inc->title);
     buf_printf(out, " (%s)", model_status_label(inc->status));
 }
@@ -187,18 +191,14 @@ void feeds_atom(struct buf *out, const struct snapshot *s)
         /* The post's URL: it never changes, so a reader updates the entry
          * it has instead of adding another. */
         buf_puts(out, "</title>\n<id>");
-        put_base(out, s);
-        buf_printf(out,
-                   "/incidents/%" PRId64 "</id>\n<link rel=\"alternate\" "
-                   "type=\"text/html\" href=\"",
-                   inc->id);
-        put_base(out, s);
-        buf_printf(out, "/incidents/%" PRId64 "\"/>\n", inc->id);
+        put_post_url(out, s, inc);
+        buf_puts(out, "</id>\n<link rel=\"alternate\" type=\"text/html\" "
+                      "href=\"");
+        put_post_url(out, s, inc);
+        buf_puts(out, "\"/>\n");
         time_iso8601(inc->created_at, when);
         buf_printf(out, "<published>%s</published>\n", when);
-        time_iso8601(inc->updated_at > inc->created_at ? inc->updated_at
-                                                       : inc->created_at,
-                     when);
+        time_iso8601(changed_at(inc), when);
         buf_printf(out, "<updated>%s</updated>\n", when);
         buf_printf(out, "<category term=\"%s\"/>\n",
                    model_kind_name(inc->kind));
@@ -239,20 +239,15 @@ void feeds_rss(struct buf *out, const struct snapshot *s)
         buf_puts(out, "<item>\n<title>");
         put_title(out, inc);
         buf_puts(out, "</title>\n<link>");
-        put_base(out, s);
+        put_post_url(out, s, inc);
         /* The guid is the post's URL, stable across updates (as Atom's
          * id); pubDate moves with the latest change, so readers that sort
          * by date bring an updated post back to the top. */
-        buf_printf(out,
-                   "/incidents/%" PRId64 "</link>\n<guid "
-                   "isPermaLink=\"true\">",
-                   inc->id);
-        put_base(out, s);
-        buf_printf(out, "/incidents/%" PRId64 "</guid>\n", inc->id);
+        buf_puts(out, "</link>\n<guid isPermaLink=\"true\">");
+        put_post_url(out, s, inc);
+        buf_puts(out, "</guid>\n");
         /* RFC 822 dates (RSS 2.0), with a four-digit year and "GMT". */
-        time_http(inc->updated_at > inc->created_at ? inc->updated_at
-                                                    : inc->created_at,
-                  when);
+        time_http(changed_at(inc), when);
         buf_printf(out, "<pubDate>%s</pubDate>\n<category>%s</category>\n",
                    when, model_kind_name(inc->kind));
         buf_puts(out, "<description>");

@@ -618,18 +618,6 @@ void html_summary(struct buf *out, const struct snapshot *s)
     page_end(out, s);
 }
 
-static const char *kind_label(enum incident_kind k)
-{
-    switch (k) {
-    case KIND_MAINTENANCE:
-        return "Maintenance";
-    case KIND_NOTICE:
-        return "Notice";
-    default:
-        return "Incident";
-    }
-}
-
 static void put_fact_time(struct buf *out, const struct snapshot *s,
                           const char *label, int64_t t)
 {
@@ -653,7 +641,7 @@ void html_incident(struct buf *out, const struct snapshot *s,
     buf_puts(out, "</header>\n<main>\n<dl>\n");
 
     buf_printf(out, "<dt>Post</dt><dd>%s #%" PRId64 "</dd>\n",
-               kind_label(inc->kind), inc->id);
+               model_kind_label(inc->kind), inc->id);
     buf_printf(out, "<dt>Status</dt><dd>%s</dd>\n",
                model_status_label(inc->status));
     if (inc->kind == KIND_INCIDENT)
@@ -761,7 +749,7 @@ static void put_post_line(struct buf *out, const struct snapshot *s,
 {
     buf_puts(out, "<li>");
     put_post_link(out, inc);
-    buf_printf(out, " &mdash; %s, %s, ", kind_label(inc->kind),
+    buf_printf(out, " &mdash; %s, %s, ", model_kind_label(inc->kind),
                model_status_label(inc->status));
     put_time(out, s, query_post_time(inc));
     buf_puts(out, "</li>\n");

@@ -700,19 +700,6 @@ void text_summary(struct buf *out, const struct snapshot *s)
     buf_free(&cmd);
 }
 
-static const char *kind_label(enum incident_kind k)
-{
-    switch (k) {
-    case KIND_MAINTENANCE:
-        return "Maintenance";
-    case KIND_NOTICE:
-        return "Notice";
-    case KIND_INCIDENT:
-    default:
-        return "Incident";
-    }
-}
-
 static void incident_update(struct buf *out, const struct snapshot *s,
                             const struct update *u, bool long_form)
 {
@@ -777,8 +764,8 @@ void text_incident(struct buf *out, const struct snapshot *s,
         buf_putc(out, '=');
     buf_putc(out, '\n');
 
-    buf_printf(out, "%s #%" PRId64 " - %s", kind_label(inc->kind), inc->id,
-               model_status_label(inc->status));
+    buf_printf(out, "%s #%" PRId64 " - %s", model_kind_label(inc->kind),
+               inc->id, model_status_label(inc->status));
     if (inc->kind == KIND_INCIDENT) {
         if (inc->impact == IMPACT_NONE)
             buf_puts(out, " - no impact");
@@ -1187,7 +1174,7 @@ static void post_line(struct buf *out, const struct snapshot *s,
                       const struct incident *inc)
 {
     post_title(out, inc, "    ");
-    buf_printf(out, "    %s - %s - ", kind_label(inc->kind),
+    buf_printf(out, "    %s - %s - ", model_kind_label(inc->kind),
                model_status_label(inc->status));
     if (inc->kind == KIND_MAINTENANCE && inc->scheduled_start != 0)
         text_window(out, s, inc->scheduled_start, inc->scheduled_end);

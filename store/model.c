@@ -30,6 +30,11 @@ static const char *const kind_names[KIND_COUNT] = {
     [KIND_MAINTENANCE] = "maintenance",
     [KIND_NOTICE] = "notice",
 };
+static const char *const kind_labels[KIND_COUNT] = {
+    [KIND_INCIDENT] = "Incident",
+    [KIND_MAINTENANCE] = "Maintenance",
+    [KIND_NOTICE] = "Notice",
+};
 
 static const char *const status_names[STATUS_COUNT] = {
     [STATUS_INVESTIGATING] = "investigating",
@@ -116,6 +121,11 @@ const char *model_service_status_label(enum service_status s)
 const char *model_kind_name(enum incident_kind k)
 {
     return lookup(kind_names, KIND_COUNT, (int)k);
+}
+
+const char *model_kind_label(enum incident_kind k)
+{
+    return lookup(kind_labels, KIND_COUNT, (int)k);
 }
 
 const char *model_status_name(enum incident_status s)

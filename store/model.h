@@ -125,6 +125,7 @@ const char *model_service_status_name(enum service_status s);
 const char *
 model_service_status_label(enum service_status s); /* "Degraded performance" */
 const char *model_kind_name(enum incident_kind k);
+const char *model_kind_label(enum incident_kind k); /* "Maintenance" */
 const char *model_status_name(enum incident_status s);
 const char *model_status_label(enum incident_status s); /* "Investigating" */
 const char *model_impact_name(enum impact i);

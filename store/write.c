@@ -760,17 +760,27 @@ done:
     return rc;
 }
 
+/* The checks of a write that sets one text (a postmortem, an edit): the
+ * text normalised and not empty, the via, the time (0: now). */
+static int norm_text_write(struct store *st, const char *field,
+                           const char *body, const char *via, int64_t *at,
+                           struct post_text *t)
+{
+    int rc = norm_body(st, field, body, &t->body);
+    if (rc == 0 && t->body[0] == '\0')
+        rc = store_fail(st, UV_EINVAL, "%s must not be empty", field);
+    if (rc == 0)
+        rc = norm_signature(st, NULL, via, t);
+    if (rc == 0)
+        rc = check_time(st, *at, at);
+    return rc;
+}
+
 int store_postmortem(struct store *st, int64_t id, const char *body,
                      const char *via, int64_t at)
 {
     struct post_text t = {0};
-    int rc = norm_body(st, "postmortem", body, &t.body);
-    if (rc == 0 && t.body[0] == '\0')
-        rc = store_fail(st, UV_EINVAL, "postmortem must not be empty");
-    if (rc == 0)
-        rc = norm_signature(st, NULL, via, &t);
-    if (rc == 0)
-        rc = check_time(st, at, &at);
+    int rc = norm_text_write(st, "postmortem", body, via, &at, &t);
     if (rc != 0)
         goto done;
 
@@ -819,13 +829,7 @@ int store_update_edit(struct store *st, int64_t update_id, const char *body,
                       const char *via, int64_t at)
 {
     struct post_text t = {0};
-    int rc = norm_body(st, "body", body, &t.body);
-    if (rc == 0 && t.body[0] == '\0')
-        rc = store_fail(st, UV_EINVAL, "body must not be empty");
-    if (rc == 0)
-        rc = norm_signature(st, NULL, via, &t);
-    if (rc == 0)
-        rc = check_time(st, at, &at);
+    int rc = norm_text_write(st, "body", body, via, &at, &t);
     if (rc != 0)
         goto done;
     rc = store_begin(st, true);
