@@ -1,9 +1,13 @@
 //! outpost's build, written for exactly Zig 0.14.1 (installed from the
 //! `ziglang` package on PyPI by tools/dev). Everything it compiles is C17.
 //!
-//!   zig build            -> zig-out/bin/outpost, zig-out/tests/*
-//!   zig build test       -> every test: unit (C), end to end, under valgrind
-//!   zig build fuzz-bins  -> the fuzz drivers (libFuzzer-free replay mains)
+//!   zig build            -> zig-out/bin/outpost
+//!   zig build tests      -> zig-out/tests/test_* (the unit-test binaries)
+//!   zig build test       -> both, then every test: unit (C), end to end,
+//!                           under valgrind (tests/run)
+//!
+//! The target CPU is the architecture's baseline unless -Dcpu says
+//! otherwise (-Dcpu=native tunes for this machine).
 
 const std = @import("std");
 const builtin = @import("builtin");
@@ -64,7 +68,12 @@ fn linkAll(c: *std.Build.Step.Compile, core: *std.Build.Step.Compile, llhttp: *s
 }
 
 pub fn build(b: *std.Build) void {
-    const target = b.standardTargetOptions(.{});
+    // A portable CPU unless told otherwise: the baseline of the
+    // architecture (x86-64 v1, generic aarch64), so that a build runs on any
+    // machine of its kind and under valgrind, which cannot decode every
+    // newer instruction (AVX-512 among them). -Dcpu=native tunes for the
+    // building machine; -Dcpu=x86_64_v3 for a known fleet.
+    const target = b.standardTargetOptions(.{ .default_target = .{ .cpu_model = .baseline } });
     // ReleaseSafe unless told otherwise: a status server is built to be run,
     // and -O2 with Zig's UB traps rebuilds a snapshot over twice as fast
     // as Debug while still trapping undefined behaviour.
@@ -126,6 +135,8 @@ pub fn build(b: *std.Build) void {
     run.setCwd(b.path("."));
     run.setEnvironmentVariable("OUTPOST_BIN", b.getInstallPath(.bin, "outpost"));
     run.setEnvironmentVariable("OUTPOST_TESTS", b.getInstallPath(.{ .custom = "tests" }, ""));
+    const portable = target.query.cpu_model == .baseline;
+    run.setEnvironmentVariable("OUTPOST_PORTABLE_BUILD", if (portable) "1" else "0");
     run.step.dependOn(b.getInstallStep());
     run.step.dependOn(install_tests);
     run.has_side_effects = true;
