@@ -178,6 +178,17 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
     return count_head(st, len);
 }
 
+/* An HTTP/0.9 request is a request line with no version ("GET /" CRLF)
+ * and no header section. llhttp marks it as version 0.9 when the target
+ * ends, then waits for header lines that such a client never sends, so
+ * it would wait for the read deadline. It is refused at once instead. */
+static int on_url_complete(llhttp_t *p)
+{
+    if (llhttp_get_http_major(p) == 0 && llhttp_get_http_minor(p) == 9)
+        return refuse(state_of(p), 400);
+    return 0;
+}
+
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     struct http_state *st = state_of(p);
@@ -303,6 +314,7 @@ static int on_message_complete(llhttp_t *p)
 static const llhttp_settings_t parser_settings = {
     .on_message_begin = on_message_begin,
     .on_url = on_url,
+    .on_url_complete = on_url_complete,
     .on_header_field = on_header_field,
     .on_header_value = on_header_value,
     .on_header_field_complete = on_header_field_complete,

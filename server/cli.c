@@ -478,14 +478,14 @@ static int parse_time(const char *cmd, const char *opt, const char *s,
 static int open_store(const char *db_path, bool create, struct store **st)
 {
     char err[256] = "";
-    struct stat sb;
-    *st = NULL;
-    if (!create && stat(db_path, &sb) != 0) {
-        fail("cannot open %s: %s (run 'outpost init' to create it)", db_path,
-             strerror(errno));
+    int rc = create ? store_open(db_path, st, err, sizeof err)
+                    : store_open_existing(db_path, st, err, sizeof err);
+    if (rc == UV_ENOENT) {
+        fail("cannot open %s: no such file (run 'outpost init' to create it)",
+             db_path);
+        *st = NULL;
         return 2;
     }
-    int rc = store_open(db_path, st, err, sizeof err);
     if (rc != 0) {
         /* The store's reason already names the file. */
         if (err[0] != '\0')

@@ -17,11 +17,16 @@ void config_defaults(struct serve_config *cfg)
     snprintf(cfg->name, sizeof(cfg->name), "Network status");
     cfg->max_age = 15;
     /* An ISP's customers often share one address behind CGNAT, so the
-     * per-address cap is generous; the total cap keeps us under the usual
-     * 1024 open files. */
-    cfg->max_connections = 900;
+     * per-address cap is generous. The total is left to the file limit
+     * (serve.c): an open connection costs a few KiB, so descriptors, not
+     * memory, are what runs out first. */
+    cfg->max_connections = 0;
     cfg->max_per_address = 64;
+    /* The kernel bounds it by net.core.somaxconn; asking for the most
+     * lets an operator raise that alone to absorb bigger bursts. */
+    cfg->backlog = 65535;
     cfg->reload_ms = 250;
+    cfg->shutdown_grace_ms = 5000;
 }
 
 static int set_str(char *dst, size_t cap, const char *v, const char *key,
@@ -132,8 +137,19 @@ int config_set(struct serve_config *c, const char *k, const char *v, char *err,
         return set_int(&c->finger_public_port, v, 0, 65535, k, err, errlen);
     if (strcmp(k, "max_age") == 0)
         return set_int(&c->max_age, v, 0, 86400, k, err, errlen);
-    if (strcmp(k, "max_connections") == 0)
-        return set_int(&c->max_connections, v, 1, 1000000, k, err, errlen);
+    if (strcmp(k, "max_connections") == 0) {
+        if (strcmp(v, "auto") == 0) {
+            c->max_connections = 0;
+            return 0;
+        }
+        return set_int(&c->max_connections, v, 1, 10000000, k, err, errlen);
+    }
+    if (strcmp(k, "backlog") == 0)
+        return set_int(&c->backlog, v, 1, 65535, k, err, errlen);
+    if (strcmp(k, "shutdown_grace_ms") == 0)
+        return set_int(&c->shutdown_grace_ms, v, 0, 600000, k, err, errlen);
+    if (strcmp(k, "log_file") == 0)
+        return set_str(c->log_file, sizeof(c->log_file), v, k, err, errlen);
     if (strcmp(k, "max_per_address") == 0)
         return set_int(&c->max_per_address, v, 1, 1000000, k, err, errlen);
     if (strcmp(k, "read_timeout_ms") == 0)

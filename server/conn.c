@@ -12,11 +12,25 @@
  *   DRAINING  the reply is written and the write side shut down; we read and
  *             discard until EOF or a short linger deadline, so that unread
  *             request bytes do not turn our close into an RST that would cut
- *             off the reply on the peer's side (PROTOCOLS.md §4)
+ *             off the reply on the peer's side
  *   CLOSING   uv_close() called on both handles
+ *
+ * Caps. A connection is served, or refused (over the per-address cap, or
+ * over the total with no idle connection to close). Only served ones
+ * count in the total and per address: a refused one gets the protocol's
+ * "busy" reply and a short linger of its own, under a separate small cap
+ * (past it, or past a few per address, it is closed with no reply), so
+ * that a flood of refused connections costs the others nothing. When the
+ * total is full, the connection idle the longest (waiting for its first
+ * request, or kept alive between requests) is closed to make room, as
+ * nginx reuses its "reusable" connections: a peer that holds connections
+ * open without asking for anything cannot lock out one that asks.
  */
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../store/command.h"
 #include "../store/store.h"
@@ -24,6 +38,17 @@
 
 #define CONN_LINGER_MS 2000
 #define CONN_WRITE_TIMEOUT_MS 30000
+/* A refused connection's "busy" reply fits in any socket buffer; it gets
+ * little time to leave and a short linger, then the descriptor is free. */
+#define CONN_REFUSED_WRITE_MS 1000
+#define CONN_REFUSED_LINGER_MS 250
+/* Refused connections answered at once from one peer; past that, the
+ * peer's further connections are closed without a word. */
+#define CONN_REFUSED_PER_PEER 8
+/* Descriptors kept back from the connections: listeners, the loop's own,
+ * SQLite's (database, WAL and shared memory, for the snapshot builder and
+ * for each write on the thread pool), the log, zone files. */
+#define CONN_FD_RESERVE 64
 /* Absolute cap on buffered input, whatever the protocol says: a protocol
  * that forgets its own limit still cannot make us grow without bound. */
 #define CONN_HARD_CAP (128 * 1024)
@@ -43,12 +68,7 @@ struct command_job {
     struct store_command *command;
     struct store_result result;
     const char *db_path;
-};
-
-struct addr_count {
-    struct addr_count *next;
-    char addr[48];
-    int count;
+    const _Atomic int *give_up;
 };
 
 struct conn {
@@ -60,12 +80,15 @@ struct conn {
     struct listener *lst;
     const struct proto *proto;
     struct conn *next, *prev;
+    struct conn *idle_next, *idle_prev; /* on srv's idle list if idle */
     enum conn_state state;
     int open_handles; /* free when this drops to 0 */
     bool proto_ready; /* proto->init ran, so fini must run */
     bool close_after_write;
     bool eof;
-    bool counted;            /* counted in the per-address table */
+    bool idle;               /* on the idle list */
+    bool refused;            /* counted as refused, not as served */
+    struct peer *counted_as; /* its entry in srv->peers, or NULL */
     struct command_job *job; /* in flight: the conn outlives its handles */
     size_t bytes_since_reply;
     struct buf in;
@@ -92,45 +115,46 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
     b->len = sizeof(read_scratch);
 }
 
-static struct addr_count **addr_slot(struct server *srv, const char *addr)
+/* ---- the idle list ---------------------------------------------------- */
+
+/* A connection is idle while it waits for a request with nothing of one
+ * received: just accepted, or kept alive after a reply. */
+static void idle_enter(struct conn *c)
 {
-    struct addr_count **p = &srv->addrs;
-    while (*p != NULL && strcmp((*p)->addr, addr) != 0)
-        p = &(*p)->next;
-    return p;
+    struct server *srv = c->srv;
+    if (c->idle || c->refused)
+        return;
+    c->idle = true;
+    c->idle_next = NULL;
+    c->idle_prev = srv->idle_tail;
+    if (srv->idle_tail != NULL)
+        srv->idle_tail->idle_next = c;
+    else
+        srv->idle_head = c;
+    srv->idle_tail = c;
 }
 
-/* Returns the number of connections from addr after adding delta. */
-static int addr_adjust(struct server *srv, const char *addr, int delta)
+static void idle_leave(struct conn *c)
 {
-    struct addr_count **p = addr_slot(srv, addr);
-    if (*p == NULL) {
-        if (delta <= 0)
-            return 0;
-        struct addr_count *a = calloc(1, sizeof(*a));
-        if (a == NULL)
-            return -1;
-        snprintf(a->addr, sizeof(a->addr), "%s", addr);
-        a->next = srv->addrs;
-        srv->addrs = a;
-        p = &srv->addrs;
-    }
-    struct addr_count *a = *p;
-    a->count += delta;
-    int n = a->count;
-    if (n <= 0) {
-        *p = a->next;
-        free(a);
-    }
-    return n;
+    struct server *srv = c->srv;
+    if (!c->idle)
+        return;
+    if (c->idle_prev != NULL)
+        c->idle_prev->idle_next = c->idle_next;
+    else
+        srv->idle_head = c->idle_next;
+    if (c->idle_next != NULL)
+        c->idle_next->idle_prev = c->idle_prev;
+    else
+        srv->idle_tail = c->idle_prev;
+    c->idle_next = c->idle_prev = NULL;
+    c->idle = false;
 }
 
 static void conn_destroy(struct conn *c)
 {
     if (c->proto_ready && c->proto->fini != NULL)
         c->proto->fini(c->pstate);
-    if (c->counted)
-        addr_adjust(c->srv, c->peer, -1);
     if (c->snap != NULL)
         snapshot_unref(c->snap);
     buf_free(&c->in);
@@ -148,16 +172,30 @@ static void conn_free_cb(uv_handle_t *h)
     conn_destroy(c);
 }
 
+/* Takes c off the lists and out of the counts: uv_close() gives its
+ * descriptor back at once, whatever still runs for it. */
 static void conn_unlink(struct conn *c)
 {
+    struct server *srv = c->srv;
+    idle_leave(c);
     if (c->prev != NULL)
         c->prev->next = c->next;
-    else if (c->srv->conns == c)
-        c->srv->conns = c->next;
+    else if (srv->conns == c)
+        srv->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
     c->next = c->prev = NULL;
-    c->srv->n_conns--;
+    if (c->refused) {
+        srv->n_refused--;
+        if (c->counted_as != NULL)
+            c->counted_as->refused--;
+    } else {
+        srv->n_conns--;
+        if (c->counted_as != NULL)
+            c->counted_as->served--;
+    }
+    peer_release(&srv->peers, c->counted_as);
+    c->counted_as = NULL;
 }
 
 static void conn_close(struct conn *c)
@@ -168,6 +206,8 @@ static void conn_close(struct conn *c)
     conn_unlink(c);
     uv_close((uv_handle_t *)&c->timer, conn_free_cb);
     uv_close((uv_handle_t *)&c->tcp, conn_free_cb);
+    if (c->srv->stopping && c->srv->conns == NULL)
+        serve_conns_done(c->srv);
 }
 
 static void timer_cb(uv_timer_t *t);
@@ -209,7 +249,7 @@ static void shutdown_cb(uv_shutdown_t *req, int status)
         return;
     }
     c->state = CONN_DRAINING;
-    arm_timer(c, CONN_LINGER_MS);
+    arm_timer(c, c->refused ? CONN_REFUSED_LINGER_MS : CONN_LINGER_MS);
     if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
         conn_close(c);
 }
@@ -218,13 +258,14 @@ static void shutdown_cb(uv_shutdown_t *req, int status)
 static void conn_finish(struct conn *c)
 {
     uv_read_stop((uv_stream_t *)&c->tcp);
+    idle_leave(c);
     c->sreq.data = c;
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, shutdown_cb) < 0) {
         conn_close(c);
         return;
     }
     c->state = CONN_WRITING; /* until shutdown_cb: nothing else to do */
-    arm_timer(c, CONN_LINGER_MS);
+    arm_timer(c, c->refused ? CONN_REFUSED_LINGER_MS : CONN_LINGER_MS);
 }
 
 static void write_cb(uv_write_t *req, int status)
@@ -248,6 +289,8 @@ static void write_cb(uv_write_t *req, int status)
     c->state = CONN_READING;
     c->bytes_since_reply = c->in.len;
     arm_timer(c, c->in.len > 0 ? read_timeout(c) : idle_timeout(c));
+    if (c->in.len == 0)
+        idle_enter(c);
     /* Pipelined bytes may already hold the next request. */
     conn_process(c);
     if (c->state == CONN_READING &&
@@ -273,8 +316,9 @@ static void conn_send(struct conn *c, bool close_after)
         return;
     }
     uv_read_stop((uv_stream_t *)&c->tcp);
+    idle_leave(c);
     c->state = CONN_WRITING;
-    arm_timer(c, CONN_WRITE_TIMEOUT_MS);
+    arm_timer(c, c->refused ? CONN_REFUSED_WRITE_MS : CONN_WRITE_TIMEOUT_MS);
     if (n == 0) {
         /* Nothing to write (e.g. a reply of zero bytes): finish at once. */
         c->wreq.data = c;
@@ -325,12 +369,17 @@ static void command_work_cb(uv_work_t *w)
     struct store *st = NULL;
     char err[256];
     memset(&job->result, 0, sizeof(job->result));
-    int rc = store_open(job->db_path, &st, err, sizeof(err));
+    /* Never create the database here: if it was deleted, the write has
+     * nowhere to go, and the server says so (503) rather than starting an
+     * empty status page at the path. Whatever stops the open is the
+     * server's trouble, not the request's: UV_EIO, so 503, not 404. */
+    int rc = store_open_existing(job->db_path, &st, err, sizeof(err));
     if (rc < 0) {
-        job->result.rc = rc;
+        job->result.rc = UV_EIO;
         snprintf(job->result.message, sizeof(job->result.message), "%s", err);
         return;
     }
+    store_set_give_up(st, job->give_up);
     store_command_run(st, job->command, &job->result);
     store_close(st);
 }
@@ -340,7 +389,10 @@ static void command_done_cb(uv_work_t *w, int status)
     struct command_job *job = w->data;
     struct conn *c = job->conn;
     c->job = NULL;
-    if (status < 0 && job->result.rc == 0) { /* cancelled at shutdown */
+    /* Cancelled before it started, or gave up waiting for the lock when
+     * the grace time ran out: nothing was written. */
+    if ((status < 0 && job->result.rc == 0) ||
+        (c->srv->stopping && job->result.rc == UV_EBUSY)) {
         job->result.rc = UV_ECANCELED;
         snprintf(job->result.message, sizeof(job->result.message),
                  "the server is shutting down");
@@ -378,6 +430,7 @@ static void conn_command(struct conn *c)
     job->conn = c;
     job->command = cmd;
     job->db_path = c->srv->cfg.db_path;
+    job->give_up = &c->srv->give_up_writes;
     job->work.data = job;
     uv_read_stop((uv_stream_t *)&c->tcp);
     c->state = CONN_COMMAND;
@@ -445,8 +498,10 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
             conn_close(c);
         return;
     }
-    if (c->bytes_since_reply == 0)
+    if (c->bytes_since_reply == 0) {
+        idle_leave(c);
         arm_timer(c, read_timeout(c)); /* a request starts */
+    }
     c->bytes_since_reply += (size_t)nread;
     size_t room = CONN_HARD_CAP - c->in.len;
     buf_append(&c->in, b->base, (size_t)nread < room ? (size_t)nread : room);
@@ -487,72 +542,222 @@ static void timer_cb(uv_timer_t *t)
     }
 }
 
-static void peer_name(struct conn *c)
+static void peer_name(struct conn *c, struct sockaddr_storage *ss)
 {
-    struct sockaddr_storage ss;
-    int len = sizeof(ss);
+    int len = sizeof(*ss);
     strcpy(c->peer, "?");
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) < 0)
+    memset(ss, 0, sizeof(*ss));
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)ss, &len) < 0)
         return;
-    if (ss.ss_family == AF_INET6)
-        uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer, sizeof(c->peer));
+    if (ss->ss_family == AF_INET6)
+        uv_ip6_name((struct sockaddr_in6 *)ss, c->peer, sizeof(c->peer));
     else
-        uv_ip4_name((struct sockaddr_in *)&ss, c->peer, sizeof(c->peer));
+        uv_ip4_name((struct sockaddr_in *)ss, c->peer, sizeof(c->peer));
 }
 
-void conn_accept(struct listener *l)
+/* Refusals are summed up once a second: one line per refused connection
+ * would let a flood write the disk full. */
+static struct {
+    uint64_t since_ms;
+    unsigned answered, silent;
+} refusals;
+
+static void note_refusal(struct server *srv, bool answered)
+{
+    if (answered)
+        refusals.answered++;
+    else
+        refusals.silent++;
+    uint64_t now = uv_now(srv->loop);
+    if (now - refusals.since_ms < 1000)
+        return;
+    if (!srv->cfg.quiet || refusals.silent > 0)
+        server_log("refused %u connections over the caps (%u more closed "
+                   "without a reply); serving %zu of at most %zu",
+                   refusals.answered, refusals.silent, srv->n_conns,
+                   srv->conn_limit);
+    refusals.since_ms = now;
+    refusals.answered = refusals.silent = 0;
+}
+
+/* Over a cap: the protocol's "try later" in its own words, then close.
+ * c is already counted as refused. */
+static void conn_refuse(struct conn *c)
+{
+    struct server *srv = c->srv;
+    if (c->counted_as != NULL)
+        c->counted_as->refused++;
+    if (srv->n_refused > srv->refuse_limit ||
+        (c->counted_as != NULL &&
+         c->counted_as->refused > CONN_REFUSED_PER_PEER)) {
+        note_refusal(srv, false);
+        conn_close(c);
+        return;
+    }
+    note_refusal(srv, true);
+    take_snapshot(c);
+    c->proto->busy(c->snap, &c->reply);
+    c->reply.log[0] = '\0';
+    conn_send(c, true);
+}
+
+int conn_accept(struct listener *l)
 {
     struct server *srv = l->srv;
     struct conn *c = calloc(1, sizeof(*c) + l->proto->state_size);
     if (c == NULL)
-        return; /* the pending connection stays queued; retried next time */
+        return UV_ENOMEM; /* it stays queued; the listener retries */
     c->pstate = c + 1;
     c->srv = srv;
     c->lst = l;
     c->proto = l->proto;
     if (uv_tcp_init(srv->loop, &c->tcp) < 0) {
         free(c);
-        return;
+        return UV_ENOMEM;
     }
     c->tcp.data = c;
     c->timer.data = c;
     c->open_handles = 1;
-    /* From here on every exit goes through conn_close(). */
+    /* From here on every exit goes through conn_close(). Until it is
+     * known to be served, it counts as refused, which costs the served
+     * nothing. */
     uv_timer_init(srv->loop, &c->timer);
     c->open_handles = 2;
     c->next = srv->conns;
     if (srv->conns != NULL)
         srv->conns->prev = c;
     srv->conns = c;
-    srv->n_conns++;
+    c->refused = true;
+    srv->n_refused++;
     c->state = CONN_READING;
     if (uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&c->tcp) < 0) {
         conn_close(c);
-        return;
+        return 0;
     }
     uv_tcp_nodelay(&c->tcp, 1);
-    peer_name(c);
+    struct sockaddr_storage ss;
+    peer_name(c, &ss);
     if (c->proto->init != NULL)
         c->proto->init(c->pstate);
     c->proto_ready = true;
 
-    int from_peer = addr_adjust(srv, c->peer, 1);
-    c->counted = from_peer > 0;
-    if (from_peer < 0 || srv->n_conns > (size_t)srv->cfg.max_connections ||
-        from_peer > srv->cfg.max_per_address) {
-        /* Over a cap: say so in the protocol's own words, then close. */
-        take_snapshot(c);
-        c->proto->busy(c->snap, &c->reply);
-        if (!srv->cfg.quiet)
-            server_log("%s %s refused: connection limit", c->proto->name,
-                       c->peer);
-        c->reply.log[0] = '\0';
-        conn_send(c, true);
-        return;
+    struct peer_key key;
+    peer_key_of((struct sockaddr *)&ss, &key);
+    c->counted_as = peer_get(&srv->peers, &key);
+    if (c->counted_as == NULL ||
+        c->counted_as->served >= (uint32_t)srv->cfg.max_per_address) {
+        conn_refuse(c);
+        return 0;
     }
+    if (srv->n_conns >= srv->conn_limit && srv->idle_head != NULL) {
+        srv->evicted++;
+        conn_close(srv->idle_head);
+    }
+    if (srv->n_conns >= srv->conn_limit) {
+        conn_refuse(c);
+        return 0;
+    }
+    srv->n_refused--;
+    c->refused = false;
+    srv->n_conns++;
+    c->counted_as->served++;
     arm_timer(c, read_timeout(c));
+    idle_enter(c);
     if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
         conn_close(c);
+    return 0;
+}
+
+/* The connections the file limit leaves room for, and the refused ones'
+ * own share of it (a sixteenth, within bounds). */
+static void fd_room(size_t *served, size_t *refused)
+{
+    struct rlimit rl;
+    size_t files = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        files = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 24)
+                    ? (size_t)1 << 24
+                    : (size_t)rl.rlim_cur;
+    size_t spare = files > CONN_FD_RESERVE + 64 ? files - CONN_FD_RESERVE : 64;
+    *refused = spare / 16 < 16 ? 16 : spare / 16 > 1024 ? 1024 : spare / 16;
+    *served = spare - *refused;
+}
+
+/* The effective total cap: the setting, unless the file limit is lower. */
+static size_t conn_limit_of(const struct server *srv, size_t room)
+{
+    if (srv->cfg.max_connections <= 0)
+        return room;
+    if ((size_t)srv->cfg.max_connections > room) {
+        server_log("max_connections %d is more than the open-file limit "
+                   "allows; using %zu",
+                   srv->cfg.max_connections, room);
+        return room;
+    }
+    return (size_t)srv->cfg.max_connections;
+}
+
+int conn_setup(struct server *srv)
+{
+    /* Descriptors are what connections run out of, so take all the
+     * kernel allows this process: the soft limit up to the hard one. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            server_log("cannot raise the open-file limit: %s",
+                       uv_strerror(uv_translate_sys_error(errno)));
+    }
+    size_t room;
+    fd_room(&room, &srv->refuse_limit);
+    srv->conn_limit = conn_limit_of(srv, room);
+    server_log("connections: at most %zu (%d per address), %zu more "
+               "answered busy",
+               srv->conn_limit, srv->cfg.max_per_address, srv->refuse_limit);
+    return peer_table_init(&srv->peers);
+}
+
+void conn_reconfigure(struct server *srv)
+{
+    size_t room, refused;
+    fd_room(&room, &refused);
+    size_t limit = conn_limit_of(srv, room);
+    if (limit != srv->conn_limit)
+        server_log("connections: at most %zu (was %zu)", limit,
+                   srv->conn_limit);
+    srv->conn_limit = limit;
+}
+
+void conn_shutdown(struct server *srv)
+{
+    struct conn *c = srv->conns;
+    while (c != NULL) {
+        struct conn *next = c->next;
+        switch (c->state) {
+        case CONN_READING:
+            /* Idle, or half a request: nothing was promised yet. */
+            conn_close(c);
+            break;
+        case CONN_COMMAND:
+            /* Not started yet: dropped, and answered 503 in
+             * command_done_cb. Started: it finishes and is answered. */
+            if (c->job != NULL)
+                uv_cancel((uv_req_t *)&c->job->work);
+            break;
+        case CONN_WRITING:
+        case CONN_DRAINING:
+        case CONN_CLOSING:
+            break;
+        }
+        c = next;
+    }
+    if (srv->conns == NULL)
+        serve_conns_done(srv);
+}
+
+bool conn_any_open(const struct server *srv)
+{
+    return srv->conns != NULL;
 }
 
 void conn_close_all(struct server *srv)
@@ -563,9 +768,5 @@ void conn_close_all(struct server *srv)
 
 void conn_fini(struct server *srv)
 {
-    while (srv->addrs != NULL) {
-        struct addr_count *a = srv->addrs;
-        srv->addrs = a->next;
-        free(a);
-    }
+    peer_table_fini(&srv->peers);
 }

@@ -1,25 +1,56 @@
-/* listener: one listening socket per protocol port. */
+/* listener: one listening socket per protocol port.
+ *
+ * libuv accepts in a loop: each time the socket is readable it calls
+ * connection_cb once per pending connection until accept(2) would block,
+ * as long as each call takes its connection with uv_accept(). conn_accept
+ * always does (a refused connection is accepted, answered and closed),
+ * except when it has no memory for one; then libuv stops watching the
+ * socket until the next uv_accept(), which the retry timer makes.
+ */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
 
+/* How long to wait before accepting again after running out of memory. */
+#define LISTENER_RETRY_MS 100
+
 static void listener_free_cb(uv_handle_t *h)
 {
-    free(h->data);
+    struct listener *l = h->data;
+    if (--l->open_handles == 0)
+        free(l);
+}
+
+static void retry_cb(uv_timer_t *t);
+
+static void accept_pending(struct listener *l)
+{
+    if (conn_accept(l) == UV_ENOMEM)
+        uv_timer_start(&l->retry, retry_cb, LISTENER_RETRY_MS, 0);
+}
+
+static void retry_cb(uv_timer_t *t)
+{
+    struct listener *l = t->data;
+    if (!l->srv->stopping)
+        accept_pending(l);
 }
 
 static void connection_cb(uv_stream_t *s, int status)
 {
     struct listener *l = s->data;
     if (status < 0) {
+        /* Out of descriptors despite the caps (another part of the
+         * process holds them): libuv has closed the connection for us. */
         server_log("%s: accept failed: %s", l->proto->name,
                    uv_strerror(status));
         return;
     }
     if (l->srv->stopping)
         return;
-    conn_accept(l);
+    accept_pending(l);
 }
 
 int listener_start(struct server *srv, const struct proto *proto,
@@ -41,14 +72,18 @@ int listener_start(struct server *srv, const struct proto *proto,
         return rc;
     }
     l->tcp.data = l;
+    l->open_handles = 1;
+    uv_timer_init(srv->loop, &l->retry);
+    l->retry.data = l;
+    l->open_handles = 2;
     /* IPv6 sockets serve only IPv6, so "[::]:70" and "0.0.0.0:70" can be
      * configured side by side. */
     unsigned flags = ss.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
     rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, flags);
     if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&l->tcp, 128, connection_cb);
+        rc = uv_listen((uv_stream_t *)&l->tcp, srv->cfg.backlog, connection_cb);
     if (rc < 0) {
-        uv_close((uv_handle_t *)&l->tcp, listener_free_cb);
+        listener_close(l);
         return rc;
     }
     *out = l;
@@ -57,5 +92,6 @@ int listener_start(struct server *srv, const struct proto *proto,
 
 void listener_close(struct listener *l)
 {
+    uv_close((uv_handle_t *)&l->retry, listener_free_cb);
     uv_close((uv_handle_t *)&l->tcp, listener_free_cb);
 }

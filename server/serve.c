@@ -1,4 +1,21 @@
-/* serve: `outpost serve` — set up, run the loop, shut down cleanly. */
+/* serve: `outpost serve` — set up, run the loop, shut down cleanly.
+ *
+ * Signals:
+ *   SIGTERM, SIGINT  graceful stop: stop accepting; close connections that
+ *                    are owed nothing; drop writes that have not started
+ *                    (answered 503); let started writes finish and answer
+ *                    them. After shutdown_grace_ms writes still waiting for
+ *                    a lock give up (503, nothing written), and a second
+ *                    later whatever is left is closed. A second signal
+ *                    skips the wait.
+ *   SIGHUP           reopen the log file and read the configuration again
+ *                    (the settings that can change while running; the
+ *                    addresses to listen on need a restart).
+ *   SIGPIPE          ignored: a log reader that goes away (`| head`, a
+ *                    restarted log shipper) must not stop the service.
+ */
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +38,9 @@ static const char serve_usage[] =
     "finger (7079). A new database file is created with demo data.\n"
     "Config file keys (key = value): http, gopher, finger, hostname, name,\n"
     "base_url, http_public_port, gopher_public_port, finger_public_port,\n"
-    "time_zone, max_age, max_connections, max_per_address, reload_ms,\n"
-    "read_timeout_ms, idle_timeout_ms.\n";
+    "time_zone, max_age, max_connections, max_per_address, backlog,\n"
+    "reload_ms, read_timeout_ms, idle_timeout_ms, shutdown_grace_ms,\n"
+    "log_file.\n";
 
 /* Creates the database with demo data when the file does not exist yet. */
 static int prepare_db(const char *path)
@@ -84,38 +102,21 @@ static void resolve_public(struct serve_config *c)
         c->base_url[--n] = '\0';
 }
 
-static void stop(struct server *srv, const char *why)
+/* Reads the config file, then the flags over it, into cfg. 0; 1 with the
+ * reason in err; -1 for --help (printed). */
+static int parse_args(struct serve_config *cfg, int argc, char **argv,
+                      char *err, size_t errlen)
 {
-    if (srv->stopping)
-        return;
-    srv->stopping = true;
-    server_log("%s: shutting down", why);
-    for (size_t i = 0; i < srv->n_listeners; i++)
-        listener_close(srv->listeners[i]);
-    srv->n_listeners = 0;
-    conn_close_all(srv);
-    reload_stop(srv);
-    uv_close((uv_handle_t *)&srv->sigint, NULL);
-    uv_close((uv_handle_t *)&srv->sigterm, NULL);
-}
-
-static void signal_cb(uv_signal_t *h, int signum)
-{
-    stop(h->data, signum == SIGINT ? "SIGINT" : "SIGTERM");
-}
-
-static int parse_args(struct serve_config *cfg, int argc, char **argv)
-{
-    char err[300];
+    char why[300];
     /* The config file first, so that flags override it. */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "outpost: --config needs a FILE\n");
+                snprintf(err, errlen, "--config needs a FILE");
                 return 1;
             }
-            if (config_load(cfg, argv[i + 1], err, sizeof(err)) < 0) {
-                fprintf(stderr, "outpost: %s\n", err);
+            if (config_load(cfg, argv[i + 1], why, sizeof(why)) < 0) {
+                snprintf(err, errlen, "%s", why);
                 return 1;
             }
         }
@@ -145,11 +146,11 @@ static int parse_args(struct serve_config *cfg, int argc, char **argv)
             if (strcmp(a, flag_keys[k][0]) == 0)
                 key = flag_keys[k][1];
         if (key == NULL && strcmp(a, "--set") != 0) {
-            fprintf(stderr, "outpost: serve: unknown option '%.60s'\n", a);
+            snprintf(err, errlen, "serve: unknown option '%.60s'", a);
             return 1;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "outpost: serve: %s needs a value\n", a);
+            snprintf(err, errlen, "serve: %s needs a value", a);
             return 1;
         }
         const char *value = argv[++i];
@@ -157,7 +158,7 @@ static int parse_args(struct serve_config *cfg, int argc, char **argv)
         if (key == NULL) { /* --set KEY=VALUE */
             const char *eq = strchr(value, '=');
             if (eq == NULL || (size_t)(eq - value) >= sizeof(kbuf)) {
-                fprintf(stderr, "outpost: serve: --set needs KEY=VALUE\n");
+                snprintf(err, errlen, "serve: --set needs KEY=VALUE");
                 return 1;
             }
             memcpy(kbuf, value, (size_t)(eq - value));
@@ -165,12 +166,174 @@ static int parse_args(struct serve_config *cfg, int argc, char **argv)
             key = kbuf;
             value = eq + 1;
         }
-        if (config_set(cfg, key, value, err, sizeof(err)) < 0) {
-            fprintf(stderr, "outpost: serve: %s\n", err);
+        if (config_set(cfg, key, value, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "serve: %s", why);
             return 1;
         }
     }
     return 0;
+}
+
+static const char *tz_error(int rc)
+{
+    return rc == UV_EINVAL   ? "not a zone name"
+           : rc == UV_ENOENT ? "unknown zone (is tzdata installed?)"
+                             : "unreadable zone file";
+}
+
+/* ---- stopping --------------------------------------------------------- */
+
+/* The last step: close what keeps the loop running, so uv_run returns. */
+static void finish_stop(struct server *srv)
+{
+    if (srv->grace_stage == 3)
+        return;
+    srv->grace_stage = 3;
+    uv_close((uv_handle_t *)&srv->grace_timer, NULL);
+    uv_close((uv_handle_t *)&srv->sigint, NULL);
+    uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    uv_close((uv_handle_t *)&srv->sighup, NULL);
+}
+
+void serve_conns_done(struct server *srv)
+{
+    if (srv->stopping)
+        finish_stop(srv);
+}
+
+static void grace_cb(uv_timer_t *t)
+{
+    struct server *srv = t->data;
+    if (srv->grace_stage == 1) {
+        /* Writes still waiting for a lock give up now and are answered
+         * 503 (nothing written); a second is left for the answers. */
+        atomic_store(&srv->give_up_writes, 1);
+        srv->grace_stage = 2;
+        server_log("shutdown: grace time over; waiting writes give up");
+        uv_timer_start(t, grace_cb, 1000, 0);
+        return;
+    }
+    conn_close_all(srv);
+    finish_stop(srv);
+}
+
+static void stop(struct server *srv, const char *why)
+{
+    if (srv->stopping) {
+        server_log("%s again: stopping now", why);
+        atomic_store(&srv->give_up_writes, 1);
+        conn_close_all(srv);
+        finish_stop(srv);
+        return;
+    }
+    srv->stopping = true;
+    server_log("%s: shutting down", why);
+    for (size_t i = 0; i < srv->n_listeners; i++)
+        listener_close(srv->listeners[i]);
+    srv->n_listeners = 0;
+    reload_stop(srv);
+    srv->grace_stage = 1;
+    uv_timer_start(&srv->grace_timer, grace_cb,
+                   (uint64_t)srv->cfg.shutdown_grace_ms, 0);
+    conn_shutdown(srv);
+}
+
+/* ---- SIGHUP ----------------------------------------------------------- */
+
+static bool differs(const char *a, const char *b)
+{
+    return strcmp(a, b) != 0;
+}
+
+static void reread(struct server *srv)
+{
+    int rc = server_log_open(&srv->cfg);
+    if (rc < 0)
+        server_log("SIGHUP: cannot reopen %s: %s", srv->cfg.log_file,
+                   uv_strerror(rc));
+    if (srv->pending_cfg != NULL) {
+        server_log("SIGHUP: the last configuration is not applied yet");
+        return;
+    }
+    struct serve_config *next = malloc(sizeof(*next));
+    if (next == NULL) {
+        server_log("SIGHUP: out of memory; configuration unchanged");
+        return;
+    }
+    char err[300] = "";
+    config_defaults(next);
+    next->db_path = srv->cfg.db_path;
+    if (parse_args(next, srv->argc, srv->argv, err, sizeof(err)) != 0) {
+        server_log("SIGHUP: configuration unchanged: %s", err);
+        free(next);
+        return;
+    }
+    /* What the listening sockets were made with stays until a restart. */
+    static const struct {
+        const char *key;
+        size_t off;
+    } fixed[] = {
+        {"http", offsetof(struct serve_config, http_addr)},
+        {"gopher", offsetof(struct serve_config, gopher_addr)},
+        {"finger", offsetof(struct serve_config, finger_addr)},
+    };
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        char *now = (char *)&srv->cfg + fixed[i].off;
+        char *then = (char *)next + fixed[i].off;
+        if (differs(now, then))
+            server_log("SIGHUP: %s changed to '%s'; it takes a restart",
+                       fixed[i].key, then[0] ? then : "off");
+        memcpy(then, now, sizeof(srv->cfg.http_addr));
+    }
+    if (next->backlog != srv->cfg.backlog)
+        server_log("SIGHUP: backlog changed; it takes a restart");
+    next->backlog = srv->cfg.backlog;
+    resolve_public(next);
+    if (differs(next->time_zone, srv->cfg.time_zone) &&
+        next->time_zone[0] != '\0') {
+        rc = tz_load(next->time_zone, &srv->pending_tz);
+        if (rc < 0) {
+            server_log("SIGHUP: time_zone '%s': %s; configuration unchanged",
+                       next->time_zone, tz_error(rc));
+            free(next);
+            return;
+        }
+    }
+    if (differs(next->log_file, srv->cfg.log_file) &&
+        next->log_file[0] != '\0') {
+        rc = server_log_open(next);
+        if (rc < 0)
+            server_log("SIGHUP: cannot open log_file %s: %s", next->log_file,
+                       uv_strerror(rc));
+    }
+    srv->pending_cfg = next;
+    server_log("SIGHUP: configuration read again; rebuilding the pages");
+    reload_config(srv);
+}
+
+static void signal_cb(uv_signal_t *h, int signum)
+{
+    struct server *srv = h->data;
+    if (signum == SIGHUP) {
+        if (!srv->stopping)
+            reread(srv);
+        return;
+    }
+    stop(srv, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* The kernel cuts every listen backlog to net.core.somaxconn; say so
+ * when it cuts ours, since that is where a burst of connects waits. */
+static void check_backlog(const struct serve_config *cfg)
+{
+    FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+    if (f == NULL)
+        return;
+    int max = 0;
+    if (fscanf(f, "%d", &max) == 1 && max < cfg->backlog)
+        server_log("listen backlog: %d (net.core.somaxconn; %d asked for)", max,
+                   cfg->backlog);
+    fclose(f);
 }
 
 int serve_main(const char *db_path, int argc, char **argv)
@@ -178,22 +341,34 @@ int serve_main(const char *db_path, int argc, char **argv)
     static struct server srv; /* one per process; zeroed */
     uv_loop_t loop;
     struct serve_config *cfg = &srv.cfg;
+    char err[300];
     config_defaults(cfg);
     cfg->db_path = db_path;
-    int rc = parse_args(cfg, argc, argv);
-    if (rc != 0)
+    srv.argc = argc;
+    srv.argv = argv;
+    int rc = parse_args(cfg, argc, argv, err, sizeof(err));
+    if (rc != 0) {
+        if (rc > 0)
+            fprintf(stderr, "outpost: %s\n", err);
         return rc < 0 ? 0 : rc;
+    }
     resolve_public(cfg);
     if (cfg->time_zone[0] != '\0') {
         rc = tz_load(cfg->time_zone, &srv.tz);
         if (rc < 0) {
             fprintf(stderr, "outpost: time_zone '%s': %s\n", cfg->time_zone,
-                    rc == UV_EINVAL   ? "not a zone name"
-                    : rc == UV_ENOENT ? "unknown zone (is tzdata installed?)"
-                                      : "unreadable zone file");
+                    tz_error(rc));
             return 1;
         }
     }
+    rc = server_log_open(cfg);
+    if (rc < 0) {
+        fprintf(stderr, "outpost: cannot open log_file %s: %s\n", cfg->log_file,
+                uv_strerror(rc));
+        tz_free(srv.tz);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
 
     rc = prepare_db(db_path);
     if (rc != 0) {
@@ -207,7 +382,6 @@ int serve_main(const char *db_path, int argc, char **argv)
         return 2;
     }
     srv.loop = &loop;
-    char err[300];
     if (reload_initial(&srv, err, sizeof(err)) < 0) {
         fprintf(stderr, "outpost: cannot load %s: %s\n", db_path, err);
         reload_fini(&srv);
@@ -215,6 +389,14 @@ int serve_main(const char *db_path, int argc, char **argv)
         tz_free(srv.tz);
         return 2;
     }
+    if (conn_setup(&srv) < 0) {
+        fprintf(stderr, "outpost: out of memory\n");
+        reload_fini(&srv);
+        uv_loop_close(&loop);
+        tz_free(srv.tz);
+        return 2;
+    }
+    check_backlog(cfg);
 
     const struct {
         const struct proto *proto;
@@ -240,14 +422,18 @@ int serve_main(const char *db_path, int argc, char **argv)
         server_log("%s listening on %s", ports[i].proto->name, ports[i].addr);
     }
 
+    uv_timer_init(&loop, &srv.grace_timer);
     uv_signal_init(&loop, &srv.sigint);
     uv_signal_init(&loop, &srv.sigterm);
-    srv.sigint.data = srv.sigterm.data = &srv;
+    uv_signal_init(&loop, &srv.sighup);
+    srv.grace_timer.data = srv.sigint.data = srv.sigterm.data =
+        srv.sighup.data = &srv;
     if (reload_start(&srv) < 0)
         status = 2;
     if (status == 0) {
         uv_signal_start(&srv.sigint, signal_cb, SIGINT);
         uv_signal_start(&srv.sigterm, signal_cb, SIGTERM);
+        uv_signal_start(&srv.sighup, signal_cb, SIGHUP);
         server_log("serving %s (snapshot version %llu)", db_path,
                    (unsigned long long)srv.snapshot_version);
     } else {

@@ -8,10 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
 #include <uv.h>
 
 #include "../protocols/proto.h"
 #include "../store/snapshot.h"
+#include "peers.h"
 
 /* Everything `outpost serve` can be told, by flags or the config file. */
 struct serve_config {
@@ -25,17 +27,20 @@ struct serve_config {
     int http_public_port; /* 0 = the bound port */
     int gopher_public_port;
     int finger_public_port;
-    char time_zone[64];  /* "" = UTC only */
-    int max_age;         /* HTTP Cache-Control max-age */
-    int max_connections; /* total open connections */
-    int max_per_address; /* open connections from one peer address */
-    int reload_ms;       /* how often to look for changes */
-    int read_timeout_ms; /* 0: each protocol's own request deadline */
-    int idle_timeout_ms; /* 0: each protocol's own keep-alive idle */
-    bool quiet;          /* no access log */
+    char time_zone[64];    /* "" = UTC only */
+    int max_age;           /* HTTP Cache-Control max-age */
+    int max_connections;   /* total open connections; 0: from the file limit */
+    int max_per_address;   /* open connections from one peer address */
+    int backlog;           /* listen(2) backlog, bounded by somaxconn */
+    int reload_ms;         /* how often to look for changes */
+    int read_timeout_ms;   /* 0: each protocol's own request deadline */
+    int idle_timeout_ms;   /* 0: each protocol's own keep-alive idle */
+    int shutdown_grace_ms; /* how long writes in flight may finish */
+    char log_file[256];    /* "" = standard error */
+    bool quiet;            /* no access log */
 };
 
-/* Fills cfg with the defaults of DESIGN.md. */
+/* Fills cfg with the defaults (README.md, Configuration). */
 void config_defaults(struct serve_config *cfg);
 /* Reads a config file of `key = value` lines ('#' comments) into cfg.
  * Returns 0, or UV_EINVAL / UV_ENOENT with a one-line reason in err. */
@@ -53,34 +58,69 @@ int config_parse_addr(const char *text, struct sockaddr_storage *out);
 struct server {
     uv_loop_t *loop;
     struct serve_config cfg;
+    int argc; /* serve's arguments, read again on SIGHUP */
+    char **argv;
     struct snapshot *current; /* the published snapshot; never NULL */
     uint64_t snapshot_version;
     struct listener *listeners[3];
     size_t n_listeners;
-    struct conn *conns; /* every open connection, for shutdown */
+    /* Connections (conn.c). Every open one is on `conns`; those being
+     * served count in n_conns, refused ones (still saying "busy") in
+     * n_refused, which has its own, small cap. */
+    struct conn *conns;
     size_t n_conns;
-    struct addr_count *addrs; /* per-address connection counts */
+    size_t n_refused;
+    size_t conn_limit;   /* the effective max_connections */
+    size_t refuse_limit; /* refused connections answered at once */
+    /* Connections waiting for a request, oldest first: the first to go
+     * when the total is full (conn.c). */
+    struct conn *idle_head, *idle_tail;
+    struct peer_table peers;
+    uint64_t evicted, refused_silently; /* counters, for the log */
     bool stopping;
+    /* shutdown (serve.c): writes in flight may finish until the grace
+     * timer fires; then waiting writes give up (give_up_writes). */
+    uv_timer_t grace_timer;
+    int grace_stage;
+    _Atomic int give_up_writes;
     /* the snapshot builder (server/reload.c) */
     uv_timer_t reload_timer;
     uv_work_t reload_work;
     bool reload_busy;
     struct store *reload_store; /* used only by the worker thread */
+    dev_t reload_dev;           /* the file reload_store has open */
+    ino_t reload_ino;
+    bool reload_missing; /* the database file is gone from its path */
     int64_t reload_version;
     int64_t reload_minute;
-    bool reload_again; /* a kick came while a build was running */
+    bool reload_again;     /* a kick came while a build was running */
+    bool reload_force;     /* rebuild even if the data did not change */
+    bool reload_job_force; /* reload_force, as the job in flight saw it */
     struct snapshot *reload_result;
     int reload_err;
     char reload_errmsg[256];
-    uv_signal_t sigint, sigterm;
+    char reload_note[320]; /* what the worker saw, logged by the loop */
+    /* a configuration read on SIGHUP, applied when no build runs */
+    struct serve_config *pending_cfg;
+    struct tz *pending_tz;
+    uv_signal_t sigint, sigterm, sighup;
     struct tz *tz; /* the display zone, or NULL for UTC only */
+    /* Zones replaced on SIGHUP: snapshots still being served may point at
+     * them, so they are freed only at exit. */
+    struct tz **retired_tz;
+    size_t n_retired_tz;
 };
-
 /* Runs `outpost serve`: argv[0] is "serve". Returns the exit status. */
 int serve_main(const char *db_path, int argc, char **argv);
 
 /* Logging to stderr, one line per event, with a UTC time stamp. */
 void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Logs to the configured log file, or to standard error. Opens (or
+ * reopens, after a rotation) cfg.log_file and puts it on descriptor 2, so
+ * that every later line goes there. 0, or a negative errno-style UV_E*
+ * code with the log left where it was. */
+int server_log_open(const struct serve_config *cfg);
 
 /* --- snapshot builder (reload.c) --- */
 /* Builds the first snapshot synchronously (before listening). */
@@ -90,6 +130,9 @@ int reload_start(struct server *srv);
 /* Asks for a rebuild now (after a write through the API), so the change is
  * served at once rather than at the next poll. */
 void reload_kick(struct server *srv);
+/* Asks for a rebuild even if the data did not change (the site settings
+ * did), and applies srv->pending_cfg first, once no build is running. */
+void reload_config(struct server *srv);
 /* Stops polling; the work in flight, if any, finishes in the loop. */
 void reload_stop(struct server *srv);
 /* Frees the builder's resources once the loop has finished. */
@@ -97,7 +140,9 @@ void reload_fini(struct server *srv);
 
 /* --- listeners and connections (listener.c, conn.c) --- */
 struct listener {
-    uv_tcp_t tcp; /* first: the handle is the listener */
+    uv_tcp_t tcp;     /* first: the handle is the listener */
+    uv_timer_t retry; /* accepting again after running out of memory */
+    int open_handles;
     struct server *srv;
     const struct proto *proto;
     char addr[80];
@@ -108,11 +153,27 @@ int listener_start(struct server *srv, const struct proto *proto,
 /* Closes the listening socket; memory is freed in the close callback. */
 void listener_close(struct listener *l);
 
-/* Accepts one connection from l (called by the listener's callback). */
-void conn_accept(struct listener *l);
-/* Closes every open connection (shutdown). */
+/* Sets the connection caps from the configuration and the process's file
+ * limit (raised to its hard maximum first), and sets up the per-peer
+ * table. Call once before listening. 0 or UV_ENOMEM. */
+int conn_setup(struct server *srv);
+/* Applies changed caps (SIGHUP); connections over a new cap stay. */
+void conn_reconfigure(struct server *srv);
+/* Accepts one pending connection from l (the listener's callback). 0, or
+ * UV_ENOMEM when there was no memory for it: the connection stays queued
+ * in the kernel and the caller tries again later. */
+int conn_accept(struct listener *l);
+/* Shutdown, first step: closes every connection that owes nothing (idle,
+ * or half a request), asks the thread pool to drop writes that have not
+ * started (they are answered 503) and lets the rest finish. */
+void conn_shutdown(struct server *srv);
+/* True while a connection still has a write running or a reply going. */
+bool conn_any_open(const struct server *srv);
+/* Closes every open connection (the end of shutdown). */
 void conn_close_all(struct server *srv);
-/* Frees the per-address table once the loop has ended. */
+/* Frees the per-peer table once the loop has ended. */
 void conn_fini(struct server *srv);
+/* Called by conn.c whenever the last connection goes while stopping. */
+void serve_conns_done(struct server *srv);
 
 #endif

@@ -1,10 +1,13 @@
 /* store: opening the database, errors, transactions, and store_load().
  * The writes live in write.c, the schema in schema.c.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "store_int.h"
@@ -36,6 +39,8 @@ int store_sql_fail(struct store *st, const char *what)
     else if (code == SQLITE_CONSTRAINT_UNIQUE ||
              code == SQLITE_CONSTRAINT_PRIMARYKEY)
         rc = UV_EEXIST;
+    else if ((code & 0xff) == SQLITE_BUSY)
+        rc = UV_EBUSY;
     return store_fail(st, rc, "database error %s: %s", what, msg);
 }
 
@@ -116,10 +121,38 @@ static int pragma_version(struct store *st, int *out)
     return rc;
 }
 
-static int open_common(const char *path, bool readonly, struct store **out,
-                       char *errmsg, size_t errlen)
+/* How long a write waits for another connection's lock before it gives
+ * up, and how often it looks again meanwhile. */
+#define STORE_BUSY_MS 5000
+#define STORE_BUSY_STEP_MS 10
+
+/* SQLite's busy handler: wait in short steps, so that a process that is
+ * shutting down (store_set_give_up) is heard within one step rather than
+ * at the end of the whole timeout. Returning 0 makes the statement fail
+ * with SQLITE_BUSY, which rolls nothing forward. */
+static int busy_cb(void *arg, int count)
+{
+    struct store *st = arg;
+    if (st->give_up != NULL && atomic_load(st->give_up) != 0)
+        return 0;
+    if ((int64_t)count * STORE_BUSY_STEP_MS >= STORE_BUSY_MS)
+        return 0;
+    sqlite3_sleep(STORE_BUSY_STEP_MS);
+    return 1;
+}
+
+void store_set_give_up(struct store *st, const _Atomic int *flag)
+{
+    st->give_up = flag;
+}
+
+enum open_mode { OPEN_CREATE, OPEN_EXISTING, OPEN_READONLY };
+
+static int open_common(const char *path, enum open_mode mode,
+                       struct store **out, char *errmsg, size_t errlen)
 {
     *out = NULL;
+    bool readonly = mode == OPEN_READONLY;
     struct store *st = calloc(1, sizeof(*st));
     if (st == NULL) {
         copy_err(errmsg, errlen, "out of memory");
@@ -127,21 +160,28 @@ static int open_common(const char *path, bool readonly, struct store **out,
     }
     st->readonly = readonly;
     int flags = readonly ? SQLITE_OPEN_READONLY
-                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+                : mode == OPEN_CREATE
+                    ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                    : SQLITE_OPEN_READWRITE;
     /* One struct store per thread (see store.h), so SQLite's own mutexes
      * would only cost time. */
     flags |= SQLITE_OPEN_NOMUTEX;
     int rc = 0;
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-        rc = st->db == NULL ? store_fail(st, UV_ENOMEM, "out of memory")
-                            : store_fail(st, UV_EIO, "cannot open %s: %s", path,
-                                         sqlite3_errmsg(st->db));
+        if (st->db == NULL)
+            rc = store_fail(st, UV_ENOMEM, "out of memory");
+        else if (mode != OPEN_CREATE && access(path, F_OK) != 0 &&
+                 errno == ENOENT)
+            rc = store_fail(st, UV_ENOENT, "no database at %s", path);
+        else
+            rc = store_fail(st, UV_EIO, "cannot open %s: %s", path,
+                            sqlite3_errmsg(st->db));
         goto out;
     }
     sqlite3_extended_result_codes(st->db, 1);
     /* Writers from the CLI and the API may overlap; wait rather than
      * fail with SQLITE_BUSY. */
-    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_busy_handler(st->db, busy_cb, st);
 
     if (!readonly) {
         /* WAL lets the snapshot builder read while a write commits;
@@ -190,13 +230,19 @@ out:
 int store_open(const char *path, struct store **out, char *errmsg,
                size_t errlen)
 {
-    return open_common(path, false, out, errmsg, errlen);
+    return open_common(path, OPEN_CREATE, out, errmsg, errlen);
+}
+
+int store_open_existing(const char *path, struct store **out, char *errmsg,
+                        size_t errlen)
+{
+    return open_common(path, OPEN_EXISTING, out, errmsg, errlen);
 }
 
 int store_open_readonly(const char *path, struct store **out, char *errmsg,
                         size_t errlen)
 {
-    return open_common(path, true, out, errmsg, errlen);
+    return open_common(path, OPEN_READONLY, out, errmsg, errlen);
 }
 
 void store_close(struct store *st)

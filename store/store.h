@@ -4,6 +4,7 @@
  *   UV_EINVAL  the input was refused (store_errmsg() says why, one line)
  *   UV_ENOENT  the named service/incident does not exist (message set too)
  *   UV_EEXIST  a unique key is taken (message set)
+ *   UV_EBUSY   another connection held the lock for too long (message set)
  *   UV_EIO     SQLite could not read or write the file (message set)
  *   UV_ENOMEM  out of memory
  * Each write is one transaction: either all of it is durable when the
@@ -30,11 +31,25 @@ struct store;
  * errmsg is not NULL, a one-line reason is copied into errmsg[errlen]. */
 int store_open(const char *path, struct store **out, char *errmsg,
                size_t errlen);
+/* Like store_open, but never creates a file: a missing database gives
+ * UV_ENOENT ("no database at PATH"). For every writer but `init`, the
+ * first start of the server and `import`: a write to a file that was
+ * deleted or never made belongs nowhere, and an empty database created in
+ * its place would hide the mistake. */
+int store_open_existing(const char *path, struct store **out, char *errmsg,
+                        size_t errlen);
 /* Opens read-only for the snapshot builder (no migrations; fails with
  * UV_EIO if the schema is newer than this binary understands). */
 int store_open_readonly(const char *path, struct store **out, char *errmsg,
                         size_t errlen);
 void store_close(struct store *st);
+
+/* Makes every wait of st for another connection's lock end as soon as
+ * *flag is nonzero (it is looked at every 10 ms of the wait), instead of
+ * after the usual 5 s: the write then fails with UV_EBUSY and writes
+ * nothing. For a server that is shutting down. The flag must outlive st;
+ * NULL waits the whole time again. */
+void store_set_give_up(struct store *st, const _Atomic int *flag);
 
 /* The reason for the last failure on st, one line, no trailing newline. */
 const char *store_errmsg(const struct store *st);

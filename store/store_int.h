@@ -22,6 +22,7 @@ struct store {
     sqlite3 *db;
     bool readonly;
     int depth; /* open store_begin() levels; inner ones are savepoints */
+    const _Atomic int *give_up; /* store_set_give_up() */
     char err[STORE_ERRLEN];
 };
 
@@ -36,7 +37,8 @@ int store_migrate(struct store *st);
 int store_fail(struct store *st, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Maps the connection's last SQLite error to a UV_E* code (UNIQUE ->
- * UV_EEXIST, NOMEM -> UV_ENOMEM, anything else -> UV_EIO) and sets the
+ * UV_EEXIST, NOMEM -> UV_ENOMEM, BUSY -> UV_EBUSY, anything else ->
+ * UV_EIO) and sets the
  * message; `what` says what was being done ("loading services"). */
 int store_sql_fail(struct store *st, const char *what);
 

@@ -565,7 +565,12 @@ static const struct http_case cases[] = {
      NULL,
      NULL},
     {"http/1.2", "GET / HTTP/1.2\r\n\r\n", {505}, CLOSE, NULL, NULL, NULL},
-    {"http/0.9", "GET /\r\n\r\n", {505}, CLOSE, NULL, NULL, NULL},
+    /* HTTP/0.9 has no version and no header section: refused as soon as
+     * the request line ends, not at the read deadline (llhttp would wait
+     * for header lines that never come). */
+    {"http/0.9", "GET /\r\n\r\n", {400}, CLOSE, NULL, NULL, NULL},
+    {"http/0.9 line alone", "GET /\r\n", {400}, CLOSE, NULL, NULL, NULL},
+    {"http/0.9 bare LF", "GET /status.txt\n", {400}, CLOSE, NULL, NULL, NULL},
     /* Limits. */
     {"body over 64 KiB",
      "POST /" H11 "Content-Length: 65537\r\n\r\n",

@@ -243,7 +243,6 @@ TEST(open_file_wal_and_migrations_idempotent)
     char err[256] = "";
     CHECK_INT(store_open(dbpath, &st, err, sizeof(err)), 0);
     CHECK_INT(pragma_int(st, "PRAGMA user_version"), store_schema_version());
-    CHECK_INT(pragma_int(st, "PRAGMA busy_timeout"), 5000);
     sqlite3_stmt *stmt;
     sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &stmt, NULL);
     CHECK_INT(sqlite3_step(stmt), SQLITE_ROW);
@@ -300,12 +299,21 @@ TEST(open_errors)
     /* errmsg may be NULL. */
     CHECK_INT(store_open("/nonexistent-dir/x/y.db", &st, NULL, 0), UV_EIO);
 
-    /* Read-only never creates a database. */
+    /* Read-only never creates a database, and neither does "existing":
+     * a missing file is UV_ENOENT with the path in the reason. */
     tmp_clean();
     err[0] = '\0';
-    CHECK_INT(store_open_readonly(dbpath, &st, err, sizeof(err)), UV_EIO);
+    CHECK_INT(store_open_readonly(dbpath, &st, err, sizeof(err)), UV_ENOENT);
     CHECK(st == NULL);
     CHECK(access(dbpath, F_OK) != 0);
+    err[0] = '\0';
+    CHECK_INT(store_open_existing(dbpath, &st, err, sizeof(err)), UV_ENOENT);
+    CHECK(st == NULL);
+    CHECK_HAS(err, strlen(err), "no database at");
+    CHECK(access(dbpath, F_OK) != 0);
+    /* So is a file in a directory that does not exist. */
+    CHECK_INT(store_open_existing("/nonexistent-dir/y.db", &st, NULL, 0),
+              UV_ENOENT);
 
     /* An existing file without our schema is refused read-only. */
     sqlite3 *db;
@@ -339,6 +347,51 @@ TEST(readonly_reads_and_refuses_writes)
     free(c);
     store_close(ro);
     store_close(rw);
+    tmp_clean();
+}
+
+/* A write waits for another connection's write lock, and gives up at once
+ * when told to (a server shutting down), writing nothing. */
+static void release_later(void *arg)
+{
+    struct store *holder = arg;
+    uv_sleep(100);
+    sqlite3_exec(holder->db, "COMMIT", NULL, NULL, NULL);
+}
+
+TEST(lock_waits_and_give_up)
+{
+    tmp_clean();
+    struct store *holder = NULL, *writer = NULL;
+    char err[256];
+    CHECK_INT(store_open(dbpath, &holder, err, sizeof(err)), 0);
+    CHECK_INT(store_open(dbpath, &writer, err, sizeof(err)), 0);
+    populate(holder);
+    char *before = dump(holder);
+    CHECK_INT(sqlite3_exec(holder->db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+              SQLITE_OK);
+
+    _Atomic int give_up = 1;
+    store_set_give_up(writer, &give_up);
+    CHECK_INT(add_service(writer, "voip", "VoIP", NULL, 0), UV_EBUSY);
+    CHECK_HAS(store_errmsg(writer), strlen(store_errmsg(writer)), "locked");
+    CHECK_INT(sqlite3_exec(holder->db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    char *after = dump(holder);
+    CHECK_STR(after, before); /* the refused write left nothing */
+
+    /* Not told to give up, it waits until the lock is free. */
+    give_up = 0;
+    CHECK_INT(sqlite3_exec(holder->db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+              SQLITE_OK);
+    uv_thread_t t;
+    CHECK_INT(uv_thread_create(&t, release_later, holder), 0);
+    CHECK_INT(add_service(writer, "voip", "VoIP", NULL, 0), 0);
+    uv_thread_join(&t);
+    store_set_give_up(writer, NULL);
+    free(before);
+    free(after);
+    store_close(writer);
+    store_close(holder);
     tmp_clean();
 }
 
@@ -1103,6 +1156,7 @@ int main(void)
     RUN(open_refuses_newer_schema);
     RUN(open_errors);
     RUN(readonly_reads_and_refuses_writes);
+    RUN(lock_waits_and_give_up);
     RUN(services_round_trip);
     RUN(incident_life_cycle);
     RUN(maintenance_life_cycle);
