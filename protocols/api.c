@@ -519,6 +519,8 @@ int api_result(const struct snapshot *snap, const struct api_pending *p,
         return error(out, 409, "%s", res->message);
     case UV_EINVAL:
         return error(out, 400, "%s", res->message);
+    case UV_ECANCELED: /* not written: the server stopped first */
+        return error(out, 503, "%s", res->message);
     default:
         return error(out, 503, "the store could not be written: %s",
                      res->message);

@@ -1,25 +1,33 @@
 /* reload: keeps the published snapshot current.
  *
  * A timer on the loop fires every cfg.reload_ms. If no build is in flight it
- * queues one on libuv's thread pool. The worker asks SQLite whether any
- * other connection committed since last time (PRAGMA data_version, cheap),
- * and also rebuilds once a minute so the server time shown on every page
- * stays true. A build loads the model (store_load) and renders every view
- * (render_snapshot); the loop swaps the result in. Connections that hold the
- * old snapshot finish with it: it is freed by its last unref.
+ * queues one on libuv's thread pool. The worker looks at the database file
+ * and its WAL with stat(2): every commit appends to the WAL (and a
+ * checkpoint rewrites the file), so an unchanged pair means unchanged data
+ * and the poll costs two system calls. It also rebuilds once a minute so
+ * the server time shown on every page stays true. A build opens the store,
+ * loads the model (store_load), closes the store and renders every view
+ * (render_snapshot); the loop swaps the result in. Connections that hold
+ * the old snapshot finish with it: it is freed by its last unref. There is
+ * no SQL on the loop thread at all.
  *
- * The worker has its own read-only SQLite connection, used only from the
- * thread pool and only by one job at a time (reload_busy), so there is no
- * SQL on the loop thread at all.
+ * Why the store is not kept open between builds: restoring a backup may be
+ * done by `outpost import` into a new file and `mv` over the served path.
+ * SQLite keeps a database's WAL and shared-memory files by name beside it
+ * and does not tie them to the file: while any connection still has the
+ * old file open, its WAL stays there, and the new file opened at the path
+ * would be read (and written) through the old file's WAL, showing the old
+ * pages (the SQLite documentation, "How To Corrupt An SQLite Database
+ * File", on renaming a database in use). Holding no connection between
+ * builds lets the last connection to close check the WAL into its own
+ * file and remove it, so a file moved into place is read as it is. The
+ * reader opens read-write for that reason (a read-only connection cannot
+ * check the WAL in); a file it may not write is read read-only.
  *
- * The file behind it is watched too: restoring a backup is `outpost
- * import` into a new file, then `mv` over the served path, and a reader
- * that keeps the old file open would serve the old data forever. Each
- * poll compares the path's device and inode with the open file's and
- * reopens on a change. A path with no file (deleted, moved away) is said
- * once in the log; the last snapshot goes on being served, and nothing
- * here creates a file (the reader is read-only; writes refuse a missing
- * file, see conn.c).
+ * A changed device or inode at the path is said in the log and rebuilds at
+ * once. A path with no file (deleted, moved away) is said once; the last
+ * snapshot goes on being served, and nothing here creates a file (writes
+ * refuse a missing file too, see conn.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -49,95 +57,89 @@ static void set_site(struct snapshot *s, const struct serve_config *cfg,
     s->site.tz = srv_tz;
 }
 
-/* Opens the reader, remembering which file it opened: the path is looked
- * at before and after, and a file replaced in between is opened again. */
-static int open_reader(struct server *srv)
+static void mark_of(const char *path, struct file_mark *m)
 {
-    const char *path = srv->cfg.db_path;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        struct stat before, after;
-        if (stat(path, &before) != 0) {
-            snprintf(srv->reload_errmsg, sizeof(srv->reload_errmsg),
-                     "no database at %s", path);
-            return UV_ENOENT;
-        }
-        int rc =
-            store_open_readonly(path, &srv->reload_store, srv->reload_errmsg,
-                                sizeof(srv->reload_errmsg));
-        if (rc < 0)
-            return rc;
-        if (stat(path, &after) == 0 && after.st_dev == before.st_dev &&
-            after.st_ino == before.st_ino) {
-            srv->reload_dev = after.st_dev;
-            srv->reload_ino = after.st_ino;
-            return 0;
-        }
-        store_close(srv->reload_store);
-        srv->reload_store = NULL;
-    }
-    snprintf(srv->reload_errmsg, sizeof(srv->reload_errmsg),
-             "%s keeps changing while it is opened", path);
-    return UV_EAGAIN;
-}
-
-/* Is the file at the path still the one the reader has open? Notes for
- * the log what changed. false: nothing to read now (the file is gone). */
-static bool watch_file(struct server *srv, bool *force)
-{
-    const char *path = srv->cfg.db_path;
     struct stat sb;
-    if (stat(path, &sb) != 0) {
-        if (!srv->reload_missing)
-            snprintf(srv->reload_note, sizeof(srv->reload_note),
-                     "database %s is gone (%s): still serving version %llu; "
-                     "writes are refused until a database is back there",
-                     path, strerror(errno),
-                     (unsigned long long)srv->snapshot_version);
-        srv->reload_missing = true;
-        return false;
-    }
-    if (srv->reload_store != NULL && !srv->reload_missing &&
-        sb.st_dev == srv->reload_dev && sb.st_ino == srv->reload_ino)
-        return true;
-    if (srv->reload_store != NULL) {
-        snprintf(srv->reload_note, sizeof(srv->reload_note),
-                 "database %s %s (inode %llu, was %llu): reading it now", path,
-                 srv->reload_missing ? "is back" : "was replaced",
-                 (unsigned long long)sb.st_ino,
-                 (unsigned long long)srv->reload_ino);
-        store_close(srv->reload_store);
-        srv->reload_store = NULL;
-    }
-    srv->reload_missing = false;
-    *force = true;
-    return true;
+    memset(m, 0, sizeof(*m));
+    if (stat(path, &sb) != 0)
+        return;
+    m->exists = true;
+    m->dev = sb.st_dev;
+    m->ino = sb.st_ino;
+    m->size = sb.st_size;
+    m->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 }
 
-/* Builds a snapshot if the data changed or the minute turned (or force).
- * Runs on the worker thread (or the loop thread before listening). */
+static bool mark_eq(const struct file_mark *a, const struct file_mark *b)
+{
+    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+           a->size == b->size && a->mtime_ns == b->mtime_ns;
+}
+
+/* Opens the store for one build: read-write if it may (see the top of
+ * this file), else read-only; never creating it. */
+static int open_store(struct server *srv, struct store **st)
+{
+    int rc = store_open_existing(srv->cfg.db_path, st, srv->reload_errmsg,
+                                 sizeof(srv->reload_errmsg));
+    if (rc == UV_EIO)
+        rc = store_open_readonly(srv->cfg.db_path, st, srv->reload_errmsg,
+                                 sizeof(srv->reload_errmsg));
+    return rc;
+}
+
+/* Builds a snapshot if the files changed or the minute turned (or force).
+ * Runs on the worker thread (or the loop thread before listening); notes
+ * for the log go to srv->reload_note. *out is NULL when nothing changed. */
 static int build(struct server *srv, bool force, struct snapshot **out)
 {
     *out = NULL;
-    if (!watch_file(srv, &force))
+    const char *path = srv->cfg.db_path;
+    char wal_path[4096];
+    snprintf(wal_path, sizeof(wal_path), "%s-wal", path);
+    /* Marked before the store is opened: a commit that races with the
+     * load changes the marks again and is loaded at the next poll. */
+    struct file_mark db, wal;
+    mark_of(path, &db);
+    mark_of(wal_path, &wal);
+    if (!db.exists) {
+        if (!srv->reload_missing)
+            snprintf(srv->reload_note, sizeof(srv->reload_note),
+                     "database %s is gone: still serving version %llu; "
+                     "writes are refused until a database is back there",
+                     path, (unsigned long long)srv->snapshot_version);
+        srv->reload_missing = true;
         return 0;
-    if (srv->reload_store == NULL) {
-        int rc = open_reader(srv);
-        if (rc < 0)
-            return rc;
+    }
+    if (srv->reload_db.exists &&
+        (srv->reload_missing || db.dev != srv->reload_db.dev ||
+         db.ino != srv->reload_db.ino)) {
+        snprintf(srv->reload_note, sizeof(srv->reload_note),
+                 "database %s %s (inode %llu, was %llu): serving it", path,
+                 srv->reload_missing ? "is back" : "was replaced",
+                 (unsigned long long)db.ino,
+                 (unsigned long long)srv->reload_db.ino);
         force = true;
     }
-    int64_t version = 0;
-    int rc = store_data_version(srv->reload_store, &version);
-    if (rc < 0)
-        goto fail;
+    srv->reload_missing = false;
     int64_t now = time_now();
-    if (!force && version == srv->reload_version &&
-        now / 60 == srv->reload_minute)
+    if (!force && mark_eq(&db, &srv->reload_db) &&
+        mark_eq(&wal, &srv->reload_wal) && now / 60 == srv->reload_minute)
         return 0;
-    struct snapshot *s = NULL;
-    rc = store_load(srv->reload_store, now, &s);
+
+    struct store *st = NULL;
+    int rc = open_store(srv, &st);
     if (rc < 0)
-        goto fail;
+        return rc;
+    struct snapshot *s = NULL;
+    rc = store_load(st, now, &s);
+    if (rc < 0) {
+        snprintf(srv->reload_errmsg, sizeof(srv->reload_errmsg), "%s",
+                 store_errmsg(st));
+        store_close(st);
+        return rc;
+    }
+    store_close(st);
     set_site(s, &srv->cfg, srv->tz);
     rc = render_snapshot(s);
     if (rc < 0) {
@@ -146,17 +148,11 @@ static int build(struct server *srv, bool force, struct snapshot **out)
                  "rendering failed: %s", uv_strerror(rc));
         return rc;
     }
-    srv->reload_version = version;
+    srv->reload_db = db;
+    srv->reload_wal = wal;
     srv->reload_minute = now / 60;
     *out = s;
     return 0;
-fail:
-    snprintf(srv->reload_errmsg, sizeof(srv->reload_errmsg), "%s",
-             store_errmsg(srv->reload_store));
-    /* Reopen next time: the file may have been repaired. */
-    store_close(srv->reload_store);
-    srv->reload_store = NULL;
-    return rc;
 }
 
 static void publish(struct server *srv, struct snapshot *s)
@@ -306,10 +302,6 @@ void reload_stop(struct server *srv)
 
 void reload_fini(struct server *srv)
 {
-    if (srv->reload_store != NULL) {
-        store_close(srv->reload_store);
-        srv->reload_store = NULL;
-    }
     if (srv->current != NULL) {
         snapshot_unref(srv->current);
         srv->current = NULL;

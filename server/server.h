@@ -54,6 +54,15 @@ int config_set(struct serve_config *cfg, const char *key, const char *value,
  * Returns 0 or UV_EINVAL. */
 int config_parse_addr(const char *text, struct sockaddr_storage *out);
 
+/* A file as stat(2) saw it: enough to tell that it changed. */
+struct file_mark {
+    bool exists;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    int64_t mtime_ns;
+};
+
 /* The running server (one per process). */
 struct server {
     uv_loop_t *loop;
@@ -87,11 +96,10 @@ struct server {
     uv_timer_t reload_timer;
     uv_work_t reload_work;
     bool reload_busy;
-    struct store *reload_store; /* used only by the worker thread */
-    dev_t reload_dev;           /* the file reload_store has open */
-    ino_t reload_ino;
-    bool reload_missing; /* the database file is gone from its path */
-    int64_t reload_version;
+    /* What the database file and its WAL looked like when the published
+     * snapshot was loaded (reload.c), and whether the file is gone. */
+    struct file_mark reload_db, reload_wal;
+    bool reload_missing;
     int64_t reload_minute;
     bool reload_again;     /* a kick came while a build was running */
     bool reload_force;     /* rebuild even if the data did not change */
