@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """tests/bench/bench.py: outpost side by side with its peers, in one run.
 
-    python3 tests/bench/bench.py [--seconds N] [--out FILE] [--json FILE]
+    python3 tests/bench/bench.py [--seconds N] [--only http,gopher,finger]
+                                 [--conns 1,50,400] [--out FILE] [--json FILE]
 
 It starts `outpost serve` on a fresh demo database, fetches its pages, Gopher
 items and finger replies, and writes exactly those bytes as files for the
@@ -564,13 +565,20 @@ class Bench:
         o, n = self.outpost, self.nginx
         for s in (o, n, self.gopher, self.finger):
             s.idle_kb = s.rss_kb()
-        for mode, c in HTTP_LOADS:
+        only = self.args.only
+        for mode, c in HTTP_LOADS if "http" in only else []:
+            if self.args.conns and c not in self.args.conns:
+                continue
             load = f"{mode}, {c} conn" + ("s" if c > 1 else "")
             for s, port in ((o, self.ports["http"]), (n, n.ports[0])):
                 self.run_one("HTTP", load, s, lambda: self.wrk(port, mode, c))
         for proto, peer, port, want in (("Gopher", self.gopher, self.ports["gopher"], self.gopher_want),
                                         ("finger", self.finger, self.ports["finger"], self.finger_want)):
+            if proto.lower() not in only:
+                continue
             for c in LINE_LOADS:
+                if self.args.conns and c not in self.args.conns:
+                    continue
                 load = f"{c} conn" + ("s" if c > 1 else "")
                 for s, p in ((o, port), (peer, peer.ports[0])):
                     self.run_one(proto, load, s, lambda: self.lineload(p, want, c))
@@ -719,6 +727,9 @@ def main():
     ap.add_argument("--wrk", default="/usr/bin/wrk")
     ap.add_argument("--gophernicus", default="/usr/sbin/gophernicus")
     ap.add_argument("--fingerd", default="/usr/sbin/in.fingerd")
+    ap.add_argument("--only", default="http,gopher,finger",
+                    help="comma-separated protocols to load (default: http,gopher,finger)")
+    ap.add_argument("--conns", default="", help="comma-separated connection counts to run (default: all)")
     ap.add_argument("--wrap", default="", help="command that outpost runs under (valgrind ...)")
     ap.add_argument("--out", help="also write the markdown report to this file")
     ap.add_argument("--json", help="write the results (runs, checks) as JSON to this file")
@@ -729,6 +740,13 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     args.wrap = args.wrap.split()
+    args.only = [p.strip().lower() for p in args.only.split(",") if p.strip()]
+    if not args.only or any(p not in ("http", "gopher", "finger") for p in args.only):
+        ap.error("--only: a comma-separated list of http, gopher, finger")
+    try:
+        args.conns = [int(c) for c in args.conns.split(",") if c.strip()]
+    except ValueError:
+        ap.error("--conns: a comma-separated list of numbers")
     if not 1 <= args.seconds <= 600:
         ap.error("--seconds: 1 to 600")
     missing = [p for p in (args.outpost, args.lineload, args.nginx, args.wrk, args.gophernicus, args.fingerd)
