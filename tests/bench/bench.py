@@ -342,6 +342,7 @@ class Bench:
         self.results = []
         self.failures = []
         self.verified = []
+        self.load_start = loadavg()
 
     def fail(self, msg):
         log("FAIL " + msg)
@@ -615,6 +616,8 @@ class Bench:
               "nginx runs one worker process (outpost: one event loop thread). Access logs off everywhere.")
         else:
             w("One CPU: servers and loaders share it. nginx runs one worker process. Access logs off everywhere.")
+        w(f"Load average (1 min) of the machine: {self.load_start} at the start, {loadavg()} at the end "
+          f"(the benchmark itself makes about 2; more means other work shared the {os.cpu_count()} CPUs).")
         w("Every peer sent the same bytes as outpost (checked before and after the load). "
           "Ratios are outpost/peer: req/s above 1, latency and RSS below 1 favour outpost.")
         for proto in ("HTTP", "Gopher", "finger"):
@@ -697,6 +700,14 @@ done = function(summary, latency, requests)
         latency:percentile(50), latency:percentile(99), latency.max))
 end
 """
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return f.read().split()[0]
+    except OSError:
+        return "?"
 
 
 def fmt_us(us):
