@@ -88,6 +88,9 @@ def on_server_cpu():
 
 
 def on_loader_cpu():
+    """Pins the calling process; the driver calls it first thing, so that
+    the loaders it starts inherit the loaders' CPU (no preexec_fn while the
+    memory sampler thread runs)."""
     if LOADER_CPUS:
         os.sched_setaffinity(0, LOADER_CPUS)
 
@@ -370,8 +373,12 @@ class Bench:
         self.servers.append(self.outpost)
 
     def outpost_version(self):
-        rev = cmd_version(["git", "-C", ROOT, "describe", "--always", "--dirty"])
-        return f"outpost {rev}"
+        """The commit, and "+changes" if outpost's own sources differ from
+        it (changes to the benchmark itself do not count)."""
+        rev = cmd_version(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+        r = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "server", "protocols", "store",
+                            "build.zig"], capture_output=True, text=True)
+        return f"outpost {rev}" + ("+changes" if r.returncode == 0 and r.stdout.strip() else "")
 
     def fetch_content(self):
         hp, gp, fp = self.ports["http"], self.ports["gopher"], self.ports["finger"]
@@ -520,7 +527,7 @@ class Bench:
             f.write(WRK_LUA.replace("PATHS", paths))
         argv = [self.args.wrk, "-t1", f"-c{conns}", f"-d{self.args.seconds}s", "--timeout", "5s",
                 "-s", script, f"http://{HOST}:{port}/", "--", mode]
-        r = subprocess.run(argv, capture_output=True, text=True, preexec_fn=on_loader_cpu,
+        r = subprocess.run(argv, capture_output=True, text=True,
                            timeout=self.args.seconds + 60)
         line = [l for l in r.stdout.splitlines() if l.startswith("BENCH ")]
         if r.returncode != 0 or not line:
@@ -539,7 +546,7 @@ class Bench:
                 f.write(f"{len(body)}\t{line}\n")
         argv = [self.args.lineload, "-a", HOST, "-p", str(port), "-c", str(conns),
                 "-d", str(self.args.seconds), "-t", "5000", reqfile]
-        r = subprocess.run(argv, capture_output=True, text=True, preexec_fn=on_loader_cpu,
+        r = subprocess.run(argv, capture_output=True, text=True,
                            timeout=self.args.seconds + 60)
         if r.returncode != 0 or "requests=" not in r.stdout:
             raise BenchError(f"lineload failed ({r.returncode}): {r.stderr[-400:]}")
