@@ -614,18 +614,17 @@ class Bench:
         out = []
         w = out.append
         wrk_v = cmd_version([self.args.wrk, "-v"], "wrk").split(" [")[0]
-        w(f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {self.args.seconds} s a run, on {self.machine()}.")
-        w("")
-        w("Servers: " + "; ".join(f"{s.name}: {s.version}" for s in self.servers) + ".")
-        w(f"Loaders: {wrk_v} (one thread) for HTTP; lineload (tests/bench) for Gopher and finger.")
+        w(f"- Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {self.args.seconds} s a run, on {self.machine()}.")
+        w("- Servers: " + "; ".join(f"{s.name}: {s.version}" for s in self.servers) + ".")
+        w(f"- Loaders: {wrk_v} (one thread) for HTTP; lineload (tests/bench) for Gopher and finger.")
         if TWO_CPUS:
-            w(f"Servers pinned to CPU {min(SERVER_CPUS)}, loaders to CPU {min(LOADER_CPUS)}; "
+            w(f"- Servers pinned to CPU {min(SERVER_CPUS)}, loaders to CPU {min(LOADER_CPUS)}; "
               "nginx runs one worker process (outpost: one event loop thread). Access logs off everywhere.")
         else:
-            w("One CPU: servers and loaders share it. nginx runs one worker process. Access logs off everywhere.")
-        w(f"Load average (1 min) of the machine: {self.load_start} at the start, {loadavg()} at the end "
+            w("- One CPU: servers and loaders share it. nginx runs one worker process. Access logs off everywhere.")
+        w(f"- Load average (1 min) of the machine: {self.load_start} at the start, {loadavg()} at the end "
           f"(the benchmark itself makes about 2; more means other work shared the {os.cpu_count()} CPUs).")
-        w("Every peer sent the same bytes as outpost (checked before and after the load). "
+        w("- Every peer sent the same bytes as outpost (checked before and after the load). "
           "Ratios are outpost/peer: req/s above 1, latency and RSS below 1 favour outpost.")
         for proto in ("HTTP", "Gopher", "finger"):
             rows = [r for r in self.results if r["proto"] == proto]
