@@ -3,8 +3,10 @@
 //!
 //!   zig build            -> zig-out/bin/outpost
 //!   zig build tests      -> zig-out/tests/test_* (the unit-test binaries)
-//!   zig build test       -> both, then every test: unit (C), end to end,
-//!                           under valgrind (tests/run)
+//!   zig build bench      -> zig-out/bench/lineload (the finger and Gopher
+//!                           load generator of tests/bench)
+//!   zig build test       -> all three, then every test: unit (C), end to
+//!                           end, under valgrind (tests/run)
 //!
 //! The target CPU is the architecture's baseline unless -Dcpu says
 //! otherwise (-Dcpu=native tunes for this machine).
@@ -129,16 +131,29 @@ pub fn build(b: *std.Build) void {
         install_tests.dependOn(&inst.step);
     }
 
+    // The benchmark's load generator for finger and Gopher: plain sockets
+    // and epoll, no project code, so it links nothing but libc. It is
+    // always optimised, whatever -Doptimize says, so that the loader's
+    // own cost stays small next to the servers it measures.
+    const install_bench = b.step("bench", "Build the benchmark's load generator (zig-out/bench/lineload)");
+    const lineload = b.addExecutable(.{ .name = "lineload", .target = target, .optimize = .ReleaseFast });
+    lineload.addCSourceFiles(.{ .files = &.{"tests/bench/lineload.c"}, .flags = &our_flags });
+    lineload.linkLibC();
+    const inst_lineload = b.addInstallArtifact(lineload, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
+    install_bench.dependOn(&inst_lineload.step);
+
     // `zig build test`: build everything, then run tests/run, which runs the
     // unit tests and the end-to-end suite and prints "N passed, N failed".
     const run = b.addSystemCommand(&.{ "bash", "tests/run" });
     run.setCwd(b.path("."));
     run.setEnvironmentVariable("OUTPOST_BIN", b.getInstallPath(.bin, "outpost"));
     run.setEnvironmentVariable("OUTPOST_TESTS", b.getInstallPath(.{ .custom = "tests" }, ""));
+    run.setEnvironmentVariable("OUTPOST_LINELOAD", b.getInstallPath(.{ .custom = "bench" }, "lineload"));
     const portable = target.query.cpu_model == .baseline;
     run.setEnvironmentVariable("OUTPOST_PORTABLE_BUILD", if (portable) "1" else "0");
     run.step.dependOn(b.getInstallStep());
     run.step.dependOn(install_tests);
+    run.step.dependOn(install_bench);
     run.has_side_effects = true;
     run.stdio = .inherit;
     const test_step = b.step("test", "Run every test (unit, end to end) under valgrind");
