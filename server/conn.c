@@ -249,6 +249,15 @@ static void shutdown_cb(uv_shutdown_t *req, int status)
         return;
     }
     c->state = CONN_DRAINING;
+    /* Its peer has the whole reply: it no longer counts against the peer's
+     * cap (a client that opens one connection per request would otherwise
+     * be held back by its own lingering ones), only in the total, since it
+     * still holds a descriptor. */
+    if (!c->refused && c->counted_as != NULL) {
+        c->counted_as->served--;
+        peer_release(&c->srv->peers, c->counted_as);
+        c->counted_as = NULL;
+    }
     arm_timer(c, c->refused ? CONN_REFUSED_LINGER_MS : CONN_LINGER_MS);
     if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
         conn_close(c);
