@@ -16,6 +16,10 @@
 #                            and EXIT_RC (its status; on timeout "timeout",
 #                            and the server is killed with -9)
 #   page_has PATH TEXT       the HTTP page at PATH contains TEXT
+#   native_fixture           sources fixture.sh with the CLI run natively
+#   setup_op ARGS...         the CLI on $DB, natively: for set-up steps
+#                            (tokens, exports, copies), not for the CLI
+#                            behaviour under test, which uses op (valgrind)
 
 HOSTILE_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")/../load" && pwd)/hostile.py
 HOSTILE() { python3 "$HOSTILE_PY" "$@"; }
@@ -79,6 +83,16 @@ wait_exit() {
     EXIT_RC=$?
     SERVER_PID=
 }
+
+# The fixture and other set-up commands are not what these suites test;
+# under valgrind each CLI run costs a second or two, so they run natively.
+native_fixture() {
+    local saved=$OUTPOST
+    OUTPOST=$OUTPOST_BIN
+    . "$(dirname "${BASH_SOURCE[0]}")/fixture.sh"
+    OUTPOST=$saved
+}
+setup_op() { "$OUTPOST_BIN" --db "$DB" "$@"; }
 
 page_has() { curl -fsS --max-time 5 "http://127.0.0.1:$HTTP_PORT$1" 2>/dev/null | grep -qF -- "$2"; }
 

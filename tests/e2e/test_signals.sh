@@ -4,8 +4,8 @@
 # 503, and exits 0 within its grace period. The server runs under valgrind
 # when asked: none of this measures a rate.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/fixture.sh"
 . "$(dirname "$0")/hostile_lib.sh"
+native_fixture
 VG=${OUTPOST_VALGRIND:-0}
 
 # --- SIGPIPE: `outpost serve 2>&1 | head -n 3` -------------------------
@@ -93,7 +93,10 @@ if hstart --config "$T/log.conf"; then
     else fail "log_file: request lines go to the file" "$(ls -la "$T/logs"; tail -3 "$T/server.log")"; fi
     mv "$LOG" "$LOG.1"
     kill -HUP "$SERVER_PID"
-    sleep 0.5
+    # The reopened file appears at the path; only then is the next request
+    # sure to be logged after the reopen.
+    if wait_for "reopened" 5 test -e "$LOG" >/dev/null; then pass "log_file: SIGHUP creates a new file at the path"
+    else fail "log_file: SIGHUP creates a new file at the path" "$(ls -la "$T/logs")"; fi
     curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$HTTP_PORT/status.txt?after-rotation"
     if wait_for "new log" 5 grep -q 'after-rotation' "$LOG" >/dev/null; then
         pass "log_file: after mv and SIGHUP new lines go to a new file at the path"
@@ -108,9 +111,9 @@ fi
 # export says which were committed. Every committed one must have had a 2xx
 # reply, every 2xx must be committed, a 503 (with a JSON error) must not be,
 # and no write may go unanswered.
-TOKEN=$(op token add term-bot)
+TOKEN=$(setup_op token add term-bot)
 account() { # TAG RESULTS: checks the accounting against an export
-    op export >"$T/export.json"
+    setup_op export >"$T/export.json"
     local a; a=$(HOSTILE account --results "$2" --export "$T/export.json" --tag "$1")
     echo "$1 accounting: $a"
     check_json_eq "$1: every committed write got a 2xx reply" "$a" committed_without_2xx '[]'

@@ -19,7 +19,7 @@ subcommands, each of which prints one JSON object on stdout:
     attack NAME --http P --gopher P --finger P --seconds S [options]
     keepalive-fill --http P --count N
     http09 --http P [--timeout S]
-    netns-burst --bin BIN --count N --log FILE      (inside `unshare -rn`)
+    netns-burst --bin BIN --db FILE --log FILE --count N   (inside `unshare -rn`)
     writes --http P --token T --count N --pid PID --db FILE --tag TAG --when committed|sent
     account --results FILE --export FILE --tag TAG
     hold-lock --db FILE --seconds S --ready FILE    (prints nothing)
@@ -108,6 +108,9 @@ def pct(values, p):
 # one request at a time on a new connection, paced to `rate` per second.
 
 FINGER_BUSY = b"finger: server busy"
+SHORT_ERRORS = {"ConnectionResetError": "reset", "ConnectionRefusedError": "connect refused",
+                "TimeoutError": "timeout", "timeout": "timeout", "BrokenPipeError": "broken pipe",
+                "RemoteDisconnected": "closed without a reply", "BadStatusLine": "bad status line"}
 
 
 def _recv_all(sock, limit=1 << 22):
@@ -153,6 +156,8 @@ def legit_gopher(src, port, selector=b"", timeout=5.0):
         data = _recv_all(s)
     if not data:
         return False, "gopher: empty reply"
+    if data.startswith(b"3Server busy"):
+        return False, "gopher: busy item"
     if data.startswith(b"3"):
         return False, "gopher: error item %r" % data.split(b"\t")[0][:60]
     if not data.endswith(b".\r\n"):
@@ -187,7 +192,7 @@ class Legit:
                 else:
                     ok, detail = legit_gopher(src, port, timeout=self.timeout)
             except (OSError, http.client.HTTPException) as e:
-                ok, detail = False, "%s: %s" % (proto, e.__class__.__name__ + (" " + str(e) if str(e) else ""))
+                ok, detail = False, "%s: %s" % (proto, SHORT_ERRORS.get(e.__class__.__name__, e.__class__.__name__))
             ms = (time.monotonic() - t0) * 1000.0
             with self.lock:
                 self.samples.append((proto, ok, ms, detail))
@@ -264,6 +269,7 @@ async def read_until_close(s, timeout, limit=1 << 22):
         if not chunk:
             break
         data += chunk
+        await asyncio.sleep(0)  # sock_recv does not yield when data is waiting
     return bytes(data)
 
 
@@ -468,6 +474,7 @@ class Attack:
         loop = asyncio.get_running_loop()
         rnd = random.Random(i)
         while True:
+            await asyncio.sleep(0)
             port = rnd.choice(ports)
             try:
                 s = self.track(await aconnect(src, port, 5.0))
@@ -508,6 +515,7 @@ class Attack:
                 while True:
                     await loop.sock_sendall(s, chunk)
                     self.st.add("requests_pushed", 1000)
+                    await asyncio.sleep(0)  # a send that never blocks never yields
             except OSError:
                 self.st.add("closed_by_server")
             finally:
@@ -530,6 +538,7 @@ class Attack:
         n = i
         while True:
             n += 1
+            await asyncio.sleep(0)
             try:
                 s = self.track(await aconnect(src, self.ports["http"], 5.0))
             except (OSError, asyncio.TimeoutError):
@@ -543,6 +552,7 @@ class Attack:
                     await loop.sock_sendall(s, body_head)
                     for _ in range(64):  # up to 4 MiB, or until the server stops it
                         await asyncio.wait_for(loop.sock_sendall(s, body), 2.0)
+                        await asyncio.sleep(0)
                 data = await read_until_close(s, 15.0)
                 self.st.add("reply:" + (data[:12].decode("latin-1") if data else "none"))
             except (OSError, asyncio.TimeoutError):
@@ -811,8 +821,8 @@ def measure(args):
         rss = "%.1f MiB" % (r["rss_kib"] / 1024.0) if r.get("rss_kib") else "?"
         notes = []
         if r["errors"]:
-            top = sorted(r["error_kinds"].items(), key=lambda kv: -kv[1])[:2]
-            notes.append("; ".join("%s x%d" % kv for kv in top))
+            top = sorted(r["error_kinds"].items(), key=lambda kv: -kv[1])
+            notes.append(", ".join("%s x%d" % kv for kv in top))
         if not r.get("server_alive", True):
             notes.append("SERVER DIED")
         if r.get("exit") not in (0, None):
@@ -826,15 +836,14 @@ def measure(args):
 
 def load_note(name, load):
     if name == "flood":
-        return "%s/s achieved, %s busy replies" % (load.get("rate_achieved", "?"), load.get("busy_replies", 0))
+        return "attack: %s/s achieved, %s refused (busy)" % (load.get("rate_achieved", "?"), load.get("busy_replies", 0))
     if name in ("slow", "idle", "mixed"):
-        return "%s/%s held, %s closed by server, %s busy" % (
-            load.get("connected", 0), load.get("slots", "?"), load.get("closed_by_server", 0),
-            load.get("busy_replies", 0))
+        return "%s connects for %s slots, %s refused (busy)" % (
+            load.get("connected", 0), load.get("slots", "?"), load.get("busy_replies", 0))
     if name == "burst":
-        return "%s bursts: %s ok, %s busy, %s failed, slowest connect %s ms" % (
-            load.get("bursts", 0), load.get("ok", 0), load.get("busy", 0), load.get("failed", 0),
-            load.get("connect_max_ms", 0))
+        return "attack: %s bursts, %s answered, %s busy, %s closed without a reply, %s failed, slowest connect %s ms" % (
+            load.get("bursts", 0), load.get("ok", 0), load.get("busy", 0), load.get("empty", 0),
+            load.get("failed", 0), load.get("connect_max_ms", 0))
     if name == "garbage":
         return "%s blobs sent" % load.get("sent", 0)
     if name == "pipeline":
