@@ -104,6 +104,11 @@ if hstart --config "$T/log.conf"; then
     check_lacks "log_file: the rotated file does not get the new lines" "$(cat "$LOG.1" 2>/dev/null)" "after-rotation"
     if server_alive; then server_stop; else
         wait "$SERVER_PID"; rc=$?; SERVER_PID=; fail "log_file: the server survives SIGHUP" "exit status $rc"; fi
+else
+    for c in "the server starts with log_file set" "request lines go to the file" \
+             "SIGHUP creates a new file at the path" "after mv and SIGHUP new lines go to a new file at the path"; do
+        fail "log_file: $c" "no server: $(tail -1 "$T/server.log")"
+    done
 fi
 
 # --- SIGTERM with API writes in flight ---------------------------------
