@@ -30,12 +30,21 @@ fresh_copy() {
 }
 
 # --- replaced: import into a new file, mv over the served path ---------
+# Writes to the old file while the server runs first: SQLite keeps a WAL
+# beside the file by name, and had the server held the old file open, the
+# WAL would have stayed and the new file would be read through it, showing
+# the old file's pages (the writes below) instead of its own.
 fresh_copy "$T/new.db" "Replacement file marker"
+for i in 1 2 3; do setup_op notice post --title "Old file write $i" --body "Gone with the old file." >/dev/null; done
+if ms=$(wait_for "old writes served" "$within" page_has / "Old file write 3"); then
+    pass "old file: its writes are served (${ms} ms)"
+else fail "old file: its writes are served"; fi
 n=$(wc -l <"$T/server.log")
 mv "$T/new.db" "$DB"
 if ms=$(wait_for "replacement served" "$within" page_has / "Replacement file marker"); then
     pass "replaced file: served within ${within} s (${ms} ms)"
 else fail "replaced file: served within ${within} s" "$(tail -3 "$T/server.log")"; fi
+check_lacks "replaced file: none of the old file's pages" "$(curl -s --max-time 5 "$U/")" "Old file write"
 if wait_for "log" 2 log_names_db_since "$n" >/dev/null; then pass "replaced file: the log says so"
 else fail "replaced file: the log says so" "$(tail -n +$((n + 1)) "$T/server.log" | head -5)"; fi
 r=$(api POST /notices '{"title":"Written after the replacement","body":"Into the new file."}')
@@ -76,13 +85,11 @@ code=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$U/status.txt")
 check_eq "deleted file: still serving" "$code" 200
 
 # --- restored ---------------------------------------------------------
-# The deleted file's -wal and -shm may still be at the path's side; SQLite
-# would take them for the restored file's own (sqlite.org/howtocorrupt.html,
-# "Deleting a hot journal" and "Mispairing database files and hot
-# journals"), so an operator removes them with the file. That is SQLite's
-# rule, not the server's behaviour under test.
-rm -f "$DB"
-rm -f "$DB-wal" "$DB-shm"
+# A -wal or -shm left at the path would be taken for the restored file's
+# own (sqlite.org/howtocorrupt.html, "Mispairing database files and hot
+# journals"). The server holds no connection between its polls, so the
+# last writer to close took them away with it: there is none to remove.
+check "deleted file: no WAL or shared-memory file left beside it" test ! -e "$DB-wal" -a ! -e "$DB-shm"
 n=$(wc -l <"$T/server.log")
 mv "$T/restore.db" "$DB"
 if ms=$(wait_for "restored served" "$within" page_has / "Restored file marker"); then
