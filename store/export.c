@@ -470,13 +470,14 @@ static int keys(struct import *im, const char *path, const struct json *obj,
                    "expected an object, not %s",
                    json_type_name(json_type(obj)));
     for (const struct json *m = json_first(obj); m != NULL; m = json_next(m)) {
-        size_t i = 0;
-        while (i < n && !(strlen(names[i]) == m->key_len &&
-                          memcmp(names[i], m->key, m->key_len) == 0))
+        size_t i = 0, len;
+        const char *key = json_name(m, &len);
+        while (i < n &&
+               !(strlen(names[i]) == len && memcmp(names[i], key, len) == 0))
             i++;
         if (i == n)
             return bad(im, path[0] ? path : "document", "",
-                       "unknown key '%.40s'", m->key);
+                       "unknown key '%.40s'", key);
     }
     for (size_t i = 0; i < n; i++)
         if (json_get(obj, names[i]) == NULL)
@@ -491,9 +492,9 @@ static int get_int(struct import *im, const char *path, const struct json *obj,
     const struct json *v = json_get(obj, key);
     if (json_as_int64(v, out) != 0)
         return bad(im, path, key, "expected an integer, not %s",
-                   v->type == JSON_NUMBER
+                   json_type(v) == JSON_NUMBER
                        ? "a fraction, an exponent or a number beyond 64 bits"
-                       : json_type_name(v->type));
+                       : json_type_name(json_type(v)));
     if (*out < min)
         return bad(im, path, key, "must be at least %" PRId64, min);
     if (*out > max)
@@ -509,11 +510,11 @@ static int get_str(struct import *im, const char *path, const struct json *obj,
     const struct json *v = json_get(obj, key);
     size_t len;
     *out = NULL;
-    if (nullable && v->type == JSON_NULL)
+    if (nullable && json_type(v) == JSON_NULL)
         return 0;
     if ((*out = json_as_string(v, &len)) == NULL)
         return bad(im, path, key, "expected a string%s, not %s",
-                   nullable ? " or null" : "", json_type_name(v->type));
+                   nullable ? " or null" : "", json_type_name(json_type(v)));
     if (strlen(*out) != len)
         return bad(im, path, key, "contains a NUL character");
     return 0;
@@ -948,12 +949,15 @@ static void bind_member(sqlite3_stmt *q, int i, const struct json *obj,
                         const char *key)
 {
     const struct json *v = json_get(obj, key);
-    if (v->type == JSON_NULL)
-        sqlite3_bind_null(q, i);
-    else if (v->type == JSON_INT)
-        sqlite3_bind_int64(q, i, v->i);
+    int64_t n;
+    size_t len;
+    const char *text = json_as_string(v, &len);
+    if (json_as_int64(v, &n) == 0)
+        sqlite3_bind_int64(q, i, n);
+    else if (text != NULL)
+        sqlite3_bind_text(q, i, text, (int)len, SQLITE_STATIC);
     else
-        sqlite3_bind_text(q, i, v->str, (int)v->str_len, SQLITE_STATIC);
+        sqlite3_bind_null(q, i);
 }
 
 /* Runs q once with the given members bound to its first parameters and,
@@ -1001,7 +1005,7 @@ static int write_token(struct store *st, sqlite3_stmt *q, const struct json *t)
 {
     unsigned char bin[STORE_TOKEN_HASH];
     size_t bin_len = 0;
-    const char *hex = json_get(t, "hash")->str;
+    const char *hex = json_as_string(json_get(t, "hash"), NULL);
     sodium_hex2bin(bin, sizeof(bin), hex, strlen(hex), NULL, &bin_len, NULL);
     bind_member(q, 1, t, "id");
     bind_member(q, 2, t, "name");
@@ -1029,7 +1033,8 @@ static int write_document(struct store *st, const struct json *doc)
         rc = insert_row(st, q[Q_SERVICE], s, service_keys, N(service_keys), 0);
     for (const struct json *o = json_first(json_get(doc, "incidents"));
          rc == 0 && o != NULL; o = json_next(o)) {
-        int64_t id = json_get(o, "id")->i;
+        int64_t id = 0;
+        json_as_int64(json_get(o, "id"), &id);
         rc = insert_row(st, q[Q_INCIDENT], o, incident_keys, INCIDENT_COLUMNS,
                         0);
         for (const struct json *l = json_first(json_get(o, "services"));
@@ -1037,7 +1042,8 @@ static int write_document(struct store *st, const struct json *doc)
             rc = insert_row(st, q[Q_LINK], l, link_keys, N(link_keys), id);
         for (const struct json *u = json_first(json_get(o, "updates"));
              rc == 0 && u != NULL; u = json_next(u)) {
-            int64_t uid = json_get(u, "id")->i;
+            int64_t uid = 0;
+            json_as_int64(json_get(u, "id"), &uid);
             rc =
                 insert_row(st, q[Q_UPDATE], u, update_keys, UPDATE_COLUMNS, id);
             for (const struct json *r = json_first(json_get(u, "revisions"));

@@ -19,6 +19,34 @@ static int parse(const char *s, size_t len, struct json **v)
     return json_parse(s, len, v, err, sizeof(err));
 }
 
+/* The accessors, as plain values for short checks: a string's length, an
+ * integer, a number, a member's name. */
+static size_t str_len(const struct json *v)
+{
+    size_t n = 0;
+    json_as_string(v, &n);
+    return n;
+}
+
+static int64_t int_of(const struct json *v)
+{
+    int64_t i = -12345;
+    json_as_int64(v, &i);
+    return i;
+}
+
+static double dbl_of(const struct json *v)
+{
+    double d = -12345;
+    json_as_double(v, &d);
+    return d;
+}
+
+static const char *key_of(const struct json *v)
+{
+    return json_name(v, NULL);
+}
+
 /* Parses len bytes from an exact-size heap copy, so a read past the end
  * is an invalid read under valgrind. */
 static int parse_exact(const char *s, size_t len, struct json **v, char *err,
@@ -76,7 +104,7 @@ TEST(accepted)
         if (rc != 0)
             printf("  refused: %s (%s)\n", cases[i].doc, err);
         CHECK_INT(rc, 0);
-        CHECK(v != NULL && v->type == cases[i].type);
+        CHECK(v != NULL && json_type(v) == cases[i].type);
         json_free(v);
     }
 }
@@ -221,7 +249,7 @@ TEST(size_limits)
     memset(doc + 1, 'x', JSON_MAX_STRING);
     doc[JSON_MAX_STRING + 1] = '"';
     CHECK_INT(parse(doc, JSON_MAX_STRING + 2, &v), 0);
-    CHECK_INT(v->str_len, JSON_MAX_STRING);
+    CHECK_INT(str_len(v), JSON_MAX_STRING);
     json_free(v);
     doc[JSON_MAX_STRING + 1] = 'x';
     doc[JSON_MAX_STRING + 2] = '"';
@@ -230,7 +258,7 @@ TEST(size_limits)
     /* The limit is on the decoded length: escapes may make it longer. */
     memcpy(doc + 1, "\\u0041", 6);
     CHECK_INT(parse(doc, n, &v), 0);
-    CHECK_INT(v->str_len, JSON_MAX_STRING - 4);
+    CHECK_INT(str_len(v), JSON_MAX_STRING - 4);
     json_free(v);
     free(doc);
 
@@ -245,7 +273,7 @@ TEST(size_limits)
     json_free(v);
     /* json_parse_limit() moves only that limit, either way. */
     CHECK_INT(json_parse_limit(doc, n, n, &v, err, sizeof(err)), 0);
-    CHECK_INT(v->i, 0);
+    CHECK_INT(int_of(v), 0);
     json_free(v);
     CHECK_INT(json_parse_limit(doc, n, 4 * 1024 * 1024, &v, err, sizeof(err)),
               UV_EINVAL);
@@ -297,10 +325,10 @@ TEST(many_members)
             for (const struct json *m = json_first(v); m; m = json_next(m)) {
                 char want[16];
                 snprintf(want, sizeof(want), "k%d", i++);
-                in_order &= strcmp(m->key, want) == 0;
+                in_order &= strcmp(key_of(m), want) == 0;
             }
             CHECK(in_order);
-            CHECK(json_get(v, "k2999")->i == 2999);
+            CHECK(int_of(json_get(v, "k2999")) == 2999);
             json_free(v);
         } else {
             CHECK_INT(rc, UV_EINVAL);
@@ -337,8 +365,11 @@ TEST(values_and_accessors)
     CHECK_INT(len, 12);
     CHECK(json_as_string(json_get(v, "id"), &len) == NULL);
     CHECK(json_as_string(json_get(v, "missing"), NULL) == NULL);
-    CHECK(json_get(v, "x")->d == -1.25);
-    CHECK(json_get(v, "big")->d == 1000.0);
+    CHECK(dbl_of(json_get(v, "x")) == -1.25);
+    CHECK(dbl_of(json_get(v, "big")) == 1000.0);
+    CHECK(dbl_of(json_get(v, "id")) == 42.0); /* an integer as a double */
+    double d = 0;
+    CHECK_INT(json_as_double(json_get(v, "title"), &d), UV_EINVAL);
     bool b = false;
     CHECK_INT(json_as_bool(json_get(v, "on"), &b), 0);
     CHECK(b);
@@ -362,8 +393,10 @@ TEST(values_and_accessors)
                                         "n",  "on",    "off", "big"};
     size_t k = 0;
     for (const struct json *m = json_first(v); m; m = json_next(m), k++)
-        CHECK(k < 8 && strcmp(m->key, order[k]) == 0 &&
-              m->key_len == strlen(order[k]));
+        CHECK(k < 8 && strcmp(key_of(m), order[k]) == 0 &&
+              json_name(m, &len) != NULL && len == strlen(order[k]));
+    CHECK(json_name(v, &len) == NULL && len == 0); /* the root is no member */
+    CHECK(json_name(json_first(tags), NULL) == NULL); /* nor an element */
     CHECK_INT(k, 8);
     CHECK_STR(json_type_name(JSON_TRUE), "boolean");
     CHECK_STR(json_type_name(JSON_INT), "number");
@@ -389,14 +422,15 @@ TEST(values_and_accessors)
     }
     /* \u0000 decodes to a NUL inside the string; str_len tells. */
     CHECK_INT(parse("\"a\\u0000b\"", 10, &v), 0);
-    CHECK_INT(v->str_len, 3);
-    CHECK(memcmp(v->str, "a\0b", 4) == 0);
+    CHECK_INT(str_len(v), 3);
+    CHECK(memcmp(json_as_string(v, NULL), "a\0b", 4) == 0);
     json_free(v);
     /* Integers at the edges, and -0. */
     CHECK_INT(parse("[-9223372036854775808, -0, 9223372036854775807]", 47, &v),
               0);
-    CHECK(v->child->i == INT64_MIN && v->child->next->i == 0 &&
-          v->child->next->next->i == INT64_MAX);
+    const struct json *e = json_first(v);
+    CHECK(int_of(e) == INT64_MIN && int_of(json_next(e)) == 0 &&
+          int_of(json_next(json_next(e))) == INT64_MAX);
     json_free(v);
 }
 
