@@ -457,6 +457,7 @@ TEST(every_prefix_is_refused)
             CHECK(v == NULL);
             size_t off = (size_t)strtoul(err + 7, NULL, 10);
             CHECK(strncmp(err, "offset ", 7) == 0 && off <= n);
+            CHECK(strstr(err, "estimated") == NULL);
         }
     }
 }
@@ -491,10 +492,163 @@ TEST(random_damage)
         CHECK((rc == 0) == (v != NULL));
         if (rc != 0)
             CHECK(strncmp(err, "offset ", 7) == 0 &&
-                  strtoul(err + 7, NULL, 10) <= n);
+                  strtoul(err + 7, NULL, 10) <= n &&
+                  strstr(err, "estimated") == NULL);
         json_free(v);
     }
     free(copy);
+}
+
+/* head item sep item ... item tail, about size bytes, malloc'd. */
+static char *repeated(const char *head, const char *item, const char *sep,
+                      const char *tail, size_t size, size_t *len)
+{
+    size_t nh = strlen(head), ni = strlen(item), ns = strlen(sep);
+    size_t n = (size - nh - ni - strlen(tail)) / (ns + ni);
+    char *d = malloc(size + 1);
+    memcpy(d, head, nh);
+    memcpy(d + nh, item, ni);
+    size_t at = nh + ni;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(d + at, sep, ns);
+        memcpy(d + at + ns, item, ni);
+        at += ns + ni;
+    }
+    strcpy(d + at, tail);
+    *len = at + strlen(tail);
+    return d;
+}
+
+static size_t bound(size_t len)
+{
+    return JSON_MEM_PER_BYTE * len + JSON_MEM_FIXED;
+}
+
+/* The parse's own accounting of what it allocates, against the bound in
+ * jsonparse.h: exact for small documents, within the bound for the
+ * shapes that cost the most per byte, valid or not. */
+TEST(memory_bound)
+{
+    struct json *v;
+    char err[128];
+    size_t peak = 0;
+    /* Three nodes; nothing else. */
+    CHECK_INT(json_parse_stats("[0,0]", 5, JSON_MAX_INPUT, &v, err, sizeof(err),
+                               &peak),
+              0);
+    CHECK_INT(peak, 3 * 16);
+    json_free(v);
+    /* Two nodes, and "ab" and "c" with their NULs in the pool. */
+    CHECK_INT(json_parse_stats("{\"ab\":\"c\"}", 10, JSON_MAX_INPUT, &v, err,
+                               sizeof(err), &peak),
+              0);
+    CHECK_INT(peak, 2 * 16 + 5);
+    json_free(v);
+    /* A refused document reports its peak too. */
+    CHECK_INT(json_parse_stats("[1,x]", 5, JSON_MAX_INPUT, &v, err, sizeof(err),
+                               &peak),
+              UV_EINVAL);
+    CHECK_INT(peak, 3 * 16);
+    CHECK(v == NULL);
+
+    static const struct {
+        const char *head, *item, *sep, *tail;
+        bool valid;
+    } shapes[] = {
+        {"[", "0", ",", "]", true},  /* the worst: 8 bytes per byte */
+        {"[", "[]", ",", "]", true}, /* empty containers */
+        {"[", "{}", ",", "]", true},
+        {"[", "\"\"", ",", "]", true}, /* empty strings */
+        {"[", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+         ",", "]", true}, /* 32 deep, over and over */
+        {"[", "\"\\n\\u00e9\\\"\"", ",", "]", true}, /* escapes */
+        {"[", "-1.5e-3", ",", "]", true},
+        {"[", "{\"\":0}", ",", "]", true}, /* empty names */
+        {"[", "0", ",", "", false},        /* never closed */
+        {"", ",", "", "", false},          /* only commas */
+        {"[", ",", ":", "]", false},       /* commas and colons */
+        {"[0", "", ",", "", false},        /* trailing commas */
+        {"\"", "\\\"", "", "", false},     /* one unterminated string */
+        {"[", "{\"a\":", "", "", false},   /* opened, never closed */
+    };
+    size_t size = 64 * 1024;
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        size_t len;
+        char *d = repeated(shapes[i].head, shapes[i].item, shapes[i].sep,
+                           shapes[i].tail, size, &len);
+        int rc = json_parse_stats(d, len, JSON_MAX_INPUT, &v, err, sizeof(err),
+                                  &peak);
+        if (rc != (shapes[i].valid ? 0 : UV_EINVAL) || peak > bound(len))
+            printf("  shape %zu: rc %d (%s), %zu bytes for %zu\n", i, rc,
+                   rc ? err : "", peak, len);
+        CHECK_INT(rc, shapes[i].valid ? 0 : UV_EINVAL);
+        CHECK(peak <= bound(len));
+        CHECK(rc == 0 || strstr(err, "estimated") == NULL);
+        if (i == 0) /* the accounting is real: 16 bytes a value */
+            CHECK(peak >= 7 * len);
+        json_free(v);
+        free(d);
+    }
+
+    /* Deep nesting is refused after a small block, not one sized for the
+     * whole input. */
+    size_t n = 1000000;
+    char *deep = malloc(n);
+    memset(deep, '[', n);
+    CHECK_INT(
+        json_parse_stats(deep, n, JSON_MAX_INPUT, &v, err, sizeof(err), &peak),
+        UV_EINVAL);
+    CHECK_STR(err, "offset 32: nested deeper than 32 levels");
+    CHECK(peak <= 16 * (JSON_MAX_DEPTH + 1));
+    free(deep);
+
+    /* A large object's duplicate check: its table, 4 bytes a slot and
+     * the smallest power of two at least 1.5 times the members, is
+     * counted on top of the block, and stays within the bound. */
+    size_t members = 20000, at = 0;
+    char *obj = malloc(members * 16 + 16);
+    size_t pool = 0;
+    at += (size_t)sprintf(obj, "{");
+    for (size_t k = 0; k < members; k++) {
+        int w = sprintf(obj + at, "%s\"k%zu\":0", k ? "," : "", k);
+        pool += (size_t)snprintf(NULL, 0, "k%zu", k) + 1;
+        at += (size_t)w;
+    }
+    at += (size_t)sprintf(obj + at, "}");
+    CHECK_INT(
+        json_parse_stats(obj, at, JSON_MAX_INPUT, &v, err, sizeof(err), &peak),
+        0);
+    CHECK_INT(peak, 16 * (members + 1) + pool + 4 * 32768);
+    CHECK(peak <= bound(at));
+    json_free(v);
+    /* The same with a duplicate name last: refused, as cheaply. */
+    at -= 1;
+    at += (size_t)sprintf(obj + at, ",\"k7\":1}");
+    CHECK_INT(
+        json_parse_stats(obj, at, JSON_MAX_INPUT, &v, err, sizeof(err), &peak),
+        UV_EINVAL);
+    char want[64];
+    snprintf(want, sizeof(want), "offset %zu: duplicate member name", at - 7);
+    CHECK_STR(err, want);
+    CHECK(peak <= bound(at));
+    free(obj);
+}
+
+/* The tree keeps no pointer into the input: strings and names are read
+ * after the input is gone (valgrind would see a read of freed memory). */
+TEST(tree_outlives_input)
+{
+    const char *doc = "{\"name\": \"Fibre cut\", \"tags\": [\"a\", \"b\"]}";
+    char *copy = strdup(doc);
+    struct json *v;
+    CHECK_INT(parse(copy, strlen(copy), &v), 0);
+    memset(copy, 'x', strlen(copy));
+    free(copy);
+    CHECK_STR(json_as_string(json_get(v, "name"), NULL), "Fibre cut");
+    CHECK_STR(json_name(json_first(v), NULL), "name");
+    CHECK_STR(json_as_string(json_next(json_first(json_get(v, "tags"))), NULL),
+              "b");
+    json_free(v);
 }
 
 int main(void)
@@ -507,5 +661,7 @@ int main(void)
     RUN(values_and_accessors);
     RUN(every_prefix_is_refused);
     RUN(random_damage);
+    RUN(memory_bound);
+    RUN(tree_outlives_input);
     return test_report();
 }
