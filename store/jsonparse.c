@@ -26,11 +26,13 @@
  * most len), P the pool bytes it counts (each string's encoded length
  * between its quotes, plus one for the NUL: decoding never makes a string
  * longer), K the colons outside strings, and C the count of values: one,
- * plus one per comma, plus one per '[' or '{' that is not immediately
- * closed. On a valid document C is exact, and every value is at least
- * one byte plus a comma or a closing bracket, except the root; a string
- * is its pool share plus one byte; a member name its pool share plus one
- * byte and a colon. Hence L >= 2C - 1 + P + K. On an invalid document the
+ * plus one per comma, plus one per '[' or '{' not closed right after it
+ * (white space aside). On a valid document C is exact. Every value is at
+ * least one byte; a container that holds values adds its closing bracket,
+ * and every value after the first in a container the comma before it, so
+ * every value but the root brings at least two bytes. A string is its pool
+ * share plus one byte, a member name its pool share plus one byte and a
+ * colon. Hence L >= 2C - 1 + P + K. On an invalid document the
  * parser stops at its first error, and the same count holds for what it
  * read, except for at most JSON_MAX_DEPTH + 1 containers still open and
  * one unterminated string; the bytes it did not read hold at least their
