@@ -93,13 +93,15 @@ struct fields {
  * error instead of a silently missing field. */
 static void only(struct fields *f, const char *const *names)
 {
-    for (const struct json *m = f->obj->child; m && !f->status; m = m->next) {
+    for (const struct json *m = json_first(f->obj); m && !f->status;
+         m = json_next(m)) {
+        size_t len;
+        const char *key = json_name(m, &len);
         bool known = false;
         for (const char *const *n = names; *n && !known; n++)
-            known =
-                strlen(*n) == m->key_len && memcmp(*n, m->key, m->key_len) == 0;
+            known = strlen(*n) == len && memcmp(*n, key, len) == 0;
         if (!known)
-            f->status = error(f->out, 400, "unknown field '%.40s'", m->key);
+            f->status = error(f->out, 400, "unknown field '%.40s'", key);
     }
 }
 
@@ -109,20 +111,22 @@ static const char *str(struct fields *f, const char *key, bool required)
     if (f->status)
         return NULL;
     const struct json *v = json_get(f->obj, key);
-    if (v == NULL || v->type == JSON_NULL) {
+    size_t len;
+    const char *text = json_as_string(v, &len);
+    if (json_type(v) == JSON_NULL) {
         if (required)
             f->status = error(f->out, 400, "'%s' is required", key);
         return NULL;
     }
-    if (v->type != JSON_STRING) {
+    if (text == NULL) {
         f->status = error(f->out, 400, "'%s' must be a string", key);
         return NULL;
     }
-    if (strlen(v->str) != v->str_len) {
+    if (strlen(text) != len) {
         f->status = error(f->out, 400, "'%s' contains a NUL character", key);
         return NULL;
     }
-    const char *s = store_command_strdup(f->cmd, v->str, v->str_len);
+    const char *s = store_command_strdup(f->cmd, text, len);
     if (s == NULL)
         f->status = error(f->out, 400, "too many fields");
     return s;
@@ -171,12 +175,13 @@ static int64_t time_field(struct fields *f, const char *key)
 static int64_t window_time(struct fields *f, const struct json *o,
                            const char *key)
 {
-    const struct json *v = json_get(o, key);
+    size_t len;
+    const char *text = json_as_string(json_get(o, key), &len);
     int64_t t = 0;
     if (f->status)
         return 0;
-    if (v == NULL || v->type != JSON_STRING || strlen(v->str) != v->str_len ||
-        time_parse_iso8601(v->str, &t) != 0)
+    if (text == NULL || strlen(text) != len ||
+        time_parse_iso8601(text, &t) != 0)
         f->status = error(f->out, 400,
                           "'services': a window's '%s' must be an ISO 8601 "
                           "time with a zone",
@@ -192,36 +197,39 @@ static void services(struct fields *f, struct post_input *in)
     if (f->status)
         return;
     const struct json *v = json_get(f->obj, "services");
-    if (v == NULL || v->type == JSON_NULL)
+    if (json_type(v) == JSON_NULL)
         return;
-    if (v->type != JSON_ARRAY || v->n > 32) {
+    size_t n = json_len(v);
+    if (json_type(v) != JSON_ARRAY || n > 32) {
         f->status = error(f->out, 400,
                           "'services' must be an array of at most 32 slugs");
         return;
     }
-    const char **slugs = store_command_alloc(f->cmd, v->n * sizeof(*slugs));
+    const char **slugs = store_command_alloc(f->cmd, n * sizeof(*slugs));
     int64_t(*windows)[2] = NULL;
     if (slugs == NULL) {
         f->status = error(f->out, 400, "too many fields");
         return;
     }
     size_t i = 0;
-    for (const struct json *e = v->child; e; e = e->next, i++) {
+    for (const struct json *e = json_first(v); e; e = json_next(e), i++) {
         const struct json *slug = e;
-        if (e->type == JSON_OBJECT && in->kind == KIND_MAINTENANCE) {
-            for (const struct json *m = e->child; m != NULL && !f->status;
-                 m = m->next)
-                if (strlen(m->key) != m->key_len ||
-                    (strcmp(m->key, "slug") != 0 &&
-                     strcmp(m->key, "start") != 0 &&
-                     strcmp(m->key, "end") != 0))
+        if (json_type(e) == JSON_OBJECT && in->kind == KIND_MAINTENANCE) {
+            for (const struct json *m = json_first(e); m != NULL && !f->status;
+                 m = json_next(m)) {
+                size_t len;
+                const char *key = json_name(m, &len);
+                if (strlen(key) != len ||
+                    (strcmp(key, "slug") != 0 && strcmp(key, "start") != 0 &&
+                     strcmp(key, "end") != 0))
                     f->status = error(f->out, 400,
                                       "'services': unknown field '%.40s' in "
                                       "a window",
-                                      m->key);
+                                      key);
+            }
             slug = json_get(e, "slug");
             if (windows == NULL && !f->status) {
-                windows = store_command_alloc(f->cmd, v->n * sizeof(*windows));
+                windows = store_command_alloc(f->cmd, n * sizeof(*windows));
                 if (windows == NULL)
                     f->status = error(f->out, 400, "too many fields");
             }
@@ -234,8 +242,9 @@ static void services(struct fields *f, struct post_input *in)
         }
         if (f->status)
             return;
-        if (slug == NULL || slug->type != JSON_STRING ||
-            strlen(slug->str) != slug->str_len) {
+        size_t len;
+        const char *text = json_as_string(slug, &len);
+        if (text == NULL || strlen(text) != len) {
             f->status = error(f->out, 400,
                               in->kind == KIND_MAINTENANCE
                                   ? "'services' must hold slugs or "
@@ -243,14 +252,14 @@ static void services(struct fields *f, struct post_input *in)
                                   : "'services' must hold strings");
             return;
         }
-        slugs[i] = store_command_strdup(f->cmd, slug->str, slug->str_len);
+        slugs[i] = store_command_strdup(f->cmd, text, len);
         if (slugs[i] == NULL) {
             f->status = error(f->out, 400, "too many fields");
             return;
         }
     }
     in->services = slugs;
-    in->n_services = v->n;
+    in->n_services = n;
     in->windows = (const int64_t(*)[2])windows;
 }
 
@@ -370,7 +379,7 @@ int api_request(const struct snapshot *snap, const struct api_request *req,
     if (json_parse(req->body ? req->body : "", req->body_len, &doc, err,
                    sizeof(err)) != 0)
         return error(out, 400, "the body is not valid JSON: %s", err);
-    if (doc->type != JSON_OBJECT) {
+    if (json_type(doc) != JSON_OBJECT) {
         json_free(doc);
         return error(out, 400, "the body must be a JSON object");
     }
@@ -464,13 +473,15 @@ int api_request(const struct snapshot *snap, const struct api_request *req,
         cmd->service.group = str(&f, "group", false);
         cmd->service.description = str(&f, "description", false);
         const struct json *pos = json_get(doc, "position");
-        if (!f.status && pos != NULL && pos->type != JSON_NULL) {
-            if (pos->type != JSON_INT || pos->i < 0 || pos->i > 100000)
+        int64_t position = 0;
+        if (!f.status && json_type(pos) != JSON_NULL) {
+            if (json_as_int64(pos, &position) != 0 || position < 0 ||
+                position > 100000)
                 f.status = error(out, 400,
                                  "'position' must be an integer "
                                  "from 0 to 100000");
             else
-                cmd->service.position = (int)pos->i;
+                cmd->service.position = (int)position;
         }
         break;
     }

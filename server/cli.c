@@ -1173,6 +1173,58 @@ static int cmd_export(const char *db_path, const struct command *cmd,
     return rc;
 }
 
+/* Reads all of f, at most max bytes, into one malloc'd buffer that the
+ * caller frees, so that `import` holds the document in memory once, at
+ * its own size: a regular file's size is known up front (fstat), so its
+ * buffer is exact from the start; a pipe's grows by doubling and is
+ * shrunk to fit at the end, before the parse needs any memory. Returns
+ * UV_E2BIG when f holds more than max bytes, UV_EIO on a read error,
+ * UV_ENOMEM. */
+static int read_all(FILE *f, size_t max, char **out, size_t *len_out)
+{
+    struct stat sb;
+    size_t cap = 65536, len = 0;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
+        cap = (uintmax_t)sb.st_size < max ? (size_t)sb.st_size + 1 : max + 1;
+    char *data = malloc(cap);
+    *out = NULL;
+    *len_out = 0;
+    for (;;) {
+        if (data == NULL)
+            return UV_ENOMEM;
+        if (len == cap) {
+            /* Full: one byte past max tells that the input is too big;
+             * a regular file's buffer fills only if the file grew. */
+            if (cap > max) {
+                free(data);
+                return UV_E2BIG;
+            }
+            cap = cap < (max + 1) / 2 ? 2 * cap : max + 1;
+            char *bigger = realloc(data, cap);
+            if (bigger == NULL)
+                free(data);
+            data = bigger;
+            continue;
+        }
+        size_t n = fread(data + len, 1, cap - len, f);
+        if (n == 0)
+            break;
+        len += n;
+    }
+    if (ferror(f)) {
+        free(data);
+        return UV_EIO;
+    }
+    if (cap > len + 1) {
+        char *fit = realloc(data, len + 1);
+        if (fit != NULL)
+            data = fit;
+    }
+    *out = data;
+    *len_out = len;
+    return 0;
+}
+
 static int cmd_import(const char *db_path, const struct command *cmd,
                       struct opts *o)
 {
@@ -1180,34 +1232,26 @@ static int cmd_import(const char *db_path, const struct command *cmd,
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (f == NULL)
         return fail("import: cannot read %s: %s", path, strerror(errno));
-    struct buf in = BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
-           in.len <= STORE_IMPORT_MAX)
-        buf_append(&in, chunk, n);
-    bool read_error = ferror(f);
+    char *data;
+    size_t len;
+    int rc = read_all(f, STORE_IMPORT_MAX, &data, &len);
     if (f != stdin)
         fclose(f);
-    if (read_error || buf_failed(&in)) {
-        buf_free(&in);
-        return fail("import: cannot read %s", path);
-    }
-    if (in.len > STORE_IMPORT_MAX) {
-        buf_free(&in);
+    if (rc == UV_E2BIG)
         return fail("import: %s is larger than %d MiB", path,
                     STORE_IMPORT_MAX / (1024 * 1024));
-    }
+    if (rc != 0)
+        return fail("import: cannot read %s", path);
     struct store *st;
     /* Importing into a new file is the point: create it if missing. */
-    int rc = open_store(db_path, true, &st);
+    rc = open_store(db_path, true, &st);
     if (rc == 0) {
-        rc = store_import(st, in.data != NULL ? in.data : "", in.len);
+        rc = store_import(st, data, len);
         if (rc != 0)
             rc = fail_store(st, rc);
         store_close(st);
     }
-    buf_free(&in);
+    free(data);
     return rc;
 }
 

@@ -382,7 +382,15 @@ static const char *const token_keys[] = {
 
 /* Everything that must be unique, or must exist, across the document is
  * collected as entries during the check and compared after sorting, so a
- * large document costs n log n, not n^2. */
+ * large document costs n log n, not n^2. An entry is 32 bytes: it keeps
+ * the list indices of its object rather than its JSON path, which is
+ * rebuilt (entry_path()) only for an error message. With the array's
+ * doubling, that is at most 96 bytes per entry, and each entry stands for
+ * an object of at least three members with names of at least two letters
+ * (a service link: "service_id", "window_start", "window_end"), for which
+ * the parse tree takes far less than the 8 bytes per input byte that
+ * jsonparse's bound allows: the parse and the check together stay within
+ * that bound. */
 enum entry_kind {
     E_SERVICE_ID,
     E_SERVICE_SLUG,
@@ -391,22 +399,22 @@ enum entry_kind {
     E_REVISION_ID,
     E_TOKEN_ID,
     E_TOKEN_NAME,
-    E_LINK, /* (incident's ordinal, service id): once per incident */
+    E_LINK, /* (incident's index, service id): once per incident */
 };
 
 struct entry {
-    enum entry_kind kind;
-    int64_t a, b;
+    int64_t v;        /* the id (E_LINK: the service id) */
     const char *name; /* slugs and token names; NULL otherwise */
-    size_t ordinal;   /* document order, so the later duplicate is named */
-    char path[PATH_LEN];
+    uint32_t at[3];   /* indices in the lists, outermost first, which
+                         give the path and the document order */
+    uint32_t kind;    /* enum entry_kind */
 };
 
 struct import {
     struct store *st;
     struct entry *e;
     size_t n, cap;
-    size_t n_incidents; /* ordinal of the incident being checked */
+    uint32_t at[3]; /* the indices of the object being checked */
 };
 
 static int bad(struct import *im, const char *path, const char *key,
@@ -424,9 +432,8 @@ static int bad(struct import *im, const char *path, const char *key,
     return store_fail(im->st, UV_EINVAL, "%s%s%s: %s", path, dot, key, why);
 }
 
-static int add_entry(struct import *im, enum entry_kind kind, int64_t a,
-                     int64_t b, const char *name, const char *path,
-                     const char *key)
+static int add_entry(struct import *im, enum entry_kind kind, int64_t v,
+                     const char *name)
 {
     if (im->n == im->cap) {
         size_t cap = im->cap ? 2 * im->cap : 256;
@@ -436,12 +443,51 @@ static int add_entry(struct import *im, enum entry_kind kind, int64_t a,
         im->e = e;
         im->cap = cap;
     }
-    struct entry *e = &im->e[im->n];
-    *e = (struct entry){kind, a, b, name, im->n, ""};
-    snprintf(e->path, sizeof(e->path), "%s%s%s", path,
-             path[0] != '\0' && key[0] != '\0' ? "." : "", key);
-    im->n++;
+    im->e[im->n++] = (struct entry){
+        v, name, {im->at[0], im->at[1], im->at[2]}, (uint32_t)kind};
     return 0;
+}
+
+/* The JSON path of the member an entry stands for, as check_*() name it. */
+static const char *entry_path(const struct entry *e, char *buf, size_t size)
+{
+    const uint32_t *at = e->at;
+    switch ((enum entry_kind)e->kind) {
+    case E_SERVICE_ID:
+    case E_SERVICE_SLUG:
+        snprintf(buf, size, "services[%" PRIu32 "].%s", at[0],
+                 e->kind == E_SERVICE_ID ? "id" : "slug");
+        break;
+    case E_INCIDENT_ID:
+        snprintf(buf, size, "incidents[%" PRIu32 "].id", at[0]);
+        break;
+    case E_UPDATE_ID:
+        snprintf(buf, size, "incidents[%" PRIu32 "].updates[%" PRIu32 "].id",
+                 at[0], at[1]);
+        break;
+    case E_REVISION_ID:
+        snprintf(buf, size,
+                 "incidents[%" PRIu32 "].updates[%" PRIu32
+                 "].revisions[%" PRIu32 "].id",
+                 at[0], at[1], at[2]);
+        break;
+    case E_LINK:
+        snprintf(buf, size,
+                 "incidents[%" PRIu32 "].services[%" PRIu32 "].service_id",
+                 at[0], at[1]);
+        break;
+    case E_TOKEN_ID:
+    case E_TOKEN_NAME:
+        snprintf(buf, size, "tokens[%" PRIu32 "].%s", at[0],
+                 e->kind == E_TOKEN_ID ? "id" : "name");
+        break;
+    }
+    return buf;
+}
+
+static int cmp_u32(uint32_t x, uint32_t y)
+{
+    return x < y ? -1 : x > y;
 }
 
 static int cmp_entry(const void *pa, const void *pb)
@@ -449,16 +495,20 @@ static int cmp_entry(const void *pa, const void *pb)
     const struct entry *x = pa, *y = pb;
     if (x->kind != y->kind)
         return x->kind < y->kind ? -1 : 1;
-    if (x->a != y->a)
-        return x->a < y->a ? -1 : 1;
-    if (x->b != y->b)
-        return x->b < y->b ? -1 : 1;
+    if (x->kind == E_LINK && x->at[0] != y->at[0])
+        return cmp_u32(x->at[0], y->at[0]);
+    if (x->v != y->v)
+        return x->v < y->v ? -1 : 1;
     if (x->name != NULL && y->name != NULL) {
         int c = strcmp(x->name, y->name);
         if (c != 0)
             return c;
     }
-    return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
+    /* Document order last, so the later of two equal ones is named. */
+    for (int i = 0; i < 3; i++)
+        if (x->at[i] != y->at[i])
+            return cmp_u32(x->at[i], y->at[i]);
+    return 0;
 }
 
 /* obj must be an object holding exactly the given keys. */
@@ -470,13 +520,14 @@ static int keys(struct import *im, const char *path, const struct json *obj,
                    "expected an object, not %s",
                    json_type_name(json_type(obj)));
     for (const struct json *m = json_first(obj); m != NULL; m = json_next(m)) {
-        size_t i = 0;
-        while (i < n && !(strlen(names[i]) == m->key_len &&
-                          memcmp(names[i], m->key, m->key_len) == 0))
+        size_t i = 0, len;
+        const char *key = json_name(m, &len);
+        while (i < n &&
+               !(strlen(names[i]) == len && memcmp(names[i], key, len) == 0))
             i++;
         if (i == n)
             return bad(im, path[0] ? path : "document", "",
-                       "unknown key '%.40s'", m->key);
+                       "unknown key '%.40s'", key);
     }
     for (size_t i = 0; i < n; i++)
         if (json_get(obj, names[i]) == NULL)
@@ -491,9 +542,9 @@ static int get_int(struct import *im, const char *path, const struct json *obj,
     const struct json *v = json_get(obj, key);
     if (json_as_int64(v, out) != 0)
         return bad(im, path, key, "expected an integer, not %s",
-                   v->type == JSON_NUMBER
+                   json_type(v) == JSON_NUMBER
                        ? "a fraction, an exponent or a number beyond 64 bits"
-                       : json_type_name(v->type));
+                       : json_type_name(json_type(v)));
     if (*out < min)
         return bad(im, path, key, "must be at least %" PRId64, min);
     if (*out > max)
@@ -509,11 +560,11 @@ static int get_str(struct import *im, const char *path, const struct json *obj,
     const struct json *v = json_get(obj, key);
     size_t len;
     *out = NULL;
-    if (nullable && v->type == JSON_NULL)
+    if (nullable && json_type(v) == JSON_NULL)
         return 0;
     if ((*out = json_as_string(v, &len)) == NULL)
         return bad(im, path, key, "expected a string%s, not %s",
-                   nullable ? " or null" : "", json_type_name(v->type));
+                   nullable ? " or null" : "", json_type_name(json_type(v)));
     if (strlen(*out) != len)
         return bad(im, path, key, "contains a NUL character");
     return 0;
@@ -617,9 +668,9 @@ static int check_service(struct import *im, const char *path,
     if (rc == 0)
         rc = get_int(im, path, o, "updated_at", 0, TIME_MAX, &n);
     if (rc == 0)
-        rc = add_entry(im, E_SERVICE_ID, id, 0, NULL, path, "id");
+        rc = add_entry(im, E_SERVICE_ID, id, NULL);
     if (rc == 0)
-        rc = add_entry(im, E_SERVICE_SLUG, 0, 0, slug, path, "slug");
+        rc = add_entry(im, E_SERVICE_SLUG, 0, slug);
     return rc;
 }
 
@@ -638,7 +689,7 @@ static int check_revision(struct import *im, const char *path,
     if (rc == 0)
         rc = get_line(im, path, r, "via", false, &s);
     if (rc == 0)
-        rc = add_entry(im, E_REVISION_ID, id, 0, NULL, path, "id");
+        rc = add_entry(im, E_REVISION_ID, id, NULL);
     return rc;
 }
 
@@ -662,7 +713,7 @@ static int check_update(struct import *im, const char *path,
     if (rc == 0)
         rc = get_line(im, path, u, "via", false, &s);
     if (rc == 0)
-        rc = add_entry(im, E_UPDATE_ID, id, 0, NULL, path, "id");
+        rc = add_entry(im, E_UPDATE_ID, id, NULL);
     const struct json *revs =
         rc == 0 ? get_array(im, path, u, "revisions") : NULL;
     if (rc == 0 && revs == NULL)
@@ -672,6 +723,7 @@ static int check_update(struct import *im, const char *path,
          r = json_next(r), i++) {
         char rp[PATH_LEN];
         snprintf(rp, sizeof(rp), "%s.revisions[%zu]", path, i);
+        im->at[2] = (uint32_t)i;
         rc = check_revision(im, rp, r);
     }
     return rc;
@@ -702,8 +754,7 @@ static int check_link(struct import *im, const char *path, const struct json *l,
                 bad(im, path, "window_start", "outside the maintenance window");
     }
     if (rc == 0)
-        rc = add_entry(im, E_LINK, (int64_t)im->n_incidents, sid, NULL, path,
-                       "service_id");
+        rc = add_entry(im, E_LINK, sid, NULL);
     return rc;
 }
 
@@ -773,7 +824,7 @@ static int check_incident(struct import *im, const char *path,
                  pm == NULL ? "set without a postmortem"
                             : "a postmortem needs its via");
     if (rc == 0)
-        rc = add_entry(im, E_INCIDENT_ID, id, 0, NULL, path, "id");
+        rc = add_entry(im, E_INCIDENT_ID, id, NULL);
 
     const struct json *links =
         rc == 0 ? get_array(im, path, o, "services") : NULL;
@@ -786,6 +837,7 @@ static int check_incident(struct import *im, const char *path,
          l = json_next(l), i++) {
         char lp[PATH_LEN];
         snprintf(lp, sizeof(lp), "%s.services[%zu]", path, i);
+        im->at[1] = (uint32_t)i;
         rc = check_link(im, lp, l, kind, start, end);
     }
     const struct json *ups = rc == 0 ? get_array(im, path, o, "updates") : NULL;
@@ -796,6 +848,8 @@ static int check_incident(struct import *im, const char *path,
          u = json_next(u), i++) {
         char up[PATH_LEN];
         snprintf(up, sizeof(up), "%s.updates[%zu]", path, i);
+        im->at[1] = (uint32_t)i;
+        im->at[2] = 0;
         rc = check_update(im, up, u, kind);
     }
     return rc;
@@ -830,9 +884,9 @@ static int check_token(struct import *im, const char *path,
     if (rc == 0)
         rc = get_int(im, path, t, "last_used_at", 0, TIME_MAX, &when);
     if (rc == 0)
-        rc = add_entry(im, E_TOKEN_ID, id, 0, NULL, path, "id");
+        rc = add_entry(im, E_TOKEN_ID, id, NULL);
     if (rc == 0)
-        rc = add_entry(im, E_TOKEN_NAME, 0, 0, name, path, "name");
+        rc = add_entry(im, E_TOKEN_NAME, 0, name);
     return rc;
 }
 
@@ -850,9 +904,9 @@ check_list(struct import *im, const struct json *doc, const char *key,
          o = json_next(o), i++) {
         char p[PATH_LEN];
         snprintf(p, sizeof(p), "%s[%zu]", key, i);
+        im->at[0] = (uint32_t)i;
+        im->at[1] = im->at[2] = 0;
         rc = check(im, p, o);
-        if (check == check_incident)
-            im->n_incidents++;
     }
     return rc;
 }
@@ -870,31 +924,31 @@ static int check_references(struct import *im)
         return 0; /* qsort() must not see a NULL array */
     qsort(im->e, im->n, sizeof(*im->e), cmp_entry);
     size_t first_service = 0, n_services = 0;
+    char path[PATH_LEN], orig[PATH_LEN];
     for (size_t i = 0; i < im->n; i++) {
         const struct entry *e = &im->e[i], *p = i > 0 ? e - 1 : NULL;
         if (e->kind == E_SERVICE_ID) {
             if (n_services++ == 0)
                 first_service = i;
         }
-        if (p == NULL || p->kind != e->kind || p->a != e->a || p->b != e->b ||
+        if (p == NULL || p->kind != e->kind || p->v != e->v ||
+            (e->kind == E_LINK && p->at[0] != e->at[0]) ||
             (e->name != NULL && strcmp(p->name, e->name) != 0))
             continue;
-        /* The later one in document order is the duplicate. */
-        const struct entry *dup = p->ordinal > e->ordinal ? p : e;
-        const struct entry *orig = dup == p ? e : p;
-        char path[PATH_LEN];
-        snprintf(path, sizeof(path), "%s", orig->path);
+        /* Sorted in document order among equals: e is the duplicate. */
+        entry_path(e, path, sizeof(path));
+        entry_path(p, orig, sizeof(orig));
         if (e->name != NULL)
             return store_fail(im->st, UV_EINVAL,
-                              "%s: %s '%.40s' is already used at %s", dup->path,
-                              what[e->kind], e->name, path);
+                              "%s: %s '%.40s' is already used at %s", path,
+                              what[e->kind], e->name, orig);
         if (e->kind == E_LINK)
             return store_fail(im->st, UV_EINVAL,
-                              "%s: service %" PRId64 " is listed twice",
-                              dup->path, e->b);
+                              "%s: service %" PRId64 " is listed twice", path,
+                              e->v);
         return store_fail(im->st, UV_EINVAL,
-                          "%s: %s %" PRId64 " is already used at %s", dup->path,
-                          what[e->kind], e->a, path);
+                          "%s: %s %" PRId64 " is already used at %s", path,
+                          what[e->kind], e->v, orig);
     }
     /* The services' ids are now sorted: look each reference up. */
     const struct entry *services = &im->e[first_service];
@@ -905,14 +959,15 @@ static int check_references(struct import *im)
         size_t lo = 0, hi = n_services;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (services[mid].a < e->b)
+            if (services[mid].v < e->v)
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        if (lo == n_services || services[lo].a != e->b)
+        if (lo == n_services || services[lo].v != e->v)
             return store_fail(im->st, UV_EINVAL,
-                              "%s: no service has id %" PRId64, e->path, e->b);
+                              "%s: no service has id %" PRId64,
+                              entry_path(e, path, sizeof(path)), e->v);
     }
     return 0;
 }
@@ -948,12 +1003,15 @@ static void bind_member(sqlite3_stmt *q, int i, const struct json *obj,
                         const char *key)
 {
     const struct json *v = json_get(obj, key);
-    if (v->type == JSON_NULL)
-        sqlite3_bind_null(q, i);
-    else if (v->type == JSON_INT)
-        sqlite3_bind_int64(q, i, v->i);
+    int64_t n;
+    size_t len;
+    const char *text = json_as_string(v, &len);
+    if (json_as_int64(v, &n) == 0)
+        sqlite3_bind_int64(q, i, n);
+    else if (text != NULL)
+        sqlite3_bind_text(q, i, text, (int)len, SQLITE_STATIC);
     else
-        sqlite3_bind_text(q, i, v->str, (int)v->str_len, SQLITE_STATIC);
+        sqlite3_bind_null(q, i);
 }
 
 /* Runs q once with the given members bound to its first parameters and,
@@ -1001,7 +1059,7 @@ static int write_token(struct store *st, sqlite3_stmt *q, const struct json *t)
 {
     unsigned char bin[STORE_TOKEN_HASH];
     size_t bin_len = 0;
-    const char *hex = json_get(t, "hash")->str;
+    const char *hex = json_as_string(json_get(t, "hash"), NULL);
     sodium_hex2bin(bin, sizeof(bin), hex, strlen(hex), NULL, &bin_len, NULL);
     bind_member(q, 1, t, "id");
     bind_member(q, 2, t, "name");
@@ -1029,7 +1087,8 @@ static int write_document(struct store *st, const struct json *doc)
         rc = insert_row(st, q[Q_SERVICE], s, service_keys, N(service_keys), 0);
     for (const struct json *o = json_first(json_get(doc, "incidents"));
          rc == 0 && o != NULL; o = json_next(o)) {
-        int64_t id = json_get(o, "id")->i;
+        int64_t id = 0;
+        json_as_int64(json_get(o, "id"), &id);
         rc = insert_row(st, q[Q_INCIDENT], o, incident_keys, INCIDENT_COLUMNS,
                         0);
         for (const struct json *l = json_first(json_get(o, "services"));
@@ -1037,7 +1096,8 @@ static int write_document(struct store *st, const struct json *doc)
             rc = insert_row(st, q[Q_LINK], l, link_keys, N(link_keys), id);
         for (const struct json *u = json_first(json_get(o, "updates"));
              rc == 0 && u != NULL; u = json_next(u)) {
-            int64_t uid = json_get(u, "id")->i;
+            int64_t uid = 0;
+            json_as_int64(json_get(u, "id"), &uid);
             rc =
                 insert_row(st, q[Q_UPDATE], u, update_keys, UPDATE_COLUMNS, id);
             for (const struct json *r = json_first(json_get(u, "revisions"));
@@ -1058,7 +1118,7 @@ int store_import(struct store *st, const char *json, size_t len)
 {
     char err[160];
     struct json *doc = NULL;
-    struct import im = {st, NULL, 0, 0, 0};
+    struct import im = {st, NULL, 0, 0, {0, 0, 0}};
     int rc =
         json_parse_limit(json, len, STORE_IMPORT_MAX, &doc, err, sizeof(err));
     if (rc != 0) {

@@ -1,10 +1,59 @@
 /* jsonparse: see jsonparse.h for the contract.
  *
- * A recursive-descent parser over a byte range that is never read past its
- * end (the input need not be NUL-terminated). Recursion depth is bounded
- * by JSON_MAX_DEPTH, so hostile nesting cannot exhaust the stack. The
- * first error wins: fail() records it and every caller unwinds, freeing
- * what it built, so a failed parse leaks nothing and returns no tree.
+ * Two passes over a byte range that is never read past its end (the input
+ * need not be NUL-terminated):
+ *
+ *   1. estimate() looks only at the structure: it skips strings and counts
+ *      what the tree can need at most, a few instructions per byte;
+ *   2. a recursive-descent parser (its depth bounded by JSON_MAX_DEPTH, so
+ *      hostile nesting cannot exhaust the stack) validates the input and
+ *      writes the tree into one block of that size:
+ *
+ *        [node 0, the root][node 1] ... [node cap-1][pool: every string
+ *                                                    and name, decoded,
+ *                                                    NUL-terminated]
+ *
+ * The nodes are in document order (preorder): a container's children
+ * follow it, and its span counts all of its descendants, so the next
+ * sibling of node v is v + 1 + span. A node reaches its strings by a
+ * 32-bit offset from itself, so the block needs no header: the root is
+ * the block, and json_free() frees it.
+ *
+ * The first error wins: fail() records it and every caller unwinds; a
+ * failed parse frees the block and returns no tree.
+ *
+ * The memory bound (jsonparse.h). Let L be the bytes estimate() reads (at
+ * most len), P the pool bytes it counts (each string's encoded length
+ * between its quotes, plus one for the NUL: decoding never makes a string
+ * longer), K the colons outside strings, and C the count of values: one,
+ * plus one per comma, plus one per '[' or '{' not closed right after it
+ * (white space aside). On a valid document C is exact. Every value is at
+ * least one byte; a container that holds values adds its closing bracket,
+ * and every value after the first in a container the comma before it, so
+ * every value but the root brings at least two bytes. A string is its pool
+ * share plus one byte, a member name its pool share plus one byte and a
+ * colon. Hence L >= 2C - 1 + P + K. On an invalid document the
+ * parser stops at its first error, and the same count holds for what it
+ * read, except for at most JSON_MAX_DEPTH + 1 containers still open and
+ * one unterminated string; the bytes it did not read hold at least their
+ * own strings' pool shares and colons. So the parser never needs more than
+ *
+ *     cap = min(C, (L - P - K) / 2 + JSON_MAX_DEPTH)
+ *
+ * nodes, and the block, 16 * cap + P bytes, is at most
+ * 8 * (L - P - K) + 512 + P <= 8 * L - 7 * P - 8 * K + 512. The one other
+ * allocation is the table that checks a large object's n member names for
+ * duplicates: fewer than 3 * n four-byte slots, 12 * n bytes, freed before
+ * the parse goes on. Those n names are in P (at least one byte each, the
+ * NUL) and in K (a colon each), so 7 * P + 8 * K >= 15 * n pays for it:
+ * at no time are more than 8 * L + 512 bytes allocated, within
+ * JSON_MEM_PER_BYTE * len + JSON_MEM_FIXED. Should the parser ever want
+ * more than cap nodes or P pool bytes (it cannot), it refuses the input
+ * rather than write past the block.
+ *
+ * estimate() also stops where more than JSON_MAX_DEPTH containers are
+ * open, since the parser cannot go past that point, so a deep hostile
+ * input ("[[[[...") costs a small block and fails fast.
  */
 #include "jsonparse.h"
 
@@ -16,14 +65,43 @@
 
 #include <uv.h>
 
+/* One value: 16 bytes. */
+struct json {
+    uint32_t meta; /* enum json_type | LAST | name length << KEY_SHIFT */
+    uint32_t key;  /* offset from this node to its name in the pool; 0 when
+                      the node is not an object's member */
+    union {
+        int64_t i; /* JSON_INT */
+        double d;  /* JSON_NUMBER */
+        struct {
+            uint32_t off, len; /* offset from this node, decoded length */
+        } s;                   /* JSON_STRING */
+        struct {
+            uint32_t n, span; /* children, descendants */
+        } c;                  /* JSON_ARRAY, JSON_OBJECT */
+    } u;
+};
+
+_Static_assert(sizeof(struct json) == 16, "a node is 16 bytes");
+
+#define TYPE_MASK 7u
+#define LAST 8u      /* the last child of its parent (and the root) */
+#define KEY_SHIFT 8u /* names are at most JSON_MAX_STRING < 2^24 bytes */
+#define NONE ((size_t)-1)
+
 struct parser {
     const unsigned char *p, *start, *end;
+    struct json *node; /* the block: cap nodes, then the pool */
+    size_t n, cap;
+    char *pool;
+    size_t pool_len, pool_cap;
+    size_t bytes, peak; /* allocated now, and at most */
     char *err;
     size_t errlen;
     int rc;
 };
 
-static void *fail(struct parser *ps, const char *why)
+static bool fail(struct parser *ps, const char *why)
 {
     if (ps->rc == 0) {
         ps->rc = UV_EINVAL;
@@ -31,24 +109,115 @@ static void *fail(struct parser *ps, const char *why)
             snprintf(ps->err, ps->errlen, "offset %zu: %s",
                      (size_t)(ps->p - ps->start), why);
     }
-    return NULL;
+    return false;
 }
 
-static void *oom(struct parser *ps)
+static bool oom(struct parser *ps)
 {
     if (ps->rc == 0) {
         ps->rc = UV_ENOMEM;
         if (ps->errlen > 0)
             snprintf(ps->err, ps->errlen, "out of memory");
     }
-    return NULL;
+    return false;
+}
+
+/* Every allocation goes through these two, so that json_parse_stats() can
+ * report the peak the bound above is about. */
+static void *counted_calloc(struct parser *ps, size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+    if (p != NULL) {
+        ps->bytes += n * size;
+        if (ps->bytes > ps->peak)
+            ps->peak = ps->bytes;
+    }
+    return p;
+}
+
+static void counted_free(struct parser *ps, void *p, size_t size)
+{
+    if (p != NULL) {
+        free(p);
+        ps->bytes -= size;
+    }
+}
+
+static bool space(unsigned c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static const unsigned char *skip_space(const unsigned char *p,
+                                       const unsigned char *end)
+{
+    while (p < end && space(*p))
+        p++;
+    return p;
 }
 
 static void skip_ws(struct parser *ps)
 {
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
-                               *ps->p == '\n' || *ps->p == '\r'))
-        ps->p++;
+    ps->p = skip_space(ps->p, ps->end);
+}
+
+/* The quote that closes a string whose first byte is at p, or end. A
+ * quote is escaped when an odd run of backslashes precedes it (each
+ * backslash escapes the byte after it). estimate() and parse_string()
+ * both use this, so they agree on where every string ends. */
+static const unsigned char *closing_quote(const unsigned char *p,
+                                          const unsigned char *end)
+{
+    for (;;) {
+        const unsigned char *q = memchr(p, '"', (size_t)(end - p));
+        if (q == NULL)
+            return end;
+        const unsigned char *b = q;
+        while (b > p && b[-1] == '\\')
+            b--;
+        if ((q - b) % 2 == 0)
+            return q;
+        p = q + 1;
+    }
+}
+
+struct estimate {
+    size_t len;    /* bytes read */
+    size_t values; /* C above */
+    size_t pool;   /* P */
+    size_t colons; /* K */
+};
+
+static void estimate(const unsigned char *p, const unsigned char *end,
+                     struct estimate *e)
+{
+    const unsigned char *start = p;
+    size_t values = 1, pool = 0, colons = 0;
+    int depth = 0;
+    while (p < end) {
+        unsigned c = *p++;
+        if (c == '"') {
+            const unsigned char *q = closing_quote(p, end);
+            pool += (size_t)(q - p) + 1;
+            p = q < end ? q + 1 : end;
+        } else if (c == ',') {
+            values++;
+        } else if (c == ':') {
+            colons++;
+        } else if (c == '[' || c == '{') {
+            if (++depth > JSON_MAX_DEPTH)
+                break;
+            const unsigned char *q = skip_space(p, end);
+            if (q == end || *q != (c == '[' ? ']' : '}'))
+                values++;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    e->len = (size_t)(p - start);
+    e->values = values;
+    e->pool = pool;
+    e->colons = colons;
 }
 
 static int hex4(const unsigned char *p)
@@ -123,28 +292,24 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
-/* Parses a string at ps->p (on the opening quote) into a malloc'd,
- * NUL-terminated buffer; *len_out is the decoded length. */
-static char *parse_string(struct parser *ps, size_t *len_out)
+/* Parses a string at ps->p (on the opening quote), decoding it into the
+ * pool; *off is where it starts there and *len_out its decoded length
+ * (the pool copy is NUL-terminated). */
+static bool parse_string(struct parser *ps, size_t *off, size_t *len_out)
 {
     const unsigned char *open = ps->p;
     ps->p++; /* the quote */
     /* Find the closing quote first: the decoded string is never longer
      * than the encoded one (every escape shrinks or keeps its size), so
-     * one allocation of that size always suffices. */
-    const unsigned char *q = ps->p;
-    while (q < ps->end && *q != '"') {
-        if (*q == '\\' && q + 1 < ps->end)
-            q++;
-        q++;
-    }
+     * that much room, which estimate() counted, always suffices. */
+    const unsigned char *q = closing_quote(ps->p, ps->end);
     if (q >= ps->end) {
         ps->p = open; /* where it began is what helps to find it */
         return fail(ps, "unterminated string");
     }
-    char *out = malloc((size_t)(q - ps->p) + 1);
-    if (out == NULL)
-        return oom(ps);
+    if ((size_t)(q - ps->p) + 1 > ps->pool_cap - ps->pool_len)
+        return fail(ps, "more text than estimated"); /* cannot happen */
+    char *out = ps->pool + ps->pool_len;
     size_t n = 0;
     while (*ps->p != '"') {
         /* Plain ASCII, the bulk of any text, is copied a run at a time;
@@ -158,16 +323,12 @@ static char *parse_string(struct parser *ps, size_t *len_out)
         unsigned c = *ps->p;
         if (c == '"')
             break;
-        if (c < 0x20) {
-            free(out);
+        if (c < 0x20)
             return fail(ps, "control character in a string");
-        }
         if (c != '\\') {
             size_t k = utf8_len(ps->p, ps->end);
-            if (k == 0) {
-                free(out);
+            if (k == 0)
                 return fail(ps, "invalid UTF-8");
-            }
             memcpy(out + n, ps->p, k);
             n += k;
             ps->p += k;
@@ -200,25 +361,19 @@ static char *parse_string(struct parser *ps, size_t *len_out)
             out[n++] = '\t';
             break;
         case 'u': {
-            if (ps->end - ps->p < 5 || hex4(ps->p + 1) < 0) {
-                free(out);
+            if (ps->end - ps->p < 5 || hex4(ps->p + 1) < 0)
                 return fail(ps, "expected 4 hex digits after \\u");
-            }
             uint32_t cp = (uint32_t)hex4(ps->p + 1);
             ps->p += 4;
-            if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                free(out);
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
                 return fail(ps, "lone low surrogate");
-            }
             if (cp >= 0xD800 && cp <= 0xDBFF) {
                 int lo =
                     ps->end - ps->p >= 7 && ps->p[1] == '\\' && ps->p[2] == 'u'
                         ? hex4(ps->p + 3)
                         : -1;
-                if (lo < 0xDC00 || lo > 0xDFFF) {
-                    free(out);
+                if (lo < 0xDC00 || lo > 0xDFFF)
                     return fail(ps, "lone high surrogate");
-                }
                 cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
                 ps->p += 6;
             }
@@ -226,20 +381,27 @@ static char *parse_string(struct parser *ps, size_t *len_out)
             break;
         }
         default:
-            free(out);
             return fail(ps, "unknown escape");
         }
         ps->p++;
     }
     if (n > JSON_MAX_STRING) {
-        free(out);
         ps->p = open; /* point at the string, not past it */
         return fail(ps, "string longer than 1 MiB");
     }
     ps->p++; /* the closing quote */
     out[n] = '\0';
+    *off = ps->pool_len;
     *len_out = n;
-    return out;
+    ps->pool_len += n + 1;
+    return true;
+}
+
+/* The 32-bit offset from node v to byte off of the pool. */
+static uint32_t pool_offset(const struct parser *ps, const struct json *v,
+                            size_t off)
+{
+    return (uint32_t)(ps->pool + off - (const char *)v);
 }
 
 static bool digit(const unsigned char *p, const unsigned char *end)
@@ -254,16 +416,16 @@ static bool parse_number(struct parser *ps, struct json *v)
     if (*ps->p == '-')
         ps->p++;
     if (!digit(ps->p, ps->end))
-        return fail(ps, "expected a digit"), false;
+        return fail(ps, "expected a digit");
     if (*ps->p == '0' && digit(ps->p + 1, ps->end))
-        return fail(ps, "leading zero"), false;
+        return fail(ps, "leading zero");
     while (digit(ps->p, ps->end))
         ps->p++;
     if (ps->p < ps->end && *ps->p == '.') {
         integral = false;
         ps->p++;
         if (!digit(ps->p, ps->end))
-            return fail(ps, "expected a digit after '.'"), false;
+            return fail(ps, "expected a digit after '.'");
         while (digit(ps->p, ps->end))
             ps->p++;
     }
@@ -273,34 +435,44 @@ static bool parse_number(struct parser *ps, struct json *v)
         if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
             ps->p++;
         if (!digit(ps->p, ps->end))
-            return fail(ps, "expected a digit in the exponent"), false;
+            return fail(ps, "expected a digit in the exponent");
         while (digit(ps->p, ps->end))
             ps->p++;
+    }
+    size_t n = (size_t)(ps->p - s);
+    size_t sign = *s == '-';
+    if (integral && n - sign <= 18) {
+        /* The common case, at most 18 digits, cannot overflow int64_t:
+         * no need for a terminated copy and strtoll(). */
+        int64_t i = 0;
+        for (const unsigned char *d = s + sign; d < ps->p; d++)
+            i = i * 10 + (*d - '0');
+        v->meta = JSON_INT;
+        v->u.i = sign ? -i : i;
+        return true;
     }
     /* strtoll/strtod need a terminated copy (the input may end right after
      * the number). The C locale is assumed: the daemon never calls
      * setlocale(), so '.' is the decimal point. */
     char buf[JSON_MAX_NUMBER + 1];
-    size_t n = (size_t)(ps->p - s);
     if (n >= sizeof(buf))
-        return ps->p = s, fail(ps, "number longer than 512 characters"), false;
+        return ps->p = s, fail(ps, "number longer than 512 characters");
     memcpy(buf, s, n);
     buf[n] = '\0';
     errno = 0;
     if (integral) {
         long long i = strtoll(buf, NULL, 10);
         if (errno == 0) {
-            v->type = JSON_INT;
-            v->i = i;
-            v->d = (double)i;
+            v->meta = JSON_INT;
+            v->u.i = i;
             return true;
         }
     }
     errno = 0;
-    v->d = strtod(buf, NULL);
-    if (!isfinite(v->d))
-        return ps->p = s, fail(ps, "number out of range"), false;
-    v->type = JSON_NUMBER;
+    v->u.d = strtod(buf, NULL);
+    if (!isfinite(v->u.d))
+        return ps->p = s, fail(ps, "number out of range");
+    v->meta = JSON_NUMBER;
     return true;
 }
 
@@ -313,143 +485,169 @@ static bool literal(struct parser *ps, const char *word)
     return true;
 }
 
-static struct json *parse_value(struct parser *ps, int depth);
+static size_t parse_value(struct parser *ps, int depth);
 
-/* The member names seen so far in one object. A short object is checked
- * for duplicates by walking its members; past KEYS_LINEAR members an
- * open-addressing hash set takes over, so an object with a million
- * members costs a million probes, not half a trillion comparisons. */
-#define KEYS_LINEAR 16
-
-struct keyset {
-    const struct json **slot; /* NULL: empty */
-    size_t cap;               /* a power of two, or 0 before the switch */
-    size_t n;
-};
-
-static uint64_t key_hash(const char *k, size_t len)
+static bool container(const struct json *v)
 {
-    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)k[i]) * 0x100000001b3u;
+    unsigned t = v->meta & TYPE_MASK;
+    return t == JSON_ARRAY || t == JSON_OBJECT;
+}
+
+/* Past the value that starts at p, in input known to be valid there. */
+static const unsigned char *skip_value(const unsigned char *p,
+                                       const unsigned char *end)
+{
+    if (*p == '"')
+        return closing_quote(p + 1, end) + 1;
+    if (*p != '[' && *p != '{') {
+        while (p < end && !space(*p) && *p != ',' && *p != ']' && *p != '}')
+            p++;
+        return p;
+    }
+    int depth = 0;
+    do {
+        unsigned c = *p++;
+        if (c == '"')
+            p = closing_quote(p, end) + 1;
+        else if (c == '[' || c == '{')
+            depth++;
+        else if (c == ']' || c == '}')
+            depth--;
+    } while (depth > 0);
+    return p;
+}
+
+/* The name of member j of the object whose '{' is at p, once the whole
+ * object has been read (so it is valid JSON): only a duplicate's error
+ * message needs this, so the nodes do not keep their input offsets. */
+static const unsigned char *member_name_at(const unsigned char *p,
+                                           const unsigned char *end, size_t j)
+{
+    p++; /* the brace */
+    for (;; j--) {
+        p = skip_space(p, end);
+        if (j == 0)
+            return p;
+        p = skip_space(skip_value(p, end), end) + 1; /* name, ':' */
+        p = skip_space(skip_value(skip_space(p, end), end), end) + 1; /* , */
+    }
+}
+
+static bool same_name(const struct json *a, const struct json *b)
+{
+    size_t na, nb;
+    const char *ka = json_name(a, &na), *kb = json_name(b, &nb);
+    return na == nb && memcmp(ka, kb, na) == 0;
+}
+
+static uint32_t name_hash(const struct json *m)
+{
+    size_t n;
+    const unsigned char *k = (const unsigned char *)json_name(m, &n);
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ k[i]) * 16777619u;
     return h;
 }
 
-static bool same_key(const struct json *m, const char *k, size_t len)
-{
-    return m->key_len == len && memcmp(m->key, k, len) == 0;
-}
+/* Up to KEYS_LINEAR members, names are compared pairwise; past that an
+ * open-addressing table of node indices, at most two thirds full, so an
+ * object with a million members costs a million probes, not half a
+ * trillion comparisons. */
+#define KEYS_LINEAR 16
 
-/* The slot holding key k, or the empty slot where it would go. */
-static const struct json **keyset_find(struct keyset *ks, const char *k,
-                                       size_t len)
+/* Refuses an object (node at, '{' at open) in which two members have the
+ * same name, pointing at the later one. */
+static bool unique_names(struct parser *ps, size_t at,
+                         const unsigned char *open)
 {
-    size_t i = (size_t)key_hash(k, len) & (ks->cap - 1);
-    while (ks->slot[i] != NULL && !same_key(ks->slot[i], k, len))
-        i = (i + 1) & (ks->cap - 1);
-    return &ks->slot[i];
-}
-
-/* Adds member m; the set stays at most half full. */
-static int keyset_add(struct keyset *ks, const struct json *m)
-{
-    if (2 * (ks->n + 1) > ks->cap) {
-        struct keyset big = {
-            calloc(ks->cap ? 2 * ks->cap : 64, sizeof(*big.slot)),
-            ks->cap ? 2 * ks->cap : 64, 0};
-        if (big.slot == NULL)
-            return UV_ENOMEM;
-        for (size_t i = 0; i < ks->cap; i++)
-            if (ks->slot[i] != NULL)
-                *keyset_find(&big, ks->slot[i]->key, ks->slot[i]->key_len) =
-                    ks->slot[i];
-        big.n = ks->n;
-        free(ks->slot);
-        *ks = big;
+    const struct json *obj = &ps->node[at];
+    size_t n = obj->u.c.n, j = 0, dup = NONE;
+    if (n <= KEYS_LINEAR) {
+        for (const struct json *m = json_first(obj); m && dup == NONE;
+             m = json_next(m), j++)
+            for (const struct json *k = json_first(obj); k != m;
+                 k = json_next(k))
+                if (same_name(k, m)) {
+                    dup = j;
+                    break;
+                }
+    } else {
+        size_t cap = 32;
+        while (2 * cap < 3 * n)
+            cap *= 2; /* the smallest power of two, so cap < 3 * n */
+        uint32_t *slot = counted_calloc(ps, cap, sizeof(*slot));
+        if (slot == NULL)
+            return oom(ps);
+        /* A slot holds a node index (never 0: that is the root) and, in
+         * the bits the indices leave free, the top bits of the name's
+         * hash, so most probes skip a name without reading it. */
+        unsigned bits = 1;
+        while (bits < 32 && ps->n >> bits != 0)
+            bits++;
+        uint32_t index_mask = bits < 32 ? (1u << bits) - 1 : UINT32_MAX;
+        for (const struct json *m = json_first(obj); m && dup == NONE;
+             m = json_next(m), j++) {
+            uint32_t h = name_hash(m);
+            uint32_t tag = bits < 32 ? h >> bits << bits : 0;
+            size_t i = h & (cap - 1);
+            while (slot[i] != 0 &&
+                   ((slot[i] & ~index_mask) != tag ||
+                    !same_name(&ps->node[slot[i] & index_mask], m)))
+                i = (i + 1) & (cap - 1);
+            if (slot[i] != 0)
+                dup = j;
+            else
+                slot[i] = tag | (uint32_t)(m - ps->node);
+        }
+        counted_free(ps, slot, cap * sizeof(*slot));
     }
-    *keyset_find(ks, m->key, m->key_len) = m;
-    ks->n++;
-    return 0;
-}
-
-/* True if object v already has a member named k. */
-static bool has_key(const struct json *v, struct keyset *ks, const char *k,
-                    size_t len)
-{
-    if (ks->cap > 0)
-        return *keyset_find(ks, k, len) != NULL;
-    for (const struct json *m = v->child; m != NULL; m = m->next)
-        if (same_key(m, k, len))
-            return true;
-    return false;
+    if (dup == NONE)
+        return true;
+    ps->p = member_name_at(open, ps->end, dup);
+    return fail(ps, "duplicate member name");
 }
 
 /* Parses the members or elements of an object/array (ps->p on the opening
- * bracket) into v. */
-static bool parse_container(struct parser *ps, struct json *v, int depth)
+ * bracket) after node at, their parent. */
+static bool parse_container(struct parser *ps, size_t at, int depth)
 {
+    const unsigned char *open = ps->p;
     bool object = *ps->p == '{';
     char close = object ? '}' : ']';
-    struct keyset ks = {NULL, 0, 0};
-    bool ok = false;
-    v->type = object ? JSON_OBJECT : JSON_ARRAY;
+    ps->node[at].meta = object ? JSON_OBJECT : JSON_ARRAY;
     if (depth >= JSON_MAX_DEPTH)
-        return fail(ps, "nested deeper than 32 levels"), false;
+        return fail(ps, "nested deeper than 32 levels");
     ps->p++;
     skip_ws(ps);
-    struct json **tail = &v->child;
     if (ps->p < ps->end && *ps->p == close) {
         ps->p++;
         return true;
     }
+    size_t last = NONE, n = 0;
     for (;;) {
-        char *key = NULL;
-        size_t key_len = 0;
+        size_t key = 0, key_len = 0;
         skip_ws(ps);
         if (object) {
-            const unsigned char *key_at = ps->p;
-            if (ps->p >= ps->end || *ps->p != '"') {
-                fail(ps, "expected a member name");
-                goto out;
-            }
-            key = parse_string(ps, &key_len);
-            if (key == NULL)
-                goto out;
-            if (has_key(v, &ks, key, key_len)) {
-                free(key);
-                ps->p = key_at;
-                fail(ps, "duplicate member name");
-                goto out;
-            }
+            if (ps->p >= ps->end || *ps->p != '"')
+                return fail(ps, "expected a member name");
+            if (!parse_string(ps, &key, &key_len))
+                return false;
             skip_ws(ps);
-            if (ps->p >= ps->end || *ps->p != ':') {
-                free(key);
-                fail(ps, "expected ':'");
-                goto out;
-            }
+            if (ps->p >= ps->end || *ps->p != ':')
+                return fail(ps, "expected ':'");
             ps->p++;
         }
-        struct json *item = parse_value(ps, depth + 1);
-        if (item == NULL) {
-            free(key);
-            goto out;
+        size_t item = parse_value(ps, depth + 1);
+        if (item == NONE)
+            return false;
+        if (object) {
+            struct json *m = &ps->node[item];
+            m->key = pool_offset(ps, m, key);
+            m->meta |= (uint32_t)key_len << KEY_SHIFT;
         }
-        item->key = key;
-        item->key_len = key_len;
-        *tail = item;
-        tail = &item->next;
-        v->n++;
-        if (object && (ks.cap > 0 || v->n == KEYS_LINEAR)) {
-            /* At the switch, every member so far goes into the set. */
-            int rc = 0;
-            for (const struct json *m = ks.cap > 0 ? item : v->child;
-                 m != NULL && rc == 0; m = m->next)
-                rc = keyset_add(&ks, m);
-            if (rc != 0) {
-                oom(ps);
-                goto out;
-            }
-        }
+        last = item;
+        n++;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') {
             ps->p++;
@@ -457,47 +655,54 @@ static bool parse_container(struct parser *ps, struct json *v, int depth)
         }
         if (ps->p < ps->end && *ps->p == close) {
             ps->p++;
-            ok = true;
-            goto out;
+            break;
         }
-        fail(ps, object ? "expected ',' or '}'" : "expected ',' or ']'");
-        goto out;
+        return fail(ps, object ? "expected ',' or '}'" : "expected ',' or ']'");
     }
-out:
-    free(ks.slot);
-    return ok;
+    ps->node[last].meta |= LAST;
+    ps->node[at].u.c.n = (uint32_t)n;
+    ps->node[at].u.c.span = (uint32_t)(ps->n - at - 1);
+    return !object || unique_names(ps, at, open);
 }
 
-static struct json *parse_value(struct parser *ps, int depth)
+/* Parses one value into the next node; its index, or NONE. */
+static size_t parse_value(struct parser *ps, int depth)
 {
     skip_ws(ps);
     if (ps->p >= ps->end)
-        return fail(ps, "unexpected end of input");
-    struct json *v = calloc(1, sizeof(*v));
-    if (v == NULL)
-        return oom(ps);
+        return fail(ps, "unexpected end of input"), NONE;
+    if (ps->n == ps->cap)
+        return fail(ps, "more values than estimated"), NONE; /* cannot be */
+    size_t at = ps->n++;
+    struct json *v = &ps->node[at];
+    *v = (struct json){0};
     bool ok;
     switch (*ps->p) {
     case '{':
     case '[':
-        ok = parse_container(ps, v, depth);
+        ok = parse_container(ps, at, depth);
         break;
-    case '"':
-        v->type = JSON_STRING;
-        v->str = parse_string(ps, &v->str_len);
-        ok = v->str != NULL;
+    case '"': {
+        size_t off, len;
+        ok = parse_string(ps, &off, &len);
+        if (ok) {
+            v->meta = JSON_STRING;
+            v->u.s.off = pool_offset(ps, v, off);
+            v->u.s.len = (uint32_t)len;
+        }
         break;
+    }
     case 't':
-        v->type = JSON_TRUE;
-        ok = literal(ps, "true") || fail(ps, "expected 'true'") != NULL;
+        v->meta = JSON_TRUE;
+        ok = literal(ps, "true") || fail(ps, "expected 'true'");
         break;
     case 'f':
-        v->type = JSON_FALSE;
-        ok = literal(ps, "false") || fail(ps, "expected 'false'") != NULL;
+        v->meta = JSON_FALSE;
+        ok = literal(ps, "false") || fail(ps, "expected 'false'");
         break;
     case 'n':
-        v->type = JSON_NULL;
-        ok = literal(ps, "null") || fail(ps, "expected 'null'") != NULL;
+        v->meta = JSON_NULL;
+        ok = literal(ps, "null") || fail(ps, "expected 'null'");
         break;
     case '-':
     case '0':
@@ -519,32 +724,37 @@ static struct json *parse_value(struct parser *ps, int depth)
             snprintf(why, sizeof(why), "unexpected character '%c'", (int)c);
         else
             snprintf(why, sizeof(why), "unexpected byte 0x%02x", c);
-        ok = fail(ps, why) != NULL;
+        ok = fail(ps, why);
     }
     }
-    if (!ok) {
-        json_free(v);
-        return NULL;
-    }
-    return v;
+    return ok ? at : NONE;
 }
 
 int json_parse(const char *p, size_t len, struct json **root, char *err,
                size_t errlen)
 {
-    return json_parse_limit(p, len, JSON_MAX_INPUT, root, err, errlen);
+    return json_parse_stats(p, len, JSON_MAX_INPUT, root, err, errlen, NULL);
 }
 
 int json_parse_limit(const char *p, size_t len, size_t max_input,
                      struct json **root, char *err, size_t errlen)
 {
-    struct parser ps = {(const unsigned char *)p,
-                        (const unsigned char *)p,
-                        (const unsigned char *)p + len,
-                        err,
-                        errlen,
-                        0};
+    return json_parse_stats(p, len, max_input, root, err, errlen, NULL);
+}
+
+int json_parse_stats(const char *p, size_t len, size_t max_input,
+                     struct json **root, char *err, size_t errlen, size_t *peak)
+{
+    struct parser ps = {.p = (const unsigned char *)p,
+                        .start = (const unsigned char *)p,
+                        .end = (const unsigned char *)p + len,
+                        .err = err,
+                        .errlen = errlen};
     *root = NULL;
+    if (peak != NULL)
+        *peak = 0;
+    if (max_input > JSON_MAX_LIMIT)
+        max_input = JSON_MAX_LIMIT;
     if (len > max_input) {
         char why[64];
         if (max_input % (1024 * 1024) == 0)
@@ -556,42 +766,47 @@ int json_parse_limit(const char *p, size_t len, size_t max_input,
         fail(&ps, why);
         return ps.rc;
     }
-    struct json *v = parse_value(&ps, 0);
-    if (v != NULL) {
-        skip_ws(&ps);
-        if (ps.p != ps.end) {
-            fail(&ps, "unexpected data after the document");
-            json_free(v);
-            v = NULL;
-        }
+    struct estimate e;
+    estimate(ps.p, ps.end, &e);
+    size_t room = (e.len - e.pool - e.colons) / 2 + JSON_MAX_DEPTH;
+    ps.cap = e.values < room ? e.values : room;
+    ps.pool_cap = e.pool;
+    size_t size = ps.cap * sizeof(struct json) + ps.pool_cap;
+    ps.node = counted_calloc(&ps, 1, size);
+    if (ps.node == NULL) {
+        oom(&ps);
+        return ps.rc;
     }
-    if (v == NULL)
-        return ps.rc != 0 ? ps.rc : UV_EINVAL;
-    *root = v;
+    ps.pool = (char *)(ps.node + ps.cap);
+    if (parse_value(&ps, 0) != NONE) {
+        skip_ws(&ps);
+        if (ps.p != ps.end)
+            fail(&ps, "unexpected data after the document");
+    }
+    if (peak != NULL)
+        *peak = ps.peak;
+    if (ps.rc != 0) {
+        counted_free(&ps, ps.node, size);
+        return ps.rc;
+    }
+    ps.node[0].meta |= LAST; /* the root has no siblings */
+    *root = ps.node;
     return 0;
 }
 
-void json_free(struct json *v)
+void json_free(struct json *root)
 {
-    /* Iterative over siblings, recursive over depth (bounded by
-     * JSON_MAX_DEPTH), so long arrays cannot exhaust the stack. */
-    while (v != NULL) {
-        struct json *next = v->next;
-        json_free(v->child);
-        free((char *)v->key);
-        free((char *)v->str);
-        free(v);
-        v = next;
-    }
+    free(root); /* the root is the whole block */
 }
 
 const struct json *json_get(const struct json *obj, const char *key)
 {
-    if (obj == NULL || obj->type != JSON_OBJECT)
+    if (json_type(obj) != JSON_OBJECT)
         return NULL;
     size_t n = strlen(key);
-    for (const struct json *m = obj->child; m != NULL; m = m->next)
-        if (m->key_len == n && memcmp(m->key, key, n) == 0)
+    for (const struct json *m = json_first(obj); m != NULL; m = json_next(m))
+        if (m->meta >> KEY_SHIFT == n &&
+            memcmp((const char *)m + m->key, key, n) == 0)
             return m;
     return NULL;
 }
@@ -619,51 +834,72 @@ const char *json_type_name(enum json_type t)
 
 enum json_type json_type(const struct json *v)
 {
-    return v != NULL ? v->type : JSON_NULL;
+    return v != NULL ? (enum json_type)(v->meta & TYPE_MASK) : JSON_NULL;
+}
+
+const char *json_name(const struct json *v, size_t *len)
+{
+    if (v == NULL || v->key == 0) {
+        if (len != NULL)
+            *len = 0;
+        return NULL;
+    }
+    if (len != NULL)
+        *len = v->meta >> KEY_SHIFT;
+    return (const char *)v + v->key;
 }
 
 const char *json_as_string(const struct json *v, size_t *len)
 {
-    if (v == NULL || v->type != JSON_STRING)
+    if (json_type(v) != JSON_STRING)
         return NULL;
     if (len != NULL)
-        *len = v->str_len;
-    return v->str;
+        *len = v->u.s.len;
+    return (const char *)v + v->u.s.off;
 }
 
 int json_as_int64(const struct json *v, int64_t *out)
 {
-    if (v == NULL || v->type != JSON_INT)
+    if (json_type(v) != JSON_INT)
         return UV_EINVAL;
-    *out = v->i;
+    *out = v->u.i;
+    return 0;
+}
+
+int json_as_double(const struct json *v, double *out)
+{
+    if (json_type(v) == JSON_INT)
+        *out = (double)v->u.i;
+    else if (json_type(v) == JSON_NUMBER)
+        *out = v->u.d;
+    else
+        return UV_EINVAL;
     return 0;
 }
 
 int json_as_bool(const struct json *v, bool *out)
 {
-    if (v == NULL || (v->type != JSON_TRUE && v->type != JSON_FALSE))
+    if (json_type(v) != JSON_TRUE && json_type(v) != JSON_FALSE)
         return UV_EINVAL;
-    *out = v->type == JSON_TRUE;
+    *out = json_type(v) == JSON_TRUE;
     return 0;
 }
 
-const struct json *json_first(const struct json *container)
+const struct json *json_first(const struct json *v)
 {
-    if (container == NULL ||
-        (container->type != JSON_ARRAY && container->type != JSON_OBJECT))
+    if (v == NULL || !container(v) || v->u.c.n == 0)
         return NULL;
-    return container->child;
+    return v + 1;
 }
 
 const struct json *json_next(const struct json *v)
 {
-    return v != NULL ? v->next : NULL;
+    if (v == NULL || (v->meta & LAST) != 0)
+        return NULL;
+    return v + 1 + (container(v) ? v->u.c.span : 0);
 }
 
-size_t json_len(const struct json *container)
+size_t json_len(const struct json *v)
 {
-    if (container == NULL ||
-        (container->type != JSON_ARRAY && container->type != JSON_OBJECT))
-        return 0;
-    return container->n;
+    return v != NULL && container(v) ? v->u.c.n : 0;
 }

@@ -8,7 +8,9 @@
  * \u surrogates, and data after the document. On top of the RFC it also
  * refuses what an interoperable document should never contain
  * (RFC 8259 sections 4 and 9 leave these to the implementation):
- *   - duplicate member names in one object;
+ *   - duplicate member names in one object (found once the object has
+ *     been read to its end, so an error later inside the same object is
+ *     reported first);
  *   - nesting deeper than JSON_MAX_DEPTH containers;
  *   - input longer than JSON_MAX_INPUT bytes (json_parse_limit() takes
  *     another limit);
@@ -17,10 +19,10 @@
  *   - numbers longer than JSON_MAX_NUMBER characters, or whose magnitude
  *     overflows a double (1e999; underflow to 0 is accepted).
  *
- * The tree. Every value is one malloc'd struct json; the whole tree is
- * owned by its root and freed by json_free(root). Containers keep their
- * children as a singly linked list in document order (object member order
- * is kept, which the exporter's byte-identical round trip relies on):
+ * The tree is read through the accessors below (struct json is opaque);
+ * it is owned by its root and freed by json_free(root). Containers keep
+ * their children in document order (object member order is kept, which
+ * the exporter's byte-identical round trip relies on):
  *
  *     struct json *doc;
  *     char err[128];
@@ -30,12 +32,30 @@
  *     size_t n;
  *     const char *s = json_as_string(title, &n); // NULL if not a string
  *     for (const struct json *m = json_first(doc); m; m = json_next(m))
- *         printf("%s\n", m->key);                 // members in order
+ *         printf("%s\n", json_name(m, NULL));     // members in order
  *     json_free(doc);
  *
- * The fields of struct json may be read directly; the accessors below only
- * add the type checks. Nothing here is thread-unsafe: there is no global
- * state, and a parsed tree is immutable.
+ * Nothing here is thread-unsafe: there is no global state, and a parsed
+ * tree is immutable. The tree does not refer to the input, which may be
+ * freed as soon as json_parse() returns.
+ *
+ * Memory. A parse makes one allocation for the whole tree, sized before
+ * the tree is built by a quick scan of the input, plus, while a large
+ * object's member names are checked for duplicates, one short-lived
+ * table. Every value is a 16-byte node; every string and member name is
+ * copied, decoded and NUL-terminated, into one pool after the nodes. Each
+ * value but the first needs at least two bytes of input (itself and a
+ * comma, or a bracket), a string's pool copy is shorter than its quoted
+ * form, and the duplicate table takes at most 12 bytes per member, which
+ * each member's name and colon pay for. So a parse of len bytes never has
+ * more than
+ *
+ *     JSON_MEM_PER_BYTE * len + JSON_MEM_FIXED   (8 * len + 1 KiB)
+ *
+ * bytes allocated at once, whatever the input (valid or not); the worst
+ * case, about 8 bytes per byte, is an array of one-digit numbers
+ * ("[0,0,0,...]"). jsonparse.c proves the bound; json_parse_stats()
+ * reports the actual peak so that tests can check it.
  */
 #ifndef OUTPOST_JSONPARSE_H
 #define OUTPOST_JSONPARSE_H
@@ -50,6 +70,14 @@
 #define JSON_MAX_INPUT (8 * 1024 * 1024)
 #define JSON_MAX_STRING (1024 * 1024)
 #define JSON_MAX_NUMBER 512 /* characters in one number literal */
+/* The largest input limit json_parse_limit() takes: the tree addresses its
+ * strings with 32-bit offsets, and 8 bytes per input byte must stay below
+ * 4 GiB. */
+#define JSON_MAX_LIMIT (256 * 1024 * 1024)
+/* The memory bound above: at most JSON_MEM_PER_BYTE * len + JSON_MEM_FIXED
+ * bytes allocated at once during a parse of len bytes. */
+#define JSON_MEM_PER_BYTE 8
+#define JSON_MEM_FIXED 1024
 
 enum json_type {
     JSON_NULL,
@@ -62,18 +90,8 @@ enum json_type {
     JSON_OBJECT,
 };
 
-struct json {
-    enum json_type type;
-    const char *key;    /* member name when inside an object (decoded, */
-    size_t key_len;     /*   NUL-terminated), else NULL and 0 */
-    const char *str;    /* JSON_STRING: decoded UTF-8, NUL-terminated, but */
-    size_t str_len;     /*   "\u0000" may put a NUL inside: use str_len */
-    int64_t i;          /* JSON_INT */
-    double d;           /* JSON_INT and JSON_NUMBER (JSON_INT: (double)i) */
-    struct json *child; /* JSON_ARRAY/OBJECT: first element or member */
-    struct json *next;  /* the next sibling in the parent, or NULL */
-    size_t n;           /* JSON_ARRAY/OBJECT: number of children */
-};
+/* A value in a parsed tree; read it through the functions below. */
+struct json;
 
 /* Parses the len bytes at p (no terminator needed; a NUL byte inside is an
  * error, not an end). On success returns 0 and sets *root to a tree the
@@ -85,11 +103,18 @@ int json_parse(const char *p, size_t len, struct json **root, char *err,
                size_t errlen);
 /* json_parse() with the caller's input limit in place of JSON_MAX_INPUT,
  * for trusted local input that may be larger than any request, such as a
- * file given to `outpost import` (the tree takes a few times the input's
- * size in memory, so the caller picks a limit it can afford). Every other
- * limit stays. */
+ * file given to `outpost import` (the parse takes up to 8 times the
+ * input's size in memory, so the caller picks a limit it can afford). A
+ * limit above JSON_MAX_LIMIT acts as JSON_MAX_LIMIT. Every other limit
+ * stays. */
 int json_parse_limit(const char *p, size_t len, size_t max_input,
                      struct json **root, char *err, size_t errlen);
+/* json_parse_limit() that also reports, in *peak (when not NULL), the most
+ * bytes the parse had allocated at once, whether it succeeded or not: at
+ * most JSON_MEM_PER_BYTE * len + JSON_MEM_FIXED. */
+int json_parse_stats(const char *p, size_t len, size_t max_input,
+                     struct json **root, char *err, size_t errlen,
+                     size_t *peak);
 /* Frees a tree returned by json_parse(); NULL is a no-op. Only roots may be
  * freed, never a value inside a tree. */
 void json_free(struct json *root);
@@ -105,12 +130,19 @@ const char *json_type_name(enum json_type t);
  * not an object, or has no such member. Linear in the member count. */
 const struct json *json_get(const struct json *obj, const char *key);
 
-/* The decoded bytes of a string and, if len is not NULL, their count; NULL
- * when v is not a string. The bytes live as long as the tree. */
+/* The name of member v (decoded, NUL-terminated) and, if len is not NULL,
+ * its length in bytes; NULL (and 0) when v is NULL or not an object's
+ * member. The bytes live as long as the tree. */
+const char *json_name(const struct json *v, size_t *len);
+/* The decoded bytes of a string, NUL-terminated, and, if len is not NULL,
+ * their count ("\u0000" may put a NUL inside: use the count); NULL when v
+ * is not a string. The bytes live as long as the tree. */
 const char *json_as_string(const struct json *v, size_t *len);
 /* 0 and *out if v is a JSON_INT, else UV_EINVAL (a fraction such as 1.5,
  * or 1e3, is not an integer here; neither is a number beyond int64_t). */
 int json_as_int64(const struct json *v, int64_t *out);
+/* 0 and *out if v is a number (a JSON_INT as (double)i), else UV_EINVAL. */
+int json_as_double(const struct json *v, double *out);
 /* 0 and *out if v is true or false, else UV_EINVAL. */
 int json_as_bool(const struct json *v, bool *out);
 

@@ -179,7 +179,8 @@ int store_token_use(struct store *st,
 int store_export(struct store *st, struct buf *out);
 /* The largest document store_import() reads (64 MiB): far above any
  * request, since a backup holds the whole history, but bounded, since the
- * parsed tree takes a few times the document's size in memory. */
+ * parse takes up to 8 times the document's size in memory (jsonparse.h),
+ * at most 512 MiB, and the check's entries fit in that bound too. */
 #define STORE_IMPORT_MAX (64 * 1024 * 1024)
 /* Loads a document written by store_export() into an EMPTY store (no
  * services, incidents or tokens; else UV_EINVAL, "the database is not

@@ -19,6 +19,34 @@ static int parse(const char *s, size_t len, struct json **v)
     return json_parse(s, len, v, err, sizeof(err));
 }
 
+/* The accessors, as plain values for short checks: a string's length, an
+ * integer, a number, a member's name. */
+static size_t str_len(const struct json *v)
+{
+    size_t n = 0;
+    json_as_string(v, &n);
+    return n;
+}
+
+static int64_t int_of(const struct json *v)
+{
+    int64_t i = -12345;
+    json_as_int64(v, &i);
+    return i;
+}
+
+static double dbl_of(const struct json *v)
+{
+    double d = -12345;
+    json_as_double(v, &d);
+    return d;
+}
+
+static const char *key_of(const struct json *v)
+{
+    return json_name(v, NULL);
+}
+
 /* Parses len bytes from an exact-size heap copy, so a read past the end
  * is an invalid read under valgrind. */
 static int parse_exact(const char *s, size_t len, struct json **v, char *err,
@@ -76,7 +104,7 @@ TEST(accepted)
         if (rc != 0)
             printf("  refused: %s (%s)\n", cases[i].doc, err);
         CHECK_INT(rc, 0);
-        CHECK(v != NULL && v->type == cases[i].type);
+        CHECK(v != NULL && json_type(v) == cases[i].type);
         json_free(v);
     }
 }
@@ -221,7 +249,7 @@ TEST(size_limits)
     memset(doc + 1, 'x', JSON_MAX_STRING);
     doc[JSON_MAX_STRING + 1] = '"';
     CHECK_INT(parse(doc, JSON_MAX_STRING + 2, &v), 0);
-    CHECK_INT(v->str_len, JSON_MAX_STRING);
+    CHECK_INT(str_len(v), JSON_MAX_STRING);
     json_free(v);
     doc[JSON_MAX_STRING + 1] = 'x';
     doc[JSON_MAX_STRING + 2] = '"';
@@ -230,7 +258,7 @@ TEST(size_limits)
     /* The limit is on the decoded length: escapes may make it longer. */
     memcpy(doc + 1, "\\u0041", 6);
     CHECK_INT(parse(doc, n, &v), 0);
-    CHECK_INT(v->str_len, JSON_MAX_STRING - 4);
+    CHECK_INT(str_len(v), JSON_MAX_STRING - 4);
     json_free(v);
     free(doc);
 
@@ -245,7 +273,7 @@ TEST(size_limits)
     json_free(v);
     /* json_parse_limit() moves only that limit, either way. */
     CHECK_INT(json_parse_limit(doc, n, n, &v, err, sizeof(err)), 0);
-    CHECK_INT(v->i, 0);
+    CHECK_INT(int_of(v), 0);
     json_free(v);
     CHECK_INT(json_parse_limit(doc, n, 4 * 1024 * 1024, &v, err, sizeof(err)),
               UV_EINVAL);
@@ -297,10 +325,10 @@ TEST(many_members)
             for (const struct json *m = json_first(v); m; m = json_next(m)) {
                 char want[16];
                 snprintf(want, sizeof(want), "k%d", i++);
-                in_order &= strcmp(m->key, want) == 0;
+                in_order &= strcmp(key_of(m), want) == 0;
             }
             CHECK(in_order);
-            CHECK(json_get(v, "k2999")->i == 2999);
+            CHECK(int_of(json_get(v, "k2999")) == 2999);
             json_free(v);
         } else {
             CHECK_INT(rc, UV_EINVAL);
@@ -337,8 +365,11 @@ TEST(values_and_accessors)
     CHECK_INT(len, 12);
     CHECK(json_as_string(json_get(v, "id"), &len) == NULL);
     CHECK(json_as_string(json_get(v, "missing"), NULL) == NULL);
-    CHECK(json_get(v, "x")->d == -1.25);
-    CHECK(json_get(v, "big")->d == 1000.0);
+    CHECK(dbl_of(json_get(v, "x")) == -1.25);
+    CHECK(dbl_of(json_get(v, "big")) == 1000.0);
+    CHECK(dbl_of(json_get(v, "id")) == 42.0); /* an integer as a double */
+    double d = 0;
+    CHECK_INT(json_as_double(json_get(v, "title"), &d), UV_EINVAL);
     bool b = false;
     CHECK_INT(json_as_bool(json_get(v, "on"), &b), 0);
     CHECK(b);
@@ -362,8 +393,10 @@ TEST(values_and_accessors)
                                         "n",  "on",    "off", "big"};
     size_t k = 0;
     for (const struct json *m = json_first(v); m; m = json_next(m), k++)
-        CHECK(k < 8 && strcmp(m->key, order[k]) == 0 &&
-              m->key_len == strlen(order[k]));
+        CHECK(k < 8 && strcmp(key_of(m), order[k]) == 0 &&
+              json_name(m, &len) != NULL && len == strlen(order[k]));
+    CHECK(json_name(v, &len) == NULL && len == 0); /* the root is no member */
+    CHECK(json_name(json_first(tags), NULL) == NULL); /* nor an element */
     CHECK_INT(k, 8);
     CHECK_STR(json_type_name(JSON_TRUE), "boolean");
     CHECK_STR(json_type_name(JSON_INT), "number");
@@ -389,14 +422,15 @@ TEST(values_and_accessors)
     }
     /* \u0000 decodes to a NUL inside the string; str_len tells. */
     CHECK_INT(parse("\"a\\u0000b\"", 10, &v), 0);
-    CHECK_INT(v->str_len, 3);
-    CHECK(memcmp(v->str, "a\0b", 4) == 0);
+    CHECK_INT(str_len(v), 3);
+    CHECK(memcmp(json_as_string(v, NULL), "a\0b", 4) == 0);
     json_free(v);
     /* Integers at the edges, and -0. */
     CHECK_INT(parse("[-9223372036854775808, -0, 9223372036854775807]", 47, &v),
               0);
-    CHECK(v->child->i == INT64_MIN && v->child->next->i == 0 &&
-          v->child->next->next->i == INT64_MAX);
+    const struct json *e = json_first(v);
+    CHECK(int_of(e) == INT64_MIN && int_of(json_next(e)) == 0 &&
+          int_of(json_next(json_next(e))) == INT64_MAX);
     json_free(v);
 }
 
@@ -423,6 +457,7 @@ TEST(every_prefix_is_refused)
             CHECK(v == NULL);
             size_t off = (size_t)strtoul(err + 7, NULL, 10);
             CHECK(strncmp(err, "offset ", 7) == 0 && off <= n);
+            CHECK(strstr(err, "estimated") == NULL);
         }
     }
 }
@@ -457,10 +492,163 @@ TEST(random_damage)
         CHECK((rc == 0) == (v != NULL));
         if (rc != 0)
             CHECK(strncmp(err, "offset ", 7) == 0 &&
-                  strtoul(err + 7, NULL, 10) <= n);
+                  strtoul(err + 7, NULL, 10) <= n &&
+                  strstr(err, "estimated") == NULL);
         json_free(v);
     }
     free(copy);
+}
+
+/* head item sep item ... item tail, about size bytes, malloc'd. */
+static char *repeated(const char *head, const char *item, const char *sep,
+                      const char *tail, size_t size, size_t *len)
+{
+    size_t nh = strlen(head), ni = strlen(item), ns = strlen(sep);
+    size_t n = (size - nh - ni - strlen(tail)) / (ns + ni);
+    char *d = malloc(size + 1);
+    memcpy(d, head, nh);
+    memcpy(d + nh, item, ni);
+    size_t at = nh + ni;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(d + at, sep, ns);
+        memcpy(d + at + ns, item, ni);
+        at += ns + ni;
+    }
+    strcpy(d + at, tail);
+    *len = at + strlen(tail);
+    return d;
+}
+
+static size_t bound(size_t len)
+{
+    return JSON_MEM_PER_BYTE * len + JSON_MEM_FIXED;
+}
+
+/* The parse's own accounting of what it allocates, against the bound in
+ * jsonparse.h: exact for small documents, within the bound for the
+ * shapes that cost the most per byte, valid or not. */
+TEST(memory_bound)
+{
+    struct json *v;
+    char err[128];
+    size_t peak = 0;
+    /* Three nodes; nothing else. */
+    CHECK_INT(json_parse_stats("[0,0]", 5, JSON_MAX_INPUT, &v, err, sizeof(err),
+                               &peak),
+              0);
+    CHECK_INT(peak, 3 * 16);
+    json_free(v);
+    /* Two nodes, and "ab" and "c" with their NULs in the pool. */
+    CHECK_INT(json_parse_stats("{\"ab\":\"c\"}", 10, JSON_MAX_INPUT, &v, err,
+                               sizeof(err), &peak),
+              0);
+    CHECK_INT(peak, 2 * 16 + 5);
+    json_free(v);
+    /* A refused document reports its peak too. */
+    CHECK_INT(json_parse_stats("[1,x]", 5, JSON_MAX_INPUT, &v, err, sizeof(err),
+                               &peak),
+              UV_EINVAL);
+    CHECK_INT(peak, 3 * 16);
+    CHECK(v == NULL);
+
+    static const struct {
+        const char *head, *item, *sep, *tail;
+        bool valid;
+    } shapes[] = {
+        {"[", "0", ",", "]", true},  /* the worst: 8 bytes per byte */
+        {"[", "[]", ",", "]", true}, /* empty containers */
+        {"[", "{}", ",", "]", true},
+        {"[", "\"\"", ",", "]", true}, /* empty strings */
+        {"[", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+         ",", "]", true}, /* 32 deep, over and over */
+        {"[", "\"\\n\\u00e9\\\"\"", ",", "]", true}, /* escapes */
+        {"[", "-1.5e-3", ",", "]", true},
+        {"[", "{\"\":0}", ",", "]", true}, /* empty names */
+        {"[", "0", ",", "", false},        /* never closed */
+        {"", ",", "", "", false},          /* only commas */
+        {"[", ",", ":", "]", false},       /* commas and colons */
+        {"[0", "", ",", "", false},        /* trailing commas */
+        {"\"", "\\\"", "", "", false},     /* one unterminated string */
+        {"[", "{\"a\":", "", "", false},   /* opened, never closed */
+    };
+    size_t size = 64 * 1024;
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        size_t len;
+        char *d = repeated(shapes[i].head, shapes[i].item, shapes[i].sep,
+                           shapes[i].tail, size, &len);
+        int rc = json_parse_stats(d, len, JSON_MAX_INPUT, &v, err, sizeof(err),
+                                  &peak);
+        if (rc != (shapes[i].valid ? 0 : UV_EINVAL) || peak > bound(len))
+            printf("  shape %zu: rc %d (%s), %zu bytes for %zu\n", i, rc,
+                   rc ? err : "", peak, len);
+        CHECK_INT(rc, shapes[i].valid ? 0 : UV_EINVAL);
+        CHECK(peak <= bound(len));
+        CHECK(rc == 0 || strstr(err, "estimated") == NULL);
+        if (i == 0) /* the accounting is real: 16 bytes a value */
+            CHECK(peak >= 7 * len);
+        json_free(v);
+        free(d);
+    }
+
+    /* Deep nesting is refused after a small block, not one sized for the
+     * whole input. */
+    size_t n = 1000000;
+    char *deep = malloc(n);
+    memset(deep, '[', n);
+    CHECK_INT(
+        json_parse_stats(deep, n, JSON_MAX_INPUT, &v, err, sizeof(err), &peak),
+        UV_EINVAL);
+    CHECK_STR(err, "offset 32: nested deeper than 32 levels");
+    CHECK(peak <= 16 * (JSON_MAX_DEPTH + 1));
+    free(deep);
+
+    /* A large object's duplicate check: its table, 4 bytes a slot and
+     * the smallest power of two at least 1.5 times the members, is
+     * counted on top of the block, and stays within the bound. */
+    size_t members = 20000, at = 0;
+    char *obj = malloc(members * 16 + 16);
+    size_t pool = 0;
+    at += (size_t)sprintf(obj, "{");
+    for (size_t k = 0; k < members; k++) {
+        int w = sprintf(obj + at, "%s\"k%zu\":0", k ? "," : "", k);
+        pool += (size_t)snprintf(NULL, 0, "k%zu", k) + 1;
+        at += (size_t)w;
+    }
+    at += (size_t)sprintf(obj + at, "}");
+    CHECK_INT(
+        json_parse_stats(obj, at, JSON_MAX_INPUT, &v, err, sizeof(err), &peak),
+        0);
+    CHECK_INT(peak, 16 * (members + 1) + pool + 4 * 32768);
+    CHECK(peak <= bound(at));
+    json_free(v);
+    /* The same with a duplicate name last: refused, as cheaply. */
+    at -= 1;
+    at += (size_t)sprintf(obj + at, ",\"k7\":1}");
+    CHECK_INT(
+        json_parse_stats(obj, at, JSON_MAX_INPUT, &v, err, sizeof(err), &peak),
+        UV_EINVAL);
+    char want[64];
+    snprintf(want, sizeof(want), "offset %zu: duplicate member name", at - 7);
+    CHECK_STR(err, want);
+    CHECK(peak <= bound(at));
+    free(obj);
+}
+
+/* The tree keeps no pointer into the input: strings and names are read
+ * after the input is gone (valgrind would see a read of freed memory). */
+TEST(tree_outlives_input)
+{
+    const char *doc = "{\"name\": \"Fibre cut\", \"tags\": [\"a\", \"b\"]}";
+    char *copy = strdup(doc);
+    struct json *v;
+    CHECK_INT(parse(copy, strlen(copy), &v), 0);
+    memset(copy, 'x', strlen(copy));
+    free(copy);
+    CHECK_STR(json_as_string(json_get(v, "name"), NULL), "Fibre cut");
+    CHECK_STR(json_name(json_first(v), NULL), "name");
+    CHECK_STR(json_as_string(json_next(json_first(json_get(v, "tags"))), NULL),
+              "b");
+    json_free(v);
 }
 
 int main(void)
@@ -473,5 +661,7 @@ int main(void)
     RUN(values_and_accessors);
     RUN(every_prefix_is_refused);
     RUN(random_damage);
+    RUN(memory_bound);
+    RUN(tree_outlives_input);
     return test_report();
 }
