@@ -426,6 +426,34 @@ class Writer:
 
 
 # ---- the checker -----------------------------------------------------------
+#
+# Each command is one transaction; here is what it writes, and so what a
+# write "in part" would look like and how the checks below would see it:
+#
+#   incident open, maintenance schedule, notice post: the post's row (kind,
+#     title, status, impact, window, times), an incident_services row per
+#     service (with its own window), the first update (status, text,
+#     author, via). In part: a post without its first update, a first
+#     update whose status is not the post's, a service missing or extra.
+#   incident update, incident resolve, maintenance start and complete: a new
+#     update row, and on the post its status, resolved_at, monitoring_at and
+#     updated_at. In part: the update without the status change (the post's
+#     status is not its last update's), resolved_at or monitoring_at that do
+#     not fit the updates, updated_at older than the newest update.
+#   postmortem: its text, time and via, the status resolved -> postmortem,
+#     updated_at. In part: any of them without the others.
+#   update edit: a revision row holding the old text, the new text, the
+#     post's updated_at. In part: the new text without the revision (the old
+#     text is gone, so its write reads as lost), the revision without the
+#     new text (the old text twice), updated_at older than the edit.
+#   Every API write also records its token's last use, in the same
+#     transaction: last_used_at is the time of its latest stored write.
+#
+# A refused write (exit 1 or 2, an HTTP error reply, a refused connection)
+# stores nothing. An unanswered one (its process or its server killed, its
+# connection cut) may be stored or not, but whole either way. Whatever the
+# export shows, the tables must hold the same rows (nothing that belongs to
+# no post) and pass PRAGMA integrity_check and foreign_key_check.
 
 
 def read_logs(paths):

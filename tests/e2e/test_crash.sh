@@ -159,7 +159,7 @@ crash_round() {
     if [ "$r" -gt 1 ]; then
         # The restarted server serves what the last round stored.
         local prev; prev=$(last_open $((r - 1)))
-        served() { curl -fsS "http://127.0.0.1:$HTTP_PORT/incidents/${prev% *}.txt" | grep -qF "${prev#* }"; }
+        served() { curl -fsS -m 5 "http://127.0.0.1:$HTTP_PORT/incidents/${prev% *}.txt" | grep -qF "${prev#* }"; }
         if [ -z "$prev" ]; then fail "round $((r - 1)) acknowledged an open"
         elif ms=$(wait_for served 5 served); then
             pass "round $r: the restarted server serves #${prev% *} from round $((r - 1)) (${ms} ms)"
@@ -244,9 +244,10 @@ crash_round() {
     check "round $r: API writes acknowledged ($napi)" test "$napi" -gt 0
     local out
     rm -f "$T/export.json"
-    if ! out=$("$OUTPOST_BIN" --db "$DB" export "$T/export.json" 2>&1); then
+    if ! out=$(timeout 60 "$OUTPOST_BIN" --db "$DB" export "$T/export.json" 2>&1); then
         fail "round $r: export" "$out"
-    elif out=$(python3 "$CRASH" check "$DB" "$T/export.json" "$T"/w*.log "$T"/probe-*.log 2>&1); then
+    elif out=$(timeout 120 python3 "$CRASH" check "$DB" "$T/export.json" "$T"/w*.log \
+                   "$T"/probe-*.log 2>&1); then
         pass "round $r ($how:$done): $n writes acknowledged ($ncli CLI, $napi API); in all: $out"
     else
         fail "round $r ($how:$done): the store after the kills" "$out"
