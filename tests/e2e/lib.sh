@@ -9,8 +9,9 @@
 #   check_rc NAME RC WANT        exit codes
 #   server_start [ARGS...]       starts `outpost serve` on free loopback ports
 #                                (or $WANT_HTTP_PORT, $WANT_GOPHER_PORT,
-#                                $WANT_FINGER_PORT)
-#                                with a fresh demo DB in $T; sets HTTP_PORT,
+#                                $WANT_FINGER_PORT) on $DB (default
+#                                $T/outpost.db; serve fills a file that does
+#                                not exist yet with demo data); sets HTTP_PORT,
 #                                GOPHER_PORT, FINGER_PORT, DB, SERVER_PID
 #   server_stop                  SIGTERM, waits; fails the run if the server
 #                                did not exit 0 (or valgrind found errors)
@@ -61,13 +62,19 @@ check_rc() {
     if [ "$2" -eq "$3" ]; then pass "$1"; else fail "$1" "exit code $2, want $3"; fi
 }
 
-# free_port: asks the kernel for an unused loopback TCP port.
-free_port() {
-    python3 - <<'PY' 2>/dev/null || echo $((20000 + RANDOM % 20000))
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+# free_ports N: asks the kernel for N distinct unused loopback TCP ports
+# (held open together while asked for, so no two are the same).
+free_ports() {
+    python3 - "$1" <<'PY'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
+# free_port: one of them.
+free_port() { free_ports 1; }
 
 # wait_port PORT: up to 20 s (valgrind is slow to start) for a listener.
 wait_port() {
@@ -80,9 +87,10 @@ wait_port() {
 }
 
 server_start() {
-    HTTP_PORT=${WANT_HTTP_PORT:-$(free_port)}
-    GOPHER_PORT=${WANT_GOPHER_PORT:-$(free_port)}
-    FINGER_PORT=${WANT_FINGER_PORT:-$(free_port)}
+    local ports; read -r -a ports <<<"$(free_ports 3)"
+    HTTP_PORT=${WANT_HTTP_PORT:-${ports[0]}}
+    GOPHER_PORT=${WANT_GOPHER_PORT:-${ports[1]}}
+    FINGER_PORT=${WANT_FINGER_PORT:-${ports[2]}}
     DB=${DB:-$T/outpost.db}
     local pre=()
     if [ "${OUTPOST_VALGRIND:-0}" = 1 ]; then
