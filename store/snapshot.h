@@ -129,8 +129,11 @@ const struct incident *snapshot_incident(const struct snapshot *s, int64_t id);
 const struct service *snapshot_service(const struct snapshot *s,
                                        const char *slug);
 
+/* ---- derived data (store/derive.c) ------------------------------------ */
+
 /* Derives each service's shown status and reason, the groups, and the
- * overall indicator from the loaded rows (called by store_load()). */
+ * overall indicator from the loaded rows (called by store_load()), by the
+ * rule written out at the top of store/derive.c. Returns 0 or UV_ENOMEM. */
 int snapshot_derive(struct snapshot *s);
 
 /* Classification used by every summary view, so all protocols agree:

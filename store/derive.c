@@ -1,0 +1,298 @@
+/* derive: everything a snapshot shows that is not a stored row, worked out
+ * once from the loaded rows so that every protocol shows the same thing.
+ *
+ * THE DERIVE RULE (snapshot_derive; every protocol shows its result):
+ *
+ *  1. Order. Incidents are sorted newest id first, and each incident's
+ *     updates newest first (created_at, then id, descending), so a snapshot
+ *     built by hand obeys the same order as one loaded from SQLite.
+ *     Services are NOT reordered (incident_service.service indexes them);
+ *     whoever fills them sorts by position, then slug.
+ *
+ *  2. A service's shown status is
+ *       - its manual status if one was set by hand (reason "set by hand");
+ *       - otherwise the worst of
+ *           every open incident affecting it, mapped from its impact:
+ *             none -> operational, minor -> degraded_performance,
+ *             major -> partial_outage, critical -> major_outage;
+ *           every active maintenance (in_progress or verifying) affecting
+ *             it -> under_maintenance. The enum order puts maintenance just
+ *             above operational, so any outage outranks it;
+ *         with the reason naming the deciding post ("incident #42",
+ *         "maintenance #7"); among equals the newest post decides;
+ *       - "operational" with reason "no open incidents" when nothing open
+ *         affects it.
+ *     A maintenance marks its services for as long as its status says it
+ *     is active, whatever the per-service windows say: the operator's
+ *     "start"/"complete" is the truth, a window is only the plan.
+ *
+ *  3. Groups: one per distinct group name, members in service order, the
+ *     group's status the worst member's, groups ordered by their first
+ *     member. Ungrouped services belong to no group.
+ *
+ *  4. The overall indicator is the max of
+ *       every open incident's impact (none/minor/major/critical), and
+ *       every service's shown status: degraded_performance -> minor,
+ *       partial_outage -> major, major_outage -> critical,
+ *       under_maintenance and operational -> none.
+ *     Its description comes from model_indicator_description(), which says
+ *     "Service Under Maintenance" when the indicator is none and some
+ *     maintenance is active.
+ *
+ *  5. data_changed_at (Last-Modified) is the latest time found anywhere in
+ *     the data: created/updated/resolved/postmortem times of posts, update
+ *     times, service changes. It is 0 only for an empty store.
+ */
+#include "snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+/* ---- classification --------------------------------------------------- */
+
+bool snapshot_is_open_incident(const struct snapshot *s,
+                               const struct incident *i)
+{
+    (void)s;
+    return i->kind == KIND_INCIDENT &&
+           (i->status == STATUS_INVESTIGATING ||
+            i->status == STATUS_IDENTIFIED || i->status == STATUS_MONITORING);
+}
+
+bool snapshot_is_active_maintenance(const struct snapshot *s,
+                                    const struct incident *i)
+{
+    (void)s;
+    return i->kind == KIND_MAINTENANCE &&
+           (i->status == STATUS_IN_PROGRESS || i->status == STATUS_VERIFYING);
+}
+
+bool snapshot_is_upcoming_maintenance(const struct snapshot *s,
+                                      const struct incident *i)
+{
+    (void)s;
+    return i->kind == KIND_MAINTENANCE && i->status == STATUS_SCHEDULED;
+}
+
+bool snapshot_is_current_notice(const struct snapshot *s,
+                                const struct incident *i)
+{
+    if (i->kind != KIND_NOTICE || i->status != STATUS_POSTED)
+        return false;
+    int64_t posted = i->started_at ? i->started_at : i->created_at;
+    return s->generated_at - posted < (int64_t)SNAPSHOT_NOTICE_DAYS * 86400;
+}
+
+bool snapshot_is_current(const struct snapshot *s, const struct incident *i)
+{
+    return snapshot_is_open_incident(s, i) ||
+           snapshot_is_active_maintenance(s, i) ||
+           snapshot_is_upcoming_maintenance(s, i) ||
+           snapshot_is_current_notice(s, i);
+}
+
+bool snapshot_is_recent_maintenance(const struct snapshot *s,
+                                    const struct incident *i)
+{
+    return i->kind == KIND_MAINTENANCE && i->status == STATUS_COMPLETED &&
+           s->generated_at - i->resolved_at <=
+               (int64_t)SNAPSHOT_RECENT_DAYS * 86400;
+}
+
+/* ---- derive ----------------------------------------------------------- */
+
+static int incident_cmp(const void *a, const void *b)
+{
+    const struct incident *x = a, *y = b;
+    return (x->id < y->id) - (x->id > y->id); /* descending */
+}
+
+static int update_cmp(const void *a, const void *b)
+{
+    const struct update *x = a, *y = b;
+    if (x->created_at != y->created_at)
+        return (x->created_at < y->created_at) -
+               (x->created_at > y->created_at);
+    return (x->id < y->id) - (x->id > y->id);
+}
+
+static enum service_status impact_to_service(enum impact i)
+{
+    switch (i) {
+    case IMPACT_MINOR:
+        return SERVICE_DEGRADED_PERFORMANCE;
+    case IMPACT_MAJOR:
+        return SERVICE_PARTIAL_OUTAGE;
+    case IMPACT_CRITICAL:
+        return SERVICE_MAJOR_OUTAGE;
+    default:
+        return SERVICE_OPERATIONAL;
+    }
+}
+
+static enum indicator service_to_indicator(enum service_status st)
+{
+    switch (st) {
+    case SERVICE_DEGRADED_PERFORMANCE:
+        return INDICATOR_MINOR;
+    case SERVICE_PARTIAL_OUTAGE:
+        return INDICATOR_MAJOR;
+    case SERVICE_MAJOR_OUTAGE:
+        return INDICATOR_CRITICAL;
+    default:
+        return INDICATOR_NONE;
+    }
+}
+
+static void latest(int64_t *acc, int64_t t)
+{
+    if (t > *acc)
+        *acc = t;
+}
+
+static int derive_services(struct snapshot *s)
+{
+    size_t n = s->n_services;
+    /* The deciding post per service, found in one pass over the posts;
+     * incidents are newest first, so "strictly worse" keeps the newest
+     * among equals. */
+    const struct incident **decider = NULL;
+    if (n > 0) {
+        decider = calloc(n, sizeof(*decider));
+        if (decider == NULL)
+            return UV_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        s->services[i].status = SERVICE_OPERATIONAL;
+
+    for (size_t k = 0; k < s->n_incidents; k++) {
+        const struct incident *inc = &s->incidents[k];
+        enum service_status st;
+        if (snapshot_is_open_incident(s, inc))
+            st = impact_to_service(inc->impact);
+        else if (snapshot_is_active_maintenance(s, inc))
+            st = SERVICE_UNDER_MAINTENANCE;
+        else
+            continue;
+        for (size_t j = 0; j < inc->n_services; j++) {
+            size_t idx = inc->services[j].service;
+            if (idx >= n)
+                continue;
+            if (decider[idx] == NULL || st > s->services[idx].status) {
+                decider[idx] = inc;
+                s->services[idx].status = st;
+            }
+        }
+    }
+
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct service *svc = &s->services[i];
+        if (svc->manual) {
+            svc->status = svc->manual_status;
+            svc->status_reason = "set by hand";
+        } else if (decider[i] != NULL) {
+            char tmp[48];
+            snprintf(tmp, sizeof(tmp), "%s #%lld",
+                     model_kind_name(decider[i]->kind),
+                     (long long)decider[i]->id);
+            svc->status_reason = snapshot_strdup(s, tmp);
+            if (svc->status_reason == NULL) {
+                rc = UV_ENOMEM;
+                break;
+            }
+        } else {
+            svc->status_reason = "no open incidents";
+        }
+    }
+    free(decider);
+    return rc;
+}
+
+static int derive_groups(struct snapshot *s)
+{
+    size_t n = s->n_services;
+    s->groups = NULL;
+    s->n_groups = 0;
+    if (n == 0)
+        return 0;
+    /* At most one group per service; the arena makes over-allocating
+     * harmless. */
+    struct service_group *groups = snapshot_alloc(s, n * sizeof(*groups));
+    if (groups == NULL)
+        return UV_ENOMEM;
+    size_t n_groups = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct service *svc = &s->services[i];
+        if (svc->group == NULL)
+            continue;
+        size_t g = 0;
+        while (g < n_groups && strcmp(groups[g].name, svc->group) != 0)
+            g++;
+        if (g == n_groups) {
+            groups[g].name = svc->group;
+            groups[g].position = svc->position;
+            groups[g].status = SERVICE_OPERATIONAL;
+            groups[g].members = snapshot_alloc(s, n * sizeof(size_t));
+            if (groups[g].members == NULL)
+                return UV_ENOMEM;
+            n_groups++;
+        }
+        groups[g].members[groups[g].n_members++] = i;
+        if (svc->status > groups[g].status)
+            groups[g].status = svc->status;
+    }
+    s->groups = groups;
+    s->n_groups = n_groups;
+    return 0;
+}
+
+int snapshot_derive(struct snapshot *s)
+{
+    if (s->n_incidents > 1)
+        qsort(s->incidents, s->n_incidents, sizeof(*s->incidents),
+              incident_cmp);
+    for (size_t k = 0; k < s->n_incidents; k++) {
+        struct incident *inc = &s->incidents[k];
+        if (inc->n_updates > 1)
+            qsort(inc->updates, inc->n_updates, sizeof(*inc->updates),
+                  update_cmp);
+    }
+
+    int rc = derive_services(s);
+    if (rc == 0)
+        rc = derive_groups(s);
+    if (rc != 0)
+        return rc;
+
+    enum indicator ind = INDICATOR_NONE;
+    bool maintenance = false;
+    int64_t changed = 0;
+    for (size_t k = 0; k < s->n_incidents; k++) {
+        const struct incident *inc = &s->incidents[k];
+        if (snapshot_is_open_incident(s, inc) &&
+            inc->impact <= IMPACT_CRITICAL && (enum indicator)inc->impact > ind)
+            ind = (enum indicator)inc->impact;
+        if (snapshot_is_active_maintenance(s, inc))
+            maintenance = true;
+        latest(&changed, inc->created_at);
+        latest(&changed, inc->updated_at);
+        latest(&changed, inc->resolved_at);
+        latest(&changed, inc->postmortem_at);
+        for (size_t u = 0; u < inc->n_updates; u++)
+            latest(&changed, inc->updates[u].created_at);
+    }
+    for (size_t i = 0; i < s->n_services; i++) {
+        enum indicator si = service_to_indicator(s->services[i].status);
+        if (si > ind)
+            ind = si;
+        latest(&changed, s->services[i].created_at);
+        latest(&changed, s->services[i].updated_at);
+    }
+    s->indicator = ind;
+    s->indicator_description = model_indicator_description(ind, maintenance);
+    s->data_changed_at = changed;
+    return 0;
+}
