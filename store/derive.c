@@ -101,7 +101,7 @@ bool snapshot_is_recent_maintenance(const struct snapshot *s,
                (int64_t)SNAPSHOT_RECENT_DAYS * 86400;
 }
 
-/* ---- derive ----------------------------------------------------------- */
+/* ---- order ------------------------------------------------------------ */
 
 static int incident_cmp(const void *a, const void *b)
 {
@@ -118,6 +118,22 @@ static int update_cmp(const void *a, const void *b)
     return (x->id < y->id) - (x->id > y->id);
 }
 
+/* Rule 1: the posts and their updates, newest first. */
+static void derive_order(struct snapshot *s)
+{
+    if (s->n_incidents > 1)
+        qsort(s->incidents, s->n_incidents, sizeof(*s->incidents),
+              incident_cmp);
+    for (size_t k = 0; k < s->n_incidents; k++) {
+        struct incident *inc = &s->incidents[k];
+        if (inc->n_updates > 1)
+            qsort(inc->updates, inc->n_updates, sizeof(*inc->updates),
+                  update_cmp);
+    }
+}
+
+/* ---- shown statuses --------------------------------------------------- */
+
 static enum service_status impact_to_service(enum impact i)
 {
     switch (i) {
@@ -132,49 +148,32 @@ static enum service_status impact_to_service(enum impact i)
     }
 }
 
-static enum indicator service_to_indicator(enum service_status st)
+/* The status a post gives the services it affects; false when it gives
+ * none because it is neither an open incident nor an active maintenance. */
+static bool post_status(const struct snapshot *s, const struct incident *inc,
+                        enum service_status *st)
 {
-    switch (st) {
-    case SERVICE_DEGRADED_PERFORMANCE:
-        return INDICATOR_MINOR;
-    case SERVICE_PARTIAL_OUTAGE:
-        return INDICATOR_MAJOR;
-    case SERVICE_MAJOR_OUTAGE:
-        return INDICATOR_CRITICAL;
-    default:
-        return INDICATOR_NONE;
-    }
+    if (snapshot_is_open_incident(s, inc))
+        *st = impact_to_service(inc->impact);
+    else if (snapshot_is_active_maintenance(s, inc))
+        *st = SERVICE_UNDER_MAINTENANCE;
+    else
+        return false;
+    return true;
 }
 
-static void latest(int64_t *acc, int64_t t)
-{
-    if (t > *acc)
-        *acc = t;
-}
-
-static int derive_services(struct snapshot *s)
+/* Sets each service's status to the worst any post gives it and records
+ * the deciding post, in one pass over the posts; they are newest first,
+ * so "strictly worse" keeps the newest among equals. */
+static void find_deciders(struct snapshot *s, const struct incident **decider)
 {
     size_t n = s->n_services;
-    /* The deciding post per service, found in one pass over the posts;
-     * incidents are newest first, so "strictly worse" keeps the newest
-     * among equals. */
-    const struct incident **decider = NULL;
-    if (n > 0) {
-        decider = calloc(n, sizeof(*decider));
-        if (decider == NULL)
-            return UV_ENOMEM;
-    }
     for (size_t i = 0; i < n; i++)
         s->services[i].status = SERVICE_OPERATIONAL;
-
     for (size_t k = 0; k < s->n_incidents; k++) {
         const struct incident *inc = &s->incidents[k];
         enum service_status st;
-        if (snapshot_is_open_incident(s, inc))
-            st = impact_to_service(inc->impact);
-        else if (snapshot_is_active_maintenance(s, inc))
-            st = SERVICE_UNDER_MAINTENANCE;
-        else
+        if (!post_status(s, inc, &st))
             continue;
         for (size_t j = 0; j < inc->n_services; j++) {
             size_t idx = inc->services[j].service;
@@ -186,30 +185,47 @@ static int derive_services(struct snapshot *s)
             }
         }
     }
+}
 
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct service *svc = &s->services[i];
-        if (svc->manual) {
-            svc->status = svc->manual_status;
-            svc->status_reason = "set by hand";
-        } else if (decider[i] != NULL) {
-            char tmp[48];
-            snprintf(tmp, sizeof(tmp), "%s #%lld",
-                     model_kind_name(decider[i]->kind),
-                     (long long)decider[i]->id);
-            svc->status_reason = snapshot_strdup(s, tmp);
-            if (svc->status_reason == NULL) {
-                rc = UV_ENOMEM;
-                break;
-            }
-        } else {
-            svc->status_reason = "no open incidents";
-        }
+/* The hand-set status overrides the posts'; the reason says which won. */
+static int set_reason(struct snapshot *s, struct service *svc,
+                      const struct incident *decider)
+{
+    if (svc->manual) {
+        svc->status = svc->manual_status;
+        svc->status_reason = "set by hand";
+    } else if (decider != NULL) {
+        char tmp[48];
+        snprintf(tmp, sizeof(tmp), "%s #%lld", model_kind_name(decider->kind),
+                 (long long)decider->id);
+        svc->status_reason = snapshot_strdup(s, tmp);
+        if (svc->status_reason == NULL)
+            return UV_ENOMEM;
+    } else {
+        svc->status_reason = "no open incidents";
     }
+    return 0;
+}
+
+/* Rule 2. */
+static int derive_services(struct snapshot *s)
+{
+    size_t n = s->n_services;
+    const struct incident **decider = NULL;
+    if (n > 0) {
+        decider = calloc(n, sizeof(*decider));
+        if (decider == NULL)
+            return UV_ENOMEM;
+    }
+    find_deciders(s, decider);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = set_reason(s, &s->services[i], decider[i]);
     free(decider);
     return rc;
 }
+
+/* ---- groups and page order -------------------------------------------- */
 
 static int derive_groups(struct snapshot *s)
 {
@@ -249,27 +265,27 @@ static int derive_groups(struct snapshot *s)
     return 0;
 }
 
-int snapshot_derive(struct snapshot *s)
+/* ---- indicator and Last-Modified -------------------------------------- */
+
+static enum indicator service_to_indicator(enum service_status st)
 {
-    if (s->n_incidents > 1)
-        qsort(s->incidents, s->n_incidents, sizeof(*s->incidents),
-              incident_cmp);
-    for (size_t k = 0; k < s->n_incidents; k++) {
-        struct incident *inc = &s->incidents[k];
-        if (inc->n_updates > 1)
-            qsort(inc->updates, inc->n_updates, sizeof(*inc->updates),
-                  update_cmp);
+    switch (st) {
+    case SERVICE_DEGRADED_PERFORMANCE:
+        return INDICATOR_MINOR;
+    case SERVICE_PARTIAL_OUTAGE:
+        return INDICATOR_MAJOR;
+    case SERVICE_MAJOR_OUTAGE:
+        return INDICATOR_CRITICAL;
+    default:
+        return INDICATOR_NONE;
     }
+}
 
-    int rc = derive_services(s);
-    if (rc == 0)
-        rc = derive_groups(s);
-    if (rc != 0)
-        return rc;
-
+/* Rule 4. */
+static void derive_indicator(struct snapshot *s)
+{
     enum indicator ind = INDICATOR_NONE;
     bool maintenance = false;
-    int64_t changed = 0;
     for (size_t k = 0; k < s->n_incidents; k++) {
         const struct incident *inc = &s->incidents[k];
         if (snapshot_is_open_incident(s, inc) &&
@@ -277,6 +293,28 @@ int snapshot_derive(struct snapshot *s)
             ind = (enum indicator)inc->impact;
         if (snapshot_is_active_maintenance(s, inc))
             maintenance = true;
+    }
+    for (size_t i = 0; i < s->n_services; i++) {
+        enum indicator si = service_to_indicator(s->services[i].status);
+        if (si > ind)
+            ind = si;
+    }
+    s->indicator = ind;
+    s->indicator_description = model_indicator_description(ind, maintenance);
+}
+
+static void latest(int64_t *acc, int64_t t)
+{
+    if (t > *acc)
+        *acc = t;
+}
+
+/* Rule 5. */
+static void derive_changed_at(struct snapshot *s)
+{
+    int64_t changed = 0;
+    for (size_t k = 0; k < s->n_incidents; k++) {
+        const struct incident *inc = &s->incidents[k];
         latest(&changed, inc->created_at);
         latest(&changed, inc->updated_at);
         latest(&changed, inc->resolved_at);
@@ -285,14 +323,23 @@ int snapshot_derive(struct snapshot *s)
             latest(&changed, inc->updates[u].created_at);
     }
     for (size_t i = 0; i < s->n_services; i++) {
-        enum indicator si = service_to_indicator(s->services[i].status);
-        if (si > ind)
-            ind = si;
         latest(&changed, s->services[i].created_at);
         latest(&changed, s->services[i].updated_at);
     }
-    s->indicator = ind;
-    s->indicator_description = model_indicator_description(ind, maintenance);
     s->data_changed_at = changed;
+}
+
+/* ---- the whole rule --------------------------------------------------- */
+
+int snapshot_derive(struct snapshot *s)
+{
+    derive_order(s);
+    int rc = derive_services(s);
+    if (rc == 0)
+        rc = derive_groups(s);
+    if (rc != 0)
+        return rc;
+    derive_indicator(s);
+    derive_changed_at(s);
     return 0;
 }
