@@ -26,9 +26,14 @@
  *     is active, whatever the per-service windows say: the operator's
  *     "start"/"complete" is the truth, a window is only the plan.
  *
- *  3. Groups: one per distinct group name, members in service order, the
- *     group's status the worst member's, groups ordered by their first
- *     member. Ungrouped services belong to no group.
+ *  3. Groups: one per distinct group name (NULL is no group, "" is a
+ *     name), members in service order, the group's status the worst
+ *     member's, groups ordered by their first member. Ungrouped services
+ *     belong to no group. Page order: the top-level items are the groups
+ *     and the ungrouped services, each group standing where its first
+ *     member stands; every service records its group and its place within
+ *     its group or, ungrouped, among the items, so that the renderers walk
+ *     the items and never search the memberships.
  *
  *  4. The overall indicator is the max of
  *       every open incident's impact (none/minor/major/critical), and
@@ -227,6 +232,29 @@ static int derive_services(struct snapshot *s)
 
 /* ---- groups and page order -------------------------------------------- */
 
+/* The group named name among the first n, or n when there is none yet. A
+ * page has a handful of groups, so a scan beats a hash table. */
+static size_t find_group(const struct service_group *groups, size_t n,
+                         const char *name)
+{
+    size_t g = 0;
+    while (g < n && strcmp(groups[g].name, name) != 0)
+        g++;
+    return g;
+}
+
+/* A group is born with its first member: its name and position. Room for
+ * every service as a member costs little in an arena. */
+static int start_group(struct snapshot *s, struct service_group *grp,
+                       const struct service *first)
+{
+    grp->name = first->group;
+    grp->position = first->position;
+    grp->status = SERVICE_OPERATIONAL;
+    grp->members = snapshot_alloc(s, s->n_services * sizeof(size_t));
+    return grp->members != NULL ? 0 : UV_ENOMEM;
+}
+
 static int derive_groups(struct snapshot *s)
 {
     size_t n = s->n_services;
@@ -241,27 +269,55 @@ static int derive_groups(struct snapshot *s)
         return UV_ENOMEM;
     size_t n_groups = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct service *svc = &s->services[i];
+        struct service *svc = &s->services[i];
+        svc->group_index = MODEL_NO_GROUP;
+        svc->place = 0;
         if (svc->group == NULL)
             continue;
-        size_t g = 0;
-        while (g < n_groups && strcmp(groups[g].name, svc->group) != 0)
-            g++;
-        if (g == n_groups) {
-            groups[g].name = svc->group;
-            groups[g].position = svc->position;
-            groups[g].status = SERVICE_OPERATIONAL;
-            groups[g].members = snapshot_alloc(s, n * sizeof(size_t));
-            if (groups[g].members == NULL)
-                return UV_ENOMEM;
-            n_groups++;
-        }
-        groups[g].members[groups[g].n_members++] = i;
-        if (svc->status > groups[g].status)
-            groups[g].status = svc->status;
+        size_t g = find_group(groups, n_groups, svc->group);
+        if (g == n_groups && start_group(s, &groups[n_groups++], svc) != 0)
+            return UV_ENOMEM;
+        struct service_group *grp = &groups[g];
+        svc->group_index = g;
+        svc->place = grp->n_members;
+        grp->members[grp->n_members++] = i;
+        if (svc->status > grp->status)
+            grp->status = svc->status;
     }
     s->groups = groups;
     s->n_groups = n_groups;
+    return 0;
+}
+
+/* After derive_groups: the page's items, and every service's and group's
+ * place. A service is its group's first member exactly when its place in
+ * the group is 0, which is where the group joins the page. */
+static int derive_items(struct snapshot *s)
+{
+    size_t n = s->n_services;
+    s->items = NULL;
+    s->n_items = 0;
+    if (n == 0)
+        return 0;
+    struct snapshot_item *items = snapshot_alloc(s, n * sizeof(*items));
+    if (items == NULL)
+        return UV_ENOMEM;
+    size_t n_items = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct service *svc = &s->services[i];
+        size_t g = svc->group_index;
+        if (g == MODEL_NO_GROUP)
+            svc->place = n_items;
+        else if (svc->place == 0)
+            s->groups[g].place = n_items;
+        else
+            continue;
+        items[n_items].group = g;
+        items[n_items].service = i;
+        n_items++;
+    }
+    s->items = items;
+    s->n_items = n_items;
     return 0;
 }
 
@@ -337,6 +393,8 @@ int snapshot_derive(struct snapshot *s)
     int rc = derive_services(s);
     if (rc == 0)
         rc = derive_groups(s);
+    if (rc == 0)
+        rc = derive_items(s);
     if (rc != 0)
         return rc;
     derive_indicator(s);
