@@ -255,70 +255,73 @@ static int start_group(struct snapshot *s, struct service_group *grp,
     return grp->members != NULL ? 0 : UV_ENOMEM;
 }
 
-static int derive_groups(struct snapshot *s)
+/* Every named service joins its group, the first one of a name starting
+ * it; groups thus come in the order of their first members. */
+static int place_in_groups(struct snapshot *s)
 {
-    size_t n = s->n_services;
-    s->groups = NULL;
-    s->n_groups = 0;
-    if (n == 0)
-        return 0;
-    /* At most one group per service; the arena makes over-allocating
-     * harmless. */
-    struct service_group *groups = snapshot_alloc(s, n * sizeof(*groups));
-    if (groups == NULL)
-        return UV_ENOMEM;
-    size_t n_groups = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < s->n_services; i++) {
         struct service *svc = &s->services[i];
         svc->group_index = MODEL_NO_GROUP;
         svc->place = 0;
         if (svc->group == NULL)
             continue;
-        size_t g = find_group(groups, n_groups, svc->group);
-        if (g == n_groups && start_group(s, &groups[n_groups++], svc) != 0)
-            return UV_ENOMEM;
-        struct service_group *grp = &groups[g];
+        size_t g = find_group(s->groups, s->n_groups, svc->group);
+        if (g == s->n_groups) {
+            if (start_group(s, &s->groups[g], svc) != 0)
+                return UV_ENOMEM;
+            s->n_groups++;
+        }
+        struct service_group *grp = &s->groups[g];
         svc->group_index = g;
         svc->place = grp->n_members;
         grp->members[grp->n_members++] = i;
         if (svc->status > grp->status)
             grp->status = svc->status;
     }
-    s->groups = groups;
-    s->n_groups = n_groups;
     return 0;
 }
 
-/* After derive_groups: the page's items, and every service's and group's
- * place. A service is its group's first member exactly when its place in
- * the group is 0, which is where the group joins the page. */
-static int derive_items(struct snapshot *s)
+/* After place_in_groups: the page's items, and the place of every lone
+ * service and every group among them. A service is its group's first
+ * member exactly when its place in the group is 0, which is where the
+ * group joins the page. */
+static void place_on_page(struct snapshot *s)
+{
+    for (size_t i = 0; i < s->n_services; i++) {
+        struct service *svc = &s->services[i];
+        size_t g = svc->group_index;
+        if (g == MODEL_NO_GROUP)
+            svc->place = s->n_items;
+        else if (svc->place == 0)
+            s->groups[g].place = s->n_items;
+        else
+            continue;
+        s->items[s->n_items].group = g;
+        s->items[s->n_items].service = i;
+        s->n_items++;
+    }
+}
+
+/* Rule 3: the groups, then the page order, which needs them. */
+static int derive_page(struct snapshot *s)
 {
     size_t n = s->n_services;
+    s->groups = NULL;
+    s->n_groups = 0;
     s->items = NULL;
     s->n_items = 0;
     if (n == 0)
         return 0;
-    struct snapshot_item *items = snapshot_alloc(s, n * sizeof(*items));
-    if (items == NULL)
+    /* At most one group and one item per service; the arena makes
+     * over-allocating harmless. */
+    s->groups = snapshot_alloc(s, n * sizeof(*s->groups));
+    s->items = snapshot_alloc(s, n * sizeof(*s->items));
+    if (s->groups == NULL || s->items == NULL)
         return UV_ENOMEM;
-    size_t n_items = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct service *svc = &s->services[i];
-        size_t g = svc->group_index;
-        if (g == MODEL_NO_GROUP)
-            svc->place = n_items;
-        else if (svc->place == 0)
-            s->groups[g].place = n_items;
-        else
-            continue;
-        items[n_items].group = g;
-        items[n_items].service = i;
-        n_items++;
-    }
-    s->items = items;
-    s->n_items = n_items;
-    return 0;
+    int rc = place_in_groups(s);
+    if (rc == 0)
+        place_on_page(s);
+    return rc;
 }
 
 /* ---- indicator and Last-Modified -------------------------------------- */
@@ -392,9 +395,7 @@ int snapshot_derive(struct snapshot *s)
     derive_order(s);
     int rc = derive_services(s);
     if (rc == 0)
-        rc = derive_groups(s);
-    if (rc == 0)
-        rc = derive_items(s);
+        rc = derive_page(s);
     if (rc != 0)
         return rc;
     derive_indicator(s);
