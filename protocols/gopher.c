@@ -199,32 +199,22 @@ static void service_info(struct buf *out, const char *indent, const char *name,
     buf_free(&line);
 }
 
-static long group_of(const struct snapshot *s, size_t svc)
-{
-    for (size_t g = 0; g < s->n_groups; g++)
-        for (size_t m = 0; m < s->groups[g].n_members; m++)
-            if (s->groups[g].members[m] == svc)
-                return (long)g;
-    return -1;
-}
-
-/* Services in page order, a group printed whole where its first member
- * stands (the same order as text_summary). */
+/* Services in page order (snapshot.items), a group printed whole where
+ * its first member stands (the same order as text_summary). */
 static void root_services(struct buf *out, const struct snapshot *s)
 {
     if (s->n_services == 0)
         return;
     menu_info(out, "");
     menu_info(out, "Services");
-    for (size_t i = 0; i < s->n_services; i++) {
-        long g = group_of(s, i);
-        if (g < 0) {
-            service_info(out, "", s->services[i].name, s->services[i].status);
+    for (size_t k = 0; k < s->n_items; k++) {
+        const struct snapshot_item *it = &s->items[k];
+        if (it->group == MODEL_NO_GROUP) {
+            const struct service *svc = &s->services[it->service];
+            service_info(out, "", svc->name, svc->status);
             continue;
         }
-        const struct service_group *grp = &s->groups[g];
-        if (grp->members[0] != i)
-            continue;
+        const struct service_group *grp = &s->groups[it->group];
         menu_info(out, grp->name);
         for (size_t m = 0; m < grp->n_members; m++) {
             const struct service *ms = &s->services[grp->members[m]];

@@ -445,14 +445,6 @@ static void put_service_item(struct buf *out, const struct service *svc)
     buf_puts(out, "</li>\n");
 }
 
-static size_t group_index(const struct snapshot *s, const char *name)
-{
-    for (size_t g = 0; g < s->n_groups; g++)
-        if (strcmp(s->groups[g].name, name) == 0)
-            return g;
-    return s->n_groups;
-}
-
 static void put_services(struct buf *out, const struct snapshot *s)
 {
     buf_puts(out, "<section id=\"services\">\n<h2>Services</h2>\n");
@@ -461,18 +453,16 @@ static void put_services(struct buf *out, const struct snapshot *s)
         return;
     }
     buf_puts(out, "<ul class=\"services\">\n");
-    /* Page order: a group stands where its first member stands, with its
-     * members nested under it; ungrouped services stand alone. */
-    for (size_t i = 0; i < s->n_services; i++) {
-        const struct service *svc = &s->services[i];
-        size_t g = svc->group ? group_index(s, svc->group) : s->n_groups;
-        if (g == s->n_groups) {
-            put_service_item(out, svc);
+    /* Page order (snapshot.items): a group stands where its first member
+     * stands, with its members nested under it; ungrouped services stand
+     * alone. */
+    for (size_t k = 0; k < s->n_items; k++) {
+        const struct snapshot_item *it = &s->items[k];
+        if (it->group == MODEL_NO_GROUP) {
+            put_service_item(out, &s->services[it->service]);
             continue;
         }
-        const struct service_group *grp = &s->groups[g];
-        if (grp->n_members == 0 || grp->members[0] != i)
-            continue;
+        const struct service_group *grp = &s->groups[it->group];
         buf_puts(out, "<li><strong>");
         html_escape(out, grp->name);
         buf_puts(out, "</strong>: ");

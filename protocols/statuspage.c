@@ -103,43 +103,6 @@ static void group_id(const struct snapshot *s, size_t g, char out[GROUP_ID_MAX])
     }
 }
 
-/* The group a service belongs to, or n_groups when ungrouped. */
-static size_t group_of(const struct snapshot *s, size_t svc)
-{
-    const char *name = s->services[svc].group;
-    if (name == NULL)
-        return s->n_groups;
-    for (size_t g = 0; g < s->n_groups; g++)
-        if (strcmp(s->groups[g].name, name) == 0)
-            return g;
-    return s->n_groups;
-}
-
-/* Top-level items (groups and ungrouped services) in page order: a group
- * takes the place of its first member. Returns the 1-based position of
- * the item that service svc is or belongs to. */
-static int top_position(const struct snapshot *s, size_t svc)
-{
-    size_t target = group_of(s, svc);
-    int pos = 0;
-    for (size_t i = 0; i < s->n_services; i++) {
-        size_t g = group_of(s, i);
-        if (g == s->n_groups) {
-            pos++;
-            if (i == svc)
-                return pos;
-            continue;
-        }
-        /* Count a group once, at its first member. */
-        if (s->groups[g].n_members > 0 && s->groups[g].members[0] == i) {
-            pos++;
-            if (g == target)
-                return pos;
-        }
-    }
-    return pos;
-}
-
 /* ---- objects ---------------------------------------------------------- */
 
 static void write_service(struct ctx *c, size_t idx)
@@ -147,18 +110,10 @@ static void write_service(struct ctx *c, size_t idx)
     const struct snapshot *s = c->s;
     const struct service *svc = &s->services[idx];
     struct json_writer *w = &c->w;
-    size_t g = group_of(s, idx);
-    int position = 0;
+    bool grouped = svc->group_index != MODEL_NO_GROUP;
     char gid[GROUP_ID_MAX];
-
-    if (g < s->n_groups) {
-        group_id(s, g, gid);
-        for (size_t m = 0; m < s->groups[g].n_members; m++)
-            if (s->groups[g].members[m] == idx)
-                position = (int)m + 1;
-    } else {
-        position = top_position(s, idx);
-    }
+    if (grouped)
+        group_id(s, svc->group_index, gid);
 
     json_object_begin(w);
     json_key(w, "id");
@@ -172,7 +127,7 @@ static void write_service(struct ctx *c, size_t idx)
     json_key(w, "updated_at");
     json_time(w, svc->updated_at);
     json_key(w, "position");
-    json_int(w, position);
+    json_int(w, (int)svc->place + 1); /* within the group, or the page */
     json_key(w, "description");
     json_string(w, svc->description);
     json_key(w, "showcase");
@@ -180,7 +135,7 @@ static void write_service(struct ctx *c, size_t idx)
     json_key(w, "start_date");
     json_null(w);
     json_key(w, "group_id");
-    if (g < s->n_groups)
+    if (grouped)
         json_string(w, gid);
     else
         json_null(w);
@@ -224,7 +179,7 @@ static void write_group(struct ctx *c, size_t g)
     json_key(w, "updated_at");
     json_time(w, updated);
     json_key(w, "position");
-    json_int(w, grp->n_members > 0 ? top_position(s, grp->members[0]) : 0);
+    json_int(w, (int)grp->place + 1);
     json_key(w, "description");
     json_null(w);
     json_key(w, "showcase");
@@ -252,18 +207,18 @@ static void write_components(struct ctx *c)
     const struct snapshot *s = c->s;
     json_key(&c->w, "components");
     json_array_begin(&c->w);
-    /* Page order: each group row right before its members. */
-    for (size_t i = 0; i < s->n_services; i++) {
-        size_t g = group_of(s, i);
-        if (g == s->n_groups) {
-            write_service(c, i);
+    /* Page order (snapshot.items): each group row right before its
+     * members. */
+    for (size_t k = 0; k < s->n_items; k++) {
+        const struct snapshot_item *it = &s->items[k];
+        if (it->group == MODEL_NO_GROUP) {
+            write_service(c, it->service);
             continue;
         }
-        if (s->groups[g].n_members == 0 || s->groups[g].members[0] != i)
-            continue;
-        write_group(c, g);
-        for (size_t m = 0; m < s->groups[g].n_members; m++)
-            write_service(c, s->groups[g].members[m]);
+        const struct service_group *grp = &s->groups[it->group];
+        write_group(c, it->group);
+        for (size_t m = 0; m < grp->n_members; m++)
+            write_service(c, grp->members[m]);
     }
     json_array_end(&c->w);
 }

@@ -494,32 +494,19 @@ static void service_row(struct buf *out, const char *indent, const char *name,
     buf_free(&nm);
 }
 
-/* The group a service belongs to, by membership; -1 when ungrouped. */
-static long group_of(const struct snapshot *s, size_t svc)
-{
-    for (size_t g = 0; g < s->n_groups; g++)
-        for (size_t m = 0; m < s->groups[g].n_members; m++)
-            if (s->groups[g].members[m] == svc)
-                return (long)g;
-    return -1;
-}
-
 static void services_block(struct buf *out, const struct snapshot *s)
 {
-    /* In page order: a group is printed whole where its first member
-     * stands, so every service appears exactly once even if the group
-     * table and the service order disagree on ties. */
-    for (size_t i = 0; i < s->n_services; i++) {
-        const struct service *svc = &s->services[i];
-        long g = group_of(s, i);
-        if (g < 0) {
+    /* In page order (snapshot.items): a group is printed whole where its
+     * first member stands, so every service appears exactly once. */
+    for (size_t k = 0; k < s->n_items; k++) {
+        const struct snapshot_item *it = &s->items[k];
+        if (it->group == MODEL_NO_GROUP) {
+            const struct service *svc = &s->services[it->service];
             service_row(out, "", svc->name,
                         model_service_status_label(svc->status));
             continue;
         }
-        const struct service_group *grp = &s->groups[g];
-        if (grp->members[0] != i)
-            continue;
+        const struct service_group *grp = &s->groups[it->group];
         put_clean_capped(out, grp->name, TEXT_WIDTH);
         buf_putc(out, '\n');
         for (size_t m = 0; m < grp->n_members; m++) {

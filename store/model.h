@@ -77,8 +77,18 @@ struct service {
     /* Why the shown status is what it is, for `service list` and the
      * service view: "set by hand", "incident #12", or "no open incidents". */
     const char *status_reason;
+    /* Where the service stands on a page, derived with the groups so that
+     * no renderer has to search for it: its group, an index into
+     * snapshot.groups or MODEL_NO_GROUP; and its 0-based place within its
+     * parent, which is its group's member list, or the page's top-level
+     * items (snapshot.items) when it has no group. */
+    size_t group_index;
+    size_t place;
     int64_t created_at, updated_at;
 };
+
+/* service.group_index of a service that belongs to no group. */
+#define MODEL_NO_GROUP SIZE_MAX
 
 /* A service affected by an incident; maintenance may give each service its
  * own window (the "reboot three IMAP servers one by one" case). */

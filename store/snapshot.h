@@ -45,12 +45,23 @@ struct view {
     char etag[SNAPSHOT_ETAG_MAX]; /* quoted strong ETag (snapshot_etag()) */
 };
 
+/* The services that share a group name (derived: store/derive.c). */
 struct service_group {
     const char *name;
-    size_t *members; /* indices into services, by position */
+    size_t *members; /* indices into services, by position; never empty */
     size_t n_members;
     enum service_status status; /* worst of the members */
-    int position;
+    int position;               /* its first member's */
+    size_t place;               /* 0-based, among the page's items */
+};
+
+/* One top-level entry of a page (derived: store/derive.c). A group stands
+ * where its first member stands, with its members under it, and a service
+ * of no group stands where it is, so walking the items shows every service
+ * exactly once in position order. */
+struct snapshot_item {
+    size_t group;   /* index into groups, or MODEL_NO_GROUP */
+    size_t service; /* the lone service, or the group's first member */
 };
 
 /* An API token as the write API sees it: never the token itself. */
@@ -75,6 +86,8 @@ struct snapshot {
     size_t n_services;
     struct service_group *groups; /* by first member's position */
     size_t n_groups;
+    struct snapshot_item *items; /* groups and lone services, page order */
+    size_t n_items;
     struct incident *incidents; /* all posts, newest id first */
     size_t n_incidents;
 
@@ -129,8 +142,13 @@ const struct incident *snapshot_incident(const struct snapshot *s, int64_t id);
 const struct service *snapshot_service(const struct snapshot *s,
                                        const char *slug);
 
-/* Derives each service's shown status and reason, the groups, and the
- * overall indicator from the loaded rows (called by store_load()). */
+/* ---- derived data (store/derive.c) ------------------------------------ */
+
+/* Derives each service's shown status and reason, the groups, the page
+ * order (items, and each service's group_index and place), and the overall
+ * indicator from the loaded rows (called by store_load()), by the rule
+ * written out at the top of store/derive.c. Deriving again replaces what
+ * was derived before. Returns 0 or UV_ENOMEM. */
 int snapshot_derive(struct snapshot *s);
 
 /* Classification used by every summary view, so all protocols agree:

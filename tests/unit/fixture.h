@@ -34,6 +34,10 @@
  *   [0] "Access" members {0, 1}, operational, position 1
  *   [1] "Mail"   members {2, 3}, partial_outage, position 3
  *
+ * ITEMS (snapshot.items[], page order): group "Access" (place 0), group
+ *   "Mail" (place 1), "dns" (place 2). Each member's place is its index in
+ *   its group's members.
+ *
  * INDICATOR  major, "Partial System Outage".
  *
  * POSTS (snapshot.incidents[], newest id first: 66, 45, 44, 43, 42, 41, 40)

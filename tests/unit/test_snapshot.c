@@ -571,6 +571,111 @@ TEST(derive_groups)
     snapshot_unref(s);
 }
 
+/* The page as the renderers walk it: items in order, a group as its name
+ * in quotes and its members, a lone service as its slug. */
+static void describe_page(const struct snapshot *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < s->n_items && n < cap; k++) {
+        const struct snapshot_item *it = &s->items[k];
+        const char *sep = k > 0 ? " " : "";
+        if (it->group == MODEL_NO_GROUP) {
+            n += (size_t)snprintf(out + n, cap - n, "%s%s", sep,
+                                  s->services[it->service].slug);
+            continue;
+        }
+        const struct service_group *grp = &s->groups[it->group];
+        n += (size_t)snprintf(out + n, cap - n, "%s[\"%s\"", sep, grp->name);
+        for (size_t m = 0; m < grp->n_members && n < cap; m++)
+            n += (size_t)snprintf(out + n, cap - n, " %s",
+                                  s->services[grp->members[m]].slug);
+        if (n < cap)
+            n += (size_t)snprintf(out + n, cap - n, "]");
+    }
+}
+
+/* Every service's group index ('-' for none) and place, then "|" and every
+ * group's place among the items. */
+static void describe_places(const struct snapshot *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < s->n_services && n < cap; i++) {
+        const struct service *svc = &s->services[i];
+        if (svc->group_index == MODEL_NO_GROUP)
+            n += (size_t)snprintf(out + n, cap - n, "-.%zu ", svc->place);
+        else
+            n += (size_t)snprintf(out + n, cap - n, "%zu.%zu ",
+                                  svc->group_index, svc->place);
+    }
+    if (n < cap)
+        n += (size_t)snprintf(out + n, cap - n, "|");
+    for (size_t g = 0; g < s->n_groups && n < cap; g++)
+        n += (size_t)snprintf(out + n, cap - n, " %zu", s->groups[g].place);
+}
+
+/* Groups and page order: the items each renderer walks, and the places
+ * the Statuspage documents number from. */
+TEST(derive_page_order)
+{
+    static const struct {
+        const char *what;
+        int n_svc;
+        const char *groups[5];
+        const char *page, *places;
+    } cases[] = {
+        {"no services", 0, {NULL}, "", "|"},
+        {"no groups", 3, {NULL, NULL, NULL}, "s0 s1 s2", "-.0 -.1 -.2 |"},
+        {"every service grouped",
+         3,
+         {"A", "A", "B"},
+         "[\"A\" s0 s1] [\"B\" s2]",
+         "0.0 0.1 1.0 | 0 1"},
+        {"members apart, a lone service between",
+         5,
+         {"Mail", NULL, "Access", "Mail", "Access"},
+         "[\"Mail\" s0 s3] s1 [\"Access\" s2 s4]",
+         "0.0 -.1 1.0 0.1 1.1 | 0 2"},
+        {"a group after lone services, its members last",
+         4,
+         {NULL, NULL, "A", "A"},
+         "s0 s1 [\"A\" s2 s3]",
+         "-.0 -.1 0.0 0.1 | 2"},
+        {"a group spanning lone services",
+         4,
+         {"A", NULL, NULL, "A"},
+         "[\"A\" s0 s3] s1 s2",
+         "0.0 -.1 -.2 0.1 | 0"},
+        /* NULL is no group; "" is a name like any other. */
+        {"empty group names",
+         4,
+         {"", NULL, "", "x"},
+         "[\"\" s0 s2] s1 [\"x\" s3]",
+         "0.0 -.1 0.1 1.0 | 0 2"},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        int before = test_failed_current;
+        test_failed_current = 0;
+        struct snapshot *s =
+            build(cases[k].n_svc, cases[k].groups, 0, 0, NULL, 0);
+        char page[256], places[256];
+        /* Deriving again must give the same answer, not stale places. */
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1)
+                CHECK_INT(snapshot_derive(s), 0);
+            describe_page(s, page, sizeof(page));
+            describe_places(s, places, sizeof(places));
+            CHECK_STR(page, cases[k].page);
+            CHECK_STR(places, cases[k].places);
+        }
+        if (test_failed_current)
+            printf("  in case: %s\n", cases[k].what);
+        test_failed_current |= before;
+        snapshot_unref(s);
+    }
+}
+
 TEST(derive_sorts_posts_and_updates)
 {
     const struct post_row rows[] = {
@@ -685,6 +790,15 @@ TEST(fixture_matches_its_documentation)
     CHECK_STR(s->groups[0].name, "Access");
     CHECK_STR(s->groups[1].name, "Mail");
     CHECK_INT(s->groups[1].status, SERVICE_PARTIAL_OUTAGE);
+    CHECK_INT(s->n_items, 3);
+    CHECK_INT(s->items[0].group, 0);
+    CHECK_INT(s->items[1].group, 1);
+    CHECK(s->items[2].group == MODEL_NO_GROUP);
+    CHECK_INT(s->items[2].service, 4);
+    CHECK_INT(s->groups[1].place, 1);
+    CHECK_INT(s->services[3].group_index, 1);
+    CHECK_INT(s->services[3].place, 1);
+    CHECK_INT(s->services[4].place, 2);
     CHECK_INT(s->indicator, INDICATOR_MAJOR);
     CHECK_STR(s->indicator_description, "Partial System Outage");
     CHECK_INT(s->data_changed_at, time_from_utc(2026, 11, 18, 10, 45, 0));
@@ -739,6 +853,7 @@ int main(void)
     RUN(etag_depends_on_body_only);
     RUN(derive_table);
     RUN(derive_groups);
+    RUN(derive_page_order);
     RUN(derive_sorts_posts_and_updates);
     RUN(classification);
     RUN(fixture_matches_its_documentation);
