@@ -492,8 +492,7 @@ TEST(fixed_lines_use_clean_host)
 TEST(hostile_open)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct incident *inc = (struct incident *)snapshot_incident(s, 66);
     inc->status = STATUS_INVESTIGATING;
     CHECK_INT(finger_prerender(s), 0);
@@ -562,8 +561,7 @@ TEST(named_views_every_service)
 TEST(reply_cap)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct incident *inc = (struct incident *)snapshot_incident(s, 42);
     struct update *u = &inc->updates[0];
     const char *saved = u->body;
@@ -642,6 +640,7 @@ TEST(reply_cap_base_url)
     };
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         struct snapshot *s = fixture_snapshot();
+        CHECK(s != NULL);
         if (s == NULL)
             break;
         struct incident *inc = (struct incident *)snapshot_incident(s, 42);
@@ -649,8 +648,11 @@ TEST(reply_cap_base_url)
         const char *saved_body = u->body, *saved_base = s->site.base_url;
         size_t big = 100 * 1024;
         char *body = malloc(big + 1);
-        if (body == NULL)
+        CHECK(body != NULL);
+        if (body == NULL) {
+            snapshot_unref(s);
             break;
+        }
         for (size_t i = 0; i < big; i++)
             body[i] = i % 50 == 49 ? '\n' : 'b';
         body[big] = '\0';
@@ -681,8 +683,7 @@ TEST(reply_cap_base_url)
 TEST(empty_store)
 {
     struct snapshot *s = fixture_empty_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     CHECK_INT(finger_prerender(s), 0);
     const struct view *v = snapshot_view(s, "finger:status");
     CHECK(v != NULL && ascii_crlf(v->body, v->len));

@@ -287,8 +287,7 @@ TEST(menu_hostile_titles)
     };
     for (size_t t = 0; t < sizeof(titles) / sizeof(titles[0]); t++) {
         struct snapshot *s = fixture_snapshot();
-        if (s == NULL)
-            return;
+        REQUIRE(s != NULL);
         struct incident *inc = (struct incident *)snapshot_incident(s, 66);
         inc->status = STATUS_INVESTIGATING;
         inc->title = titles[t];
@@ -312,8 +311,7 @@ TEST(menu_hostile_titles)
 TEST(menu_site_config)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     s->site.hostname = "gopher.example.org";
     s->site.gopher_port = 7070;
     s->site.base_url = "http://web.example.org:8080/\t\r\nx";
@@ -534,8 +532,7 @@ TEST(issue5_menus_hostile_titles)
                                        "gopher:/history/2026-11"};
     for (size_t t = 0; t < sizeof(titles) / sizeof(titles[0]); t++) {
         struct snapshot *s = fixture_snapshot();
-        if (s == NULL)
-            return;
+        REQUIRE(s != NULL);
         struct incident *inc = (struct incident *)snapshot_incident(s, 66);
         inc->status = STATUS_INVESTIGATING; /* so /incidents lists it */
         inc->title = titles[t];
@@ -560,8 +557,7 @@ TEST(issue5_menus_hostile_titles)
 TEST(hostile_site_name)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     s->site.name = "Evil\t/x\tevil.example\t70\r\n1Click\x1b]0;t\x07";
     CHECK_INT(gopher_prerender(s), 0);
     struct snapshot *saved = snap;
@@ -592,8 +588,7 @@ TEST(hostile_site_name)
 TEST(issue5_menus_site_config)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     s->site.hostname = "gopher.example.org";
     s->site.gopher_port = 7070;
     CHECK_INT(gopher_prerender(s), 0);
@@ -835,8 +830,7 @@ TEST(timeout_limit_busy)
 TEST(empty_store)
 {
     struct snapshot *s = fixture_empty_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     CHECK_INT(gopher_prerender(s), 0);
     size_t n;
     const char *m = view_body(s, "gopher:", &n);
