@@ -10,6 +10,7 @@
 #include "../../protocols/render.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
+#include "protodrive.h"
 #include "testlib.h"
 
 #define HOST "status.example.net"
@@ -21,91 +22,6 @@
 #define REFUSED_URL "3This kind of link is not followed" ERR_TAIL
 
 static struct snapshot *snap;
-
-/* ---- the driver (as in test_finger.c) --------------------------------- */
-
-static enum proto_result drive(const struct proto *p, const char *req, size_t n,
-                               const size_t *cuts, size_t ncuts, bool eof,
-                               struct buf *wire)
-{
-    struct buf in = BUF_INIT;
-    struct reply rep;
-    memset(&rep, 0, sizeof(rep));
-    enum proto_result r = PROTO_MORE;
-    size_t pos = 0;
-    for (size_t k = 0; k <= ncuts && r == PROTO_MORE; k++) {
-        size_t end = k < ncuts ? cuts[k] : n;
-        if (end == pos)
-            continue;
-        buf_append(&in, req + pos, end - pos);
-        pos = end;
-        size_t consumed = 0;
-        r = p->on_data(NULL, snap, in.data, in.len, &consumed, &rep);
-        CHECK(consumed <= in.len);
-        buf_consume(&in, consumed);
-        if (r == PROTO_MORE && in.len >= p->max_request) {
-            r = p->on_limit(NULL, snap, &rep);
-            CHECK(r == PROTO_REPLY_CLOSE);
-        }
-    }
-    if (r == PROTO_MORE && eof)
-        r = p->on_eof(NULL, snap, in.data, in.len, &rep);
-    buf_reset(wire);
-    buf_append(wire, rep.head.data, rep.head.len);
-    if (rep.body_len > 0)
-        buf_append(wire, rep.body, rep.body_len);
-    buf_append(wire, rep.tail.data, rep.tail.len);
-    for (const char *l = rep.log; *l; l++)
-        CHECK((unsigned char)*l >= 0x20 && (unsigned char)*l < 0x7f);
-    reply_free(&rep);
-    buf_free(&in);
-    return r;
-}
-
-static uint64_t rng = 0x2545f4914f6cdd1dULL;
-
-static size_t rnd(size_t bound)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return bound ? (size_t)(rng % bound) : 0;
-}
-
-static bool same(const struct buf *a, const struct buf *b)
-{
-    return a->len == b->len &&
-           (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
-}
-
-static enum proto_result run_all(const char *req, size_t n, bool eof,
-                                 struct buf *wire)
-{
-    const struct proto *p = &gopher_proto;
-    enum proto_result r = drive(p, req, n, NULL, 0, eof, wire);
-    struct buf other = BUF_INIT;
-    size_t *cuts = malloc((n + 1) * sizeof(*cuts));
-    for (size_t i = 0; i + 1 < n; i++)
-        cuts[i] = i + 1;
-    CHECK_INT(drive(p, req, n, cuts, n > 0 ? n - 1 : 0, eof, &other), r);
-    CHECK(same(&other, wire));
-    for (int t = 0; t < 20 && n > 1; t++) {
-        size_t nc = 1 + rnd(n < 8 ? n - 1 : 8);
-        for (size_t i = 0; i < nc; i++)
-            cuts[i] = 1 + rnd(n - 1);
-        for (size_t i = 1; i < nc; i++)
-            for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
-                size_t x = cuts[j];
-                cuts[j] = cuts[j - 1];
-                cuts[j - 1] = x;
-            }
-        CHECK_INT(drive(p, req, n, cuts, nc, eof, &other), r);
-        CHECK(same(&other, wire));
-    }
-    free(cuts);
-    buf_free(&other);
-    return r;
-}
 
 static const char *view_body(const struct snapshot *s, const char *key,
                              size_t *len)
@@ -449,7 +365,8 @@ TEST(request_table)
         size_t n = c->len ? c->len : strlen(c->req);
         int before = test_failed_current;
         test_failed_current = 0;
-        enum proto_result r = run_all(c->req, n, c->eof, &wire);
+        enum proto_result r =
+            protodrive_all(&gopher_proto, snap, c->req, n, c->eof, &wire);
         CHECK_INT(r, c->want);
         if (c->view != NULL) {
             size_t vn;
@@ -500,18 +417,19 @@ TEST(search_results)
 {
     struct buf wire = BUF_INIT;
     const char *req = "/search\tDELAYED mail\r\n";
-    enum proto_result r = run_all(req, strlen(req), false, &wire);
+    enum proto_result r =
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire);
     CHECK_INT(r, PROTO_REPLY_CLOSE);
     check_menu(wire.data, wire.len);
     CHECK_HAS(wire.data, wire.len, "\t/incidents/42\t");
     CHECK_HAS(wire.data, wire.len, "Search results for: DELAYED mail");
     req = "/search\tzebra unicorn\r\n";
-    run_all(req, strlen(req), false, &wire);
+    protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire);
     check_menu(wire.data, wire.len);
     CHECK_HAS(wire.data, wire.len, "No post matches");
     /* A query with a control character is echoed cleaned. */
     req = "/search\tmail\x1b[2J\r\n";
-    run_all(req, strlen(req), false, &wire);
+    protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire);
     check_menu(wire.data, wire.len);
     CHECK_LACKS(wire.data, wire.len, "\x1b");
     buf_free(&wire);
@@ -563,7 +481,8 @@ TEST(hostile_site_name)
     struct snapshot *saved = snap;
     snap = s;
     struct buf wire = BUF_INIT;
-    CHECK(run_all("\t$\r\n", 4, false, &wire) == PROTO_REPLY_CLOSE);
+    CHECK(protodrive_all(&gopher_proto, snap, "\t$\r\n", 4, false, &wire) ==
+          PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data,
               "+-1\r\n+INFO: 1Evil /x evil.example 70 1Click]0;t\t\t" HOST
               "\t70\r\n+VIEWS:\r\n application/gopher+-menu: <512b>\r\n.\r\n");
@@ -696,7 +615,8 @@ TEST(search_table)
     for (size_t i = 0; i < sizeof(search_cases) / sizeof(search_cases[0]);
          i++) {
         const char *req = search_cases[i].req;
-        enum proto_result r = run_all(req, strlen(req), false, &wire);
+        enum proto_result r =
+            protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire);
         CHECK_INT(r, PROTO_REPLY_CLOSE);
         check_menu(wire.data, wire.len);
         if (search_cases[i].has != NULL) {
@@ -712,7 +632,7 @@ TEST(search_table)
     memcpy(longq, "/search\t", 8);
     memset(longq + 8, 'a', 300);
     memcpy(longq + 308, "\r\n", 3);
-    run_all(longq, strlen(longq), false, &wire);
+    protodrive_all(&gopher_proto, snap, longq, strlen(longq), false, &wire);
     check_menu(wire.data, wire.len);
     CHECK(wire.len > 0 && wire.data[0] == '3' && wire.len < 120);
     buf_free(&wire);
@@ -724,22 +644,30 @@ TEST(url_pages)
 {
     struct buf wire = BUF_INIT;
     const char *req = "URL:https://x/\r\n";
-    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_HAS(wire.data, wire.len, "<!DOCTYPE html>");
     CHECK_HAS(wire.data, wire.len, "content=\"2; url=https://x/\"");
     CHECK_HAS(wire.data, wire.len, "<a href=\"https://x/\">https://x/</a>");
 
     req = "URL:HTTP://EXAMPLE.NET/\r\n";
-    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_HAS(wire.data, wire.len, "<a href=\"HTTP://EXAMPLE.NET/\">");
 
     req = "URL:gopher://example.net/1/\r\n";
-    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_HAS(wire.data, wire.len, "<a href=\"gopher://example.net/1/\">");
 
     /* gophernicus 3.1.1 and pygopherd 3.0.0 reflected this. */
     req = "URL:http://x/\"><script>alert(1)</script>'&\r\n";
-    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_LACKS(wire.data, wire.len, "<script>");
     CHECK_LACKS(wire.data, wire.len, "\"><");
     CHECK_HAS(wire.data, wire.len,
@@ -748,7 +676,9 @@ TEST(url_pages)
 
     /* A search part after the URL is not part of it. */
     req = "URL:https://x/\t$\r\n";
-    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_HAS(wire.data, wire.len, "<a href=\"https://x/\">https://x/</a>");
     CHECK_LACKS(wire.data, wire.len, "$");
     buf_free(&wire);
@@ -762,27 +692,32 @@ TEST(request_lengths)
 
     /* 1100 bytes without a line end. */
     memset(req, 'a', 1100);
-    CHECK_INT(run_all(req, 1100, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, 1100, false, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
     /* ... with a line end in the same read: still too long. */
     memcpy(req + 1100, "\r\n", 2);
-    CHECK_INT(run_all(req, 1102, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, 1102, false, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
     /* ... and with EOF. */
-    CHECK_INT(run_all(req, 1100, true, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, 1100, true, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
 
     /* 1022 + CRLF = 1024 bytes: accepted, echo cut to 50 columns. */
     req[0] = '/';
     memset(req + 1, 'b', 1021);
     memcpy(req + 1022, "\r\n", 2);
-    CHECK_INT(run_all(req, 1024, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, 1024, false, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, "3'/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
                          "...' does not exist" ERR_TAIL);
     /* 1024 bytes and then LF: one over. */
     memset(req + 1, 'b', 1023);
     req[1024] = '\n';
-    CHECK_INT(run_all(req, 1025, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, 1025, false, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
     buf_free(&wire);
 }
@@ -800,7 +735,8 @@ TEST(echo_utf8_cut)
     }
     req[n++] = '\r';
     req[n++] = '\n';
-    CHECK_INT(run_all(req, n, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, n, false, &wire),
+              PROTO_REPLY_CLOSE);
     struct buf want = BUF_INIT;
     buf_puts(&want, "3'/");
     for (int i = 0; i < 49; i++)
