@@ -216,7 +216,7 @@ static const struct fcase cases[] = {
      PROTO_REPLY_CLOSE, NULL, NO_INCIDENT},
     {"a number too large for an id", "99999999999999999999999\r\n", 0, false,
      PROTO_REPLY_CLOSE, NULL, UNKNOWN},
-    /* Issue 5's named views. */
+    /* The named views: history, maintenance, each service. */
     {"history", "history\r\n", 0, false, PROTO_REPLY_CLOSE, "finger:history",
      NULL},
     {"history, long form", "/W history\r\n", 0, false, PROTO_REPLY_CLOSE,

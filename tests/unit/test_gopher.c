@@ -331,7 +331,7 @@ static const struct gcase cases[] = {
      REFUSED_URL},
     {"a scheme look-alike", "URL:httpx://x/\r\n", 0, false, PROTO_REPLY_CLOSE,
      NULL, REFUSED_URL},
-    /* Issue 5's menus. */
+    /* The listing menus: services, posts, maintenance, history. */
     {"services", "/services\r\n", 0, false, PROTO_REPLY_CLOSE,
      "gopher:/services", NULL},
     {"one service", "/services/dsl\r\n", 0, false, PROTO_REPLY_CLOSE,
@@ -384,7 +384,7 @@ TEST(request_table)
 }
 
 /* Every new menu is well formed (four fields, CRLF, the final dot). */
-TEST(issue5_menus_well_formed)
+TEST(listing_menus_well_formed_and_linked)
 {
     static const char *const keys[] = {
         "gopher:/services",        "gopher:/services/dsl",
@@ -435,9 +435,9 @@ TEST(search_results)
     buf_free(&wire);
 }
 
-/* The hostile titles of menu_hostile_titles in every issue-5 menu that
+/* The hostile titles of menu_hostile_titles in every listing menu that
  * lists #66, and in search results: one item each, on this server. */
-TEST(issue5_menus_hostile_titles)
+TEST(listing_menus_hostile_title_one_item)
 {
     const char *titles[] = {
         FIXTURE_HOSTILE_TITLE,
@@ -465,6 +465,20 @@ TEST(issue5_menus_hostile_titles)
             CHECK_LACKS(m, n, "\n1Click");
             CHECK_HAS(m, n, "\t/incidents/66\t" HOST "\t70\r\n");
         }
+        /* Search results are rendered per request: #66's first update
+         * says "Checking a report." */
+        struct buf wire = BUF_INIT;
+        const char *req = "/search\tchecking report\r\n";
+        CHECK_INT(
+            protodrive_all(&gopher_proto, s, req, strlen(req), false, &wire),
+            PROTO_REPLY_CLOSE);
+        check_menu(wire.data, wire.len);
+        CHECK_LACKS(wire.data, wire.len, "\x1b");
+        CHECK_LACKS(wire.data, wire.len, "\x07");
+        CHECK_LACKS(wire.data, wire.len, "evil.example\t");
+        CHECK_LACKS(wire.data, wire.len, "\n1Click");
+        CHECK_HAS(wire.data, wire.len, "\t/incidents/66\t" HOST "\t70\r\n");
+        buf_free(&wire);
         snapshot_unref(s);
     }
 }
@@ -503,8 +517,8 @@ TEST(hostile_site_name)
 }
 
 /* A server behind NAT advertises its public name and port in every menu,
- * the issue-5 ones included. */
-TEST(issue5_menus_site_config)
+ * the listing menus included. */
+TEST(listing_menus_use_public_host_port)
 {
     struct snapshot *s = fixture_snapshot();
     REQUIRE(s != NULL);
@@ -539,7 +553,7 @@ TEST(issue5_menus_site_config)
 
 /* The exact menus that are short enough to read: a month with its
  * neighbours, and caps.txt. */
-TEST(issue5_exact)
+TEST(month_menu_history_caps_exact)
 {
     size_t n;
     const char *m = view_body(snap, "gopher:/history/2026-10", &n);
@@ -790,12 +804,12 @@ int main(void)
     RUN(menu_hostile_titles);
     RUN(menu_site_config);
     RUN(request_table);
-    RUN(issue5_menus_well_formed);
+    RUN(listing_menus_well_formed_and_linked);
     RUN(search_results);
-    RUN(issue5_menus_hostile_titles);
-    RUN(issue5_menus_site_config);
+    RUN(listing_menus_hostile_title_one_item);
+    RUN(listing_menus_use_public_host_port);
     RUN(hostile_site_name);
-    RUN(issue5_exact);
+    RUN(month_menu_history_caps_exact);
     RUN(search_table);
     RUN(url_pages);
     RUN(request_lengths);
