@@ -76,7 +76,7 @@ check_has "URL: selector gives an HTML redirect" "$red" "https://example.net/a?b
 js=$(printf 'URL:javascript:alert(1)\r\n' | raw "$GOPHER_PORT")
 check_lacks "URL:javascript: is refused" "$js" "href=\"javascript"
 
-# ---- the menus of issue 5, over raw sockets --------------------------------
+# ---- the listing menus (services, posts, history), over raw sockets --------
 
 # menu_ok FILE: a well-formed menu: CRLF lines of exactly four fields (three
 # TABs), no control byte anywhere, no item pointing off this server, ".".

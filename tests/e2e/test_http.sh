@@ -1,4 +1,4 @@
-# End to end, HTTP: curl and lynx against the real server.
+# End to end, HTTP: curl, lynx and w3m against the real server.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fixture.sh"
 # A hostile service: markup and an event handler in its name, a javascript:
@@ -14,6 +14,19 @@ U="http://127.0.0.1:$HTTP_PORT"
 settle() {
     local sec; sec=$(date +%S); sec=${sec#0}
     if [ "$sec" -ge 40 ]; then sleep $((63 - sec)); fi
+}
+
+# render BROWSER PATH: the page as lynx or w3m dumps it, on stdout. The
+# browser's stderr goes apart, to $T/BROWSER.err, so that an error message is
+# never taken for the page; check_quiet then expects that file to be empty.
+render() {
+    case $1 in
+    lynx) TERM=dumb timeout 20 lynx -dump -nolist "$U$2" 2>"$T/lynx.err" ;;
+    w3m) timeout 20 w3m -dump "$U$2" 2>"$T/w3m.err" ;;
+    esac
+}
+check_quiet() {
+    check_eq "$1 says nothing on stderr for $2" "$(cat "$T/$1.err")" ""
 }
 
 body=$(curl -fsS "$U/")
@@ -89,10 +102,12 @@ assert codes == [b"200", b"404", b"200"], codes
 bad=$(printf 'GARBAGE\r\n\r\n' | raw "$HTTP_PORT")
 check_has "malformed request gets 400" "$bad" "HTTP/1.1 400"
 
-dump=$(TERM=dumb lynx -dump -nolist "$U/" 2>&1)
+dump=$(render lynx /)
+check_quiet lynx /
 check_has "lynx -dump shows the incident" "$dump" "Packet loss on DSL North"
 check_has "lynx -dump shows a service and its status" "$dump" "DSL North"
-dump=$(TERM=dumb lynx -dump "$U/incidents/$OPEN_ID" 2>&1)
+dump=$(render lynx "/incidents/$OPEN_ID")
+check_quiet lynx "/incidents/$OPEN_ID"
 check_has "lynx -dump of an incident shows its timeline" "$dump" "line card in exchange N3"
 
 
@@ -178,16 +193,52 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' -H "If-
 check_eq "If-None-Match with the gzip ETag gives 304" "$code" 304
 
 # w3m renders the pages too.
-w=$(w3m -dump "$U/" 2>&1)
+w=$(render w3m /)
+check_quiet w3m /
 check_has "w3m -dump shows the incident" "$w" "Packet loss on DSL North"
-w=$(w3m -dump "$U/incidents/$OPEN_ID" 2>&1)
+w=$(render w3m "/incidents/$OPEN_ID")
+check_quiet w3m "/incidents/$OPEN_ID"
 check_has "w3m -dump shows the timeline" "$w" "line card in exchange N3"
 
-# Every page reads in both text browsers: no empty dump, the page's heading.
+# shown_on PATH: lines of text that the page at PATH, and no error page,
+# shows (short, ASCII and within one line, so no browser wraps or recodes
+# them). A page with no entry here fails: every page rendered is checked.
+shown_on() {
+    case $1 in
+    /) printf '%s\n' "Packet loss on DSL North" "Open incidents" ;;
+    /help) printf '%s\n' "Network status - help" ;;
+    /history) printf '%s\n' "January 2099 (1 post)" ;;
+    /search) printf '%s\n' "Words to find in titles and updates" ;;
+    "/search?q=packet+loss") printf '%s\n' "Results" "Packet loss on DSL North" ;;
+    /services/dsl) printf '%s\n' "VDSL in the northern exchanges" "Packet loss on DSL North" ;;
+    /services/dns) printf '%s\n' "DNS resolvers" "Resolvers slow to answer" ;;
+    /services/xss) printf '%s\n' "Nothing has been posted about this service." ;;
+    "/incidents/$OPEN_ID") printf '%s\n' "Incident #$OPEN_ID" "Packet loss on DSL North" ;;
+    "/incidents/$HOSTILE_ID") printf '%s\n' "Incident #$HOSTILE_ID" '<script>alert(1)</script> "quoted" & <b>bold</b>' ;;
+    "/incidents/$MAINT_ID") printf '%s\n' "Maintenance #$MAINT_ID" "Mail server kernel updates" ;;
+    "/incidents/$NOTICE_ID") printf '%s\n' "Notice #$NOTICE_ID" "Ignore the duplicate invoice email" ;;
+    "/incidents/$RESOLVED_ID") printf '%s\n' "Incident #$RESOLVED_ID" "A stuck cache process was restarted." ;;
+    "/search?q=%22%3E%3Cscript%3Ealert(2)%3C/script%3E") printf '%s\n' '"><script>alert(2)' "No post matches all of those words." ;;
+    "/search?q=zebra") printf '%s\n' "zebra" "No post matches all of those words." ;;
+    /history/2099-01) printf '%s\n' "History: January 2099" "Mail server kernel updates" ;;
+    esac
+}
+
+# Every page reads in both text browsers: quiet, the page's own content, the
+# server time.
 for p in $pages $month; do
-    l=$(TERM=dumb lynx -dump -nolist "$U$p" 2>&1)
-    w=$(w3m -dump "$U$p" 2>&1)
+    l=$(render lynx "$p")
+    check_quiet lynx "$p"
+    w=$(render w3m "$p")
+    check_quiet w3m "$p"
     check "lynx and w3m render $p" test -n "$l" -a -n "$w"
+    wants=$(shown_on "$p")
+    check "the page $p has text to look for" test -n "$wants"
+    while IFS= read -r want; do
+        [ -n "$want" ] || continue
+        check_has "lynx shows [$want] on $p" "$l" "$want"
+        check_has "w3m shows [$want] on $p" "$w" "$want"
+    done <<<"$wants"
     check_has "lynx shows the server time on $p" "$l" "Server time"
     check_has "w3m shows the server time on $p" "$w" "Server time"
 done
@@ -370,7 +421,8 @@ done
 b=$(curl -fsS "$U/services/xss")
 check_has "hostile service name shown as text" "$b" '&lt;b onmouseover=&quot;alert(5)&quot;&gt;Evil&lt;/b&gt; &amp; co'
 check_has "hostile description shown as text" "$b" 'javascript:alert(6) &lt;img src=x onerror=alert(7)&gt; it&#39;s'
-w=$(w3m -dump "$U/services/xss" 2>&1)
+w=$(render w3m /services/xss)
+check_quiet w3m /services/xss
 check_has "w3m shows the hostile name as text" "$w" '<b onmouseover="alert(5)">Evil</b> & co'
 check_has "the summary links services to their pages" "$(cat "$T/page1.html")" '<a href="/services/dsl">DSL North</a>'
 check_has "every page links both feeds in its navigation" "$(cat "$T/page2.html")" '<a href="/history.rss">RSS</a>'

@@ -10,6 +10,7 @@
 #include "../../protocols/render.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
+#include "protodrive.h"
 #include "testlib.h"
 
 #define HOST "status.example.net"
@@ -19,98 +20,6 @@
 #define TOO_LONG "finger: query too long\r\n"
 
 static struct snapshot *snap;
-
-/* ---- the driver ------------------------------------------------------- */
-
-/* Feeds req[0..n) to a protocol in chunks ending at cuts[], as conn.c
- * does: on_data after every read; on_limit once the unconsumed input
- * reaches max_request; on_eof at the end if eof. The reply's bytes as
- * they would go on the wire are left in wire. */
-static enum proto_result drive(const struct proto *p, const char *req, size_t n,
-                               const size_t *cuts, size_t ncuts, bool eof,
-                               struct buf *wire)
-{
-    struct buf in = BUF_INIT;
-    struct reply rep;
-    memset(&rep, 0, sizeof(rep));
-    enum proto_result r = PROTO_MORE;
-    size_t pos = 0;
-    for (size_t k = 0; k <= ncuts && r == PROTO_MORE; k++) {
-        size_t end = k < ncuts ? cuts[k] : n;
-        if (end == pos)
-            continue;
-        buf_append(&in, req + pos, end - pos);
-        pos = end;
-        size_t consumed = 0;
-        r = p->on_data(NULL, snap, in.data, in.len, &consumed, &rep);
-        CHECK(consumed <= in.len);
-        buf_consume(&in, consumed);
-        if (r == PROTO_MORE && in.len >= p->max_request) {
-            r = p->on_limit(NULL, snap, &rep);
-            CHECK(r == PROTO_REPLY_CLOSE);
-        }
-    }
-    if (r == PROTO_MORE && eof)
-        r = p->on_eof(NULL, snap, in.data, in.len, &rep);
-    buf_reset(wire);
-    buf_append(wire, rep.head.data, rep.head.len);
-    if (rep.body_len > 0)
-        buf_append(wire, rep.body, rep.body_len);
-    buf_append(wire, rep.tail.data, rep.tail.len);
-    /* The log text never carries a control byte. */
-    for (const char *l = rep.log; *l; l++)
-        CHECK((unsigned char)*l >= 0x20 && (unsigned char)*l < 0x7f);
-    reply_free(&rep);
-    buf_free(&in);
-    return r;
-}
-
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static size_t rnd(size_t bound)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return bound ? (size_t)(rng % bound) : 0;
-}
-
-/* Runs req whole, byte by byte and in 20 random splits; checks that all
- * agree and returns the whole run's result and bytes. */
-static enum proto_result run_all(const struct proto *p, const char *req,
-                                 size_t n, bool eof, struct buf *wire)
-{
-    enum proto_result r = drive(p, req, n, NULL, 0, eof, wire);
-    struct buf other = BUF_INIT;
-    size_t *cuts = malloc((n + 1) * sizeof(*cuts));
-    for (size_t i = 0; i + 1 < n; i++)
-        cuts[i] = i + 1;
-    enum proto_result r1 =
-        drive(p, req, n, cuts, n > 0 ? n - 1 : 0, eof, &other);
-    CHECK_INT(r1, r);
-    CHECK(other.len == wire->len &&
-          (wire->len == 0 || memcmp(other.data, wire->data, wire->len) == 0));
-    for (int t = 0; t < 20 && n > 1; t++) {
-        size_t nc = 1 + rnd(n < 8 ? n - 1 : 8);
-        for (size_t i = 0; i < nc; i++)
-            cuts[i] = 1 + rnd(n - 1);
-        /* sort the cut points */
-        for (size_t i = 1; i < nc; i++)
-            for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
-                size_t x = cuts[j];
-                cuts[j] = cuts[j - 1];
-                cuts[j - 1] = x;
-            }
-        enum proto_result r2 = drive(p, req, n, cuts, nc, eof, &other);
-        CHECK_INT(r2, r);
-        CHECK(
-            other.len == wire->len &&
-            (wire->len == 0 || memcmp(other.data, wire->data, wire->len) == 0));
-    }
-    free(cuts);
-    buf_free(&other);
-    return r;
-}
 
 /* Pure 7-bit ASCII, CR only in CRLF, LF only after CR. */
 /* 7-bit ASCII, CRLF line ends only, no control byte, lines of at most
@@ -307,7 +216,7 @@ static const struct fcase cases[] = {
      PROTO_REPLY_CLOSE, NULL, NO_INCIDENT},
     {"a number too large for an id", "99999999999999999999999\r\n", 0, false,
      PROTO_REPLY_CLOSE, NULL, UNKNOWN},
-    /* Issue 5's named views. */
+    /* The named views: history, maintenance, each service. */
     {"history", "history\r\n", 0, false, PROTO_REPLY_CLOSE, "finger:history",
      NULL},
     {"history, long form", "/W history\r\n", 0, false, PROTO_REPLY_CLOSE,
@@ -356,7 +265,8 @@ TEST(query_table)
         size_t n = c->len ? c->len : strlen(c->req);
         int before = test_failed_current;
         test_failed_current = 0;
-        enum proto_result r = run_all(&finger_proto, c->req, n, c->eof, &wire);
+        enum proto_result r =
+            protodrive_all(&finger_proto, snap, c->req, n, c->eof, &wire);
         CHECK_INT(r, c->want);
         if (c->view != NULL) {
             size_t vn;
@@ -412,44 +322,45 @@ TEST(query_lengths)
 
     /* 600 bytes without a line end: refused by the limit. */
     memset(req, 'a', 600);
-    CHECK_INT(run_all(&finger_proto, req, 600, false, &wire),
+    CHECK_INT(protodrive_all(&finger_proto, snap, req, 600, false, &wire),
               PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
 
     /* 600 bytes, then CRLF in the same read: still too long. */
     memcpy(req + 600, "\r\n", 2);
-    CHECK_INT(run_all(&finger_proto, req, 602, false, &wire),
+    CHECK_INT(protodrive_all(&finger_proto, snap, req, 602, false, &wire),
               PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
 
     /* 600 bytes and EOF. */
-    CHECK_INT(run_all(&finger_proto, req, 600, true, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&finger_proto, snap, req, 600, true, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
 
     /* 510 bytes + CRLF = 512: the LF is the 512th byte, accepted (and an
      * unknown name). */
     memset(req, 'a', 510);
     memcpy(req + 510, "\r\n", 2);
-    CHECK_INT(run_all(&finger_proto, req, 512, false, &wire),
+    CHECK_INT(protodrive_all(&finger_proto, snap, req, 512, false, &wire),
               PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, UNKNOWN);
 
     /* 512 bytes, then LF: one byte over. */
     memset(req, 'a', 512);
     req[512] = '\n';
-    CHECK_INT(run_all(&finger_proto, req, 513, false, &wire),
+    CHECK_INT(protodrive_all(&finger_proto, snap, req, 513, false, &wire),
               PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
 
     /* Blanks count too: "status" after 505 spaces fits, after 506 not. */
     memset(req, ' ', 505);
     memcpy(req + 505, "status\n", 7);
-    CHECK_INT(run_all(&finger_proto, req, 512, false, &wire),
+    CHECK_INT(protodrive_all(&finger_proto, snap, req, 512, false, &wire),
               PROTO_REPLY_CLOSE);
     CHECK(wire.len > 100 && strncmp(wire.data, "Example Net status", 18) == 0);
     memset(req, ' ', 506);
     memcpy(req + 506, "status\n", 7);
-    CHECK_INT(run_all(&finger_proto, req, 513, false, &wire),
+    CHECK_INT(protodrive_all(&finger_proto, snap, req, 513, false, &wire),
               PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
     buf_free(&wire);
@@ -479,8 +390,9 @@ TEST(fixed_lines_use_clean_host)
     const char *saved = snap->site.hostname;
     struct buf wire = BUF_INIT;
     snap->site.hostname = "st.example.org\r\nX-Evil: 1";
-    CHECK_INT(run_all(&finger_proto, "nobody\r\n", 8, false, &wire),
-              PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&finger_proto, snap, "nobody\r\n", 8, false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data,
               "finger: no such status entry; try 'finger help@st.example.org'"
               "\r\n");
@@ -492,8 +404,7 @@ TEST(fixed_lines_use_clean_host)
 TEST(hostile_open)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct incident *inc = (struct incident *)snapshot_incident(s, 66);
     inc->status = STATUS_INVESTIGATING;
     CHECK_INT(finger_prerender(s), 0);
@@ -562,8 +473,7 @@ TEST(named_views_every_service)
 TEST(reply_cap)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct incident *inc = (struct incident *)snapshot_incident(s, 42);
     struct update *u = &inc->updates[0];
     const char *saved = u->body;
@@ -642,6 +552,7 @@ TEST(reply_cap_base_url)
     };
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         struct snapshot *s = fixture_snapshot();
+        CHECK(s != NULL);
         if (s == NULL)
             break;
         struct incident *inc = (struct incident *)snapshot_incident(s, 42);
@@ -649,8 +560,11 @@ TEST(reply_cap_base_url)
         const char *saved_body = u->body, *saved_base = s->site.base_url;
         size_t big = 100 * 1024;
         char *body = malloc(big + 1);
-        if (body == NULL)
+        CHECK(body != NULL);
+        if (body == NULL) {
+            snapshot_unref(s);
             break;
+        }
         for (size_t i = 0; i < big; i++)
             body[i] = i % 50 == 49 ? '\n' : 'b';
         body[big] = '\0';
@@ -681,8 +595,7 @@ TEST(reply_cap_base_url)
 TEST(empty_store)
 {
     struct snapshot *s = fixture_empty_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     CHECK_INT(finger_prerender(s), 0);
     const struct view *v = snapshot_view(s, "finger:status");
     CHECK(v != NULL && ascii_crlf(v->body, v->len));

@@ -10,6 +10,7 @@
 #include "../../protocols/render.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
+#include "protodrive.h"
 #include "testlib.h"
 
 #define HOST "status.example.net"
@@ -21,91 +22,6 @@
 #define REFUSED_URL "3This kind of link is not followed" ERR_TAIL
 
 static struct snapshot *snap;
-
-/* ---- the driver (as in test_finger.c) --------------------------------- */
-
-static enum proto_result drive(const struct proto *p, const char *req, size_t n,
-                               const size_t *cuts, size_t ncuts, bool eof,
-                               struct buf *wire)
-{
-    struct buf in = BUF_INIT;
-    struct reply rep;
-    memset(&rep, 0, sizeof(rep));
-    enum proto_result r = PROTO_MORE;
-    size_t pos = 0;
-    for (size_t k = 0; k <= ncuts && r == PROTO_MORE; k++) {
-        size_t end = k < ncuts ? cuts[k] : n;
-        if (end == pos)
-            continue;
-        buf_append(&in, req + pos, end - pos);
-        pos = end;
-        size_t consumed = 0;
-        r = p->on_data(NULL, snap, in.data, in.len, &consumed, &rep);
-        CHECK(consumed <= in.len);
-        buf_consume(&in, consumed);
-        if (r == PROTO_MORE && in.len >= p->max_request) {
-            r = p->on_limit(NULL, snap, &rep);
-            CHECK(r == PROTO_REPLY_CLOSE);
-        }
-    }
-    if (r == PROTO_MORE && eof)
-        r = p->on_eof(NULL, snap, in.data, in.len, &rep);
-    buf_reset(wire);
-    buf_append(wire, rep.head.data, rep.head.len);
-    if (rep.body_len > 0)
-        buf_append(wire, rep.body, rep.body_len);
-    buf_append(wire, rep.tail.data, rep.tail.len);
-    for (const char *l = rep.log; *l; l++)
-        CHECK((unsigned char)*l >= 0x20 && (unsigned char)*l < 0x7f);
-    reply_free(&rep);
-    buf_free(&in);
-    return r;
-}
-
-static uint64_t rng = 0x2545f4914f6cdd1dULL;
-
-static size_t rnd(size_t bound)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return bound ? (size_t)(rng % bound) : 0;
-}
-
-static bool same(const struct buf *a, const struct buf *b)
-{
-    return a->len == b->len &&
-           (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
-}
-
-static enum proto_result run_all(const char *req, size_t n, bool eof,
-                                 struct buf *wire)
-{
-    const struct proto *p = &gopher_proto;
-    enum proto_result r = drive(p, req, n, NULL, 0, eof, wire);
-    struct buf other = BUF_INIT;
-    size_t *cuts = malloc((n + 1) * sizeof(*cuts));
-    for (size_t i = 0; i + 1 < n; i++)
-        cuts[i] = i + 1;
-    CHECK_INT(drive(p, req, n, cuts, n > 0 ? n - 1 : 0, eof, &other), r);
-    CHECK(same(&other, wire));
-    for (int t = 0; t < 20 && n > 1; t++) {
-        size_t nc = 1 + rnd(n < 8 ? n - 1 : 8);
-        for (size_t i = 0; i < nc; i++)
-            cuts[i] = 1 + rnd(n - 1);
-        for (size_t i = 1; i < nc; i++)
-            for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
-                size_t x = cuts[j];
-                cuts[j] = cuts[j - 1];
-                cuts[j - 1] = x;
-            }
-        CHECK_INT(drive(p, req, n, cuts, nc, eof, &other), r);
-        CHECK(same(&other, wire));
-    }
-    free(cuts);
-    buf_free(&other);
-    return r;
-}
 
 static const char *view_body(const struct snapshot *s, const char *key,
                              size_t *len)
@@ -287,8 +203,7 @@ TEST(menu_hostile_titles)
     };
     for (size_t t = 0; t < sizeof(titles) / sizeof(titles[0]); t++) {
         struct snapshot *s = fixture_snapshot();
-        if (s == NULL)
-            return;
+        REQUIRE(s != NULL);
         struct incident *inc = (struct incident *)snapshot_incident(s, 66);
         inc->status = STATUS_INVESTIGATING;
         inc->title = titles[t];
@@ -312,8 +227,7 @@ TEST(menu_hostile_titles)
 TEST(menu_site_config)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     s->site.hostname = "gopher.example.org";
     s->site.gopher_port = 7070;
     s->site.base_url = "http://web.example.org:8080/\t\r\nx";
@@ -417,7 +331,7 @@ static const struct gcase cases[] = {
      REFUSED_URL},
     {"a scheme look-alike", "URL:httpx://x/\r\n", 0, false, PROTO_REPLY_CLOSE,
      NULL, REFUSED_URL},
-    /* Issue 5's menus. */
+    /* The listing menus: services, posts, maintenance, history. */
     {"services", "/services\r\n", 0, false, PROTO_REPLY_CLOSE,
      "gopher:/services", NULL},
     {"one service", "/services/dsl\r\n", 0, false, PROTO_REPLY_CLOSE,
@@ -451,7 +365,8 @@ TEST(request_table)
         size_t n = c->len ? c->len : strlen(c->req);
         int before = test_failed_current;
         test_failed_current = 0;
-        enum proto_result r = run_all(c->req, n, c->eof, &wire);
+        enum proto_result r =
+            protodrive_all(&gopher_proto, snap, c->req, n, c->eof, &wire);
         CHECK_INT(r, c->want);
         if (c->view != NULL) {
             size_t vn;
@@ -469,7 +384,7 @@ TEST(request_table)
 }
 
 /* Every new menu is well formed (four fields, CRLF, the final dot). */
-TEST(issue5_menus_well_formed)
+TEST(listing_menus_well_formed_and_linked)
 {
     static const char *const keys[] = {
         "gopher:/services",        "gopher:/services/dsl",
@@ -502,26 +417,39 @@ TEST(search_results)
 {
     struct buf wire = BUF_INIT;
     const char *req = "/search\tDELAYED mail\r\n";
-    enum proto_result r = run_all(req, strlen(req), false, &wire);
+    enum proto_result r =
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire);
     CHECK_INT(r, PROTO_REPLY_CLOSE);
     check_menu(wire.data, wire.len);
     CHECK_HAS(wire.data, wire.len, "\t/incidents/42\t");
     CHECK_HAS(wire.data, wire.len, "Search results for: DELAYED mail");
     req = "/search\tzebra unicorn\r\n";
-    run_all(req, strlen(req), false, &wire);
+    protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire);
     check_menu(wire.data, wire.len);
     CHECK_HAS(wire.data, wire.len, "No post matches");
     /* A query with a control character is echoed cleaned. */
     req = "/search\tmail\x1b[2J\r\n";
-    run_all(req, strlen(req), false, &wire);
+    protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire);
     check_menu(wire.data, wire.len);
     CHECK_LACKS(wire.data, wire.len, "\x1b");
     buf_free(&wire);
 }
 
-/* The hostile titles of menu_hostile_titles in every issue-5 menu that
+/* A menu listing the hostile #66: well formed, no terminal control, no
+ * forged item, and #66 one item on this server. */
+static void check_hostile_listed(const char *m, size_t n)
+{
+    check_menu(m, n);
+    CHECK_LACKS(m, n, "\x1b");
+    CHECK_LACKS(m, n, "\x07");
+    CHECK_LACKS(m, n, "evil.example\t");
+    CHECK_LACKS(m, n, "\n1Click");
+    CHECK_HAS(m, n, "\t/incidents/66\t" HOST "\t70\r\n");
+}
+
+/* The hostile titles of menu_hostile_titles in every listing menu that
  * lists #66, and in search results: one item each, on this server. */
-TEST(issue5_menus_hostile_titles)
+TEST(listing_menus_hostile_title_one_item)
 {
     const char *titles[] = {
         FIXTURE_HOSTILE_TITLE,
@@ -534,8 +462,7 @@ TEST(issue5_menus_hostile_titles)
                                        "gopher:/history/2026-11"};
     for (size_t t = 0; t < sizeof(titles) / sizeof(titles[0]); t++) {
         struct snapshot *s = fixture_snapshot();
-        if (s == NULL)
-            return;
+        REQUIRE(s != NULL);
         struct incident *inc = (struct incident *)snapshot_incident(s, 66);
         inc->status = STATUS_INVESTIGATING; /* so /incidents lists it */
         inc->title = titles[t];
@@ -543,13 +470,17 @@ TEST(issue5_menus_hostile_titles)
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
             size_t n;
             const char *m = view_body(s, keys[k], &n);
-            check_menu(m, n);
-            CHECK_LACKS(m, n, "\x1b");
-            CHECK_LACKS(m, n, "\x07");
-            CHECK_LACKS(m, n, "evil.example\t");
-            CHECK_LACKS(m, n, "\n1Click");
-            CHECK_HAS(m, n, "\t/incidents/66\t" HOST "\t70\r\n");
+            check_hostile_listed(m, n);
         }
+        /* Search results are rendered per request: #66's first update
+         * says "Checking a report." */
+        struct buf wire = BUF_INIT;
+        const char *req = "/search\tchecking report\r\n";
+        CHECK_INT(
+            protodrive_all(&gopher_proto, s, req, strlen(req), false, &wire),
+            PROTO_REPLY_CLOSE);
+        check_hostile_listed(wire.data, wire.len);
+        buf_free(&wire);
         snapshot_unref(s);
     }
 }
@@ -560,14 +491,14 @@ TEST(issue5_menus_hostile_titles)
 TEST(hostile_site_name)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     s->site.name = "Evil\t/x\tevil.example\t70\r\n1Click\x1b]0;t\x07";
     CHECK_INT(gopher_prerender(s), 0);
     struct snapshot *saved = snap;
     snap = s;
     struct buf wire = BUF_INIT;
-    CHECK(run_all("\t$\r\n", 4, false, &wire) == PROTO_REPLY_CLOSE);
+    CHECK(protodrive_all(&gopher_proto, snap, "\t$\r\n", 4, false, &wire) ==
+          PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data,
               "+-1\r\n+INFO: 1Evil /x evil.example 70 1Click]0;t\t\t" HOST
               "\t70\r\n+VIEWS:\r\n application/gopher+-menu: <512b>\r\n.\r\n");
@@ -588,12 +519,11 @@ TEST(hostile_site_name)
 }
 
 /* A server behind NAT advertises its public name and port in every menu,
- * the issue-5 ones included. */
-TEST(issue5_menus_site_config)
+ * the listing menus included. */
+TEST(listing_menus_use_public_host_port)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     s->site.hostname = "gopher.example.org";
     s->site.gopher_port = 7070;
     CHECK_INT(gopher_prerender(s), 0);
@@ -625,7 +555,7 @@ TEST(issue5_menus_site_config)
 
 /* The exact menus that are short enough to read: a month with its
  * neighbours, and caps.txt. */
-TEST(issue5_exact)
+TEST(month_menu_history_caps_exact)
 {
     size_t n;
     const char *m = view_body(snap, "gopher:/history/2026-10", &n);
@@ -701,7 +631,8 @@ TEST(search_table)
     for (size_t i = 0; i < sizeof(search_cases) / sizeof(search_cases[0]);
          i++) {
         const char *req = search_cases[i].req;
-        enum proto_result r = run_all(req, strlen(req), false, &wire);
+        enum proto_result r =
+            protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire);
         CHECK_INT(r, PROTO_REPLY_CLOSE);
         check_menu(wire.data, wire.len);
         if (search_cases[i].has != NULL) {
@@ -717,7 +648,7 @@ TEST(search_table)
     memcpy(longq, "/search\t", 8);
     memset(longq + 8, 'a', 300);
     memcpy(longq + 308, "\r\n", 3);
-    run_all(longq, strlen(longq), false, &wire);
+    protodrive_all(&gopher_proto, snap, longq, strlen(longq), false, &wire);
     check_menu(wire.data, wire.len);
     CHECK(wire.len > 0 && wire.data[0] == '3' && wire.len < 120);
     buf_free(&wire);
@@ -729,22 +660,30 @@ TEST(url_pages)
 {
     struct buf wire = BUF_INIT;
     const char *req = "URL:https://x/\r\n";
-    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_HAS(wire.data, wire.len, "<!DOCTYPE html>");
     CHECK_HAS(wire.data, wire.len, "content=\"2; url=https://x/\"");
     CHECK_HAS(wire.data, wire.len, "<a href=\"https://x/\">https://x/</a>");
 
     req = "URL:HTTP://EXAMPLE.NET/\r\n";
-    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_HAS(wire.data, wire.len, "<a href=\"HTTP://EXAMPLE.NET/\">");
 
     req = "URL:gopher://example.net/1/\r\n";
-    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_HAS(wire.data, wire.len, "<a href=\"gopher://example.net/1/\">");
 
     /* gophernicus 3.1.1 and pygopherd 3.0.0 reflected this. */
     req = "URL:http://x/\"><script>alert(1)</script>'&\r\n";
-    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_LACKS(wire.data, wire.len, "<script>");
     CHECK_LACKS(wire.data, wire.len, "\"><");
     CHECK_HAS(wire.data, wire.len,
@@ -753,7 +692,9 @@ TEST(url_pages)
 
     /* A search part after the URL is not part of it. */
     req = "URL:https://x/\t$\r\n";
-    CHECK_INT(run_all(req, strlen(req), false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(
+        protodrive_all(&gopher_proto, snap, req, strlen(req), false, &wire),
+        PROTO_REPLY_CLOSE);
     CHECK_HAS(wire.data, wire.len, "<a href=\"https://x/\">https://x/</a>");
     CHECK_LACKS(wire.data, wire.len, "$");
     buf_free(&wire);
@@ -767,27 +708,32 @@ TEST(request_lengths)
 
     /* 1100 bytes without a line end. */
     memset(req, 'a', 1100);
-    CHECK_INT(run_all(req, 1100, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, 1100, false, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
     /* ... with a line end in the same read: still too long. */
     memcpy(req + 1100, "\r\n", 2);
-    CHECK_INT(run_all(req, 1102, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, 1102, false, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
     /* ... and with EOF. */
-    CHECK_INT(run_all(req, 1100, true, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, 1100, true, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
 
     /* 1022 + CRLF = 1024 bytes: accepted, echo cut to 50 columns. */
     req[0] = '/';
     memset(req + 1, 'b', 1021);
     memcpy(req + 1022, "\r\n", 2);
-    CHECK_INT(run_all(req, 1024, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, 1024, false, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, "3'/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
                          "...' does not exist" ERR_TAIL);
     /* 1024 bytes and then LF: one over. */
     memset(req + 1, 'b', 1023);
     req[1024] = '\n';
-    CHECK_INT(run_all(req, 1025, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, 1025, false, &wire),
+              PROTO_REPLY_CLOSE);
     CHECK_STR(wire.data, TOO_LONG);
     buf_free(&wire);
 }
@@ -805,7 +751,8 @@ TEST(echo_utf8_cut)
     }
     req[n++] = '\r';
     req[n++] = '\n';
-    CHECK_INT(run_all(req, n, false, &wire), PROTO_REPLY_CLOSE);
+    CHECK_INT(protodrive_all(&gopher_proto, snap, req, n, false, &wire),
+              PROTO_REPLY_CLOSE);
     struct buf want = BUF_INIT;
     buf_puts(&want, "3'/");
     for (int i = 0; i < 49; i++)
@@ -835,8 +782,7 @@ TEST(timeout_limit_busy)
 TEST(empty_store)
 {
     struct snapshot *s = fixture_empty_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     CHECK_INT(gopher_prerender(s), 0);
     size_t n;
     const char *m = view_body(s, "gopher:", &n);
@@ -860,12 +806,12 @@ int main(void)
     RUN(menu_hostile_titles);
     RUN(menu_site_config);
     RUN(request_table);
-    RUN(issue5_menus_well_formed);
+    RUN(listing_menus_well_formed_and_linked);
     RUN(search_results);
-    RUN(issue5_menus_hostile_titles);
-    RUN(issue5_menus_site_config);
+    RUN(listing_menus_hostile_title_one_item);
+    RUN(listing_menus_use_public_host_port);
     RUN(hostile_site_name);
-    RUN(issue5_exact);
+    RUN(month_menu_history_caps_exact);
     RUN(search_table);
     RUN(url_pages);
     RUN(request_lengths);

@@ -452,9 +452,7 @@ TEST(to_crlf_table)
 TEST(summary_fixture)
 {
     struct snapshot *s = fixture_snapshot();
-    CHECK(s != NULL);
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct buf b = BUF_INIT;
     text_summary(&b, s);
     check_clean_text(&b);
@@ -524,9 +522,7 @@ TEST(summary_fixture)
 TEST(summary_empty)
 {
     struct snapshot *s = fixture_empty_snapshot();
-    CHECK(s != NULL);
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct buf b = BUF_INIT;
     text_summary(&b, s);
     check_clean_text(&b);
@@ -548,8 +544,7 @@ TEST(summary_empty)
 TEST(summary_other_ports)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     s->site.gopher_port = 7070;
     s->site.finger_port = 7079;
     struct buf b = BUF_INIT;
@@ -569,8 +564,7 @@ TEST(summary_other_ports)
 TEST(incident_42_short_exact)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct buf b = BUF_INIT;
     text_incident(&b, s, snapshot_incident(s, 42), false);
     CHECK_STR(b.data,
@@ -606,8 +600,7 @@ TEST(incident_42_short_exact)
 TEST(incident_long_forms)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct buf b = BUF_INIT;
 
     /* #42 long: update ids, the API token of an update, services. */
@@ -672,8 +665,7 @@ TEST(incident_long_forms)
 TEST(incident_hostile)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     for (int long_form = 0; long_form <= 1; long_form++) {
         struct buf b = BUF_INIT;
         text_incident(&b, s, snapshot_incident(s, 66), long_form);
@@ -696,8 +688,7 @@ TEST(incident_hostile)
 TEST(incident_all_clean)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     for (size_t i = 0; i < s->n_incidents; i++) {
         for (int long_form = 0; long_form <= 1; long_form++) {
             struct buf b = BUF_INIT;
@@ -712,8 +703,7 @@ TEST(incident_all_clean)
 TEST(help_fixture)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct buf b = BUF_INIT;
     text_help(&b, s);
     check_clean_text(&b);
@@ -734,8 +724,7 @@ TEST(help_fixture)
 TEST(hostile_site_config)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     s->site.name = "Evil\x1b[2J\r\nname";
     s->site.hostname = "host\t\x1b.example";
     struct buf b = BUF_INIT;
@@ -780,6 +769,7 @@ TEST(time_and_window_with_zone)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct snapshot *s = fixture_snapshot();
+        REQUIRE(s != NULL);
         struct tz *z = NULL;
         if (cases[i].zone != NULL)
             CHECK_INT(tz_load(cases[i].zone, &z), 0);
@@ -803,8 +793,7 @@ TEST(time_and_window_with_zone)
 TEST(service_imap_short_exact)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct buf b = BUF_INIT;
     text_service(&b, s, &s->services[2], false);
     CHECK_STR(b.data, "Mailbox access (IMAP)\n"
@@ -860,8 +849,7 @@ static const struct {
 TEST(service_table)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     for (size_t i = 0; i < sizeof(service_cases) / sizeof(service_cases[0]);
          i++) {
         struct buf b = BUF_INIT;
@@ -889,8 +877,7 @@ TEST(service_table)
 TEST(lists_all_clean)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     for (int long_form = 0; long_form <= 1; long_form++) {
         struct buf b = BUF_INIT;
         for (size_t i = 0; i < s->n_services; i++) {
@@ -915,8 +902,7 @@ TEST(lists_all_clean)
 TEST(history_short_exact)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct buf b = BUF_INIT;
     text_history(&b, s, false);
     CHECK_STR(b.data,
@@ -954,8 +940,7 @@ TEST(history_short_exact)
 TEST(history_long_and_empty)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct buf b = BUF_INIT;
     text_history(&b, s, true);
     /* Each post in full, still under its month. */
@@ -968,6 +953,7 @@ TEST(history_long_and_empty)
     snapshot_unref(s);
 
     s = fixture_empty_snapshot();
+    CHECK(s != NULL);
     if (s == NULL) {
         buf_free(&b);
         return;
@@ -994,8 +980,7 @@ TEST(history_long_and_empty)
 TEST(history_year_cap)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     /* Fourteen posts, one a month back from November 2026, made from the
      * fixture's own (the array is put back before the snapshot goes). */
     struct incident many[14];
@@ -1035,8 +1020,7 @@ TEST(history_year_cap)
 TEST(maintenance_short_exact)
 {
     struct snapshot *s = fixture_snapshot();
-    if (s == NULL)
-        return;
+    REQUIRE(s != NULL);
     struct buf b = BUF_INIT;
     text_maintenance(&b, s, false);
     CHECK_STR(b.data,

@@ -5,6 +5,10 @@
  *
  * A failed CHECK prints file:line and the expression and marks the current
  * test failed; the test goes on (so one run shows every broken case).
+ * REQUIRE(cond) is CHECK for what the rest of a test cannot run without (a
+ * fixture, an allocation): when cond is false it fails the test the same
+ * way, then returns from the test function, so a missing fixture is a
+ * failure and never a quiet pass.
  * test_report() prints "N passed, N failed" alone on the last line and
  * returns the exit status (0 only if nothing failed).
  */
@@ -33,6 +37,13 @@ int test_contains(const char *hay, size_t len, const char *needle);
     do {                                                                       \
         if (!(cond))                                                           \
             test_fail(__FILE__, __LINE__, #cond);                              \
+    } while (0)
+#define REQUIRE(cond)                                                          \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            test_fail(__FILE__, __LINE__, #cond);                              \
+            return;                                                            \
+        }                                                                      \
     } while (0)
 #define CHECK_STR(got, want)                                                   \
     do {                                                                       \
