@@ -107,7 +107,8 @@ check_eq "no line end, then EOF: still answered" "$(printf 'status' | raw "$FING
 check_eq "/W and /w and '/W ' (finger -l @host) agree" \
     "$(printf '/w\r\n' | raw "$FINGER_PORT")$(printf '/W \r\n' | raw "$FINGER_PORT")" \
     "$(printf '/W\r\n' | raw "$FINGER_PORT")$(printf '/W\r\n' | raw "$FINGER_PORT")"
-# lynx decodes %0D%0A (PROTOCOLS.md §1.2): only the first line counts.
+# lynx's finger:// URLs decode %0D%0A into the query, so a link can carry
+# several lines: only the first line counts (RFC 1288 §2.3: one query).
 printf 'no-such-thing\r\nstatus\r\nhelp\r\n' | raw "$FINGER_PORT" >"$T/inj"
 check "CRLF injection: only the first line is answered" python3 -c '
 import sys

@@ -181,7 +181,8 @@ TEST(text_views)
 }
 
 /* #66 in its text page: no ESC or stray CR; the lone "." line is sent as
- * it is (no dot-stuffing, PROTOCOLS.md §2.2). */
+ * it is (no dot-stuffing: no client tried, lynx, curl, bombadillo or UMN,
+ * un-stuffs ".." in a text item). */
 TEST(text_hostile)
 {
     size_t n;
@@ -193,7 +194,9 @@ TEST(text_hostile)
 }
 
 /* A hostile title on the root menu (the incident made open): one line,
- * four fields, capped. Then the PROTOCOLS.md §2.5 fake-link title. */
+ * four fields, capped. Then a title forged to look like a second menu line
+ * (TAB, selector, host, port, CRLF, "1Click..."), which lynx would render
+ * as a link to the attacker's host were it not cleaned. */
 TEST(menu_hostile_titles)
 {
     const char *titles[] = {
@@ -263,7 +266,8 @@ struct gcase {
 };
 
 static const struct gcase cases[] = {
-    /* PROTOCOLS.md §2.4: what real clients send. */
+    /* What real clients send: curl, lynx, bombadillo (bare LF), the UMN
+     * client (Gopher+ "\t$" first), search with a TAB. */
     {"curl / lynx root", "\r\n", 0, false, PROTO_REPLY_CLOSE, "gopher:", NULL},
     {"bombadillo root: bare LF", "\n", 0, false, PROTO_REPLY_CLOSE,
      "gopher:", NULL},
