@@ -164,6 +164,13 @@ int store_token_check(struct store *st, const char *token, char name_out[65]);
  * write API can recognise a token in the snapshot and hand only its hash
  * to the thread that writes. Pure: no database. */
 void store_token_hash(const char *token, unsigned char out[STORE_TOKEN_HASH]);
+/* Whether token is a valid (not revoked) token of snap's copy of the token
+ * table: hashed, then compared in constant time with every entry, so the
+ * time taken says nothing about how close a guess came. Pure: no database,
+ * so the write API can refuse a wrong token on the loop thread; the write
+ * itself checks again in its transaction (store_command_run()), which is
+ * authoritative. NULL is hashed as "", which no token is. */
+bool store_token_known(const struct snapshot *snap, const char *token);
 /* store_token_check() for a token already hashed, which also records the
  * use (last_used_at = at, or now when at is 0). Meant for the inside of a
  * write's own transaction (store_command_run()), so the use is recorded
