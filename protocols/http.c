@@ -34,11 +34,10 @@
 #include "statuspage.h"
 #include "text.h"
 
-/* Limits of DESIGN.md: a request head (request line and header fields)
- * of 8 KiB, of which the target may take 2 KiB, and a body of 64 KiB. */
+/* A request head (request line and header fields) of 8 KiB, of which the
+ * target may take 2 KiB; a body is at most STORE_BODY_MAX (64 KiB). */
 #define HTTP_MAX_URL 2048
 #define HTTP_MAX_HEAD 8192
-#define HTTP_MAX_BODY 65536
 /* Enough for a few dozen entity tags; a longer If-None-Match is ignored
  * (the client then simply gets the full 200). */
 #define HTTP_MAX_INM 512
@@ -283,7 +282,7 @@ static int on_headers_complete(llhttp_t *p)
      * HTTP/1.x only (RFC 9110 §15.6.6). */
     if (p->http_major != 1 || p->http_minor > 1)
         return refuse(st, 505);
-    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > HTTP_MAX_BODY)
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > STORE_BODY_MAX)
         return refuse(st, 413);
     /* Only the write API reads bodies; everywhere else they are dropped
      * as they arrive, so they cost no memory. */
@@ -295,7 +294,7 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     struct http_state *st = state_of(p);
     st->body_seen += len;
-    if (st->body_seen > HTTP_MAX_BODY)
+    if (st->body_seen > STORE_BODY_MAX)
         return refuse(st, 413);
     if (st->collect_body) {
         buf_append(&st->body, at, len);
@@ -1042,7 +1041,7 @@ static void http_busy(const struct snapshot *snap, struct reply *out)
 const struct proto http_proto = {
     .name = "http",
     .state_size = sizeof(struct http_state),
-    .max_request = HTTP_MAX_HEAD + HTTP_MAX_BODY,
+    .max_request = HTTP_MAX_HEAD + STORE_BODY_MAX,
     .read_timeout_ms = HTTP_READ_TIMEOUT_MS,
     .idle_timeout_ms = HTTP_IDLE_TIMEOUT_MS,
     .init = http_init,

@@ -184,6 +184,12 @@ int store_token_use(struct store *st,
  * importing into an empty database and exporting again gives the same
  * bytes. */
 int store_export(struct store *st, struct buf *out);
+/* The largest body a write arrives with (64 KiB): an HTTP request's body,
+ * which for the write API is the JSON of one write, and what the CLI reads
+ * for `--body -`. One number, so the two front ends refuse alike. (The
+ * store's own cap on a post's text, checked after line ends are
+ * normalised, is a separate limit of its writes.) */
+#define STORE_BODY_MAX (64 * 1024)
 /* The largest document store_import() reads (64 MiB): far above any
  * request, since a backup holds the whole history, but bounded, since the
  * parsed tree takes a few times the document's size in memory. */
