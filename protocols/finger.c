@@ -31,7 +31,6 @@
 #include <uv.h>
 
 #include "proto.h"
-#include "render.h"
 #include "text.h"
 
 /* DESIGN.md: a finger query is at most 512 bytes. RFC 1288 sets no limit;
@@ -106,7 +105,7 @@ static void long_summary(struct buf *out, const struct snapshot *s)
     }
 }
 
-int finger_prerender(struct snapshot *s)
+static int finger_prerender(struct snapshot *s)
 {
     struct buf text = BUF_INIT;
     int rc = 0;
@@ -381,6 +380,7 @@ const struct proto finger_proto = {
     .max_request = FINGER_MAX_QUERY,
     .read_timeout_ms = FINGER_TIMEOUT_MS,
     .idle_timeout_ms = FINGER_TIMEOUT_MS,
+    .prerender = finger_prerender,
     .init = NULL,
     .fini = NULL,
     .on_data = finger_on_data,

@@ -33,7 +33,6 @@
 #include "../store/timeutil.h"
 #include "html.h"
 #include "proto.h"
-#include "render.h"
 #include "text.h"
 
 /* DESIGN.md: a selector line is at most 1 KiB, LF included. */
@@ -557,7 +556,7 @@ static int put_text_view(struct snapshot *s, const char *key,
     return put_view(s, key, &crlf);
 }
 
-int gopher_prerender(struct snapshot *s)
+static int gopher_prerender(struct snapshot *s)
 {
     struct buf b = BUF_INIT;
     int rc;
@@ -910,6 +909,7 @@ const struct proto gopher_proto = {
     .max_request = GOPHER_MAX_REQUEST,
     .read_timeout_ms = GOPHER_TIMEOUT_MS,
     .idle_timeout_ms = GOPHER_TIMEOUT_MS,
+    .prerender = gopher_prerender,
     .init = NULL,
     .fini = NULL,
     .on_data = gopher_on_data,

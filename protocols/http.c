@@ -1,6 +1,6 @@
 /* http: HTTP/1.0 and HTTP/1.1 (RFC 9110, 9112) over llhttp, answering
- * from the snapshot's pre-rendered views, plus http_prerender() which
- * renders those views.
+ * from the snapshot's pre-rendered views, plus http_prerender()
+ * (http_proto.prerender), which renders those views.
  *
  * One request at a time: on_message_complete pauses llhttp, so on_data
  * returns after exactly one request with *consumed up to its last byte,
@@ -30,7 +30,6 @@
 #include "feeds.h"
 #include "html.h"
 #include "proto.h"
-#include "render.h"
 #include "statuspage.h"
 #include "text.h"
 
@@ -1038,22 +1037,6 @@ static void http_busy(const struct snapshot *snap, struct reply *out)
     out->status = 503;
 }
 
-const struct proto http_proto = {
-    .name = "http",
-    .state_size = sizeof(struct http_state),
-    .max_request = HTTP_MAX_HEAD + STORE_BODY_MAX,
-    .read_timeout_ms = HTTP_READ_TIMEOUT_MS,
-    .idle_timeout_ms = HTTP_IDLE_TIMEOUT_MS,
-    .init = http_init,
-    .fini = http_fini,
-    .on_data = http_on_data,
-    .on_limit = http_on_limit,
-    .on_timeout = http_on_timeout,
-    .on_eof = http_on_eof,
-    .busy = http_busy,
-    .on_command_done = http_on_command_done,
-};
-
 /* ---- pre-rendering ---------------------------------------------------- */
 
 /* Bodies smaller than this gain too little from compression to be worth a
@@ -1134,7 +1117,7 @@ static int prerender_incident(struct snapshot *s, const struct incident *inc)
     return put_view(s, key, HTTP_TEXT, &b);
 }
 
-int http_prerender(struct snapshot *s)
+static int http_prerender(struct snapshot *s)
 {
     struct buf b = BUF_INIT;
     int rc;
@@ -1199,3 +1182,20 @@ int http_prerender(struct snapshot *s)
     snapshot_each_view(s, gzip_view, &pass);
     return pass.rc;
 }
+
+const struct proto http_proto = {
+    .name = "http",
+    .state_size = sizeof(struct http_state),
+    .max_request = HTTP_MAX_HEAD + STORE_BODY_MAX,
+    .read_timeout_ms = HTTP_READ_TIMEOUT_MS,
+    .idle_timeout_ms = HTTP_IDLE_TIMEOUT_MS,
+    .prerender = http_prerender,
+    .init = http_init,
+    .fini = http_fini,
+    .on_data = http_on_data,
+    .on_limit = http_on_limit,
+    .on_timeout = http_on_timeout,
+    .on_eof = http_on_eof,
+    .busy = http_busy,
+    .on_command_done = http_on_command_done,
+};

@@ -3,6 +3,10 @@
  * sees a socket: it gets the bytes received so far and the current
  * snapshot, and fills in a reply.
  *
+ * Per snapshot (server/reload.c): prerender(snap) once, on a worker
+ * thread before the snapshot is published, stores every view the protocol
+ * answers from, so that a request costs a lookup and no rendering.
+ *
  * Flow, per connection (server/conn.c):
  *   1. init(state) once, with state_size zeroed bytes.
  *   2. After each read, while no write is in flight:
@@ -79,6 +83,10 @@ struct proto {
     size_t max_request;       /* cap on buffered, unconsumed input */
     uint64_t read_timeout_ms; /* deadline for a whole request */
     uint64_t idle_timeout_ms; /* keep-alive idle between requests */
+
+    /* Renders this protocol's views into s, under keys of its own prefix
+     * ("http:", ...), touching nothing else. 0 or UV_ENOMEM. */
+    int (*prerender)(struct snapshot *s);
 
     void (*init)(void *state);
     void (*fini)(void *state);

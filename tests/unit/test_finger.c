@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "../../protocols/proto.h"
-#include "../../protocols/render.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
 #include "testlib.h"
@@ -496,7 +495,7 @@ TEST(hostile_open)
         return;
     struct incident *inc = (struct incident *)snapshot_incident(s, 66);
     inc->status = STATUS_INVESTIGATING;
-    CHECK_INT(finger_prerender(s), 0);
+    CHECK_INT(finger_proto.prerender(s), 0);
     const char *keys[] = {"finger:status", "finger:/W"};
     for (size_t i = 0; i < 2; i++) {
         const struct view *v = snapshot_view(s, keys[i]);
@@ -578,7 +577,7 @@ TEST(reply_cap)
         body[i] = i % 50 == 49 ? (i % 1000 == 999 ? '\n' : ' ') : 'a';
     body[big] = '\0';
     u->body = body;
-    CHECK_INT(finger_prerender(s), 0);
+    CHECK_INT(finger_proto.prerender(s), 0);
 
     static const struct {
         const char *key;
@@ -656,7 +655,7 @@ TEST(reply_cap_base_url)
         body[big] = '\0';
         u->body = body;
         s->site.base_url = cases[k].base != NULL ? cases[k].base : longurl.data;
-        CHECK_INT(finger_prerender(s), 0);
+        CHECK_INT(finger_proto.prerender(s), 0);
         const struct view *v = snapshot_view(s, "finger:42");
         CHECK(v != NULL);
         if (v != NULL) {
@@ -683,7 +682,7 @@ TEST(empty_store)
     struct snapshot *s = fixture_empty_snapshot();
     if (s == NULL)
         return;
-    CHECK_INT(finger_prerender(s), 0);
+    CHECK_INT(finger_proto.prerender(s), 0);
     const struct view *v = snapshot_view(s, "finger:status");
     CHECK(v != NULL && ascii_crlf(v->body, v->len));
     CHECK(v != NULL && test_contains(v->body, v->len, "No open incidents."));
@@ -702,7 +701,7 @@ TEST(empty_store)
 int main(void)
 {
     snap = fixture_snapshot();
-    if (snap == NULL || finger_prerender(snap) != 0) {
+    if (snap == NULL || finger_proto.prerender(snap) != 0) {
         fprintf(stderr, "cannot build the fixture\n");
         return 1;
     }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "../../protocols/proto.h"
-#include "../../protocols/render.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
 #include "testlib.h"
@@ -292,7 +291,7 @@ TEST(menu_hostile_titles)
         struct incident *inc = (struct incident *)snapshot_incident(s, 66);
         inc->status = STATUS_INVESTIGATING;
         inc->title = titles[t];
-        CHECK_INT(gopher_prerender(s), 0);
+        CHECK_INT(gopher_proto.prerender(s), 0);
         size_t n;
         const char *m = view_body(s, "gopher:", &n);
         check_menu(m, n);
@@ -317,7 +316,7 @@ TEST(menu_site_config)
     s->site.hostname = "gopher.example.org";
     s->site.gopher_port = 7070;
     s->site.base_url = "http://web.example.org:8080/\t\r\nx";
-    CHECK_INT(gopher_prerender(s), 0);
+    CHECK_INT(gopher_proto.prerender(s), 0);
     size_t n;
     const char *m = view_body(s, "gopher:", &n);
     CHECK_HAS(m, n,
@@ -539,7 +538,7 @@ TEST(issue5_menus_hostile_titles)
         struct incident *inc = (struct incident *)snapshot_incident(s, 66);
         inc->status = STATUS_INVESTIGATING; /* so /incidents lists it */
         inc->title = titles[t];
-        CHECK_INT(gopher_prerender(s), 0);
+        CHECK_INT(gopher_proto.prerender(s), 0);
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
             size_t n;
             const char *m = view_body(s, keys[k], &n);
@@ -563,7 +562,7 @@ TEST(hostile_site_name)
     if (s == NULL)
         return;
     s->site.name = "Evil\t/x\tevil.example\t70\r\n1Click\x1b]0;t\x07";
-    CHECK_INT(gopher_prerender(s), 0);
+    CHECK_INT(gopher_proto.prerender(s), 0);
     struct snapshot *saved = snap;
     snap = s;
     struct buf wire = BUF_INIT;
@@ -596,7 +595,7 @@ TEST(issue5_menus_site_config)
         return;
     s->site.hostname = "gopher.example.org";
     s->site.gopher_port = 7070;
-    CHECK_INT(gopher_prerender(s), 0);
+    CHECK_INT(gopher_proto.prerender(s), 0);
     static const char *const keys[] = {
         "gopher:/services",  "gopher:/services/imap",
         "gopher:/incidents", "gopher:/maintenance",
@@ -837,7 +836,7 @@ TEST(empty_store)
     struct snapshot *s = fixture_empty_snapshot();
     if (s == NULL)
         return;
-    CHECK_INT(gopher_prerender(s), 0);
+    CHECK_INT(gopher_proto.prerender(s), 0);
     size_t n;
     const char *m = view_body(s, "gopher:", &n);
     check_menu(m, n);
@@ -850,7 +849,7 @@ TEST(empty_store)
 int main(void)
 {
     snap = fixture_snapshot();
-    if (snap == NULL || gopher_prerender(snap) != 0) {
+    if (snap == NULL || gopher_proto.prerender(snap) != 0) {
         fprintf(stderr, "cannot build the fixture\n");
         return 1;
     }

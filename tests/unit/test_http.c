@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "../../protocols/proto.h"
-#include "../../protocols/render.h"
 #include "../../protocols/text.h"
 #include "../../store/snapshot.h"
 #include "../../store/timeutil.h"
@@ -1063,7 +1062,7 @@ TEST(http_prerender_views)
 
     /* An empty store renders too. */
     struct snapshot *e = fixture_empty_snapshot();
-    CHECK_INT(http_prerender(e), 0);
+    CHECK_INT(http_proto.prerender(e), 0);
     CHECK(snapshot_view(e, "http:/") != NULL);
     CHECK(snapshot_view(e, "http:/api/v2/summary.json") != NULL);
     snapshot_unref(e);
@@ -1476,7 +1475,7 @@ int main(void)
 {
     setenv("OUTPOST_NOW", "1795000000", 1);
     snap = fixture_snapshot();
-    if (snap == NULL || http_prerender(snap) != 0) {
+    if (snap == NULL || http_proto.prerender(snap) != 0) {
         printf("cannot build the fixture\n0 passed, 1 failed\n");
         return 1;
     }
