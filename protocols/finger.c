@@ -340,19 +340,6 @@ finger_on_limit(void *state, const struct snapshot *snap, struct reply *out)
     return PROTO_REPLY_CLOSE;
 }
 
-static enum proto_result finger_on_timeout(void *state,
-                                           const struct snapshot *snap,
-                                           const char *in, size_t len,
-                                           struct reply *out)
-{
-    (void)state;
-    (void)snap;
-    (void)in;
-    (void)len;
-    (void)out;
-    return PROTO_CLOSE;
-}
-
 static enum proto_result finger_on_eof(void *state, const struct snapshot *snap,
                                        const char *in, size_t len,
                                        struct reply *out)
@@ -385,7 +372,7 @@ const struct proto finger_proto = {
     .fini = NULL,
     .on_data = finger_on_data,
     .on_limit = finger_on_limit,
-    .on_timeout = finger_on_timeout,
+    .on_timeout = NULL, /* a client that stalls gets nothing: close */
     .on_eof = finger_on_eof,
     .busy = finger_busy,
 };

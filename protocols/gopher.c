@@ -870,19 +870,6 @@ static enum proto_result gopher_on_data(void *state,
     return answer(snap, in, (size_t)(lf - in), out);
 }
 
-static enum proto_result gopher_on_timeout(void *state,
-                                           const struct snapshot *snap,
-                                           const char *in, size_t len,
-                                           struct reply *out)
-{
-    (void)state;
-    (void)snap;
-    (void)in;
-    (void)len;
-    (void)out;
-    return PROTO_CLOSE;
-}
-
 static enum proto_result gopher_on_eof(void *state, const struct snapshot *snap,
                                        const char *in, size_t len,
                                        struct reply *out)
@@ -914,7 +901,7 @@ const struct proto gopher_proto = {
     .fini = NULL,
     .on_data = gopher_on_data,
     .on_limit = gopher_on_limit,
-    .on_timeout = gopher_on_timeout,
+    .on_timeout = NULL, /* a client that stalls gets nothing: close */
     .on_eof = gopher_on_eof,
     .busy = gopher_busy,
 };

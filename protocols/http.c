@@ -1015,19 +1015,6 @@ static enum proto_result http_on_timeout(void *state,
     return fail(st, out, 408);
 }
 
-static enum proto_result http_on_eof(void *state, const struct snapshot *snap,
-                                     const char *in, size_t len,
-                                     struct reply *out)
-{
-    (void)state;
-    (void)snap;
-    (void)in;
-    (void)len;
-    (void)out;
-    /* A request cut short has nobody left to read an error. */
-    return PROTO_CLOSE;
-}
-
 static void http_busy(const struct snapshot *snap, struct reply *out)
 {
     (void)snap;
@@ -1195,7 +1182,7 @@ const struct proto http_proto = {
     .on_data = http_on_data,
     .on_limit = http_on_limit,
     .on_timeout = http_on_timeout,
-    .on_eof = http_on_eof,
+    .on_eof = NULL, /* a request cut short has nobody left to read an error */
     .busy = http_busy,
     .on_command_done = http_on_command_done,
 };

@@ -27,7 +27,8 @@
  *   3. If the input buffer reaches max_request bytes with PROTO_MORE still
  *      the answer, server/ calls on_limit() for an error reply and closes.
  *   4. On the read deadline: on_timeout(); on EOF: on_eof(). Both may fill
- *      a final reply (return PROTO_REPLY_CLOSE) or not (PROTO_CLOSE).
+ *      a final reply (return PROTO_REPLY_CLOSE) or not (PROTO_CLOSE); a
+ *      NULL one means PROTO_CLOSE, for a protocol with nothing to say.
  *   5. fini(state) once.
  * When the connection is refused because of the connection caps, busy()
  * writes the protocol's "try later" reply.
