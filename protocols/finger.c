@@ -311,7 +311,6 @@ static enum proto_result finger_on_data(void *state,
                                         const char *in, size_t len,
                                         size_t *consumed, struct reply *out)
 {
-    (void)state;
     if (len == 0)
         return PROTO_MORE;
     /* Only the first line counts: lynx decodes %0D%0A, so a URL can carry
@@ -333,8 +332,6 @@ static enum proto_result finger_on_data(void *state,
 static enum proto_result
 finger_on_limit(void *state, const struct snapshot *snap, struct reply *out)
 {
-    (void)state;
-    (void)snap;
     fixed_reply(out, FINGER_TOO_LONG);
     reply_set_log(out, "(query too long)", 16);
     return PROTO_REPLY_CLOSE;
@@ -344,7 +341,6 @@ static enum proto_result finger_on_eof(void *state, const struct snapshot *snap,
                                        const char *in, size_t len,
                                        struct reply *out)
 {
-    (void)state;
     /* A client that half-closes without a line end still asked something;
      * one that sent nothing gets nothing. */
     if (len == 0)
@@ -357,7 +353,6 @@ static enum proto_result finger_on_eof(void *state, const struct snapshot *snap,
 
 static void finger_busy(const struct snapshot *snap, struct reply *out)
 {
-    (void)snap;
     fixed_reply(out, FINGER_BUSY);
 }
 

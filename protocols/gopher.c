@@ -841,8 +841,6 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
 static enum proto_result
 gopher_on_limit(void *state, const struct snapshot *snap, struct reply *out)
 {
-    (void)state;
-    (void)snap;
     put_error(&out->head, "Selector too long");
     reply_set_log(out, "(selector too long)", 19);
     return PROTO_REPLY_CLOSE;
@@ -886,7 +884,6 @@ static enum proto_result gopher_on_eof(void *state, const struct snapshot *snap,
 
 static void gopher_busy(const struct snapshot *snap, struct reply *out)
 {
-    (void)snap;
     put_error(&out->head, "Server busy, try again shortly");
 }
 

@@ -995,7 +995,6 @@ static enum proto_result http_on_limit(void *state, const struct snapshot *snap,
                                        struct reply *out)
 {
     struct http_state *st = state;
-    (void)snap;
     return fail(st, out, st->head_done ? 413 : 431);
 }
 
@@ -1005,8 +1004,6 @@ static enum proto_result http_on_timeout(void *state,
                                          struct reply *out)
 {
     struct http_state *st = state;
-    (void)snap;
-    (void)in;
     /* Idle between requests: just close. Half a request: say why. (HTTP
      * consumes every byte it is given, so len is normally 0 and the
      * parser's state is what tells.) */
@@ -1017,7 +1014,6 @@ static enum proto_result http_on_timeout(void *state,
 
 static void http_busy(const struct snapshot *snap, struct reply *out)
 {
-    (void)snap;
     reply_reset(out);
     error_reply(out, 503, false, false, "Retry-After: 5\r\n");
     reply_set_log(out, "busy", 4);

@@ -109,8 +109,6 @@ static char read_scratch[64 * 1024];
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
-    (void)h;
-    (void)suggested;
     b->base = read_scratch;
     b->len = sizeof(read_scratch);
 }

@@ -367,7 +367,6 @@ const struct service *snapshot_service(const struct snapshot *s,
 bool snapshot_is_open_incident(const struct snapshot *s,
                                const struct incident *i)
 {
-    (void)s;
     return i->kind == KIND_INCIDENT &&
            (i->status == STATUS_INVESTIGATING ||
             i->status == STATUS_IDENTIFIED || i->status == STATUS_MONITORING);
@@ -376,7 +375,6 @@ bool snapshot_is_open_incident(const struct snapshot *s,
 bool snapshot_is_active_maintenance(const struct snapshot *s,
                                     const struct incident *i)
 {
-    (void)s;
     return i->kind == KIND_MAINTENANCE &&
            (i->status == STATUS_IN_PROGRESS || i->status == STATUS_VERIFYING);
 }
@@ -384,7 +382,6 @@ bool snapshot_is_active_maintenance(const struct snapshot *s,
 bool snapshot_is_upcoming_maintenance(const struct snapshot *s,
                                       const struct incident *i)
 {
-    (void)s;
     return i->kind == KIND_MAINTENANCE && i->status == STATUS_SCHEDULED;
 }
 
