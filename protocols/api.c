@@ -9,7 +9,6 @@
 #include <strings.h>
 
 #include <llhttp.h>
-#include <sodium.h>
 #include <uv.h>
 
 #include "../store/jsonparse.h"
@@ -52,23 +51,6 @@ static const char *bearer(const char *auth)
     return t;
 }
 
-/* Whether a valid token hashes to hash, by the snapshot's copy of the
- * token table. Every entry is compared in constant time, match or not, so
- * the time taken says nothing about how close a guess came. This only
- * spares the database a request that must fail: the write itself checks
- * again (store_command_run()). */
-static bool token_known(const struct snapshot *snap,
-                        const unsigned char hash[STORE_TOKEN_HASH])
-{
-    bool found = false;
-    for (size_t i = 0; i < snap->n_tokens; i++) {
-        bool same =
-            sodium_memcmp(snap->tokens[i].hash, hash, STORE_TOKEN_HASH) == 0;
-        found |= same && !snap->tokens[i].revoked;
-    }
-    return found;
-}
-
 static bool json_content(const char *ctype)
 {
     if (ctype == NULL)
@@ -82,11 +64,31 @@ static bool json_content(const char *ctype)
 
 /* ---- fields -------------------------------------------------------------- */
 
+/* One request's decoding: the body, the command it fills, where errors
+ * go, and what the route and path said. */
 struct fields {
     const struct json *obj;
     struct store_command *cmd;
     struct buf *out;
     int status; /* 0 while all is well */
+    const struct route *route;
+    const struct snapshot *snap;
+    const char *slug; /* the path's second segment: a "*" slug */
+    struct api_pending *pending;
+};
+
+/* One endpoint: its path below /api/v1/, where "#" stands for a segment
+ * that is a post's or an update's id and "*" for one that is a service's
+ * slug; its one method; and the command its body becomes. */
+struct route {
+    const char *path;
+    int method;
+    enum command_op op;
+    void (*decode)(struct fields *f); /* body -> command */
+    enum incident_kind kind;          /* of the post changed (the kind check) */
+    enum incident_status sets;        /* decode_transition: the new status */
+    bool created;                     /* api_pending.created */
+    bool is_update;                   /* api_pending.is_update */
 };
 
 /* Refuses members the endpoint does not know, so a typo ("titel") is an
@@ -263,7 +265,172 @@ static void services(struct fields *f, struct post_input *in)
     in->windows = (const int64_t(*)[2])windows;
 }
 
+/* ---- decoders: one per operation --------------------------------------- */
+
+/* What every post that opens takes after its own fields: a title, the
+ * services it affects (not a notice: it affects none), a body (which a
+ * notice is nothing without) and an author. */
+static void decode_post_tail(struct fields *f, struct post_input *in)
+{
+    in->title = str(f, "title", true);
+    if (in->kind != KIND_NOTICE)
+        services(f, in);
+    in->body = str(f, "body", in->kind == KIND_NOTICE);
+    in->author = str(f, "author", false);
+}
+
+static void decode_incident(struct fields *f)
+{
+    static const char *const k[] = {"title", "services", "impact", "status",
+                                    "body",  "author",   NULL};
+    struct post_input *in = &f->cmd->post;
+    in->kind = KIND_INCIDENT;
+    only(f, k);
+    in->status = STATUS_INVESTIGATING;
+    in->impact = IMPACT_MINOR;
+    parse_enum(f, "status", str(f, "status", false), p_status, &in->status);
+    parse_enum(f, "impact", str(f, "impact", false), p_impact, &in->impact);
+    decode_post_tail(f, in);
+}
+
+static void decode_maintenance(struct fields *f)
+{
+    static const char *const k[] = {"title", "start",  "end", "services",
+                                    "body",  "author", NULL};
+    struct post_input *in = &f->cmd->post;
+    in->kind = KIND_MAINTENANCE;
+    only(f, k);
+    in->status = STATUS_SCHEDULED;
+    in->impact = IMPACT_MAINTENANCE;
+    in->scheduled_start = time_field(f, "start");
+    in->scheduled_end = time_field(f, "end");
+    decode_post_tail(f, in);
+}
+
+static void decode_notice(struct fields *f)
+{
+    static const char *const k[] = {"title", "body", "author", NULL};
+    struct post_input *in = &f->cmd->post;
+    in->kind = KIND_NOTICE;
+    only(f, k);
+    in->status = STATUS_POSTED;
+    in->impact = IMPACT_NONE;
+    decode_post_tail(f, in);
+}
+
+/* What every update takes after its own fields: a body and an author. The
+ * endpoint's kind must be the post's: resolving a maintenance through
+ * /incidents/ID/resolve is refused like in the CLI. */
+static void decode_update_tail(struct fields *f, struct update_input *in)
+{
+    in->body = str(f, "body", false);
+    in->author = str(f, "author", false);
+    enum incident_kind kind = f->route->kind;
+    const struct incident *inc = snapshot_incident(f->snap, f->cmd->id);
+    if (!f->status && inc != NULL && inc->kind != kind)
+        f->status =
+            error(f->out, 400, "#%" PRId64 " is not %s", f->cmd->id,
+                  kind == KIND_INCIDENT ? "an incident" : "a maintenance");
+}
+
+/* .../updates: any status and impact the post's kind allows. */
+static void decode_update(struct fields *f)
+{
+    static const char *const k[] = {"status", "impact", "body", "author", NULL};
+    struct update_input *in = &f->cmd->update;
+    only(f, k);
+    in->set_status =
+        parse_enum(f, "status", str(f, "status", false), p_status, &in->status);
+    in->set_impact =
+        parse_enum(f, "impact", str(f, "impact", false), p_impact, &in->impact);
+    decode_update_tail(f, in);
+}
+
+/* .../resolve, /start, /complete: an update to the route's status. */
+static void decode_transition(struct fields *f)
+{
+    static const char *const k[] = {"body", "author", NULL};
+    struct update_input *in = &f->cmd->update;
+    only(f, k);
+    in->set_status = true;
+    in->status = f->route->sets;
+    decode_update_tail(f, in);
+}
+
+/* A postmortem, or a correction of an update: a text and nothing else. */
+static void decode_text(struct fields *f)
+{
+    static const char *const k[] = {"body", NULL};
+    only(f, k);
+    f->cmd->text = str(f, "body", true);
+}
+
+static void decode_service_add(struct fields *f)
+{
+    static const char *const k[] = {"slug",        "name",     "group",
+                                    "description", "position", NULL};
+    struct service_input *in = &f->cmd->service;
+    only(f, k);
+    in->slug = str(f, "slug", true);
+    if (in->slug != NULL)
+        snprintf(f->pending->slug, sizeof(f->pending->slug), "%s", in->slug);
+    in->name = str(f, "name", true);
+    in->group = str(f, "group", false);
+    in->description = str(f, "description", false);
+    const struct json *pos = json_get(f->obj, "position");
+    int64_t position = 0;
+    if (!f->status && pos != NULL && json_type(pos) != JSON_NULL) {
+        if (json_as_int64(pos, &position) != 0 || position < 0 ||
+            position > 100000)
+            f->status = error(f->out, 400,
+                              "'position' must be an integer "
+                              "from 0 to 100000");
+        else
+            in->position = (int)position;
+    }
+}
+
+static void decode_service_set(struct fields *f)
+{
+    static const char *const k[] = {"status", NULL};
+    only(f, k);
+    f->cmd->text = store_command_strdup(f->cmd, f->slug, (size_t)-1);
+    const char *st = str(f, "status", true);
+    if (st != NULL && strcmp(st, "auto") == 0)
+        f->cmd->auto_status = true;
+    else
+        parse_enum(f, "status", st, p_service_status, &f->cmd->status);
+}
+
 /* ---- routes -------------------------------------------------------------- */
+
+static const struct route routes[] = {
+    {"incidents", HTTP_POST, COMMAND_POST_OPEN, decode_incident,
+     .created = true},
+    {"maintenances", HTTP_POST, COMMAND_POST_OPEN, decode_maintenance,
+     .created = true},
+    {"notices", HTTP_POST, COMMAND_POST_OPEN, decode_notice, .created = true},
+    {"services", HTTP_POST, COMMAND_SERVICE_ADD, decode_service_add,
+     .created = true},
+    {"services/*/status", HTTP_PUT, COMMAND_SERVICE_SET, decode_service_set,
+     .created = false},
+    /* A correction: the new text replaces the old, which the store keeps
+     * as a revision; status and time stay as they were. */
+    {"updates/#", HTTP_PUT, COMMAND_UPDATE_EDIT, decode_text, .created = false},
+    {"incidents/#/updates", HTTP_POST, COMMAND_POST_UPDATE, decode_update,
+     .kind = KIND_INCIDENT, .created = true, .is_update = true},
+    {"incidents/#/resolve", HTTP_POST, COMMAND_POST_UPDATE, decode_transition,
+     .kind = KIND_INCIDENT, .sets = STATUS_RESOLVED, .is_update = true},
+    {"incidents/#/postmortem", HTTP_POST, COMMAND_POSTMORTEM, decode_text,
+     .kind = KIND_INCIDENT, .is_update = true},
+    {"maintenances/#/updates", HTTP_POST, COMMAND_POST_UPDATE, decode_update,
+     .kind = KIND_MAINTENANCE, .created = true, .is_update = true},
+    {"maintenances/#/start", HTTP_POST, COMMAND_POST_UPDATE, decode_transition,
+     .kind = KIND_MAINTENANCE, .sets = STATUS_IN_PROGRESS, .is_update = true},
+    {"maintenances/#/complete", HTTP_POST, COMMAND_POST_UPDATE,
+     decode_transition, .kind = KIND_MAINTENANCE, .sets = STATUS_COMPLETED,
+     .is_update = true},
+};
 
 /* Splits "/api/v1/incidents/42/updates" into its segments. */
 static size_t segments(const char *path, char seg[4][48])
@@ -295,71 +462,65 @@ static bool parse_id(const char *s, int64_t *id)
     return *id > 0;
 }
 
-int api_request(const struct snapshot *snap, const struct api_request *req,
-                struct store_command **cmd_out, struct api_pending *pending,
-                struct buf *out, const char **allow)
+/* Whether seg is what the len bytes of a route's pattern at pat ask for;
+ * a "#" stores its id in *id. */
+static bool segment_matches(const char *pat, size_t len, const char *seg,
+                            int64_t *id)
 {
-    char seg[4][48];
-    size_t n = segments(req->path, seg);
-    int64_t id = 0;
-    enum command_op op;
-    const char *action = NULL; /* "updates", "resolve", ... */
-    enum incident_kind kind = KIND_INCIDENT;
-    int want_method = HTTP_POST;
+    if (len == 1 && pat[0] == '#')
+        return parse_id(seg, id);
+    if (len == 1 && pat[0] == '*')
+        return true;
+    return strlen(seg) == len && memcmp(pat, seg, len) == 0;
+}
 
-    *cmd_out = NULL;
-    *allow = NULL;
-    memset(pending, 0, sizeof(*pending));
-    /* Route first, so a wrong path is 404 whatever else is wrong. */
-    if (n == 1 && strcmp(seg[0], "incidents") == 0) {
-        op = COMMAND_POST_OPEN;
-        pending->created = true;
-    } else if (n == 1 && strcmp(seg[0], "maintenances") == 0) {
-        op = COMMAND_POST_OPEN;
-        kind = KIND_MAINTENANCE;
-        pending->created = true;
-    } else if (n == 1 && strcmp(seg[0], "notices") == 0) {
-        op = COMMAND_POST_OPEN;
-        kind = KIND_NOTICE;
-        pending->created = true;
-    } else if (n == 1 && strcmp(seg[0], "services") == 0) {
-        op = COMMAND_SERVICE_ADD;
-        pending->created = true;
-    } else if (n == 3 && strcmp(seg[0], "services") == 0 &&
-               strcmp(seg[2], "status") == 0) {
-        op = COMMAND_SERVICE_SET;
-        want_method = HTTP_PUT;
-    } else if (n == 2 && strcmp(seg[0], "updates") == 0 &&
-               parse_id(seg[1], &id)) {
-        op = COMMAND_UPDATE_EDIT;
-        want_method = HTTP_PUT;
-    } else if (n == 3 &&
-               (strcmp(seg[0], "incidents") == 0 ||
-                strcmp(seg[0], "maintenances") == 0) &&
-               parse_id(seg[1], &id)) {
-        action = seg[2];
-        kind = seg[0][0] == 'i' ? KIND_INCIDENT : KIND_MAINTENANCE;
-        bool ok = kind == KIND_INCIDENT ? (strcmp(action, "updates") == 0 ||
-                                           strcmp(action, "resolve") == 0 ||
-                                           strcmp(action, "postmortem") == 0)
-                                        : (strcmp(action, "updates") == 0 ||
-                                           strcmp(action, "start") == 0 ||
-                                           strcmp(action, "complete") == 0);
-        if (!ok)
-            return error(out, 404, "no such API endpoint");
-        op = strcmp(action, "postmortem") == 0 ? COMMAND_POSTMORTEM
-                                               : COMMAND_POST_UPDATE;
-        pending->created = strcmp(action, "updates") == 0;
-        pending->is_update = true;
-    } else {
-        return error(out, 404, "no such API endpoint");
+/* Whether the n segments in seg are r's path; *id gets its "#", if any. */
+static bool route_matches(const struct route *r, char seg[4][48], size_t n,
+                          int64_t *id)
+{
+    int64_t got = 0;
+    size_t k = 0;
+    for (const char *p = r->path; *p != '\0'; k++) {
+        size_t len = strcspn(p, "/");
+        if (k >= n || !segment_matches(p, len, seg[k], &got))
+            return false;
+        p += len + (p[len] == '/');
     }
-    if (req->method != want_method) {
-        *allow = want_method == HTTP_PUT ? "PUT" : "POST";
+    if (k != n)
+        return false;
+    *id = got;
+    return true;
+}
+
+/* The route of path, with its segments in seg and its id in *id; NULL for
+ * a path that names no endpoint. */
+static const struct route *route_find(const char *path, char seg[4][48],
+                                      int64_t *id)
+{
+    size_t n = segments(path, seg);
+    if (n > 3)
+        return NULL; /* no endpoint is longer; 5 says no path at all */
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+        if (route_matches(&routes[i], seg, n, id))
+            return &routes[i];
+    return NULL;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+/* The checks before the body is read, in the order a client is told of
+ * them: the method, a well-formed bearer token, a token the snapshot
+ * knows, the Content-Type. 0 and *token, or the HTTP status. */
+static int admit(const struct snapshot *snap, const struct api_request *req,
+                 const struct route *r, struct buf *out, const char **allow,
+                 const char **token)
+{
+    if (req->method != r->method) {
+        *allow = r->method == HTTP_PUT ? "PUT" : "POST";
         return error(out, 405, "use %s on this endpoint", *allow);
     }
-    const char *token = bearer(req->auth);
-    if (token == NULL)
+    *token = bearer(req->auth);
+    if (*token == NULL)
         return error(out, 401,
                      "an API token is required: "
                      "Authorization: Bearer TOKEN");
@@ -367,144 +528,60 @@ int api_request(const struct snapshot *snap, const struct api_request *req,
      * parsed: guessing costs no thread-pool job and no write lock. (A
      * token made a moment ago works once the server's snapshot has it,
      * within a reload interval.) */
-    unsigned char hash[STORE_TOKEN_HASH];
-    store_token_hash(token, hash);
-    if (!token_known(snap, hash))
+    if (!store_token_known(snap, *token))
         return error(out, 401, "invalid or revoked token");
     if (!json_content(req->ctype))
         return error(out, 415, "send Content-Type: application/json");
+    return 0;
+}
 
+/* The body as a JSON object in *doc (json_free()), or the HTTP status. */
+static int parse_body(const struct api_request *req, struct buf *out,
+                      struct json **doc)
+{
     char err[160];
-    struct json *doc = NULL;
-    if (json_parse(req->body ? req->body : "", req->body_len, &doc, err,
+    *doc = NULL;
+    if (json_parse(req->body ? req->body : "", req->body_len, doc, err,
                    sizeof(err)) != 0)
         return error(out, 400, "the body is not valid JSON: %s", err);
-    if (json_type(doc) != JSON_OBJECT) {
-        json_free(doc);
+    if (json_type(*doc) != JSON_OBJECT) {
+        json_free(*doc);
+        *doc = NULL;
         return error(out, 400, "the body must be a JSON object");
     }
-    struct store_command *cmd = store_command_new(op, token);
+    return 0;
+}
+
+int api_request(const struct snapshot *snap, const struct api_request *req,
+                struct store_command **cmd_out, struct api_pending *pending,
+                struct buf *out, const char **allow)
+{
+    *cmd_out = NULL;
+    *allow = NULL;
+    memset(pending, 0, sizeof(*pending));
+    /* Route first, so a wrong path is 404 whatever else is wrong. */
+    char seg[4][48] = {{0}};
+    int64_t id = 0;
+    const struct route *r = route_find(req->path, seg, &id);
+    if (r == NULL)
+        return error(out, 404, "no such API endpoint");
+    pending->created = r->created;
+    pending->is_update = r->is_update;
+    const char *token = NULL;
+    struct json *doc = NULL;
+    int status = admit(snap, req, r, out, allow, &token);
+    if (status == 0)
+        status = parse_body(req, out, &doc);
+    if (status != 0)
+        return status;
+    struct store_command *cmd = store_command_new(r->op, token);
     if (cmd == NULL) {
         json_free(doc);
         return error(out, 503, "out of memory");
     }
     cmd->id = id;
-    struct fields f = {doc, cmd, out, 0};
-    switch (op) {
-    case COMMAND_POST_OPEN: {
-        struct post_input *in = &cmd->post;
-        in->kind = kind;
-        if (kind == KIND_INCIDENT) {
-            static const char *const k[] = {"title",  "services", "impact",
-                                            "status", "body",     "author",
-                                            NULL};
-            only(&f, k);
-            in->status = STATUS_INVESTIGATING;
-            in->impact = IMPACT_MINOR;
-            parse_enum(&f, "status", str(&f, "status", false), p_status,
-                       &in->status);
-            parse_enum(&f, "impact", str(&f, "impact", false), p_impact,
-                       &in->impact);
-        } else if (kind == KIND_MAINTENANCE) {
-            static const char *const k[] = {
-                "title", "start", "end", "services", "body", "author", NULL};
-            only(&f, k);
-            in->status = STATUS_SCHEDULED;
-            in->impact = IMPACT_MAINTENANCE;
-            in->scheduled_start = time_field(&f, "start");
-            in->scheduled_end = time_field(&f, "end");
-        } else {
-            static const char *const k[] = {"title", "body", "author", NULL};
-            only(&f, k);
-            in->status = STATUS_POSTED;
-            in->impact = IMPACT_NONE;
-        }
-        in->title = str(&f, "title", true);
-        if (kind != KIND_NOTICE)
-            services(&f, in);
-        in->body = str(&f, "body", kind == KIND_NOTICE);
-        in->author = str(&f, "author", false);
-        break;
-    }
-    case COMMAND_POST_UPDATE: {
-        struct update_input *in = &cmd->update;
-        if (strcmp(action, "updates") == 0) {
-            static const char *const k[] = {"status", "impact", "body",
-                                            "author", NULL};
-            only(&f, k);
-            in->set_status = parse_enum(&f, "status", str(&f, "status", false),
-                                        p_status, &in->status);
-            in->set_impact = parse_enum(&f, "impact", str(&f, "impact", false),
-                                        p_impact, &in->impact);
-        } else {
-            static const char *const k[] = {"body", "author", NULL};
-            only(&f, k);
-            in->set_status = true;
-            in->status = strcmp(action, "resolve") == 0 ? STATUS_RESOLVED
-                         : strcmp(action, "start") == 0 ? STATUS_IN_PROGRESS
-                                                        : STATUS_COMPLETED;
-        }
-        in->body = str(&f, "body", false);
-        in->author = str(&f, "author", false);
-        /* The endpoint's kind must be the post's: resolving a maintenance
-         * through /incidents/ID/resolve is refused like in the CLI. */
-        const struct incident *inc = snapshot_incident(snap, id);
-        if (!f.status && inc != NULL && inc->kind != kind)
-            f.status =
-                error(out, 400, "#%" PRId64 " is not %s", id,
-                      kind == KIND_INCIDENT ? "an incident" : "a maintenance");
-        break;
-    }
-    case COMMAND_POSTMORTEM: {
-        static const char *const k[] = {"body", NULL};
-        only(&f, k);
-        cmd->text = str(&f, "body", true);
-        break;
-    }
-    case COMMAND_SERVICE_ADD: {
-        static const char *const k[] = {"slug",        "name",     "group",
-                                        "description", "position", NULL};
-        only(&f, k);
-        cmd->service.slug = str(&f, "slug", true);
-        if (cmd->service.slug != NULL)
-            snprintf(pending->slug, sizeof(pending->slug), "%s",
-                     cmd->service.slug);
-        cmd->service.name = str(&f, "name", true);
-        cmd->service.group = str(&f, "group", false);
-        cmd->service.description = str(&f, "description", false);
-        const struct json *pos = json_get(doc, "position");
-        int64_t position = 0;
-        if (!f.status && json_type(pos) != JSON_NULL) {
-            if (json_as_int64(pos, &position) != 0 || position < 0 ||
-                position > 100000)
-                f.status = error(out, 400,
-                                 "'position' must be an integer "
-                                 "from 0 to 100000");
-            else
-                cmd->service.position = (int)position;
-        }
-        break;
-    }
-    case COMMAND_UPDATE_EDIT: {
-        /* A correction: the new text replaces the old, which the store
-         * keeps as a revision; status and time stay as they were. */
-        static const char *const k[] = {"body", NULL};
-        only(&f, k);
-        cmd->text = str(&f, "body", true);
-        break;
-    }
-    case COMMAND_SERVICE_SET: {
-        static const char *const k[] = {"status", NULL};
-        only(&f, k);
-        cmd->text = store_command_strdup(cmd, seg[1], (size_t)-1);
-        const char *st = str(&f, "status", true);
-        if (st != NULL && strcmp(st, "auto") == 0)
-            cmd->auto_status = true;
-        else
-            parse_enum(&f, "status", st, p_service_status, &cmd->status);
-        break;
-    }
-    }
+    struct fields f = {doc, cmd, out, 0, r, snap, seg[1], pending};
+    r->decode(&f);
     json_free(doc);
     if (f.status) {
         store_command_free(cmd);

@@ -30,9 +30,10 @@
  * WWW-Authenticate: Bearer) and "Content-Type: application/json" (415).
  * Unknown fields, wrong types and invalid values are 400 with
  * {"error": "..."}; unknown posts 404; a taken service slug 409; other
- * methods on these paths 405 with Allow; bodies over 64 KiB 413. Creations
- * answer 201 with a Location; every reply is Cache-Control: no-store and
- * a success names the token ("via") the write was recorded under.
+ * methods on these paths 405 with Allow; bodies over STORE_BODY_MAX
+ * (64 KiB) 413. Creations answer 201 with a Location; every reply is
+ * Cache-Control: no-store and a success names the token ("via") the write
+ * was recorded under.
  *
  * Tokens are checked twice: here, against the hashes in the current
  * snapshot, so a wrong or revoked token costs no database work; and again
@@ -49,9 +50,6 @@
 #include "../store/buf.h"
 #include "../store/command.h"
 #include "../store/snapshot.h"
-
-/* Maximum JSON body; DESIGN.md's request bodies cap. */
-#define API_MAX_BODY 65536
 
 struct api_request {
     int method;        /* llhttp's HTTP_POST, HTTP_PUT, ... */

@@ -31,7 +31,6 @@
 #include <uv.h>
 
 #include "proto.h"
-#include "render.h"
 #include "text.h"
 
 /* DESIGN.md: a finger query is at most 512 bytes. RFC 1288 sets no limit;
@@ -106,7 +105,7 @@ static void long_summary(struct buf *out, const struct snapshot *s)
     }
 }
 
-int finger_prerender(struct snapshot *s)
+static int finger_prerender(struct snapshot *s)
 {
     struct buf text = BUF_INIT;
     int rc = 0;
@@ -312,7 +311,6 @@ static enum proto_result finger_on_data(void *state,
                                         const char *in, size_t len,
                                         size_t *consumed, struct reply *out)
 {
-    (void)state;
     if (len == 0)
         return PROTO_MORE;
     /* Only the first line counts: lynx decodes %0D%0A, so a URL can carry
@@ -334,31 +332,15 @@ static enum proto_result finger_on_data(void *state,
 static enum proto_result
 finger_on_limit(void *state, const struct snapshot *snap, struct reply *out)
 {
-    (void)state;
-    (void)snap;
     fixed_reply(out, FINGER_TOO_LONG);
     reply_set_log(out, "(query too long)", 16);
     return PROTO_REPLY_CLOSE;
-}
-
-static enum proto_result finger_on_timeout(void *state,
-                                           const struct snapshot *snap,
-                                           const char *in, size_t len,
-                                           struct reply *out)
-{
-    (void)state;
-    (void)snap;
-    (void)in;
-    (void)len;
-    (void)out;
-    return PROTO_CLOSE;
 }
 
 static enum proto_result finger_on_eof(void *state, const struct snapshot *snap,
                                        const char *in, size_t len,
                                        struct reply *out)
 {
-    (void)state;
     /* A client that half-closes without a line end still asked something;
      * one that sent nothing gets nothing. */
     if (len == 0)
@@ -371,7 +353,6 @@ static enum proto_result finger_on_eof(void *state, const struct snapshot *snap,
 
 static void finger_busy(const struct snapshot *snap, struct reply *out)
 {
-    (void)snap;
     fixed_reply(out, FINGER_BUSY);
 }
 
@@ -381,11 +362,12 @@ const struct proto finger_proto = {
     .max_request = FINGER_MAX_QUERY,
     .read_timeout_ms = FINGER_TIMEOUT_MS,
     .idle_timeout_ms = FINGER_TIMEOUT_MS,
+    .prerender = finger_prerender,
     .init = NULL,
     .fini = NULL,
     .on_data = finger_on_data,
     .on_limit = finger_on_limit,
-    .on_timeout = finger_on_timeout,
+    .on_timeout = NULL, /* a client that stalls gets nothing: close */
     .on_eof = finger_on_eof,
     .busy = finger_busy,
 };

@@ -33,7 +33,6 @@
 #include "../store/timeutil.h"
 #include "html.h"
 #include "proto.h"
-#include "render.h"
 #include "text.h"
 
 /* DESIGN.md: a selector line is at most 1 KiB, LF included. */
@@ -547,7 +546,7 @@ static int put_text_view(struct snapshot *s, const char *key,
     return put_view(s, key, &crlf);
 }
 
-int gopher_prerender(struct snapshot *s)
+static int gopher_prerender(struct snapshot *s)
 {
     struct buf b = BUF_INIT;
     int rc;
@@ -832,8 +831,6 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
 static enum proto_result
 gopher_on_limit(void *state, const struct snapshot *snap, struct reply *out)
 {
-    (void)state;
-    (void)snap;
     put_error(&out->head, "Selector too long");
     reply_set_log(out, "(selector too long)", 19);
     return PROTO_REPLY_CLOSE;
@@ -861,19 +858,6 @@ static enum proto_result gopher_on_data(void *state,
     return answer(snap, in, (size_t)(lf - in), out);
 }
 
-static enum proto_result gopher_on_timeout(void *state,
-                                           const struct snapshot *snap,
-                                           const char *in, size_t len,
-                                           struct reply *out)
-{
-    (void)state;
-    (void)snap;
-    (void)in;
-    (void)len;
-    (void)out;
-    return PROTO_CLOSE;
-}
-
 static enum proto_result gopher_on_eof(void *state, const struct snapshot *snap,
                                        const char *in, size_t len,
                                        struct reply *out)
@@ -890,7 +874,6 @@ static enum proto_result gopher_on_eof(void *state, const struct snapshot *snap,
 
 static void gopher_busy(const struct snapshot *snap, struct reply *out)
 {
-    (void)snap;
     put_error(&out->head, "Server busy, try again shortly");
 }
 
@@ -900,11 +883,12 @@ const struct proto gopher_proto = {
     .max_request = GOPHER_MAX_REQUEST,
     .read_timeout_ms = GOPHER_TIMEOUT_MS,
     .idle_timeout_ms = GOPHER_TIMEOUT_MS,
+    .prerender = gopher_prerender,
     .init = NULL,
     .fini = NULL,
     .on_data = gopher_on_data,
     .on_limit = gopher_on_limit,
-    .on_timeout = gopher_on_timeout,
+    .on_timeout = NULL, /* a client that stalls gets nothing: close */
     .on_eof = gopher_on_eof,
     .busy = gopher_busy,
 };

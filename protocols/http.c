@@ -1,6 +1,6 @@
 /* http: HTTP/1.0 and HTTP/1.1 (RFC 9110, 9112) over llhttp, answering
- * from the snapshot's pre-rendered views, plus http_prerender() which
- * renders those views.
+ * from the snapshot's pre-rendered views, plus http_prerender()
+ * (http_proto.prerender), which renders those views.
  *
  * One request at a time: on_message_complete pauses llhttp, so on_data
  * returns after exactly one request with *consumed up to its last byte,
@@ -30,15 +30,13 @@
 #include "feeds.h"
 #include "html.h"
 #include "proto.h"
-#include "render.h"
 #include "statuspage.h"
 #include "text.h"
 
-/* Limits of DESIGN.md: a request head (request line and header fields)
- * of 8 KiB, of which the target may take 2 KiB, and a body of 64 KiB. */
+/* A request head (request line and header fields) of 8 KiB, of which the
+ * target may take 2 KiB; a body is at most STORE_BODY_MAX (64 KiB). */
 #define HTTP_MAX_URL 2048
 #define HTTP_MAX_HEAD 8192
-#define HTTP_MAX_BODY 65536
 /* Enough for a few dozen entity tags; a longer If-None-Match is ignored
  * (the client then simply gets the full 200). */
 #define HTTP_MAX_INM 512
@@ -283,7 +281,7 @@ static int on_headers_complete(llhttp_t *p)
      * HTTP/1.x only (RFC 9110 §15.6.6). */
     if (p->http_major != 1 || p->http_minor > 1)
         return refuse(st, 505);
-    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > HTTP_MAX_BODY)
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > STORE_BODY_MAX)
         return refuse(st, 413);
     /* Only the write API reads bodies; everywhere else they are dropped
      * as they arrive, so they cost no memory. */
@@ -295,7 +293,7 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     struct http_state *st = state_of(p);
     st->body_seen += len;
-    if (st->body_seen > HTTP_MAX_BODY)
+    if (st->body_seen > STORE_BODY_MAX)
         return refuse(st, 413);
     if (st->collect_body) {
         buf_append(&st->body, at, len);
@@ -997,7 +995,6 @@ static enum proto_result http_on_limit(void *state, const struct snapshot *snap,
                                        struct reply *out)
 {
     struct http_state *st = state;
-    (void)snap;
     return fail(st, out, st->head_done ? 413 : 431);
 }
 
@@ -1007,8 +1004,6 @@ static enum proto_result http_on_timeout(void *state,
                                          struct reply *out)
 {
     struct http_state *st = state;
-    (void)snap;
-    (void)in;
     /* Idle between requests: just close. Half a request: say why. (HTTP
      * consumes every byte it is given, so len is normally 0 and the
      * parser's state is what tells.) */
@@ -1017,43 +1012,13 @@ static enum proto_result http_on_timeout(void *state,
     return fail(st, out, 408);
 }
 
-static enum proto_result http_on_eof(void *state, const struct snapshot *snap,
-                                     const char *in, size_t len,
-                                     struct reply *out)
-{
-    (void)state;
-    (void)snap;
-    (void)in;
-    (void)len;
-    (void)out;
-    /* A request cut short has nobody left to read an error. */
-    return PROTO_CLOSE;
-}
-
 static void http_busy(const struct snapshot *snap, struct reply *out)
 {
-    (void)snap;
     reply_reset(out);
     error_reply(out, 503, false, false, "Retry-After: 5\r\n");
     reply_set_log(out, "busy", 4);
     out->status = 503;
 }
-
-const struct proto http_proto = {
-    .name = "http",
-    .state_size = sizeof(struct http_state),
-    .max_request = HTTP_MAX_HEAD + HTTP_MAX_BODY,
-    .read_timeout_ms = HTTP_READ_TIMEOUT_MS,
-    .idle_timeout_ms = HTTP_IDLE_TIMEOUT_MS,
-    .init = http_init,
-    .fini = http_fini,
-    .on_data = http_on_data,
-    .on_limit = http_on_limit,
-    .on_timeout = http_on_timeout,
-    .on_eof = http_on_eof,
-    .busy = http_busy,
-    .on_command_done = http_on_command_done,
-};
 
 /* ---- pre-rendering ---------------------------------------------------- */
 
@@ -1135,7 +1100,7 @@ static int prerender_incident(struct snapshot *s, const struct incident *inc)
     return put_view(s, key, HTTP_TEXT, &b);
 }
 
-int http_prerender(struct snapshot *s)
+static int http_prerender(struct snapshot *s)
 {
     struct buf b = BUF_INIT;
     int rc;
@@ -1200,3 +1165,20 @@ int http_prerender(struct snapshot *s)
     snapshot_each_view(s, gzip_view, &pass);
     return pass.rc;
 }
+
+const struct proto http_proto = {
+    .name = "http",
+    .state_size = sizeof(struct http_state),
+    .max_request = HTTP_MAX_HEAD + STORE_BODY_MAX,
+    .read_timeout_ms = HTTP_READ_TIMEOUT_MS,
+    .idle_timeout_ms = HTTP_IDLE_TIMEOUT_MS,
+    .prerender = http_prerender,
+    .init = http_init,
+    .fini = http_fini,
+    .on_data = http_on_data,
+    .on_limit = http_on_limit,
+    .on_timeout = http_on_timeout,
+    .on_eof = NULL, /* a request cut short has nobody left to read an error */
+    .busy = http_busy,
+    .on_command_done = http_on_command_done,
+};

@@ -3,6 +3,10 @@
  * sees a socket: it gets the bytes received so far and the current
  * snapshot, and fills in a reply.
  *
+ * Per snapshot (server/reload.c): prerender(snap) once, on a worker
+ * thread before the snapshot is published, stores every view the protocol
+ * answers from, so that a request costs a lookup and no rendering.
+ *
  * Flow, per connection (server/conn.c):
  *   1. init(state) once, with state_size zeroed bytes.
  *   2. After each read, while no write is in flight:
@@ -23,7 +27,8 @@
  *   3. If the input buffer reaches max_request bytes with PROTO_MORE still
  *      the answer, server/ calls on_limit() for an error reply and closes.
  *   4. On the read deadline: on_timeout(); on EOF: on_eof(). Both may fill
- *      a final reply (return PROTO_REPLY_CLOSE) or not (PROTO_CLOSE).
+ *      a final reply (return PROTO_REPLY_CLOSE) or not (PROTO_CLOSE); a
+ *      NULL one means PROTO_CLOSE, for a protocol with nothing to say.
  *   5. fini(state) once.
  * When the connection is refused because of the connection caps, busy()
  * writes the protocol's "try later" reply.
@@ -79,6 +84,10 @@ struct proto {
     size_t max_request;       /* cap on buffered, unconsumed input */
     uint64_t read_timeout_ms; /* deadline for a whole request */
     uint64_t idle_timeout_ms; /* keep-alive idle between requests */
+
+    /* Renders this protocol's views into s, under keys of its own prefix
+     * ("http:", ...), touching nothing else. 0 or UV_ENOMEM. */
+    int (*prerender)(struct snapshot *s);
 
     void (*init)(void *state);
     void (*fini)(void *state);

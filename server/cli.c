@@ -29,10 +29,6 @@
 #include "../store/store.h"
 #include "../store/timeutil.h"
 
-/* The same cap as an HTTP request body, so anything the CLI accepts the
- * API would accept too. */
-#define CLI_BODY_MAX (64 * 1024)
-
 /* ---- errors ----------------------------------------------------------- */
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -377,7 +373,7 @@ static int parse_id(const char *cmd, const char *s, int64_t *out)
 }
 
 /* Reads the value of --body: "-" means all of standard input, up to
- * CLI_BODY_MAX bytes. Trailing newlines and blanks are dropped, since a
+ * STORE_BODY_MAX bytes. Trailing newlines and blanks are dropped, since a
  * here-document or `echo` always adds one. *mem receives memory the
  * caller frees. Returns 0 or prints the reason and returns 1. */
 static int read_body(const char *cmd, const char *arg, const char **body,
@@ -388,12 +384,12 @@ static int read_body(const char *cmd, const char *arg, const char **body,
         *body = arg;
         return 0;
     }
-    char *data = malloc(CLI_BODY_MAX + 2);
+    char *data = malloc(STORE_BODY_MAX + 2);
     if (data == NULL)
         return fail("out of memory");
     size_t len = 0;
-    while (len <= CLI_BODY_MAX) {
-        size_t got = fread(data + len, 1, CLI_BODY_MAX + 1 - len, stdin);
+    while (len <= STORE_BODY_MAX) {
+        size_t got = fread(data + len, 1, STORE_BODY_MAX + 1 - len, stdin);
         if (got == 0)
             break;
         len += got;
@@ -403,10 +399,10 @@ static int read_body(const char *cmd, const char *arg, const char **body,
         return fail("%s: cannot read the body from standard input: %s", cmd,
                     strerror(errno));
     }
-    if (len > CLI_BODY_MAX) {
+    if (len > STORE_BODY_MAX) {
         free(data);
         return fail("%s: the body on standard input is longer than %d bytes",
-                    cmd, CLI_BODY_MAX);
+                    cmd, STORE_BODY_MAX);
     }
     if (memchr(data, '\0', len) != NULL) {
         free(data);

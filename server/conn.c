@@ -109,8 +109,6 @@ static char read_scratch[64 * 1024];
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
-    (void)h;
-    (void)suggested;
     b->base = read_scratch;
     b->len = sizeof(read_scratch);
 }
@@ -472,8 +470,10 @@ static void conn_process(struct conn *c)
             if (r == PROTO_REPLY)
                 r = PROTO_REPLY_CLOSE;
         } else if (c->eof) {
-            r = c->proto->on_eof(c->pstate, c->snap, c->in.data, c->in.len,
-                                 &c->reply);
+            r = c->proto->on_eof != NULL
+                    ? c->proto->on_eof(c->pstate, c->snap, c->in.data,
+                                       c->in.len, &c->reply)
+                    : PROTO_CLOSE;
         } else {
             /* Keep no snapshot while merely waiting for bytes. */
             snapshot_unref(c->snap);
@@ -528,7 +528,7 @@ static void timer_cb(uv_timer_t *t)
     case CONN_READING: {
         take_snapshot(c);
         enum proto_result r =
-            c->bytes_since_reply > 0
+            c->bytes_since_reply > 0 && c->proto->on_timeout != NULL
                 ? c->proto->on_timeout(c->pstate, c->snap, c->in.data,
                                        c->in.len, &c->reply)
                 : PROTO_CLOSE;

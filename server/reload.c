@@ -7,7 +7,7 @@
  * and the poll costs two system calls. It also rebuilds once a minute so
  * the server time shown on every page stays true. A build opens the store,
  * loads the model (store_load), closes the store and renders every view
- * (render_snapshot); the loop swaps the result in. Connections that hold
+ * (reload_render); the loop swaps the result in. Connections that hold
  * the old snapshot finish with it: it is freed by its last unref. There is
  * no SQL on the loop thread at all.
  *
@@ -34,7 +34,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../protocols/render.h"
 #include "../store/store.h"
 #include "../store/timeutil.h"
 #include "../store/tz.h"
@@ -55,6 +54,23 @@ static void set_site(struct snapshot *s, const struct serve_config *cfg,
         cfg->time_zone[0] ? snapshot_strdup(s, cfg->time_zone) : NULL;
     s->site.max_age = cfg->max_age;
     s->site.tz = srv_tz;
+}
+
+/* The protocols whose views a snapshot holds, in the order they are
+ * rendered. Each writes only views under its own key prefix and HTTP
+ * compresses only its own, so the order should not change a byte; it is
+ * kept fixed (HTTP, Gopher, finger, as it always was) all the same. */
+static const struct proto *const rendered[] = {&http_proto, &gopher_proto,
+                                               &finger_proto};
+
+int reload_render(struct snapshot *s)
+{
+    for (size_t i = 0; i < sizeof(rendered) / sizeof(rendered[0]); i++) {
+        int rc = rendered[i]->prerender(s);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 static void mark_of(const char *path, struct file_mark *m)
@@ -141,7 +157,7 @@ static int build(struct server *srv, bool force, struct snapshot **out)
     }
     store_close(st);
     set_site(s, &srv->cfg, srv->tz);
-    rc = render_snapshot(s);
+    rc = reload_render(s);
     if (rc < 0) {
         snapshot_unref(s);
         snprintf(srv->reload_errmsg, sizeof(srv->reload_errmsg),

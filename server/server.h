@@ -131,6 +131,11 @@ void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int server_log_open(const struct serve_config *cfg);
 
 /* --- snapshot builder (reload.c) --- */
+/* Renders every protocol's views into s: HTTP's, then Gopher's, then
+ * finger's prerender (struct proto), stopping at the first failure. Pure:
+ * no loop, no database; a worker thread calls it before s is published.
+ * 0 or UV_ENOMEM. */
+int reload_render(struct snapshot *s);
 /* Builds the first snapshot synchronously (before listening). */
 int reload_initial(struct server *srv, char *err, size_t errlen);
 /* Starts polling the database for changes every cfg.reload_ms. */

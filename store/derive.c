@@ -60,7 +60,6 @@
 bool snapshot_is_open_incident(const struct snapshot *s,
                                const struct incident *i)
 {
-    (void)s;
     return i->kind == KIND_INCIDENT &&
            (i->status == STATUS_INVESTIGATING ||
             i->status == STATUS_IDENTIFIED || i->status == STATUS_MONITORING);
@@ -69,7 +68,6 @@ bool snapshot_is_open_incident(const struct snapshot *s,
 bool snapshot_is_active_maintenance(const struct snapshot *s,
                                     const struct incident *i)
 {
-    (void)s;
     return i->kind == KIND_MAINTENANCE &&
            (i->status == STATUS_IN_PROGRESS || i->status == STATUS_VERIFYING);
 }
@@ -77,7 +75,6 @@ bool snapshot_is_active_maintenance(const struct snapshot *s,
 bool snapshot_is_upcoming_maintenance(const struct snapshot *s,
                                       const struct incident *i)
 {
-    (void)s;
     return i->kind == KIND_MAINTENANCE && i->status == STATUS_SCHEDULED;
 }
 

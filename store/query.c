@@ -118,7 +118,6 @@ static int in_month(const struct snapshot *s, const struct incident *inc,
 {
     const struct ym *want = arg;
     int y, m;
-    (void)s;
     year_month(query_post_time(inc), &y, &m);
     return y == want->year && m == want->month;
 }
@@ -134,7 +133,6 @@ static int affects(const struct snapshot *s, const struct incident *inc,
                    const void *arg)
 {
     size_t svc = *(const size_t *)arg;
-    (void)s;
     for (size_t k = 0; k < inc->n_services; k++)
         if (inc->services[k].service == svc)
             return 1;

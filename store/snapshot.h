@@ -1,11 +1,11 @@
 /* snapshot: an immutable, refcounted picture of the whole store, plus every
  * view the protocols rendered from it.
  *
- * Life cycle: a worker thread calls store_load() (model) and then
- * render_snapshot() (views); the loop thread publishes it and from then on it
- * is read-only. Only the loop thread touches the refcount after publication,
- * so it is a plain integer. A connection takes a reference for as long as it
- * writes bytes that point into the snapshot.
+ * Life cycle: a worker thread calls store_load() (model) and then every
+ * protocol's prerender (views); the loop thread publishes it and from then
+ * on it is read-only. Only the loop thread touches the refcount after
+ * publication, so it is a plain integer. A connection takes a reference for as
+ * long as it writes bytes that point into the snapshot.
  */
 #ifndef OUTPOST_SNAPSHOT_H
 #define OUTPOST_SNAPSHOT_H

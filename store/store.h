@@ -164,6 +164,13 @@ int store_token_check(struct store *st, const char *token, char name_out[65]);
  * write API can recognise a token in the snapshot and hand only its hash
  * to the thread that writes. Pure: no database. */
 void store_token_hash(const char *token, unsigned char out[STORE_TOKEN_HASH]);
+/* Whether token is a valid (not revoked) token of snap's copy of the token
+ * table: hashed, then compared in constant time with every entry, so the
+ * time taken says nothing about how close a guess came. Pure: no database,
+ * so the write API can refuse a wrong token on the loop thread; the write
+ * itself checks again in its transaction (store_command_run()), which is
+ * authoritative. NULL is hashed as "", which no token is. */
+bool store_token_known(const struct snapshot *snap, const char *token);
 /* store_token_check() for a token already hashed, which also records the
  * use (last_used_at = at, or now when at is 0). Meant for the inside of a
  * write's own transaction (store_command_run()), so the use is recorded
@@ -177,6 +184,12 @@ int store_token_use(struct store *st,
  * importing into an empty database and exporting again gives the same
  * bytes. */
 int store_export(struct store *st, struct buf *out);
+/* The largest body a write arrives with (64 KiB): an HTTP request's body,
+ * which for the write API is the JSON of one write, and what the CLI reads
+ * for `--body -`. One number, so the two front ends refuse alike. (The
+ * store's own cap on a post's text, checked after line ends are
+ * normalised, is a separate limit of its writes.) */
+#define STORE_BODY_MAX (64 * 1024)
 /* The largest document store_import() reads (64 MiB): far above any
  * request, since a backup holds the whole history, but bounded, since the
  * parse takes up to 8 times the document's size in memory (jsonparse.h),

@@ -55,6 +55,21 @@ void store_token_hash(const char *token, unsigned char out[STORE_TOKEN_HASH])
                        strlen(token), NULL, 0);
 }
 
+bool store_token_known(const struct snapshot *snap, const char *token)
+{
+    unsigned char hash[STORE_TOKEN_HASH];
+    store_token_hash(token, hash);
+    /* Every entry is compared in constant time, match or not, so the time
+     * taken says nothing about how close a guess came. */
+    bool found = false;
+    for (size_t i = 0; i < snap->n_tokens; i++) {
+        bool same =
+            sodium_memcmp(snap->tokens[i].hash, hash, STORE_TOKEN_HASH) == 0;
+        found |= same && !snap->tokens[i].revoked;
+    }
+    return found;
+}
+
 int store_token_add(struct store *st, const char *name,
                     char token_out[STORE_TOKEN_LEN + 1], int64_t at)
 {

@@ -4,7 +4,7 @@
  * The clock: generated_at = FIXTURE_NOW = 1795000000
  *            = Wed, 18 Nov 2026 11:06:40 GMT ("2026-11-18 11:06 UTC").
  * version = 1. snapshot_derive() has been called; no views are rendered
- * (call render_snapshot() or your protocol's *_prerender() yourself).
+ * (call your protocol's prerender, e.g. http_proto.prerender(s), yourself).
  * data_changed_at = 2026-11-18 10:45:00 (the newest update, of #42).
  *
  * SITE

@@ -773,7 +773,7 @@ TEST(http_body_limit)
                "Authorization: Bearer " TOK "\r\n"
                "Content-Type: application/json\r\n"
                "Content-Length: %d\r\n\r\n",
-               API_MAX_BODY + 1);
+               STORE_BODY_MAX + 1);
     play(s, req.data, req.len, NULL, 0, &t);
     CHECK_HAS(t.data, t.len, "HTTP/1.1 413 ");
     CHECK_LACKS(t.data, t.len, "[command");
@@ -804,8 +804,8 @@ TEST(http_body_limit)
                "Authorization: Bearer " TOK "\r\n"
                "Content-Type: application/json\r\n"
                "Content-Length: %d\r\n\r\n{\"title\":\"Big\"}",
-               API_MAX_BODY);
-    for (size_t i = strlen("{\"title\":\"Big\"}"); i < API_MAX_BODY; i++)
+               STORE_BODY_MAX);
+    for (size_t i = strlen("{\"title\":\"Big\"}"); i < STORE_BODY_MAX; i++)
         buf_putc(&req, ' ');
     play(s, req.data, req.len, NULL, 0, &t);
     CHECK_HAS(t.data, t.len, "[command op 0 title Big text -]");

@@ -9,7 +9,7 @@
 
 #include "../../protocols/html.h"
 #include "../../protocols/json.h"
-#include "../../protocols/render.h"
+#include "../../protocols/proto.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
 #include "testlib.h"
@@ -749,7 +749,7 @@ static void check_view(struct view *v, void *arg)
 TEST(html_every_page_hostile)
 {
     struct snapshot *s = hostile_snapshot();
-    CHECK_INT(http_prerender(s), 0);
+    CHECK_INT(http_proto.prerender(s), 0);
     struct page_walk w = {0};
     snapshot_each_view(s, check_view, &w);
     /* summary, help, 7 posts, 5 services, history, 2 months */

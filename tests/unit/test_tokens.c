@@ -124,8 +124,9 @@ TEST(hash)
     CHECK(memcmp(h, e, sizeof(h)) == 0);
 }
 
-/* store_load() copies names, hashes and revocations into the snapshot;
- * store_token_use() records a use and refuses what check refuses. */
+/* store_load() copies names, hashes and revocations into the snapshot,
+ * which store_token_known() consults; store_token_use() records a use and
+ * refuses what check refuses. */
 TEST(snapshot_and_use)
 {
     struct store *st;
@@ -153,6 +154,16 @@ TEST(snapshot_and_use)
         CHECK(s->tokens[1].revoked);
         CHECK(memcmp(s->tokens[1].hash, hb, sizeof(hb)) == 0);
     }
+    /* The snapshot's copy knows the valid token only: not the revoked
+     * one, not a near miss, not nothing. */
+    char near[STORE_TOKEN_LEN + 1];
+    memcpy(near, a, sizeof(near));
+    near[3] = near[3] == '0' ? '1' : '0';
+    CHECK(store_token_known(s, a));
+    CHECK(!store_token_known(s, b));
+    CHECK(!store_token_known(s, near));
+    CHECK(!store_token_known(s, ""));
+    CHECK(!store_token_known(s, NULL));
     snapshot_unref(s);
 
     CHECK_INT(store_token_use(st, hb, name, NOW + 2), UV_EACCES);
