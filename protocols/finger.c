@@ -33,7 +33,7 @@
 #include "proto.h"
 #include "text.h"
 
-/* DESIGN.md: a finger query is at most 512 bytes. RFC 1288 sets no limit;
+/* A finger query is at most 512 bytes. RFC 1288 sets no limit;
  * netkit reads 1024, efingerd 100. The LF must come within this many
  * bytes, whatever way they are split into reads. */
 #define FINGER_MAX_QUERY 512

@@ -20,7 +20,7 @@
  *
  * Menus end with ".\r\n". Text is sent as it is, with CRLF line ends, no
  * dot-stuffing and no terminator: no client tested un-stuffs "..", and
- * gophernicus and geomyidae send text the same way (PROTOCOLS.md §2.2).
+ * gophernicus and geomyidae send text the same way.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -35,7 +35,9 @@
 #include "proto.h"
 #include "text.h"
 
-/* DESIGN.md: a selector line is at most 1 KiB, LF included. */
+/* A selector line is at most 1 KiB, LF included: RFC 1436 asks selectors
+ * to stay under 255 characters, and Motsognir refuses requests over 512
+ * bytes; 1 KiB leaves room for a search query after the TAB. */
 #define GOPHER_MAX_REQUEST 1024
 #define GOPHER_TIMEOUT_MS 10000
 /* Display strings are cut to this many columns; gophernicus uses 67, and
@@ -629,7 +631,8 @@ out:
 
 /* The Gopher+ probe of the UMN client ("\t$" and friends) on the root:
  * answer with a stub that points to our plain menu, or it gives up with
- * "Nothing received for main menu" (PROTOCOLS.md §2.3). */
+ * "Nothing received for main menu". gophernicus and geomyidae answer it
+ * the same way; Gopher+ headers: "+-1" means "read until a '.' line". */
 static bool plus_probe(const char *search, size_t n)
 {
     return n == 0 || search[0] == '$' || search[0] == '+' || search[0] == '!';
@@ -843,7 +846,7 @@ static enum proto_result gopher_on_data(void *state,
 {
     /* One request per connection, and only its first line: curl puts a
      * decoded %0D%0A on the wire, so the bytes after the first LF are an
-     * injection, not a second request (PROTOCOLS.md §2.5). */
+     * injection, not a second request (the "gopher:// SSRF" trick). */
     if (len == 0)
         return PROTO_MORE;
     size_t scan = len < GOPHER_MAX_REQUEST ? len : GOPHER_MAX_REQUEST;

@@ -1,5 +1,6 @@
 /* statuspage: the Atlassian Statuspage v2 public API, as JSON documents
- * rendered from a snapshot (shape: /work/shared/STATUS_PAGES.md §1), so
+ * rendered from a snapshot (the documents, fields and enums a real
+ * Statuspage page serves under /api/v2/, e.g. status.atlassian.com/api), so
  * pollers, dashboards and chat bots written for Statuspage work unchanged.
  *
  * Mapping from our model:
