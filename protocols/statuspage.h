@@ -1,6 +1,7 @@
 /* statuspage: the Atlassian Statuspage v2 public API, as JSON documents
  * rendered from a snapshot (the documents, fields and enums a real
- * Statuspage page serves under /api/v2/, e.g. status.atlassian.com/api), so
+ * Statuspage page serves under /api/v2/, documented on each such page,
+ * e.g. https://confluence.status.atlassian.com/api), so
  * pollers, dashboards and chat bots written for Statuspage work unchanged.
  *
  * Mapping from our model:
