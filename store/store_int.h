@@ -103,10 +103,13 @@ int store_rules_status(struct store *st, enum incident_kind kind,
 const char *store_kind_noun(enum incident_kind k);
 
 /* The validation rules of write.c, for the importer: 0 if v is a valid,
- * already normalised value of the field, else UV_EINVAL with the reason. */
+ * already normalised value of the field, else UV_EINVAL with the reason.
+ * required: the text must not be empty (a title; a postmortem, which
+ * store_postmortem() refuses empty). */
 int store_check_line(struct store *st, const char *field, const char *v,
                      bool required);
-int store_check_body(struct store *st, const char *field, const char *v);
+int store_check_body(struct store *st, const char *field, const char *v,
+                     bool required);
 /* store_check_line() for a service description, which may be longer than
  * other one-line fields (1000 bytes, not 200); NULL is valid. */
 int store_check_description(struct store *st, const char *v);

@@ -722,6 +722,16 @@ done:
     return rc;
 }
 
+/* A text that must say something (a postmortem, an edit), after
+ * normalising. */
+static int check_not_empty(struct store *st, const char *field,
+                           const char *text)
+{
+    if (text[0] == '\0')
+        return store_fail(st, UV_EINVAL, "%s must not be empty", field);
+    return 0;
+}
+
 /* The checks of a write that sets one text (a postmortem, an edit): the
  * text normalised and not empty, the via, the time (0: now). */
 static int norm_text_write(struct store *st, const char *field,
@@ -729,8 +739,8 @@ static int norm_text_write(struct store *st, const char *field,
                            struct post_text *t)
 {
     int rc = norm_body(st, field, body, &t->body);
-    if (rc == 0 && t->body[0] == '\0')
-        rc = store_fail(st, UV_EINVAL, "%s must not be empty", field);
+    if (rc == 0)
+        rc = check_not_empty(st, field, t->body);
     if (rc == 0)
         rc = norm_signature(st, NULL, via, t);
     if (rc == 0)
@@ -897,13 +907,16 @@ int store_check_description(struct store *st, const char *v)
     return rc;
 }
 
-int store_check_body(struct store *st, const char *field, const char *v)
+int store_check_body(struct store *st, const char *field, const char *v,
+                     bool required)
 {
     char *norm = NULL;
     int rc = norm_body(st, field, v, &norm);
     if (rc == 0 && strcmp(norm, v) != 0)
         rc = store_fail(st, UV_EINVAL,
                         "%s has CR line ends or trailing white space", field);
+    if (rc == 0 && required)
+        rc = check_not_empty(st, field, v);
     free(norm);
     return rc;
 }

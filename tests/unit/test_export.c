@@ -487,28 +487,56 @@ TEST(corrupted_documents_write_nothing)
         {"\"status\": \"resolved\"", "\"status\": \"fixed\"",
          "incidents[0].updates[1].status: unknown status 'fixed'"},
         {"\"status\": \"postmortem\"", "\"status\": \"completed\"",
-         "incidents[0].status: 'completed' is not a status of an incident"},
+         "incidents[0].status: status 'completed' is not valid for an "
+         "incident"},
         {"\"status\": \"posted\", \"impact\"",
          "\"status\": \"resolved\", \"impact\"",
-         "incidents[2].status: 'resolved' is not a status of a notice"},
+         "incidents[2].status: status 'resolved' is not valid for a notice"},
         {"\"impact\": \"major\"", "\"impact\": \"maintenance\"",
-         "incidents[0].impact: 'maintenance' does not fit an incident"},
+         "incidents[0].impact: impact of an incident must be none, minor, "
+         "major or critical"},
         {"\"impact\": \"none\"", "\"impact\": \"minor\"",
-         "incidents[2].impact: 'minor' does not fit a notice"},
+         "incidents[2].impact: a notice has no impact (none)"},
         {"\"impact\": \"major\"", "\"impact\": \"severe\"",
          "incidents[0].impact: unknown impact 'severe'"},
+        {"\"status\": \"scheduled\", \"impact\"",
+         "\"status\": \"resolved\", \"impact\"",
+         "incidents[1].status: maintenance cannot be resolved; use "
+         "start/complete"},
+        {"\"status\": \"scheduled\", \"body\"",
+         "\"status\": \"resolved\", \"body\"",
+         "incidents[1].updates[0].status: maintenance cannot be resolved; use "
+         "start/complete"},
+        {"\"status\": \"resolved\", \"body\": \"Fixed.",
+         "\"status\": \"posted\", \"body\": \"Fixed.",
+         "incidents[0].updates[1].status: status 'posted' is not valid for an "
+         "incident"},
         /* windows and schedules */
+        {"\"scheduled_end\": 1795002000", "\"scheduled_end\": 1795000999",
+         "incidents[1].scheduled_end: end is before start"},
+        {"\"scheduled_start\": 1795001000", "\"scheduled_start\": 0",
+         "incidents[1].scheduled_start: maintenance needs a start and an end"},
+        {"\"scheduled_end\": 0,", "\"scheduled_end\": 5,",
+         "incidents[0].scheduled_end: only maintenance has a scheduled "
+         "window"},
+        {"\"window_start\": 1795001060", "\"window_start\": 0",
+         "incidents[1].services[0].window_start: window of service 1 needs a "
+         "start and an end"},
+        {"\"window_start\": 0, \"window_end\": 0}",
+         "\"window_start\": 0, \"window_end\": 9}",
+         "incidents[0].services[0].window_end: only maintenance has service "
+         "windows"},
         {"\"scheduled_end\": 1795002000", "\"scheduled_end\": 1795001000",
-         "incidents[1].scheduled_end: maintenance needs a start and a later "
-         "end"},
+         "incidents[1].scheduled_end: end is the same as start"},
         {"\"scheduled_start\": 0", "\"scheduled_start\": 5",
          "incidents[0].scheduled_start: only maintenance has a scheduled "
          "window"},
         {"\"window_end\": 1795001120", "\"window_end\": 1795001060",
-         "incidents[1].services[0].window_end: must be after window_start"},
+         "incidents[1].services[0].window_end: window of service 1: end is "
+         "before start"},
         {"\"window_end\": 1795001120", "\"window_end\": 1795009999",
-         "incidents[1].services[0].window_start: outside the maintenance "
-         "window"},
+         "incidents[1].services[0].window_end: window of service 1 is "
+         "outside the maintenance window"},
         {"\"window_start\": 0, \"window_end\": 0}",
          "\"window_start\": 5, \"window_end\": 9}",
          "incidents[0].services[0].window_start: only maintenance has "
@@ -517,7 +545,31 @@ TEST(corrupted_documents_write_nothing)
          "\"services\": [{\"service_id\": 1, "
          "\"window_start\": 0, \"window_end\": 0}],",
          "incidents[2].services: a notice does not affect services"},
+        /* the times that follow the status */
+        {"\"monitoring_at\": 0, \"resolved_at\": 0, \"scheduled_start\": "
+         "1795001000",
+         "\"monitoring_at\": 5, \"resolved_at\": 0, \"scheduled_start\": "
+         "1795001000",
+         "incidents[1].monitoring_at: set on a post that is not an incident"},
+        {"\"status\": \"postmortem\", \"impact\"",
+         "\"status\": \"monitoring\", \"impact\"",
+         "incidents[0].monitoring_at: not set, but the status is monitoring"},
+        {"\"status\": \"postmortem\", \"impact\"",
+         "\"status\": \"identified\", \"impact\"",
+         "incidents[0].resolved_at: set, but the post is still open"},
+        {"\"resolved_at\": 1795000100", "\"resolved_at\": 0",
+         "incidents[0].resolved_at: not set, but the status is postmortem"},
+        {"\"status\": \"scheduled\", \"impact\"",
+         "\"status\": \"completed\", \"impact\"",
+         "incidents[1].resolved_at: not set, but the status is completed"},
         /* postmortems */
+        {"\"postmortem_at\": 1795000200", "\"postmortem_at\": 0",
+         "incidents[0].postmortem_at: not set, but there is a postmortem"},
+        {"\"postmortem\": \"A digger.\\n\\nNext time: ducts.\", "
+         "\"postmortem_at\": 1795000200, \"postmortem_via\": \"cli\"",
+         "\"postmortem\": null, \"postmortem_at\": 0, \"postmortem_via\": "
+         "null",
+         "incidents[0].postmortem: none, but the status is postmortem"},
         {"\"postmortem_via\": \"cli\"", "\"postmortem_via\": null",
          "incidents[0].postmortem_via: a postmortem needs its via"},
         {"\"postmortem\": null, \"postmortem_at\": 0, \"postmortem_via\": null",
@@ -528,7 +580,8 @@ TEST(corrupted_documents_write_nothing)
          "\"postmortem\": null, \"postmortem_at\": 7",
          "incidents[1].postmortem_at: set without a postmortem"},
         {"\"postmortem\": \"A digger.\\n\\nNext time: ducts.\"",
-         "\"postmortem\": \"\"", "incidents[0].postmortem: must not be empty"},
+         "\"postmortem\": \"\"",
+         "incidents[0].postmortem: postmortem must not be empty"},
         /* revisions */
         {"\"old_body\": \"Looking.\"", "\"old_body\": \"Looking. \"",
          "incidents[0].updates[0].revisions[0].old_body: old_body has CR "
