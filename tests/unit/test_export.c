@@ -335,6 +335,116 @@ TEST(round_trip_is_byte_identical)
     store_close(b);
 }
 
+/* The statuses a post of kind k may take, and the impacts it may have. */
+static size_t statuses_of(enum incident_kind k, enum incident_status out[])
+{
+    size_t n = 0;
+    for (int s = 0; s < STATUS_COUNT; s++)
+        if (model_status_valid(k, (enum incident_status)s))
+            out[n++] = (enum incident_status)s;
+    return n;
+}
+
+static enum impact impact_for(enum incident_kind k, size_t i)
+{
+    if (k == KIND_MAINTENANCE)
+        return IMPACT_MAINTENANCE;
+    if (k == KIND_NOTICE)
+        return IMPACT_NONE;
+    return (enum impact)(i % (IMPACT_CRITICAL + 1));
+}
+
+/* Opens a post of kind k in status first, then tries three updates to the
+ * statuses steps[] (with a new impact each) and, for an incident, a
+ * postmortem after the step pm_after (3: none). Refused writes are
+ * counted, not failures: what the writers accept is what must survive. */
+static void write_history(struct store *st, enum incident_kind k,
+                          enum incident_status first,
+                          const enum incident_status steps[3], int pm_after,
+                          int64_t at, int *accepted, int *refused)
+{
+    static const char *const slugs[] = {"dsl", "mail"};
+    static const int64_t windows[2][2] = {{0, 0}, {NOW + 100, NOW + 200}};
+    struct post_input in = {.kind = k,
+                            .title = "History",
+                            .status = first,
+                            .impact = impact_for(k, 1),
+                            .services = k == KIND_NOTICE ? NULL : slugs,
+                            .n_services = k == KIND_NOTICE ? 0 : 2,
+                            .body = "Start.",
+                            .at = at};
+    if (k == KIND_MAINTENANCE) {
+        in.scheduled_start = NOW;
+        in.scheduled_end = NOW + 300;
+        in.windows = windows;
+    }
+    int64_t id;
+    if (store_post_open(st, &in, &id) != 0) {
+        (*refused)++;
+        return;
+    }
+    (*accepted)++;
+    for (int j = 0; j <= 3; j++) {
+        if (j == pm_after && k == KIND_INCIDENT) {
+            int rc = store_postmortem(st, id, "Why.", "cli", at + 10 * j + 5);
+            *(rc == 0 ? accepted : refused) += 1;
+        }
+        if (j == 3)
+            break;
+        struct update_input up = {.set_status = true,
+                                  .status = steps[j],
+                                  .set_impact = true,
+                                  .impact = impact_for(k, (size_t)j),
+                                  .body = "Step.",
+                                  .at = at + 10 * (j + 1)};
+        int rc = store_post_update(st, id, &up);
+        *(rc == 0 ? accepted : refused) += 1;
+    }
+}
+
+/* The property behind one set of rules: whatever the writers accept, an
+ * export brings back. Every start, every sequence of three status changes
+ * and every place for a postmortem, through the store's own functions;
+ * then export, import into an empty store, export again: the same bytes. */
+TEST(whatever_is_written_imports_again)
+{
+    struct store *a = fresh();
+    struct service_input dsl = {.slug = "dsl", .name = "DSL"};
+    struct service_input mail = {.slug = "mail", .name = "Mail"};
+    CHECK_INT(store_service_add(a, &dsl), 0);
+    CHECK_INT(store_service_add(a, &mail), 0);
+    int accepted = 0, refused = 0;
+    int64_t at = NOW;
+    for (int k = 0; k < KIND_COUNT; k++) {
+        enum incident_status st[STATUS_COUNT];
+        size_t n = statuses_of((enum incident_kind)k, st);
+        for (size_t s0 = 0; s0 < n; s0++)
+            for (size_t i = 0; i < n * n * n; i++) {
+                enum incident_status steps[3] = {st[i % n], st[i / n % n],
+                                                 st[i / n / n]};
+                write_history(a, (enum incident_kind)k, st[s0], steps,
+                              (int)(i % 5), at, &accepted, &refused);
+                at += 100;
+            }
+    }
+    /* Both sides of the writers' rules were exercised. */
+    CHECK(accepted > 1000);
+    CHECK(refused > 100);
+    size_t la, lb;
+    char *ja = export_of(a, &la);
+    struct store *b = fresh();
+    int rc = store_import(b, ja, la);
+    CHECK_INT(rc, 0);
+    if (rc != 0)
+        printf("  import: %s\n", store_errmsg(b));
+    char *jb = export_of(b, &lb);
+    CHECK(la == lb && memcmp(ja, jb, la) == 0);
+    free(ja);
+    free(jb);
+    store_close(a);
+    store_close(b);
+}
+
 TEST(empty_store_round_trip)
 {
     struct store *a = fresh();
@@ -760,6 +870,7 @@ int main(void)
 {
     RUN(export_format_is_fixed);
     RUN(round_trip_is_byte_identical);
+    RUN(whatever_is_written_imports_again);
     RUN(empty_store_round_trip);
     RUN(import_needs_an_empty_store);
     RUN(corrupted_documents_write_nothing);
