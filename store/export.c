@@ -48,12 +48,15 @@
  * must be empty (no services, incidents or tokens). It refuses unknown or
  * missing keys; wrong types; ids below 1 and duplicate ids or slugs or
  * token names; references to services that are not in the document;
- * unknown kinds, statuses and impacts, and those that do not fit the kind;
- * negative times; schedules and windows store_post_open() would refuse;
- * postmortems anywhere but on incidents, or without their via; text the
- * CLI would refuse or would have normalised (store_check_line/body). The
+ * unknown kinds, statuses and impacts; negative times; text the CLI would
+ * refuse or would have normalised (store_check_line/body); and every
+ * incident the writers could not have stored: each is judged by the same
+ * rules, with the same messages, as the row store_post_open() and the
+ * other writers are about to write (store_rules_post(), rules.c), and each
+ * affected service's window and each update's status likewise. The
  * one-line message starts with the JSON path of the fault:
  *   incidents[3].updates[0].status: unknown status 'fixed'
+ *   incidents[1].scheduled_end: end is before start
  * What it does not second-guess: the times' order and the history of
  * statuses, which an operator may have back-dated.
  *
@@ -570,8 +573,10 @@ static int get_str(struct import *im, const char *path, const struct json *obj,
     return 0;
 }
 
-/* Prefixes the path to a message store_check_*() left in st->err. */
-static int text_rule(struct import *im, const char *path, const char *key,
+/* Prefixes the path to the message a store_check_*() or store_rules_*()
+ * function left in st->err: the rules are the writers', the path is the
+ * document's. */
+static int with_path(struct import *im, const char *path, const char *key,
                      int rc)
 {
     if (rc == 0)
@@ -588,17 +593,20 @@ static int get_line(struct import *im, const char *path, const struct json *obj,
     int rc = get_str(im, path, obj, key, nullable, out);
     if (rc == 0 && *out != NULL)
         rc =
-            text_rule(im, path, key, store_check_line(im->st, key, *out, true));
+            with_path(im, path, key, store_check_line(im->st, key, *out, true));
     return rc;
 }
 
-/* A multi-line text under the CLI's rules (bodies, postmortems). */
+/* A multi-line text under the CLI's rules (bodies, postmortems); required:
+ * not empty. */
 static int get_body(struct import *im, const char *path, const struct json *obj,
-                    const char *key, bool nullable, const char **out)
+                    const char *key, bool nullable, bool required,
+                    const char **out)
 {
     int rc = get_str(im, path, obj, key, nullable, out);
     if (rc == 0 && *out != NULL)
-        rc = text_rule(im, path, key, store_check_body(im->st, key, *out));
+        rc = with_path(im, path, key,
+                       store_check_body(im->st, key, *out, required));
     return rc;
 }
 
@@ -614,23 +622,15 @@ static const struct json *get_array(struct import *im, const char *path,
     return v;
 }
 
-/* An incident status that exists and fits the kind. */
+/* An incident status that exists; *out is left to the rules. */
 static int get_status(struct import *im, const char *path,
-                      const struct json *obj, enum incident_kind kind,
-                      enum incident_status *out)
+                      const struct json *obj, enum incident_status *out)
 {
     const char *s;
     int rc = get_str(im, path, obj, "status", false, &s);
-    if (rc != 0)
-        return rc;
-    if (model_parse_status(s, out) != 0)
-        return bad(im, path, "status", "unknown status '%.40s'", s);
-    if (!model_status_valid(kind, *out))
-        return bad(im, path, "status", "'%s' is not a status of %s", s,
-                   kind == KIND_MAINTENANCE ? "maintenance"
-                   : kind == KIND_NOTICE    ? "a notice"
-                                            : "an incident");
-    return 0;
+    if (rc == 0 && model_parse_status(s, out) != 0)
+        rc = bad(im, path, "status", "unknown status '%.40s'", s);
+    return rc;
 }
 
 #define TIME_MAX INT64_MAX
@@ -655,7 +655,7 @@ static int check_service(struct import *im, const char *path,
     if (rc == 0)
         rc = get_str(im, path, o, "description", true, &s);
     if (rc == 0 && s != NULL)
-        rc = text_rule(im, path, "description",
+        rc = with_path(im, path, "description",
                        store_check_description(im->st, s));
     if (rc == 0)
         rc = get_int(im, path, o, "position", INT32_MIN, INT32_MAX, &n);
@@ -685,7 +685,7 @@ static int check_revision(struct import *im, const char *path,
     if (rc == 0)
         rc = get_int(im, path, r, "edited_at", 0, TIME_MAX, &t);
     if (rc == 0)
-        rc = get_body(im, path, r, "old_body", false, &s);
+        rc = get_body(im, path, r, "old_body", false, false, &s);
     if (rc == 0)
         rc = get_line(im, path, r, "via", false, &s);
     if (rc == 0)
@@ -705,9 +705,12 @@ static int check_update(struct import *im, const char *path,
     if (rc == 0)
         rc = get_int(im, path, u, "created_at", 0, TIME_MAX, &t);
     if (rc == 0)
-        rc = get_status(im, path, u, kind, &status);
+        rc = get_status(im, path, u, &status);
     if (rc == 0)
-        rc = get_body(im, path, u, "body", false, &s);
+        rc = with_path(im, path, "status",
+                       store_rules_status(im->st, kind, status));
+    if (rc == 0)
+        rc = get_body(im, path, u, "body", false, false, &s);
     if (rc == 0)
         rc = get_line(im, path, u, "author", true, &s);
     if (rc == 0)
@@ -729,13 +732,13 @@ static int check_update(struct import *im, const char *path,
     return rc;
 }
 
-/* One affected service: the reference is checked later, once every
- * service id is known. Windows follow store_post_open(): both 0 (the
- * post's own window), or a slot inside the maintenance window. */
+/* One affected service: its own window under the writers' rules; the
+ * reference is checked later, once every service id is known. */
 static int check_link(struct import *im, const char *path, const struct json *l,
-                      enum incident_kind kind, int64_t start, int64_t end)
+                      const struct post_row *row)
 {
     int64_t sid, ws, we;
+    const char *field = "";
     int rc = keys(im, path, l, link_keys, N(link_keys));
     if (rc == 0)
         rc = get_int(im, path, l, "service_id", 1, INT64_MAX, &sid);
@@ -743,102 +746,94 @@ static int check_link(struct import *im, const char *path, const struct json *l,
         rc = get_int(im, path, l, "window_start", 0, TIME_MAX, &ws);
     if (rc == 0)
         rc = get_int(im, path, l, "window_end", 0, TIME_MAX, &we);
-    if (rc == 0 && (ws != 0 || we != 0)) {
-        if (kind != KIND_MAINTENANCE)
-            rc = bad(im, path, "window_start",
-                     "only maintenance has service windows");
-        else if (ws == 0 || we <= ws)
-            rc = bad(im, path, "window_end", "must be after window_start");
-        else if (ws < start || we > end)
-            rc =
-                bad(im, path, "window_start", "outside the maintenance window");
+    if (rc == 0) {
+        rc = store_rules_window(im->st, row, NULL, sid, ws, we, &field);
+        rc = with_path(im, path, field, rc);
     }
     if (rc == 0)
         rc = add_entry(im, E_LINK, sid, NULL);
     return rc;
 }
 
-static int check_incident(struct import *im, const char *path,
-                          const struct json *o)
+/* The members of an incident that the rules judge, each of the right type
+ * and kind of value, into row; "services" must be an array. */
+static int get_row(struct import *im, const char *path, const struct json *o,
+                   struct post_row *row)
 {
-    int64_t id, t, start, end, pm_at;
     const char *s, *pm, *pm_via;
-    enum incident_kind kind;
-    enum incident_status status;
-    enum impact impact;
-    int rc = keys(im, path, o, incident_keys, N(incident_keys));
-    if (rc == 0)
-        rc = get_int(im, path, o, "id", 1, INT64_MAX, &id);
-    if (rc == 0)
-        rc = get_str(im, path, o, "kind", false, &s);
-    if (rc == 0 && model_parse_kind(s, &kind) != 0)
+    int64_t t;
+    int rc = get_str(im, path, o, "kind", false, &s);
+    if (rc == 0 && model_parse_kind(s, &row->kind) != 0)
         rc = bad(im, path, "kind", "unknown kind '%.40s'", s);
     if (rc == 0)
         rc = get_line(im, path, o, "title", false, &s);
     if (rc == 0)
-        rc = get_status(im, path, o, kind, &status);
+        rc = get_status(im, path, o, &row->status);
     if (rc == 0)
         rc = get_str(im, path, o, "impact", false, &s);
-    if (rc == 0 && model_parse_impact(s, &impact) != 0)
+    if (rc == 0 && model_parse_impact(s, &row->impact) != 0)
         rc = bad(im, path, "impact", "unknown impact '%.40s'", s);
-    /* The pairs store_post_open() allows: maintenance has exactly the
-     * maintenance impact, a notice none, an incident any other. */
-    if (rc == 0 &&
-        ((kind == KIND_MAINTENANCE) != (impact == IMPACT_MAINTENANCE) ||
-         (kind == KIND_NOTICE && impact != IMPACT_NONE)))
-        rc = bad(im, path, "impact", "'%s' does not fit %s", s,
-                 kind == KIND_MAINTENANCE ? "maintenance"
-                 : kind == KIND_NOTICE    ? "a notice"
-                                          : "an incident");
     static const char *const times[] = {"created_at", "started_at",
-                                        "updated_at", "monitoring_at",
-                                        "resolved_at"};
+                                        "updated_at"};
     for (size_t i = 0; rc == 0 && i < N(times); i++)
         rc = get_int(im, path, o, times[i], 0, TIME_MAX, &t);
+    struct {
+        const char *key;
+        int64_t *to;
+    } const row_times[] = {{"monitoring_at", &row->monitoring_at},
+                           {"resolved_at", &row->resolved_at},
+                           {"scheduled_start", &row->scheduled_start},
+                           {"scheduled_end", &row->scheduled_end}};
+    for (size_t i = 0; rc == 0 && i < N(row_times); i++)
+        rc = get_int(im, path, o, row_times[i].key, 0, TIME_MAX,
+                     row_times[i].to);
     if (rc == 0)
-        rc = get_int(im, path, o, "scheduled_start", 0, TIME_MAX, &start);
+        rc = get_body(im, path, o, "postmortem", true, true, &pm);
     if (rc == 0)
-        rc = get_int(im, path, o, "scheduled_end", 0, TIME_MAX, &end);
-    if (rc == 0 && kind == KIND_MAINTENANCE && (start == 0 || end <= start))
-        rc = bad(im, path, "scheduled_end",
-                 "maintenance needs a start and a later end");
-    if (rc == 0 && kind != KIND_MAINTENANCE && (start != 0 || end != 0))
-        rc = bad(im, path, "scheduled_start",
-                 "only maintenance has a scheduled window");
-    /* A postmortem comes with its time and signature, and only on an
-     * incident (store_postmortem()). */
-    if (rc == 0)
-        rc = get_body(im, path, o, "postmortem", true, &pm);
-    if (rc == 0 && pm != NULL && (kind != KIND_INCIDENT || pm[0] == '\0'))
-        rc = bad(im, path, "postmortem",
-                 kind != KIND_INCIDENT ? "only incidents have a postmortem"
-                                       : "must not be empty");
-    if (rc == 0)
-        rc = get_int(im, path, o, "postmortem_at", 0, TIME_MAX, &pm_at);
-    if (rc == 0 && pm == NULL && pm_at != 0)
-        rc = bad(im, path, "postmortem_at", "set without a postmortem");
+        rc = get_int(im, path, o, "postmortem_at", 0, TIME_MAX,
+                     &row->postmortem_at);
     if (rc == 0)
         rc = get_line(im, path, o, "postmortem_via", true, &pm_via);
-    if (rc == 0 && (pm == NULL) != (pm_via == NULL))
-        rc = bad(im, path, "postmortem_via",
-                 pm == NULL ? "set without a postmortem"
-                            : "a postmortem needs its via");
-    if (rc == 0)
-        rc = add_entry(im, E_INCIDENT_ID, id, NULL);
-
     const struct json *links =
         rc == 0 ? get_array(im, path, o, "services") : NULL;
     if (rc == 0 && links == NULL)
         rc = UV_EINVAL;
-    if (rc == 0 && kind == KIND_NOTICE && json_len(links) > 0)
-        rc = bad(im, path, "services", "a notice does not affect services");
+    if (rc == 0) {
+        row->postmortem = pm != NULL;
+        row->postmortem_via = pm_via != NULL;
+        row->n_services = json_len(links);
+    }
+    return rc;
+}
+
+/* An incident: its members, then the writers' rules on the whole post,
+ * then each affected service and each update. */
+static int check_incident(struct import *im, const char *path,
+                          const struct json *o)
+{
+    int64_t id;
+    struct post_row row = {0};
+    const char *field = "";
+    int rc = keys(im, path, o, incident_keys, N(incident_keys));
+    if (rc == 0)
+        rc = get_int(im, path, o, "id", 1, INT64_MAX, &id);
+    if (rc == 0)
+        rc = get_row(im, path, o, &row);
+    if (rc == 0) {
+        rc = store_rules_post(im->st, &row, &field);
+        rc = with_path(im, path, field, rc);
+    }
+    if (rc == 0)
+        rc = add_entry(im, E_INCIDENT_ID, id, NULL);
+
     size_t i = 0;
+    const struct json *links = json_get(o, "services");
     for (const struct json *l = json_first(links); rc == 0 && l != NULL;
          l = json_next(l), i++) {
         char lp[PATH_LEN];
         snprintf(lp, sizeof(lp), "%s.services[%zu]", path, i);
         im->at[1] = (uint32_t)i;
-        rc = check_link(im, lp, l, kind, start, end);
+        rc = check_link(im, lp, l, &row);
     }
     const struct json *ups = rc == 0 ? get_array(im, path, o, "updates") : NULL;
     if (rc == 0 && ups == NULL)
@@ -850,7 +845,7 @@ static int check_incident(struct import *im, const char *path,
         snprintf(up, sizeof(up), "%s.updates[%zu]", path, i);
         im->at[1] = (uint32_t)i;
         im->at[2] = 0;
-        rc = check_update(im, up, u, kind);
+        rc = check_update(im, up, u, row.kind);
     }
     return rc;
 }

@@ -55,11 +55,61 @@ void store_rollback(struct store *st);
 /* Prepares sql; 0 or store_sql_fail(). */
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt);
 
+/* ---- the rules of a post (rules.c) ---------------------------------- */
+
+/* A post's row as the rules see it. The writers fill it with exactly what
+ * they are about to store, the importer with what a document holds. */
+struct post_row {
+    enum incident_kind kind;
+    enum incident_status status;
+    enum impact impact;
+    int64_t monitoring_at, resolved_at;     /* 0: not set */
+    int64_t scheduled_start, scheduled_end; /* 0: not set */
+    bool postmortem, postmortem_via;        /* present (not NULL) */
+    int64_t postmortem_at;                  /* 0: not set */
+    size_t n_services;                      /* affected services */
+    /* Their slugs, so that one given twice is refused; NULL where the
+     * caller finds repeats itself (the importer knows services by id and
+     * sorts all the references of a document at once). */
+    const char *const *slugs;
+};
+
+/* Every rule a stored post keeps: a known kind; a status and an impact of
+ * that kind; a notice affects no services, and none is given twice;
+ * maintenance, and only maintenance, has a scheduled window with start <
+ * end; monitoring_at only on incidents, and set while one is monitoring;
+ * resolved_at set exactly while the post is closed; a postmortem only on
+ * an incident, with its time and via, and there when the status is
+ * postmortem. 0, or UV_EINVAL with the reason in st->err and, if field is
+ * not NULL, *field set to the export member (column) the fault is in.
+ * Used by store_post_open(), store_post_update(), store_postmortem() and
+ * store_import(), so what one writes the other takes. */
+int store_rules_post(struct store *st, const struct post_row *p,
+                     const char **field);
+/* One affected service's own window [start, end) of post p: both 0 (the
+ * post's own window), or on maintenance a slot with 0 < start < end inside
+ * the scheduled window. The service is named by slug in the message, or
+ * by service_id when slug is NULL. 0, or UV_EINVAL and *field as above
+ * ("window_start" or "window_end"). */
+int store_rules_window(struct store *st, const struct post_row *p,
+                       const char *slug, int64_t service_id, int64_t start,
+                       int64_t end, const char **field);
+/* The status part of store_rules_post() alone, for a change that must be
+ * judged on its status before its transition (store_post_update()) and
+ * for an update row's status. 0 or UV_EINVAL with the reason. */
+int store_rules_status(struct store *st, enum incident_kind kind,
+                       enum incident_status status);
+/* "an incident", "maintenance", "a notice": the kind in a sentence. */
+const char *store_kind_noun(enum incident_kind k);
+
 /* The validation rules of write.c, for the importer: 0 if v is a valid,
- * already normalised value of the field, else UV_EINVAL with the reason. */
+ * already normalised value of the field, else UV_EINVAL with the reason.
+ * required: the text must not be empty (a title; a postmortem, which
+ * store_postmortem() refuses empty). */
 int store_check_line(struct store *st, const char *field, const char *v,
                      bool required);
-int store_check_body(struct store *st, const char *field, const char *v);
+int store_check_body(struct store *st, const char *field, const char *v,
+                     bool required);
 /* store_check_line() for a service description, which may be longer than
  * other one-line fields (1000 bytes, not 200); NULL is valid. */
 int store_check_description(struct store *st, const char *v);

@@ -193,58 +193,6 @@ static int check_time(struct store *st, int64_t at, int64_t *out)
     return 0;
 }
 
-static const char *kind_noun(enum incident_kind k)
-{
-    switch (k) {
-    case KIND_MAINTENANCE:
-        return "maintenance";
-    case KIND_NOTICE:
-        return "a notice";
-    default:
-        return "an incident";
-    }
-}
-
-static int check_impact(struct store *st, enum incident_kind kind,
-                        enum impact impact)
-{
-    switch (kind) {
-    case KIND_INCIDENT:
-        if ((int)impact < IMPACT_NONE || impact > IMPACT_CRITICAL)
-            return store_fail(st, UV_EINVAL,
-                              "impact of an incident must be none, minor, "
-                              "major or critical");
-        return 0;
-    case KIND_MAINTENANCE:
-        if (impact != IMPACT_MAINTENANCE)
-            return store_fail(st, UV_EINVAL,
-                              "impact of maintenance must be maintenance");
-        return 0;
-    default:
-        if (impact != IMPACT_NONE)
-            return store_fail(st, UV_EINVAL, "a notice has no impact (none)");
-        return 0;
-    }
-}
-
-/* The status must exist for the kind; "resolved" on maintenance gets the
- * hint operators need. */
-static int check_status_kind(struct store *st, enum incident_kind kind,
-                             enum incident_status status)
-{
-    if (model_status_valid(kind, status))
-        return 0;
-    if (kind == KIND_MAINTENANCE &&
-        (status == STATUS_RESOLVED || status == STATUS_POSTMORTEM))
-        return store_fail(st, UV_EINVAL,
-                          "maintenance cannot be resolved; use "
-                          "start/complete");
-    if ((int)status < 0 || status >= STATUS_COUNT)
-        return store_fail(st, UV_EINVAL, "unknown status");
-    return store_fail(st, UV_EINVAL, "status '%s' is not valid for %s",
-                      model_status_name(status), kind_noun(kind));
-}
-
 /* ---- small SQL helpers ------------------------------------------------ */
 
 /* Binds text or NULL. SQLITE_TRANSIENT: our strings may die first. */
@@ -425,17 +373,14 @@ static int insert_update(struct store *st, int64_t incident_id, int64_t at,
     return exec_stmt(st, stmt, "adding an update");
 }
 
-/* Validation of post_input that needs no database. */
-static int check_post_input(struct store *st, const struct post_input *in)
+/* Where a new post may start: an incident open or resolved (a
+ * retroactive report), maintenance scheduled or already under way. Only a
+ * status of the kind is judged here; any other gets the message of
+ * store_rules_status(). */
+static int check_start(struct store *st, const struct post_input *in)
 {
-    if ((int)in->kind < 0 || in->kind >= KIND_COUNT)
-        return store_fail(st, UV_EINVAL, "unknown kind of post");
-    int rc = check_status_kind(st, in->kind, in->status);
-    if (rc != 0)
-        return rc;
-    /* A new post starts where a post can start: an incident open or
-     * resolved (a retroactive report), maintenance scheduled or already
-     * under way. */
+    if (!model_status_valid(in->kind, in->status))
+        return 0;
     if (in->kind == KIND_INCIDENT && in->status == STATUS_POSTMORTEM)
         return store_fail(st, UV_EINVAL,
                           "a new incident cannot start as postmortem; "
@@ -445,58 +390,48 @@ static int check_post_input(struct store *st, const struct post_input *in)
         return store_fail(st, UV_EINVAL,
                           "new maintenance must be scheduled or "
                           "in_progress");
-    rc = check_impact(st, in->kind, in->impact);
+    return 0;
+}
+
+/* The row store_post_open() writes for in at time at. */
+static struct post_row new_row(const struct post_input *in, int64_t at)
+{
+    return (struct post_row){
+        .kind = in->kind,
+        .status = in->status,
+        .impact = in->impact,
+        .monitoring_at = in->status == STATUS_MONITORING ? at : 0,
+        .resolved_at = in->status == STATUS_RESOLVED ? at : 0,
+        .scheduled_start = in->scheduled_start,
+        .scheduled_end = in->scheduled_end,
+        .n_services = in->n_services,
+        .slugs = in->services,
+    };
+}
+
+/* Validation of a new post that needs no database: where it starts, then
+ * the rules of every post on the row it will be, then the services' own
+ * windows. */
+static int check_post_input(struct store *st, const struct post_input *in,
+                            const struct post_row *row)
+{
+    int rc = check_start(st, in);
     if (rc != 0)
         return rc;
-
     if (in->n_services > 0 && in->services == NULL)
         return store_fail(st, UV_EINVAL, "services missing");
-    if (in->kind == KIND_NOTICE && in->n_services > 0)
-        return store_fail(st, UV_EINVAL, "a notice does not affect services");
-    for (size_t i = 0; i < in->n_services; i++)
-        for (size_t j = 0; j < i; j++)
-            if (in->services[i] != NULL && in->services[j] != NULL &&
-                strcmp(in->services[i], in->services[j]) == 0)
-                return store_fail(st, UV_EINVAL, "service '%s' given twice",
-                                  in->services[i]);
-
-    if (in->kind == KIND_MAINTENANCE) {
-        if (in->scheduled_start <= 0 || in->scheduled_end <= 0)
-            return store_fail(st, UV_EINVAL,
-                              "maintenance needs a start and an end");
-        if (in->scheduled_end < in->scheduled_start)
-            return store_fail(st, UV_EINVAL, "end is before start");
-        if (in->scheduled_end == in->scheduled_start)
-            return store_fail(st, UV_EINVAL, "end is the same as start");
-        for (size_t i = 0; in->windows != NULL && i < in->n_services; i++) {
-            int64_t ws = in->windows[i][0], we = in->windows[i][1];
-            if (ws == 0 && we == 0)
-                continue;
-            if (ws <= 0 || we <= 0)
-                return store_fail(st, UV_EINVAL,
-                                  "window of service '%s' needs a start "
-                                  "and an end",
-                                  in->services[i]);
-            if (we <= ws)
-                return store_fail(st, UV_EINVAL,
-                                  "window of service '%s': end is before "
-                                  "start",
-                                  in->services[i]);
-            /* A service's own slot is part of the announced window; one
-             * outside it would contradict the post's headline. */
-            if (ws < in->scheduled_start || we > in->scheduled_end)
-                return store_fail(st, UV_EINVAL,
-                                  "window of service '%s' is outside the "
-                                  "maintenance window",
-                                  in->services[i]);
-        }
-    } else {
-        if (in->scheduled_start != 0 || in->scheduled_end != 0)
-            return store_fail(st, UV_EINVAL,
-                              "only maintenance has a scheduled window");
-        if (in->windows != NULL)
-            return store_fail(st, UV_EINVAL,
-                              "only maintenance has service windows");
+    rc = store_rules_post(st, row, NULL);
+    if (rc != 0)
+        return rc;
+    if (in->windows != NULL && in->kind != KIND_MAINTENANCE)
+        return store_fail(st, UV_EINVAL,
+                          "only maintenance has service windows");
+    for (size_t i = 0; in->windows != NULL && i < in->n_services; i++) {
+        const char *slug = in->services[i] != NULL ? in->services[i] : "";
+        rc = store_rules_window(st, row, slug, 0, in->windows[i][0],
+                                in->windows[i][1], NULL);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
@@ -507,15 +442,17 @@ int store_post_open(struct store *st, const struct post_input *in,
     struct post_text t = {0};
     int64_t at = 0, id = 0;
     int64_t *svc_ids = NULL;
-    int rc = check_post_input(st, in);
+    /* The time first: the row to be checked holds it. */
+    int rc = check_time(st, in->at, &at);
+    struct post_row row = new_row(in, at);
+    if (rc == 0)
+        rc = check_post_input(st, in, &row);
     if (rc == 0)
         rc = norm_line(st, "title", in->title, true, LINE_MAX_BYTES, &t.title);
     if (rc == 0)
         rc = norm_body(st, "body", in->body, &t.body);
     if (rc == 0)
         rc = norm_signature(st, in->author, in->via, &t);
-    if (rc == 0)
-        rc = check_time(st, in->at, &at);
     if (rc == 0 && in->n_services > 0 &&
         (svc_ids = calloc(in->n_services, sizeof(*svc_ids))) == NULL)
         rc = store_fail(st, UV_ENOMEM, "out of memory");
@@ -540,15 +477,15 @@ int store_post_open(struct store *st, const struct post_input *in,
                        &stmt);
     if (rc != 0)
         goto out;
-    bind_text(stmt, 1, model_kind_name(in->kind));
+    bind_text(stmt, 1, model_kind_name(row.kind));
     bind_text(stmt, 2, t.title);
-    bind_text(stmt, 3, model_status_name(in->status));
-    bind_text(stmt, 4, model_impact_name(in->impact));
+    bind_text(stmt, 3, model_status_name(row.status));
+    bind_text(stmt, 4, model_impact_name(row.impact));
     sqlite3_bind_int64(stmt, 5, at);
-    sqlite3_bind_int64(stmt, 6, in->status == STATUS_MONITORING ? at : 0);
-    sqlite3_bind_int64(stmt, 7, in->status == STATUS_RESOLVED ? at : 0);
-    sqlite3_bind_int64(stmt, 8, in->scheduled_start);
-    sqlite3_bind_int64(stmt, 9, in->scheduled_end);
+    sqlite3_bind_int64(stmt, 6, row.monitoring_at);
+    sqlite3_bind_int64(stmt, 7, row.resolved_at);
+    sqlite3_bind_int64(stmt, 8, row.scheduled_start);
+    sqlite3_bind_int64(stmt, 9, row.scheduled_end);
     rc = exec_stmt(st, stmt, "adding a post");
     if (rc != 0)
         goto out;
@@ -584,40 +521,52 @@ done:
     return rc;
 }
 
-/* The row fields a transition check needs. */
+/* A stored post: its row as the rules see it, and when it last changed. */
 struct post_state {
-    enum incident_kind kind;
-    enum incident_status status;
-    enum impact impact;
-    int64_t updated_at, monitoring_at, resolved_at;
+    struct post_row row;
+    int64_t updated_at;
 };
 
+/* Reads the row of post id, so that a change can be judged on the whole
+ * post it leads to. */
 static int load_state(struct store *st, int64_t id, struct post_state *ps)
 {
+    *ps = (struct post_state){0};
     sqlite3_stmt *stmt;
     int rc = store_prepare(st,
                            "SELECT kind, status, impact, updated_at,"
-                           " monitoring_at, resolved_at FROM incidents"
-                           " WHERE id = ?",
+                           " monitoring_at, resolved_at, scheduled_start,"
+                           " scheduled_end, postmortem IS NOT NULL,"
+                           " postmortem_at, postmortem_via IS NOT NULL,"
+                           " (SELECT count(*) FROM incident_services"
+                           "  WHERE incident_id = incidents.id)"
+                           " FROM incidents WHERE id = ?",
                            &stmt);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(stmt, 1, id);
     int step = sqlite3_step(stmt);
+    struct post_row *row = &ps->row;
     if (step == SQLITE_ROW) {
         const char *kind = (const char *)sqlite3_column_text(stmt, 0);
         const char *status = (const char *)sqlite3_column_text(stmt, 1);
         const char *impact = (const char *)sqlite3_column_text(stmt, 2);
-        if (model_parse_kind(kind, &ps->kind) != 0 ||
-            model_parse_status(status, &ps->status) != 0 ||
-            model_parse_impact(impact, &ps->impact) != 0)
+        if (model_parse_kind(kind, &row->kind) != 0 ||
+            model_parse_status(status, &row->status) != 0 ||
+            model_parse_impact(impact, &row->impact) != 0)
             rc = store_fail(st, UV_EIO,
                             "post #%lld has an unknown kind, "
                             "status or impact in the database",
                             (long long)id);
         ps->updated_at = sqlite3_column_int64(stmt, 3);
-        ps->monitoring_at = sqlite3_column_int64(stmt, 4);
-        ps->resolved_at = sqlite3_column_int64(stmt, 5);
+        row->monitoring_at = sqlite3_column_int64(stmt, 4);
+        row->resolved_at = sqlite3_column_int64(stmt, 5);
+        row->scheduled_start = sqlite3_column_int64(stmt, 6);
+        row->scheduled_end = sqlite3_column_int64(stmt, 7);
+        row->postmortem = sqlite3_column_int(stmt, 8) != 0;
+        row->postmortem_at = sqlite3_column_int64(stmt, 9);
+        row->postmortem_via = sqlite3_column_int(stmt, 10) != 0;
+        row->n_services = (size_t)sqlite3_column_int64(stmt, 11);
     } else if (step == SQLITE_DONE) {
         rc = store_fail(st, UV_ENOENT, "unknown incident #%lld", (long long)id);
     } else {
@@ -649,9 +598,9 @@ static int check_transition(struct store *st, int64_t id,
                             const struct post_state *ps, bool set_status,
                             enum incident_status to)
 {
-    enum incident_status from = ps->status;
+    enum incident_status from = ps->row.status;
     long long lid = (long long)id;
-    switch (ps->kind) {
+    switch (ps->row.kind) {
     case KIND_INCIDENT:
         if (to == STATUS_POSTMORTEM && from != STATUS_POSTMORTEM)
             return store_fail(st, UV_EINVAL,
@@ -683,8 +632,28 @@ static int check_transition(struct store *st, int64_t id,
         return 0;
     }
     default:
-        return 0; /* notices stay posted; check_status_kind saw to it */
+        return 0; /* notices stay posted; store_rules_status() saw to it */
     }
+}
+
+/* The row of post `from` after an update at time at to status `to` and
+ * impact `impact`: monitoring_at remembers the first time only;
+ * resolved_at follows the latest close and is cleared when the post
+ * reopens. */
+static struct post_row updated_row(const struct post_row *from,
+                                   enum incident_status to, enum impact impact,
+                                   int64_t at)
+{
+    struct post_row row = *from;
+    row.status = to;
+    row.impact = impact;
+    if (to == STATUS_MONITORING && row.monitoring_at == 0)
+        row.monitoring_at = at;
+    if (model_status_is_open(to))
+        row.resolved_at = 0;
+    else if (model_status_is_open(from->status))
+        row.resolved_at = at;
+    return row;
 }
 
 int store_post_update(struct store *st, int64_t id,
@@ -707,30 +676,23 @@ int store_post_update(struct store *st, int64_t id,
     rc = load_state(st, id, &ps);
     if (rc != 0)
         goto out;
-    enum incident_status to = in->set_status ? in->status : ps.status;
-    enum impact impact = in->set_impact ? in->impact : ps.impact;
-    rc = check_status_kind(st, ps.kind, to);
+    enum incident_status to = in->set_status ? in->status : ps.row.status;
+    enum impact impact = in->set_impact ? in->impact : ps.row.impact;
+    /* The status is judged before the transition, so that a status the
+     * kind does not have is named as such. */
+    rc = store_rules_status(st, ps.row.kind, to);
     if (rc == 0)
         rc = check_transition(st, id, &ps, in->set_status, to);
-    if (rc == 0 && in->set_impact)
-        rc = check_impact(st, ps.kind, impact);
-    if (rc == 0 && t.body[0] == '\0' && to == ps.status && impact == ps.impact)
+    struct post_row row = updated_row(&ps.row, to, impact, at);
+    if (rc == 0)
+        rc = store_rules_post(st, &row, NULL);
+    if (rc == 0 && t.body[0] == '\0' && to == ps.row.status &&
+        impact == ps.row.impact)
         rc = store_fail(st, UV_EINVAL,
                         "nothing to update: give a body, a status or an "
                         "impact");
     if (rc != 0)
         goto out;
-
-    /* monitoring_at remembers the first time only; resolved_at follows
-     * the latest close and is cleared when the post reopens. */
-    int64_t monitoring_at = ps.monitoring_at;
-    if (to == STATUS_MONITORING && monitoring_at == 0)
-        monitoring_at = at;
-    int64_t resolved_at = ps.resolved_at;
-    if (model_status_is_open(to))
-        resolved_at = 0;
-    else if (model_status_is_open(ps.status))
-        resolved_at = at;
     int64_t updated_at = at > ps.updated_at ? at : ps.updated_at;
 
     sqlite3_stmt *stmt;
@@ -741,11 +703,11 @@ int store_post_update(struct store *st, int64_t id,
                        &stmt);
     if (rc != 0)
         goto out;
-    bind_text(stmt, 1, model_status_name(to));
-    bind_text(stmt, 2, model_impact_name(impact));
+    bind_text(stmt, 1, model_status_name(row.status));
+    bind_text(stmt, 2, model_impact_name(row.impact));
     sqlite3_bind_int64(stmt, 3, updated_at);
-    sqlite3_bind_int64(stmt, 4, monitoring_at);
-    sqlite3_bind_int64(stmt, 5, resolved_at);
+    sqlite3_bind_int64(stmt, 4, row.monitoring_at);
+    sqlite3_bind_int64(stmt, 5, row.resolved_at);
     sqlite3_bind_int64(stmt, 6, id);
     rc = exec_stmt(st, stmt, "updating a post");
     if (rc == 0)
@@ -760,6 +722,16 @@ done:
     return rc;
 }
 
+/* A text that must say something (a postmortem, an edit), after
+ * normalising. */
+static int check_not_empty(struct store *st, const char *field,
+                           const char *text)
+{
+    if (text[0] == '\0')
+        return store_fail(st, UV_EINVAL, "%s must not be empty", field);
+    return 0;
+}
+
 /* The checks of a write that sets one text (a postmortem, an edit): the
  * text normalised and not empty, the via, the time (0: now). */
 static int norm_text_write(struct store *st, const char *field,
@@ -767,8 +739,8 @@ static int norm_text_write(struct store *st, const char *field,
                            struct post_text *t)
 {
     int rc = norm_body(st, field, body, &t->body);
-    if (rc == 0 && t->body[0] == '\0')
-        rc = store_fail(st, UV_EINVAL, "%s must not be empty", field);
+    if (rc == 0)
+        rc = check_not_empty(st, field, t->body);
     if (rc == 0)
         rc = norm_signature(st, NULL, via, t);
     if (rc == 0)
@@ -789,16 +761,21 @@ int store_postmortem(struct store *st, int64_t id, const char *body,
         goto done;
     struct post_state ps;
     rc = load_state(st, id, &ps);
-    if (rc == 0 && ps.kind != KIND_INCIDENT)
+    if (rc == 0 && ps.row.kind != KIND_INCIDENT)
         rc = store_fail(st, UV_EINVAL,
                         "only incidents have a postmortem; #%lld is %s",
-                        (long long)id, kind_noun(ps.kind));
-    if (rc != 0)
-        goto out;
+                        (long long)id, store_kind_noun(ps.row.kind));
     /* A postmortem written while the incident is still open is kept, but
      * the status only says "postmortem" once the incident is over. */
-    enum incident_status to =
-        ps.status == STATUS_RESOLVED ? STATUS_POSTMORTEM : ps.status;
+    struct post_row row = ps.row;
+    if (row.status == STATUS_RESOLVED)
+        row.status = STATUS_POSTMORTEM;
+    row.postmortem = row.postmortem_via = true;
+    row.postmortem_at = at;
+    if (rc == 0)
+        rc = store_rules_post(st, &row, NULL);
+    if (rc != 0)
+        goto out;
     sqlite3_stmt *stmt;
     rc = store_prepare(st,
                        "UPDATE incidents SET postmortem = ?,"
@@ -811,7 +788,7 @@ int store_postmortem(struct store *st, int64_t id, const char *body,
     bind_text(stmt, 1, t.body);
     sqlite3_bind_int64(stmt, 2, at);
     bind_text(stmt, 3, t.via);
-    bind_text(stmt, 4, model_status_name(to));
+    bind_text(stmt, 4, model_status_name(row.status));
     sqlite3_bind_int64(stmt, 5, at);
     sqlite3_bind_int64(stmt, 6, id);
     rc = exec_stmt(st, stmt, "saving a postmortem");
@@ -930,13 +907,16 @@ int store_check_description(struct store *st, const char *v)
     return rc;
 }
 
-int store_check_body(struct store *st, const char *field, const char *v)
+int store_check_body(struct store *st, const char *field, const char *v,
+                     bool required)
 {
     char *norm = NULL;
     int rc = norm_body(st, field, v, &norm);
     if (rc == 0 && strcmp(norm, v) != 0)
         rc = store_fail(st, UV_EINVAL,
                         "%s has CR line ends or trailing white space", field);
+    if (rc == 0 && required)
+        rc = check_not_empty(st, field, v);
     free(norm);
     return rc;
 }

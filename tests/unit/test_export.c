@@ -335,6 +335,116 @@ TEST(round_trip_is_byte_identical)
     store_close(b);
 }
 
+/* The statuses a post of kind k may take, and the impacts it may have. */
+static size_t statuses_of(enum incident_kind k, enum incident_status out[])
+{
+    size_t n = 0;
+    for (int s = 0; s < STATUS_COUNT; s++)
+        if (model_status_valid(k, (enum incident_status)s))
+            out[n++] = (enum incident_status)s;
+    return n;
+}
+
+static enum impact impact_for(enum incident_kind k, size_t i)
+{
+    if (k == KIND_MAINTENANCE)
+        return IMPACT_MAINTENANCE;
+    if (k == KIND_NOTICE)
+        return IMPACT_NONE;
+    return (enum impact)(i % (IMPACT_CRITICAL + 1));
+}
+
+/* Opens a post of kind k in status first, then tries three updates to the
+ * statuses steps[] (with a new impact each) and, for an incident, a
+ * postmortem after the step pm_after (3: none). Refused writes are
+ * counted, not failures: what the writers accept is what must survive. */
+static void write_history(struct store *st, enum incident_kind k,
+                          enum incident_status first,
+                          const enum incident_status steps[3], int pm_after,
+                          int64_t at, int *accepted, int *refused)
+{
+    static const char *const slugs[] = {"dsl", "mail"};
+    static const int64_t windows[2][2] = {{0, 0}, {NOW + 100, NOW + 200}};
+    struct post_input in = {.kind = k,
+                            .title = "History",
+                            .status = first,
+                            .impact = impact_for(k, 1),
+                            .services = k == KIND_NOTICE ? NULL : slugs,
+                            .n_services = k == KIND_NOTICE ? 0 : 2,
+                            .body = "Start.",
+                            .at = at};
+    if (k == KIND_MAINTENANCE) {
+        in.scheduled_start = NOW;
+        in.scheduled_end = NOW + 300;
+        in.windows = windows;
+    }
+    int64_t id;
+    if (store_post_open(st, &in, &id) != 0) {
+        (*refused)++;
+        return;
+    }
+    (*accepted)++;
+    for (int j = 0; j <= 3; j++) {
+        if (j == pm_after && k == KIND_INCIDENT) {
+            int rc = store_postmortem(st, id, "Why.", "cli", at + 10 * j + 5);
+            *(rc == 0 ? accepted : refused) += 1;
+        }
+        if (j == 3)
+            break;
+        struct update_input up = {.set_status = true,
+                                  .status = steps[j],
+                                  .set_impact = true,
+                                  .impact = impact_for(k, (size_t)j),
+                                  .body = "Step.",
+                                  .at = at + 10 * (j + 1)};
+        int rc = store_post_update(st, id, &up);
+        *(rc == 0 ? accepted : refused) += 1;
+    }
+}
+
+/* The property behind one set of rules: whatever the writers accept, an
+ * export brings back. Every start, every sequence of three status changes
+ * and every place for a postmortem, through the store's own functions;
+ * then export, import into an empty store, export again: the same bytes. */
+TEST(whatever_is_written_imports_again)
+{
+    struct store *a = fresh();
+    struct service_input dsl = {.slug = "dsl", .name = "DSL"};
+    struct service_input mail = {.slug = "mail", .name = "Mail"};
+    CHECK_INT(store_service_add(a, &dsl), 0);
+    CHECK_INT(store_service_add(a, &mail), 0);
+    int accepted = 0, refused = 0;
+    int64_t at = NOW;
+    for (int k = 0; k < KIND_COUNT; k++) {
+        enum incident_status st[STATUS_COUNT];
+        size_t n = statuses_of((enum incident_kind)k, st);
+        for (size_t s0 = 0; s0 < n; s0++)
+            for (size_t i = 0; i < n * n * n; i++) {
+                enum incident_status steps[3] = {st[i % n], st[i / n % n],
+                                                 st[i / n / n]};
+                write_history(a, (enum incident_kind)k, st[s0], steps,
+                              (int)(i % 5), at, &accepted, &refused);
+                at += 100;
+            }
+    }
+    /* Both sides of the writers' rules were exercised. */
+    CHECK(accepted > 1000);
+    CHECK(refused > 100);
+    size_t la, lb;
+    char *ja = export_of(a, &la);
+    struct store *b = fresh();
+    int rc = store_import(b, ja, la);
+    CHECK_INT(rc, 0);
+    if (rc != 0)
+        printf("  import: %s\n", store_errmsg(b));
+    char *jb = export_of(b, &lb);
+    CHECK(la == lb && memcmp(ja, jb, la) == 0);
+    free(ja);
+    free(jb);
+    store_close(a);
+    store_close(b);
+}
+
 TEST(empty_store_round_trip)
 {
     struct store *a = fresh();
@@ -487,28 +597,56 @@ TEST(corrupted_documents_write_nothing)
         {"\"status\": \"resolved\"", "\"status\": \"fixed\"",
          "incidents[0].updates[1].status: unknown status 'fixed'"},
         {"\"status\": \"postmortem\"", "\"status\": \"completed\"",
-         "incidents[0].status: 'completed' is not a status of an incident"},
+         "incidents[0].status: status 'completed' is not valid for an "
+         "incident"},
         {"\"status\": \"posted\", \"impact\"",
          "\"status\": \"resolved\", \"impact\"",
-         "incidents[2].status: 'resolved' is not a status of a notice"},
+         "incidents[2].status: status 'resolved' is not valid for a notice"},
         {"\"impact\": \"major\"", "\"impact\": \"maintenance\"",
-         "incidents[0].impact: 'maintenance' does not fit an incident"},
+         "incidents[0].impact: impact of an incident must be none, minor, "
+         "major or critical"},
         {"\"impact\": \"none\"", "\"impact\": \"minor\"",
-         "incidents[2].impact: 'minor' does not fit a notice"},
+         "incidents[2].impact: a notice has no impact (none)"},
         {"\"impact\": \"major\"", "\"impact\": \"severe\"",
          "incidents[0].impact: unknown impact 'severe'"},
+        {"\"status\": \"scheduled\", \"impact\"",
+         "\"status\": \"resolved\", \"impact\"",
+         "incidents[1].status: maintenance cannot be resolved; use "
+         "start/complete"},
+        {"\"status\": \"scheduled\", \"body\"",
+         "\"status\": \"resolved\", \"body\"",
+         "incidents[1].updates[0].status: maintenance cannot be resolved; use "
+         "start/complete"},
+        {"\"status\": \"resolved\", \"body\": \"Fixed.",
+         "\"status\": \"posted\", \"body\": \"Fixed.",
+         "incidents[0].updates[1].status: status 'posted' is not valid for an "
+         "incident"},
         /* windows and schedules */
+        {"\"scheduled_end\": 1795002000", "\"scheduled_end\": 1795000999",
+         "incidents[1].scheduled_end: end is before start"},
+        {"\"scheduled_start\": 1795001000", "\"scheduled_start\": 0",
+         "incidents[1].scheduled_start: maintenance needs a start and an end"},
+        {"\"scheduled_end\": 0,", "\"scheduled_end\": 5,",
+         "incidents[0].scheduled_end: only maintenance has a scheduled "
+         "window"},
+        {"\"window_start\": 1795001060", "\"window_start\": 0",
+         "incidents[1].services[0].window_start: window of service 1 needs a "
+         "start and an end"},
+        {"\"window_start\": 0, \"window_end\": 0}",
+         "\"window_start\": 0, \"window_end\": 9}",
+         "incidents[0].services[0].window_end: only maintenance has service "
+         "windows"},
         {"\"scheduled_end\": 1795002000", "\"scheduled_end\": 1795001000",
-         "incidents[1].scheduled_end: maintenance needs a start and a later "
-         "end"},
+         "incidents[1].scheduled_end: end is the same as start"},
         {"\"scheduled_start\": 0", "\"scheduled_start\": 5",
          "incidents[0].scheduled_start: only maintenance has a scheduled "
          "window"},
         {"\"window_end\": 1795001120", "\"window_end\": 1795001060",
-         "incidents[1].services[0].window_end: must be after window_start"},
+         "incidents[1].services[0].window_end: window of service 1: end is "
+         "before start"},
         {"\"window_end\": 1795001120", "\"window_end\": 1795009999",
-         "incidents[1].services[0].window_start: outside the maintenance "
-         "window"},
+         "incidents[1].services[0].window_end: window of service 1 is "
+         "outside the maintenance window"},
         {"\"window_start\": 0, \"window_end\": 0}",
          "\"window_start\": 5, \"window_end\": 9}",
          "incidents[0].services[0].window_start: only maintenance has "
@@ -517,7 +655,31 @@ TEST(corrupted_documents_write_nothing)
          "\"services\": [{\"service_id\": 1, "
          "\"window_start\": 0, \"window_end\": 0}],",
          "incidents[2].services: a notice does not affect services"},
+        /* the times that follow the status */
+        {"\"monitoring_at\": 0, \"resolved_at\": 0, \"scheduled_start\": "
+         "1795001000",
+         "\"monitoring_at\": 5, \"resolved_at\": 0, \"scheduled_start\": "
+         "1795001000",
+         "incidents[1].monitoring_at: set on a post that is not an incident"},
+        {"\"status\": \"postmortem\", \"impact\"",
+         "\"status\": \"monitoring\", \"impact\"",
+         "incidents[0].monitoring_at: not set, but the status is monitoring"},
+        {"\"status\": \"postmortem\", \"impact\"",
+         "\"status\": \"identified\", \"impact\"",
+         "incidents[0].resolved_at: set, but the post is still open"},
+        {"\"resolved_at\": 1795000100", "\"resolved_at\": 0",
+         "incidents[0].resolved_at: not set, but the status is postmortem"},
+        {"\"status\": \"scheduled\", \"impact\"",
+         "\"status\": \"completed\", \"impact\"",
+         "incidents[1].resolved_at: not set, but the status is completed"},
         /* postmortems */
+        {"\"postmortem_at\": 1795000200", "\"postmortem_at\": 0",
+         "incidents[0].postmortem_at: not set, but there is a postmortem"},
+        {"\"postmortem\": \"A digger.\\n\\nNext time: ducts.\", "
+         "\"postmortem_at\": 1795000200, \"postmortem_via\": \"cli\"",
+         "\"postmortem\": null, \"postmortem_at\": 0, \"postmortem_via\": "
+         "null",
+         "incidents[0].postmortem: none, but the status is postmortem"},
         {"\"postmortem_via\": \"cli\"", "\"postmortem_via\": null",
          "incidents[0].postmortem_via: a postmortem needs its via"},
         {"\"postmortem\": null, \"postmortem_at\": 0, \"postmortem_via\": null",
@@ -528,7 +690,8 @@ TEST(corrupted_documents_write_nothing)
          "\"postmortem\": null, \"postmortem_at\": 7",
          "incidents[1].postmortem_at: set without a postmortem"},
         {"\"postmortem\": \"A digger.\\n\\nNext time: ducts.\"",
-         "\"postmortem\": \"\"", "incidents[0].postmortem: must not be empty"},
+         "\"postmortem\": \"\"",
+         "incidents[0].postmortem: postmortem must not be empty"},
         /* revisions */
         {"\"old_body\": \"Looking.\"", "\"old_body\": \"Looking. \"",
          "incidents[0].updates[0].revisions[0].old_body: old_body has CR "
@@ -707,6 +870,7 @@ int main(void)
 {
     RUN(export_format_is_fixed);
     RUN(round_trip_is_byte_identical);
+    RUN(whatever_is_written_imports_again);
     RUN(empty_store_round_trip);
     RUN(import_needs_an_empty_store);
     RUN(corrupted_documents_write_nothing);

@@ -1047,6 +1047,232 @@ TEST(accepted_transitions)
     store_close(st);
 }
 
+/* ---- the rules of a post (store/rules.c), one row per rule ---------- */
+
+#define R_INC(...)                                                             \
+    {                                                                          \
+        .kind = KIND_INCIDENT, .status = STATUS_INVESTIGATING,                 \
+        .impact = IMPACT_MINOR, .n_services = 1, __VA_ARGS__                   \
+    }
+#define R_MNT(...)                                                             \
+    {                                                                          \
+        .kind = KIND_MAINTENANCE, .status = STATUS_SCHEDULED,                  \
+        .impact = IMPACT_MAINTENANCE, .scheduled_start = NOW,                  \
+        .scheduled_end = NOW + 3600, .n_services = 1, __VA_ARGS__              \
+    }
+#define R_NTC(...)                                                             \
+    {                                                                          \
+        .kind = KIND_NOTICE, .status = STATUS_POSTED, .impact = IMPACT_NONE,   \
+        __VA_ARGS__                                                            \
+    }
+#define R_PM .postmortem = true, .postmortem_at = NOW, .postmortem_via = true
+
+static const char *const R_TWICE[] = {"imap", "dsl", "imap"};
+
+static const struct {
+    const char *what;
+    struct post_row row;
+    const char *field; /* NULL: the row keeps every rule */
+    const char *msg;
+} rule_cases[] = {
+    /* kind and status */
+    {"kind out of range", R_INC(.kind = 9), "kind", "unknown kind of post"},
+    {"incident scheduled", R_INC(.status = STATUS_SCHEDULED), "status",
+     "status 'scheduled' is not valid for an incident"},
+    {"status out of range", R_INC(.status = 99), "status", "unknown status"},
+    {"maintenance resolved", R_MNT(.status = STATUS_RESOLVED), "status",
+     "maintenance cannot be resolved; use start/complete"},
+    {"maintenance postmortem", R_MNT(.status = STATUS_POSTMORTEM), "status",
+     "maintenance cannot be resolved; use start/complete"},
+    {"notice investigating", R_NTC(.status = STATUS_INVESTIGATING), "status",
+     "status 'investigating' is not valid for a notice"},
+    /* impact */
+    {"incident impact maintenance", R_INC(.impact = IMPACT_MAINTENANCE),
+     "impact", "impact of an incident must be none, minor, major or critical"},
+    {"incident impact out of range", R_INC(.impact = 99), "impact",
+     "impact of an incident must be none, minor, major or critical"},
+    {"incident impact none", R_INC(.impact = IMPACT_NONE), NULL, NULL},
+    {"maintenance impact major", R_MNT(.impact = IMPACT_MAJOR), "impact",
+     "impact of maintenance must be maintenance"},
+    {"notice impact minor", R_NTC(.impact = IMPACT_MINOR), "impact",
+     "a notice has no impact (none)"},
+    /* services */
+    {"notice with a service", R_NTC(.n_services = 1), "services",
+     "a notice does not affect services"},
+    {"service given twice", R_INC(.n_services = 3, .slugs = R_TWICE),
+     "services", "service 'imap' given twice"},
+    {"repeats left to the caller", R_INC(.n_services = 3), NULL, NULL},
+    /* scheduled window */
+    {"incident with a start", R_INC(.scheduled_start = NOW), "scheduled_start",
+     "only maintenance has a scheduled window"},
+    {"notice with an end", R_NTC(.scheduled_end = NOW), "scheduled_end",
+     "only maintenance has a scheduled window"},
+    {"maintenance without a start", R_MNT(.scheduled_start = 0),
+     "scheduled_start", "maintenance needs a start and an end"},
+    {"maintenance without an end", R_MNT(.scheduled_end = 0), "scheduled_end",
+     "maintenance needs a start and an end"},
+    {"maintenance negative start", R_MNT(.scheduled_start = -5),
+     "scheduled_start", "maintenance needs a start and an end"},
+    {"maintenance end before start", R_MNT(.scheduled_end = NOW - 1),
+     "scheduled_end", "end is before start"},
+    {"maintenance end at start", R_MNT(.scheduled_end = NOW), "scheduled_end",
+     "end is the same as start"},
+    /* monitoring_at */
+    {"maintenance monitored", R_MNT(.monitoring_at = NOW), "monitoring_at",
+     "set on a post that is not an incident"},
+    {"notice monitored", R_NTC(.monitoring_at = NOW), "monitoring_at",
+     "set on a post that is not an incident"},
+    {"monitoring without its time", R_INC(.status = STATUS_MONITORING),
+     "monitoring_at", "not set, but the status is monitoring"},
+    {"monitored once, investigating again", R_INC(.monitoring_at = NOW), NULL,
+     NULL},
+    /* resolved_at */
+    {"open incident with resolved_at", R_INC(.resolved_at = NOW), "resolved_at",
+     "set, but the post is still open"},
+    {"notice with resolved_at", R_NTC(.resolved_at = NOW), "resolved_at",
+     "set, but the post is still open"},
+    {"resolved without its time", R_INC(.status = STATUS_RESOLVED),
+     "resolved_at", "not set, but the status is resolved"},
+    {"completed without its time", R_MNT(.status = STATUS_COMPLETED),
+     "resolved_at", "not set, but the status is completed"},
+    /* postmortem */
+    {"postmortem on maintenance",
+     R_MNT(.status = STATUS_COMPLETED, .resolved_at = NOW, R_PM), "postmortem",
+     "only incidents have a postmortem"},
+    {"status postmortem without one",
+     R_INC(.status = STATUS_POSTMORTEM, .resolved_at = NOW), "postmortem",
+     "none, but the status is postmortem"},
+    {"postmortem without its time", R_INC(R_PM, .postmortem_at = 0),
+     "postmortem_at", "not set, but there is a postmortem"},
+    {"time without a postmortem", R_INC(.postmortem_at = NOW), "postmortem_at",
+     "set without a postmortem"},
+    {"postmortem without its via", R_INC(R_PM, .postmortem_via = false),
+     "postmortem_via", "a postmortem needs its via"},
+    {"via without a postmortem", R_INC(.postmortem_via = true),
+     "postmortem_via", "set without a postmortem"},
+    {"postmortem on an open incident", R_INC(R_PM), NULL, NULL},
+    {"postmortem status with one",
+     R_INC(.status = STATUS_POSTMORTEM, .resolved_at = NOW, R_PM), NULL, NULL},
+};
+
+TEST(post_rules)
+{
+    struct store *st = open_mem();
+    for (size_t k = 0; k < sizeof(rule_cases) / sizeof(rule_cases[0]); k++) {
+        int failed_before = test_failed_current;
+        test_failed_current = 0;
+        const char *field = "untouched";
+        int rc = store_rules_post(st, &rule_cases[k].row, &field);
+        CHECK_INT(rc, rule_cases[k].msg != NULL ? UV_EINVAL : 0);
+        if (rule_cases[k].msg != NULL) {
+            CHECK_STR(store_errmsg(st), rule_cases[k].msg);
+            CHECK_STR(field, rule_cases[k].field);
+            /* The writers pass no field. */
+            CHECK_INT(store_rules_post(st, &rule_cases[k].row, NULL), rc);
+        } else {
+            CHECK_STR(field, "untouched");
+        }
+        if (test_failed_current)
+            printf("  in case: %s (got %d: %s)\n", rule_cases[k].what, rc,
+                   store_errmsg(st));
+        test_failed_current |= failed_before;
+    }
+    store_close(st);
+}
+
+/* The positive side: every status of every kind, with the times and the
+ * postmortem its writers give it, keeps the rules. */
+TEST(post_rules_take_every_status)
+{
+    static const enum impact impact[KIND_COUNT] = {
+        [KIND_INCIDENT] = IMPACT_CRITICAL,
+        [KIND_MAINTENANCE] = IMPACT_MAINTENANCE,
+        [KIND_NOTICE] = IMPACT_NONE};
+    struct store *st = open_mem();
+    int n = 0;
+    for (int k = 0; k < KIND_COUNT; k++) {
+        for (int s = 0; s < STATUS_COUNT; s++) {
+            if (!model_status_valid((enum incident_kind)k,
+                                    (enum incident_status)s))
+                continue;
+            bool pm = s == STATUS_POSTMORTEM;
+            struct post_row row = {
+                .kind = (enum incident_kind)k,
+                .status = (enum incident_status)s,
+                .impact = impact[k],
+                .monitoring_at = s == STATUS_MONITORING ? NOW : 0,
+                .resolved_at =
+                    model_status_is_open((enum incident_status)s) ? 0 : NOW,
+                .scheduled_start = k == KIND_MAINTENANCE ? NOW : 0,
+                .scheduled_end = k == KIND_MAINTENANCE ? NOW + 60 : 0,
+                .postmortem = pm,
+                .postmortem_via = pm,
+                .postmortem_at = pm ? NOW : 0,
+                .n_services = k == KIND_NOTICE ? 0 : 2};
+            int rc = store_rules_post(st, &row, NULL);
+            CHECK_INT(rc, 0);
+            if (rc != 0)
+                printf("  %s %s: %s\n", model_kind_name(row.kind),
+                       model_status_name(row.status), store_errmsg(st));
+            n++;
+        }
+    }
+    CHECK_INT(n, 10); /* 5 incident, 4 maintenance, 1 notice statuses */
+    store_close(st);
+}
+
+TEST(window_rules)
+{
+    static const struct post_row inc = R_INC(), mnt = R_MNT();
+    static const struct {
+        const struct post_row *row;
+        const char *slug;
+        int64_t start, end;
+        const char *field, *msg; /* NULL: accepted */
+    } cases[] = {
+        {&inc, "imap", 0, 0, NULL, NULL},
+        {&mnt, "imap", 0, 0, NULL, NULL},
+        {&mnt, "imap", NOW, NOW + 3600, NULL, NULL}, /* the whole window */
+        {&mnt, "imap", NOW + 10, NOW + 20, NULL, NULL},
+        {&inc, "imap", 5, 9, "window_start",
+         "only maintenance has service windows"},
+        {&inc, "imap", 0, 9, "window_end",
+         "only maintenance has service windows"},
+        {&mnt, "imap", 0, NOW + 10, "window_start",
+         "window of service 'imap' needs a start and an end"},
+        {&mnt, "imap", NOW + 10, 0, "window_end",
+         "window of service 'imap' needs a start and an end"},
+        {&mnt, "imap", NOW + 20, NOW + 10, "window_end",
+         "window of service 'imap': end is before start"},
+        {&mnt, "imap", NOW + 20, NOW + 20, "window_end",
+         "window of service 'imap': end is before start"},
+        {&mnt, "imap", NOW - 1, NOW + 10, "window_start",
+         "window of service 'imap' is outside the maintenance window"},
+        {&mnt, "imap", NOW + 10, NOW + 3601, "window_end",
+         "window of service 'imap' is outside the maintenance window"},
+        /* The importer names the service by id. */
+        {&mnt, NULL, NOW + 20, NOW + 10, "window_end",
+         "window of service 7: end is before start"},
+    };
+    struct store *st = open_mem();
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        int failed_before = test_failed_current;
+        test_failed_current = 0;
+        const char *field = "untouched";
+        int rc = store_rules_window(st, cases[k].row, cases[k].slug, 7,
+                                    cases[k].start, cases[k].end, &field);
+        CHECK_INT(rc, cases[k].msg != NULL ? UV_EINVAL : 0);
+        if (cases[k].msg != NULL) {
+            CHECK_STR(store_errmsg(st), cases[k].msg);
+            CHECK_STR(field, cases[k].field);
+        }
+        if (test_failed_current)
+            printf("  in case %zu (got %d: %s)\n", k, rc, store_errmsg(st));
+        test_failed_current |= failed_before;
+    }
+    store_close(st);
+}
+
 TEST(failure_inside_transaction_rolls_back)
 {
     /* A trigger makes the last statement of each write fail, after the
@@ -1164,6 +1390,9 @@ int main(void)
     RUN(load_orders);
     RUN(refusals_write_nothing);
     RUN(accepted_transitions);
+    RUN(post_rules);
+    RUN(post_rules_take_every_status);
+    RUN(window_rules);
     RUN(failure_inside_transaction_rolls_back);
     RUN(data_version_sees_other_connections);
     RUN(durable_across_reopen);
