@@ -96,14 +96,26 @@ int config_parse_addr(const char *text, struct sockaddr_storage *out)
     return UV_EINVAL;
 }
 
+/* Up to 60 bytes of s for an error message, with control bytes as '?':
+ * a refusal is one line of plain text, whatever the file or flag held. */
+static const char *echo(char out[61], const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != '\0' && n < 60; n++)
+        out[n] = (unsigned char)s[n] < 0x20 || s[n] == 0x7f ? '?' : s[n];
+    out[n] = '\0';
+    return out;
+}
+
 static int set_addr(char *dst, size_t cap, const char *v, const char *key,
                     char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
+    char shown[61];
     if (strcmp(v, "off") != 0 && config_parse_addr(v, &ss) < 0) {
         snprintf(err, errlen,
-                 "%s: expected ADDR:PORT, [IPV6]:PORT or off, got '%.60s'", key,
-                 v);
+                 "%s: expected ADDR:PORT, [IPV6]:PORT or off, got '%s'", key,
+                 echo(shown, v));
         return UV_EINVAL;
     }
     return set_str(dst, cap, strcmp(v, "off") == 0 ? "" : v, key, err, errlen);
@@ -146,7 +158,8 @@ int config_set(struct serve_config *c, const char *k, const char *v, char *err,
         return set_int(&c->idle_timeout_ms, v, 0, 3600000, k, err, errlen);
     if (strcmp(k, "reload_ms") == 0)
         return set_int(&c->reload_ms, v, 50, 60000, k, err, errlen);
-    snprintf(err, errlen, "unknown setting '%.60s'", k);
+    char shown[61];
+    snprintf(err, errlen, "unknown setting '%s'", echo(shown, k));
     return UV_EINVAL;
 }
 

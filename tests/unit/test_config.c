@@ -66,6 +66,16 @@ TEST(set_keys)
     CHECK(strstr(err, "unknown setting") != NULL);
     CHECK_INT(config_set(&c, "name", "bad\x1bname", err, sizeof(err)),
               UV_EINVAL);
+    /* What a refusal echoes of the input is one line of plain text: no
+     * terminal escape, no CR that would overwrite the line (from a
+     * config file or --set). */
+    CHECK_INT(config_set(&c, "http", "1\x1b[2J\r\tx", err, sizeof(err)),
+              UV_EINVAL);
+    CHECK_STR(err, "http: expected ADDR:PORT, [IPV6]:PORT or off, got "
+                   "'1?[2J??x'");
+    CHECK_INT(config_set(&c, "col\rour\x7f", "blue", err, sizeof(err)),
+              UV_EINVAL);
+    CHECK_STR(err, "unknown setting 'col?our?'");
 }
 
 TEST(config_file)
