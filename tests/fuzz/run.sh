@@ -7,8 +7,9 @@
 #   1. replay: every input of tests/fuzz/corpus/TARGET/ once (-runs=0), the
 #      seeds and every regress-* input of a crash once found;
 #   2. fuzz: SECONDS (default 8) of fuzzing from that corpus
-#      (-max_total_time), new inputs written to DIR/TARGET/ (a scratch
-#      folder, by default a temporary one that is removed afterwards).
+#      (-max_total_time, with the words of tests/fuzz/dict/TARGET.dict),
+#      new inputs written to DIR/TARGET/ (a scratch folder, by default a
+#      temporary one that is removed afterwards).
 # A check fails on any crash, sanitizer report (AddressSanitizer,
 # UndefinedBehaviorSanitizer, LeakSanitizer: leak detection stays on),
 # broken FUZZ_CHECK, timeout or memory blow-up; the input is kept as
@@ -85,6 +86,8 @@ for t in "${targets[@]}"; do
     fi
     new=$SCRATCH/$t
     mkdir -p "$new"
+    dict=()
+    [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
     log=$(mktemp)
 
     n=$(find "$corpus" -type f | wc -l)
@@ -96,7 +99,7 @@ for t in "${targets[@]}"; do
     fi
 
     if "$exe" -max_total_time="$SECONDS_EACH" -timeout=$TIMEOUT \
-        -print_final_stats=1 -artifact_prefix="$new/" "$new" "$corpus" >"$log" 2>&1; then
+        -print_final_stats=1 "${dict[@]}" -artifact_prefix="$new/" "$new" "$corpus" >"$log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
         echo "ok   $t: ${runs:-?} runs in ${SECONDS_EACH}s, $(find "$new" -type f -not -name '*-*' | wc -l) new inputs"
         passed=$((passed + 1))
