@@ -3,13 +3,15 @@
  * of printable text naming the line; an accepted file must leave every
  * setting within the bounds config_set promises: text without control
  * bytes that fits its field, addresses that config_parse_addr reads (or
- * "" for off), numbers in their ranges. */
+ * "" for off), numbers in their ranges. The same text with every line
+ * commented out must apply nothing. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <uv.h>
 
 #include "../../server/server.h"
+#include "../../store/buf.h"
 #include "fuzz.h"
 
 static void check_text(const char *s, size_t cap)
@@ -67,6 +69,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0) {
         check_text(err, sizeof(err));
         FUZZ_CHECK(strncmp(err, "fuzz.conf:", 10) == 0);
+    }
+
+    /* Every line commented out: nothing applies, however long a line is
+     * (a NUL byte is refused even in a comment). */
+    if (memchr(data, '\0', size) == NULL) {
+        struct buf commented = BUF_INIT;
+        buf_putc(&commented, '#');
+        for (size_t i = 0; i < size; i++) {
+            buf_putc(&commented, (char)data[i]);
+            if (data[i] == '\n')
+                buf_putc(&commented, '#');
+        }
+        FUZZ_CHECK(!buf_failed(&commented));
+        struct serve_config d, want;
+        config_defaults(&d);
+        config_defaults(&want);
+        FUZZ_CHECK(config_parse(&d, commented.data, commented.len, "fuzz.conf",
+                                err, sizeof(err)) == 0);
+        FUZZ_CHECK(memcmp(&d, &want, sizeof(d)) == 0);
+        buf_free(&commented);
     }
 
     /* The same bytes as one address, up to the first NUL. */

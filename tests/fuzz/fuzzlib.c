@@ -156,6 +156,7 @@ struct conn {
     uint8_t result;
     size_t bytes_since_reply;
     bool eof, closed;
+    struct buf *transcript; /* every reply's bytes and result, in order */
 };
 
 static const struct snapshot *snap_of(struct conn *c)
@@ -176,6 +177,11 @@ static void written(struct conn *c, enum proto_result r)
     fuzz_check_reply_memory(&c->reply);
     if (c->check != NULL)
         c->check(&c->reply, r);
+    struct buf *t = c->transcript;
+    buf_printf(t, "[%d %zu]", (int)r, reply_len(&c->reply));
+    buf_append(t, c->reply.head.data, c->reply.head.len);
+    buf_append(t, c->reply.body, c->reply.body_len);
+    buf_append(t, c->reply.tail.data, c->reply.tail.len);
     reply_reset(&c->reply);
 }
 
@@ -288,22 +294,21 @@ static void deliver(struct conn *c, const uint8_t *p, size_t n)
     process(c);
 }
 
-void fuzz_proto_run(const struct proto *p, const uint8_t *data, size_t size,
-                    fuzz_reply_check check)
+/* One connection over the bytes after the prefix, read in the pieces that
+ * chunks[0..5] say; its transcript ends with how it ended. */
+static void run_once(const struct proto *p, const uint8_t *prefix,
+                     const uint8_t *chunks, const uint8_t *data, size_t size,
+                     fuzz_reply_check check, struct buf *transcript)
 {
-    if (size < 8)
-        return;
     struct conn c;
     memset(&c, 0, sizeof(c));
     c.p = p;
     c.check = check;
-    c.snap_i = data[0] & 3;
-    c.rotate = (data[0] & 4) != 0;
-    c.result = data[1];
-    int end = (data[0] >> 3) & 3;
-    const uint8_t *chunks = data + 2;
-    data += 8;
-    size -= 8;
+    c.transcript = transcript;
+    c.snap_i = prefix[0] & 3;
+    c.rotate = (prefix[0] & 4) != 0;
+    c.result = prefix[1];
+    int end = (prefix[0] >> 3) & 3;
 
     c.state = calloc(1, p->state_size > 0 ? p->state_size : 1);
     FUZZ_CHECK(c.state != NULL);
@@ -344,6 +349,36 @@ void fuzz_proto_run(const struct proto *p, const uint8_t *data, size_t size,
     if (p->fini != NULL)
         p->fini(c.state);
     free(c.state);
+    buf_puts(transcript, c.closed ? "[closed]" : "[open]");
     buf_free(&c.in);
     reply_free(&c.reply);
+}
+
+void fuzz_proto_run(const struct proto *p, const uint8_t *data, size_t size,
+                    fuzz_reply_check check)
+{
+    if (size < 8)
+        return;
+    struct buf split = BUF_INIT, whole = BUF_INIT;
+    run_once(p, data, data + 2, data + 8, size - 8, check, &split);
+    /* The same bytes in one read must get the same answers: how the peer
+     * (or the network) cuts a request into reads is no part of it. Not
+     * when reloads come at each wait for bytes, whose number does depend
+     * on the reads, nor past the hard cap, where conn.c drops what one
+     * read brings beyond it. */
+    static const uint8_t one_read[6] = {0};
+    bool same_reads = memcmp(data + 2, one_read, 6) == 0;
+    if (!same_reads && (data[0] & 4) == 0 && size - 8 < FUZZ_HARD_CAP) {
+        run_once(p, data, one_read, data + 8, size - 8, NULL, &whole);
+        FUZZ_CHECK(!buf_failed(&split) && !buf_failed(&whole));
+        if (split.len != whole.len ||
+            memcmp(split.data, whole.data, split.len) != 0)
+            fprintf(fuzz_report, "in pieces:\n%.*s\n---\nin one read:\n%.*s\n",
+                    (int)(split.len < 2000 ? split.len : 2000), split.data,
+                    (int)(whole.len < 2000 ? whole.len : 2000), whole.data);
+        FUZZ_CHECK(split.len == whole.len &&
+                   memcmp(split.data, whole.data, split.len) == 0);
+    }
+    buf_free(&split);
+    buf_free(&whole);
 }
