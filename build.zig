@@ -62,6 +62,8 @@ fn cFiles(b: *std.Build, dir_path: []const u8, skip: []const []const u8) []const
 /// source file is compiled once into an object that every target links,
 /// and clang's dependency file (-MD) tells Zig's cache which headers each
 /// object read, so an edited header rebuilds exactly what includes it.
+/// They are built for clang's default CPU at -O1, whatever -Dcpu and
+/// -Doptimize say: they exist to find bugs, not to be shipped.
 fn addFuzz(b: *std.Build) *std.Build.Step {
     const step = b.step("fuzz", "Build the libFuzzer targets (system clang) into zig-out/fuzz/");
     const sanitize = [_][]const u8{
@@ -210,7 +212,8 @@ pub fn build(b: *std.Build) void {
     const fuzz = addFuzz(b);
 
     // `zig build test`: build everything, then run tests/run, which runs the
-    // unit tests and the end-to-end suite and prints "N passed, N failed".
+    // unit tests, the fuzz targets and the end-to-end suite and prints
+    // "N passed, N failed".
     const run = b.addSystemCommand(&.{ "bash", "tests/run" });
     run.setCwd(b.path("."));
     run.setEnvironmentVariable("OUTPOST_BIN", b.getInstallPath(.bin, "outpost"));
@@ -223,6 +226,6 @@ pub fn build(b: *std.Build) void {
     run.setEnvironmentVariable("OUTPOST_FUZZ", b.getInstallPath(.{ .custom = "fuzz" }, ""));
     run.has_side_effects = true;
     run.stdio = .inherit;
-    const test_step = b.step("test", "Run every test (unit, end to end) under valgrind");
+    const test_step = b.step("test", "Run every test: unit and end to end under valgrind, the fuzz targets");
     test_step.dependOn(&run.step);
 }
