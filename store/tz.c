@@ -30,7 +30,9 @@
 /* The largest real zone file is a few kB; anything far bigger is not one. */
 #define TZ_MAX_FILE (1024 * 1024)
 #define TZ_ABBR_MAX 16
-/* RFC 8536 section 3.2: UT offsets lie in [-89999, 93599] (about +-25 h). */
+/* RFC 8536 section 3.2: UT offsets lie in [-89999, 93599], more than
+ * -25 hours and less than 26 (POSIX's [-24:59:59, 25:59:59]). */
+#define TZ_MIN_UTOFF (-89999)
 #define TZ_MAX_UTOFF 93599
 /* Instants further out than this (about 557,000 years) are clamped, so the
  * calendar arithmetic below cannot overflow; nothing we show is that far. */
@@ -392,7 +394,7 @@ static int parse_tzif(struct tz *z, const unsigned char *b, size_t len)
     for (uint32_t i = 0; i < c.type; i++, p += 6) {
         struct tz_type *ty = &z->types[i];
         ty->utoff = (int32_t)be(p, 4);
-        if (ty->utoff < -TZ_MAX_UTOFF || ty->utoff > TZ_MAX_UTOFF || p[4] > 1 ||
+        if (ty->utoff < TZ_MIN_UTOFF || ty->utoff > TZ_MAX_UTOFF || p[4] > 1 ||
             p[5] >= c.chars)
             return UV_EIO;
         ty->isdst = p[4] != 0;

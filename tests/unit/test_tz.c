@@ -903,6 +903,17 @@ TEST(malformed_fields)
     s = base;
     s.utoff[0] = 100000; /* beyond about 25 h */
     CHECK_INT(load_bytes(b, tzif_build(b, &s), NULL), UV_EIO);
+    /* RFC 8536 section 3.2's range is not symmetric: more than -25 h and
+     * less than 26 h, so -25:00:00 is out and -24:59:59 in. */
+    s = base;
+    s.utoff[0] = -90000;
+    CHECK_INT(load_bytes(b, tzif_build(b, &s), NULL), UV_EIO);
+    s.utoff[0] = -89999;
+    CHECK_INT(load_bytes(b, tzif_build(b, &s), NULL), 0);
+    s.utoff[0] = 93599;
+    CHECK_INT(load_bytes(b, tzif_build(b, &s), NULL), 0);
+    s.utoff[0] = 93600;
+    CHECK_INT(load_bytes(b, tzif_build(b, &s), NULL), UV_EIO);
     s = base;
     s.ntypes = 0; /* no types at all */
     s.ntrans = 0;
