@@ -5,8 +5,11 @@
 //!   zig build tests      -> zig-out/tests/test_* (the unit-test binaries)
 //!   zig build bench      -> zig-out/bench/lineload (the finger and Gopher
 //!                           load generator of tests/bench)
-//!   zig build test       -> all three, then every test: unit (C), end to
-//!                           end, under valgrind (tests/run)
+//!   zig build fuzz       -> zig-out/fuzz/fuzz_* (libFuzzer targets, built
+//!                           with the system's clang: see addFuzz)
+//!   zig build test       -> all of them, then every test: unit (C) and end
+//!                           to end under valgrind, the fuzz targets over
+//!                           their corpus and briefly (tests/run)
 //!
 //! The target CPU is the architecture's baseline unless -Dcpu says
 //! otherwise (-Dcpu=native tunes for this machine).
@@ -56,6 +59,83 @@ fn cFiles(b: *std.Build, dir_path: []const u8, skip: []const []const u8) []const
         }
     }.lt);
     return list.items;
+}
+
+/// The fuzz targets: one libFuzzer binary per tests/fuzz/fuzz_*.c,
+/// installed to zig-out/fuzz/. Zig's own `zig cc` has no libFuzzer (nor
+/// AddressSanitizer) runtime, so these are built by the system's clang
+/// (Debian's clang 14 with libclang-rt-14-dev), run from Run steps: each
+/// source file is compiled once into an object that every target links,
+/// and clang's dependency file (-MD) tells Zig's cache which headers each
+/// object read, so an edited header rebuilds exactly what includes it.
+/// They are built for clang's default CPU at -O1, whatever -Dcpu and
+/// -Doptimize say: they exist to find bugs, not to be shipped.
+fn addFuzz(b: *std.Build) *std.Build.Step {
+    const step = b.step("fuzz", "Build the libFuzzer targets (system clang) into zig-out/fuzz/");
+    const sanitize = [_][]const u8{
+        "-fsanitize=fuzzer,address,undefined",
+        "-fno-sanitize-recover=undefined",
+        "-g",
+        "-O1",
+    };
+    const ours = sanitize ++ our_flags ++ [_][]const u8{"-I" ++ llhttp_inc};
+    // llhttp keeps its own flags, as in the main build: instrumented for
+    // coverage and memory errors, not held to our warnings or UB checks.
+    const theirs = [_][]const u8{
+        "-fsanitize=fuzzer,address", "-g", "-O1", "-std=c99", "-w",
+        "-I" ++ llhttp_inc,
+    };
+
+    var objects = std.ArrayList(std.Build.LazyPath).init(b.allocator);
+    for ([_][]const u8{ "api.c", "http.c", "llhttp.c" }) |name| {
+        const src: std.Build.LazyPath = .{ .cwd_relative = b.fmt("{s}/{s}", .{ llhttp_src, name }) };
+        objects.append(clangObject(b, src, b.fmt("llhttp/{s}", .{name}), &theirs)) catch @panic("OOM");
+    }
+    // Everything but main(), the unit tests' fixture, and the fuzz
+    // support files (tests/fuzz/*.c that are not fuzz_*.c).
+    var sources = std.ArrayList([]const u8).init(b.allocator);
+    sources.appendSlice(cFiles(b, "store", &.{})) catch @panic("OOM");
+    sources.appendSlice(cFiles(b, "protocols", &.{})) catch @panic("OOM");
+    sources.appendSlice(cFiles(b, "server", &.{"main.c"})) catch @panic("OOM");
+    sources.append("tests/unit/fixture.c") catch @panic("OOM");
+    var targets = std.ArrayList([]const u8).init(b.allocator);
+    for (cFiles(b, "tests/fuzz", &.{})) |path| {
+        if (std.mem.startsWith(u8, std.fs.path.basename(path), "fuzz_"))
+            targets.append(path) catch @panic("OOM")
+        else
+            sources.append(path) catch @panic("OOM");
+    }
+    for (sources.items) |path|
+        objects.append(clangObject(b, b.path(path), path, &ours)) catch @panic("OOM");
+
+    for (targets.items) |path| {
+        const base = std.fs.path.basename(path);
+        const name = base[0 .. base.len - 2];
+        const link = b.addSystemCommand(&.{"clang"});
+        link.setName(b.fmt("clang -o fuzz/{s}", .{name}));
+        link.addArgs(&sanitize);
+        link.addFileArg(clangObject(b, b.path(path), path, &ours));
+        for (objects.items) |o| link.addFileArg(o);
+        link.addArg("-o");
+        const exe = link.addOutputFileArg(name);
+        link.addArgs(&.{ "-luv", "-lsqlite3", "-lz", "-lsodium" });
+        const inst = b.addInstallFileWithDir(exe, .{ .custom = "fuzz" }, name);
+        step.dependOn(&inst.step);
+    }
+    return step;
+}
+
+/// `clang -c` of one file into an object in Zig's cache, with its
+/// dependency file.
+fn clangObject(b: *std.Build, src: std.Build.LazyPath, label: []const u8, flags: []const []const u8) std.Build.LazyPath {
+    const cc = b.addSystemCommand(&.{"clang"});
+    cc.setName(b.fmt("clang -c {s}", .{label}));
+    cc.addArgs(flags);
+    cc.addArgs(&.{ "-c", "-MD", "-MF" });
+    _ = cc.addDepFileOutputArg("obj.d");
+    cc.addFileArg(src);
+    cc.addArg("-o");
+    return cc.addOutputFileArg("obj.o");
 }
 
 fn linkDeps(c: *std.Build.Step.Compile) void {
@@ -145,9 +225,11 @@ pub fn build(b: *std.Build) void {
     lineload.linkLibC();
     const inst_lineload = b.addInstallArtifact(lineload, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
     install_bench.dependOn(&inst_lineload.step);
+    const fuzz = addFuzz(b);
 
     // `zig build test`: build everything, then run tests/run, which runs the
-    // unit tests and the end-to-end suite and prints "N passed, N failed".
+    // unit tests, the fuzz targets and the end-to-end suite and prints
+    // "N passed, N failed".
     const run = b.addSystemCommand(&.{ "bash", "tests/run" });
     run.setCwd(b.path("."));
     run.setEnvironmentVariable("OUTPOST_BIN", b.getInstallPath(.bin, "outpost"));
@@ -158,8 +240,10 @@ pub fn build(b: *std.Build) void {
     run.step.dependOn(b.getInstallStep());
     run.step.dependOn(install_tests);
     run.step.dependOn(install_bench);
+    run.step.dependOn(fuzz);
+    run.setEnvironmentVariable("OUTPOST_FUZZ", b.getInstallPath(.{ .custom = "fuzz" }, ""));
     run.has_side_effects = true;
     run.stdio = .inherit;
-    const test_step = b.step("test", "Run every test (unit, end to end) under valgrind");
+    const test_step = b.step("test", "Run every test: unit and end to end under valgrind, the fuzz targets");
     test_step.dependOn(&run.step);
 }

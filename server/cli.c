@@ -225,75 +225,42 @@ static int flush_out(struct buf *out)
 
 /* ---- options ---------------------------------------------------------- */
 
-enum {
-    OPT_TITLE = 1u << 0,
-    OPT_NAME = 1u << 1,
-    OPT_GROUP = 1u << 2,
-    OPT_DESCRIPTION = 1u << 3,
-    OPT_POSITION = 1u << 4,
-    OPT_SERVICE = 1u << 5,
-    OPT_IMPACT = 1u << 6,
-    OPT_STATUS = 1u << 7,
-    OPT_BODY = 1u << 8,
-    OPT_AUTHOR = 1u << 9,
-    OPT_START = 1u << 10,
-    OPT_END = 1u << 11,
-    OPT_JSON = 1u << 12,
-    OPT_OPEN = 1u << 13,
-    OPT_DEMO = 1u << 14,
-};
-
-struct opts {
-    const char *title, *name, *group, *description, *position, *impact, *status,
-        *body, *author, *start, *end;
-    const char **services; /* every --service, in order */
-    size_t n_services;
-    bool json, open, demo;
-    char **args; /* positional arguments */
-    size_t n_args;
-    unsigned seen;
-};
-
 struct optspec {
     const char *name;
     unsigned bit;
-    size_t field; /* offset of the const char * in struct opts, or -1 */
+    size_t field; /* offset of the const char * in struct cli_opts, or -1 */
 };
 
 #define OPT_FLAG ((size_t)-1)
 
 static const struct optspec optspecs[] = {
-    {"title", OPT_TITLE, offsetof(struct opts, title)},
-    {"name", OPT_NAME, offsetof(struct opts, name)},
-    {"group", OPT_GROUP, offsetof(struct opts, group)},
-    {"description", OPT_DESCRIPTION, offsetof(struct opts, description)},
-    {"position", OPT_POSITION, offsetof(struct opts, position)},
-    {"service", OPT_SERVICE, OPT_FLAG},
-    {"impact", OPT_IMPACT, offsetof(struct opts, impact)},
-    {"status", OPT_STATUS, offsetof(struct opts, status)},
-    {"body", OPT_BODY, offsetof(struct opts, body)},
-    {"author", OPT_AUTHOR, offsetof(struct opts, author)},
-    {"start", OPT_START, offsetof(struct opts, start)},
-    {"end", OPT_END, offsetof(struct opts, end)},
-    {"json", OPT_JSON, OPT_FLAG},
-    {"open", OPT_OPEN, OPT_FLAG},
-    {"demo", OPT_DEMO, OPT_FLAG},
+    {"title", CLI_OPT_TITLE, offsetof(struct cli_opts, title)},
+    {"name", CLI_OPT_NAME, offsetof(struct cli_opts, name)},
+    {"group", CLI_OPT_GROUP, offsetof(struct cli_opts, group)},
+    {"description", CLI_OPT_DESCRIPTION,
+     offsetof(struct cli_opts, description)},
+    {"position", CLI_OPT_POSITION, offsetof(struct cli_opts, position)},
+    {"service", CLI_OPT_SERVICE, OPT_FLAG},
+    {"impact", CLI_OPT_IMPACT, offsetof(struct cli_opts, impact)},
+    {"status", CLI_OPT_STATUS, offsetof(struct cli_opts, status)},
+    {"body", CLI_OPT_BODY, offsetof(struct cli_opts, body)},
+    {"author", CLI_OPT_AUTHOR, offsetof(struct cli_opts, author)},
+    {"start", CLI_OPT_START, offsetof(struct cli_opts, start)},
+    {"end", CLI_OPT_END, offsetof(struct cli_opts, end)},
+    {"json", CLI_OPT_JSON, OPT_FLAG},
+    {"open", CLI_OPT_OPEN, OPT_FLAG},
+    {"demo", CLI_OPT_DEMO, OPT_FLAG},
 };
 
-static void opts_free(struct opts *o)
+void cli_opts_free(struct cli_opts *o)
 {
     free(o->services);
     free(o->args);
 }
 
-/* Parses argv[0..argc) (the words after the command) into o, accepting
- * only the options in `allowed`. "--opt VALUE" and "--opt=VALUE" both
- * work; a value is taken as it is even if it starts with '-' (so
- * "--body -" works); "--" ends the options. A repeated option replaces
- * the earlier value, except --service, which accumulates. Returns 0, or
- * prints the reason and returns 1. */
-static int opts_parse(struct opts *o, const char *cmd, int argc, char **argv,
-                      unsigned allowed)
+/* The contract is in cli.h. */
+int cli_opts_parse(struct cli_opts *o, const char *cmd, int argc, char **argv,
+                   unsigned allowed)
 {
     memset(o, 0, sizeof *o);
     o->services = calloc((size_t)argc + 1, sizeof *o->services);
@@ -327,7 +294,8 @@ static int opts_parse(struct opts *o, const char *cmd, int argc, char **argv,
         if (spec == NULL || !(spec->bit & allowed))
             return fail("%s: unknown option '--%.*s'", cmd, (int)name_len,
                         name);
-        bool takes_value = spec->field != OPT_FLAG || spec->bit == OPT_SERVICE;
+        bool takes_value =
+            spec->field != OPT_FLAG || spec->bit == CLI_OPT_SERVICE;
         const char *value = NULL;
         if (takes_value) {
             if (eq != NULL)
@@ -340,13 +308,13 @@ static int opts_parse(struct opts *o, const char *cmd, int argc, char **argv,
             return fail("%s: option --%s takes no value", cmd, spec->name);
         }
         o->seen |= spec->bit;
-        if (spec->bit == OPT_SERVICE)
+        if (spec->bit == CLI_OPT_SERVICE)
             o->services[o->n_services++] = value;
-        else if (spec->bit == OPT_JSON)
+        else if (spec->bit == CLI_OPT_JSON)
             o->json = true;
-        else if (spec->bit == OPT_OPEN)
+        else if (spec->bit == CLI_OPT_OPEN)
             o->open = true;
-        else if (spec->bit == OPT_DEMO)
+        else if (spec->bit == CLI_OPT_DEMO)
             o->demo = true;
         else
             *(const char **)((char *)o + spec->field) = value;
@@ -699,7 +667,7 @@ static void text_incident(struct buf *b, const struct snapshot *snap,
 
 struct command;
 typedef int (*command_fn)(const char *db_path, const struct command *cmd,
-                          struct opts *o);
+                          struct cli_opts *o);
 
 struct command {
     const char *group; /* "incident", ...; NULL for a one-word command */
@@ -712,7 +680,7 @@ struct command {
 };
 
 static int cmd_init(const char *db_path, const struct command *cmd,
-                    struct opts *o)
+                    struct cli_opts *o)
 {
     struct store *st;
     int rc = open_store(db_path, true, &st);
@@ -746,7 +714,7 @@ out:
 }
 
 static int cmd_service_add(const char *db_path, const struct command *cmd,
-                           struct opts *o)
+                           struct cli_opts *o)
 {
     if (o->name == NULL)
         return fail("service add: --name is required");
@@ -781,7 +749,7 @@ static int cmd_service_add(const char *db_path, const struct command *cmd,
 }
 
 static int cmd_service_set(const char *db_path, const struct command *cmd,
-                           struct opts *o)
+                           struct cli_opts *o)
 {
     enum service_status status = SERVICE_OPERATIONAL;
     bool auto_status = strcmp(o->args[1], "auto") == 0;
@@ -803,7 +771,7 @@ static int cmd_service_set(const char *db_path, const struct command *cmd,
 }
 
 static int cmd_service_list(const char *db_path, const struct command *cmd,
-                            struct opts *o)
+                            struct cli_opts *o)
 {
     struct store *st;
     struct snapshot *snap;
@@ -892,7 +860,7 @@ out:
 }
 
 static int cmd_incident_open(const char *db_path, const struct command *cmd,
-                             struct opts *o)
+                             struct cli_opts *o)
 {
     struct post_input in = {
         .kind = KIND_INCIDENT,
@@ -916,7 +884,8 @@ static int cmd_incident_open(const char *db_path, const struct command *cmd,
 }
 
 static int cmd_maintenance_schedule(const char *db_path,
-                                    const struct command *cmd, struct opts *o)
+                                    const struct command *cmd,
+                                    struct cli_opts *o)
 {
     const char *c = "maintenance schedule";
     struct post_input in = {
@@ -990,7 +959,7 @@ out:
 }
 
 static int cmd_notice_post(const char *db_path, const struct command *cmd,
-                           struct opts *o)
+                           struct cli_opts *o)
 {
     struct post_input in = {
         .kind = KIND_NOTICE,
@@ -1042,7 +1011,7 @@ out:
 }
 
 static int cmd_incident_update(const char *db_path, const struct command *cmd,
-                               struct opts *o)
+                               struct cli_opts *o)
 {
     struct update_input in = {.author = o->author, .via = "cli"};
     if (o->status != NULL) {
@@ -1062,7 +1031,7 @@ static int cmd_incident_update(const char *db_path, const struct command *cmd,
 /* incident resolve, maintenance start, maintenance complete: a status
  * change with an optional body. */
 static int cmd_transition(const char *db_path, const struct command *cmd,
-                          struct opts *o)
+                          struct cli_opts *o)
 {
     char cmdname[64];
     struct update_input in = {
@@ -1078,7 +1047,7 @@ static int cmd_transition(const char *db_path, const struct command *cmd,
 }
 
 static int cmd_postmortem(const char *db_path, const struct command *cmd,
-                          struct opts *o)
+                          struct cli_opts *o)
 {
     int64_t id;
     const char *body;
@@ -1102,7 +1071,7 @@ static int cmd_postmortem(const char *db_path, const struct command *cmd,
 }
 
 static int cmd_update_edit(const char *db_path, const struct command *cmd,
-                           struct opts *o)
+                           struct cli_opts *o)
 {
     int64_t id;
     const char *body;
@@ -1148,7 +1117,7 @@ static int write_file_atomically(const char *path, const char *data, size_t len)
 }
 
 static int cmd_export(const char *db_path, const struct command *cmd,
-                      struct opts *o)
+                      struct cli_opts *o)
 {
     struct store *st;
     int rc = open_store(db_path, false, &st);
@@ -1222,7 +1191,7 @@ static int read_all(FILE *f, size_t max, char **out, size_t *len_out)
 }
 
 static int cmd_import(const char *db_path, const struct command *cmd,
-                      struct opts *o)
+                      struct cli_opts *o)
 {
     const char *path = o->args[0];
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -1252,7 +1221,7 @@ static int cmd_import(const char *db_path, const struct command *cmd,
 }
 
 static int cmd_token_add(const char *db_path, const struct command *cmd,
-                         struct opts *o)
+                         struct cli_opts *o)
 {
     struct store *st;
     char token[STORE_TOKEN_LEN + 1];
@@ -1272,7 +1241,7 @@ static int cmd_token_add(const char *db_path, const struct command *cmd,
 }
 
 static int cmd_token_list(const char *db_path, const struct command *cmd,
-                          struct opts *o)
+                          struct cli_opts *o)
 {
     struct store *st;
     struct token_info *list = NULL;
@@ -1326,7 +1295,7 @@ static int cmd_token_list(const char *db_path, const struct command *cmd,
 }
 
 static int cmd_token_revoke(const char *db_path, const struct command *cmd,
-                            struct opts *o)
+                            struct cli_opts *o)
 {
     struct store *st;
     int rc = open_store(db_path, false, &st);
@@ -1340,7 +1309,7 @@ static int cmd_token_revoke(const char *db_path, const struct command *cmd,
 }
 
 static int cmd_incident_show(const char *db_path, const struct command *cmd,
-                             struct opts *o)
+                             struct cli_opts *o)
 {
     int64_t id;
     if (parse_id("incident show", o->args[0], &id) != 0)
@@ -1373,7 +1342,7 @@ out:
 }
 
 static int cmd_incident_list(const char *db_path, const struct command *cmd,
-                             struct opts *o)
+                             struct cli_opts *o)
 {
     struct store *st;
     struct snapshot *snap;
@@ -1426,68 +1395,70 @@ static const struct command commands[] = {
     {NULL, "init", "[--demo]",
      "Creates the database, or brings an existing one up to this version's "
      "schema. With --demo, also fills an empty database with the demo ISP.",
-     OPT_DEMO, 0, 0, cmd_init},
+     CLI_OPT_DEMO, 0, 0, cmd_init},
     {"service", "add",
      "SLUG --name NAME [--group G] [--description D] [--position N]",
      "Adds a service (a component of the status page). SLUG is its short "
      "name: lower-case letters, digits, '-' and '_'.",
-     OPT_NAME | OPT_GROUP | OPT_DESCRIPTION | OPT_POSITION, 1, 1,
-     cmd_service_add},
+     CLI_OPT_NAME | CLI_OPT_GROUP | CLI_OPT_DESCRIPTION | CLI_OPT_POSITION, 1,
+     1, cmd_service_add},
     {"service", "set", "SLUG STATUS|auto",
      "Sets a service's status by hand (operational, degraded_performance, "
      "partial_outage, major_outage, under_maintenance); 'auto' lets open "
      "incidents and maintenance decide it again.",
      0, 2, 2, cmd_service_set},
     {"service", "list", "[--json]",
-     "Lists the services with the status shown on the page and why.", OPT_JSON,
-     0, 0, cmd_service_list},
+     "Lists the services with the status shown on the page and why.",
+     CLI_OPT_JSON, 0, 0, cmd_service_list},
     {"incident", "open",
      "--title T [--service SLUG]... [--impact I] [--status S] "
      "[--body TEXT|-] [--author A]",
      "Opens an incident and prints its id. Defaults: --status "
      "investigating, --impact minor. '--body -' reads standard input.",
-     OPT_TITLE | OPT_SERVICE | OPT_IMPACT | OPT_STATUS | OPT_BODY | OPT_AUTHOR,
+     CLI_OPT_TITLE | CLI_OPT_SERVICE | CLI_OPT_IMPACT | CLI_OPT_STATUS |
+         CLI_OPT_BODY | CLI_OPT_AUTHOR,
      0, 0, cmd_incident_open},
     {"incident", "update",
      "ID [--status S] [--impact I] [--body TEXT|-] [--author A]",
      "Adds an update to a post; it must change the status, the impact or "
      "say something.",
-     OPT_STATUS | OPT_IMPACT | OPT_BODY | OPT_AUTHOR, 1, 1,
+     CLI_OPT_STATUS | CLI_OPT_IMPACT | CLI_OPT_BODY | CLI_OPT_AUTHOR, 1, 1,
      cmd_incident_update},
     {"incident", "resolve", "ID [--body TEXT|-] [--author A]",
-     "Marks an incident resolved.", OPT_BODY | OPT_AUTHOR, 1, 1,
+     "Marks an incident resolved.", CLI_OPT_BODY | CLI_OPT_AUTHOR, 1, 1,
      cmd_transition},
     {"incident", "show", "ID [--json]",
      "Shows one incident, maintenance or notice with its whole timeline.",
-     OPT_JSON, 1, 1, cmd_incident_show},
+     CLI_OPT_JSON, 1, 1, cmd_incident_show},
     {"incident", "list", "[--open] [--json]",
      "Lists every post, newest first; --open keeps what the front page "
      "shows (open incidents, maintenance, current notices).",
-     OPT_OPEN | OPT_JSON, 0, 0, cmd_incident_list},
+     CLI_OPT_OPEN | CLI_OPT_JSON, 0, 0, cmd_incident_list},
     {"maintenance", "schedule",
      "--title T --start ISO8601 --end ISO8601 [--service SLUG[@START/END]]... "
      "[--body TEXT|-] [--author A]",
      "Schedules a maintenance window and prints its id. Times need a zone: "
      "2026-11-23T22:00Z or 2026-11-23T17:00-05:00.",
-     OPT_TITLE | OPT_START | OPT_END | OPT_SERVICE | OPT_BODY | OPT_AUTHOR, 0,
-     0, cmd_maintenance_schedule},
+     CLI_OPT_TITLE | CLI_OPT_START | CLI_OPT_END | CLI_OPT_SERVICE |
+         CLI_OPT_BODY | CLI_OPT_AUTHOR,
+     0, 0, cmd_maintenance_schedule},
     {"maintenance", "start", "ID [--body TEXT|-] [--author A]",
-     "Marks a maintenance in progress.", OPT_BODY | OPT_AUTHOR, 1, 1,
+     "Marks a maintenance in progress.", CLI_OPT_BODY | CLI_OPT_AUTHOR, 1, 1,
      cmd_transition},
     {"maintenance", "complete", "ID [--body TEXT|-] [--author A]",
-     "Marks a maintenance completed.", OPT_BODY | OPT_AUTHOR, 1, 1,
+     "Marks a maintenance completed.", CLI_OPT_BODY | CLI_OPT_AUTHOR, 1, 1,
      cmd_transition},
     {"notice", "post", "--title T --body TEXT|- [--author A]",
      "Posts a notice (news that is not an outage) and prints its id.",
-     OPT_TITLE | OPT_BODY | OPT_AUTHOR, 0, 0, cmd_notice_post},
+     CLI_OPT_TITLE | CLI_OPT_BODY | CLI_OPT_AUTHOR, 0, 0, cmd_notice_post},
     {NULL, "postmortem", "ID --body TEXT|-",
-     "Sets or replaces the postmortem of an incident.", OPT_BODY, 1, 1,
+     "Sets or replaces the postmortem of an incident.", CLI_OPT_BODY, 1, 1,
      cmd_postmortem},
     {"update", "edit", "UPDATE_ID --body TEXT|-",
      "Replaces the text of an update (its id is in 'incident show'). The "
      "old text is kept on record as a revision, and pages mark the update "
      "as edited.",
-     OPT_BODY, 1, 1, cmd_update_edit},
+     CLI_OPT_BODY, 1, 1, cmd_update_edit},
     {"token", "add", "NAME",
      "Makes an API token for the HTTP write API and prints it once: keep "
      "it, it cannot be shown again (only a hash of it is stored). NAME "
@@ -1497,7 +1468,7 @@ static const struct command commands[] = {
     {"token", "list", "[--json]",
      "Lists the API tokens: name, creation time, whether revoked, and when "
      "each last made a write.",
-     OPT_JSON, 0, 0, cmd_token_list},
+     CLI_OPT_JSON, 0, 0, cmd_token_list},
     {"token", "revoke", "NAME",
      "Revokes an API token; writes made with it are refused from now on.", 0, 1,
      1, cmd_token_revoke},
@@ -1609,14 +1580,14 @@ static int run_command(const char *db_path, const struct command *c, int argc,
                        char **argv)
 {
     char cmdname[64];
-    struct opts o;
+    struct cli_opts o;
     snprintf(cmdname, sizeof cmdname, "%s%s%s", c->group ? c->group : "",
              c->group ? " " : "", c->name);
     if (wants_help(argc, argv)) {
         print_help(c);
         return fflush(stdout) == 0 ? 0 : 2;
     }
-    int rc = opts_parse(&o, cmdname, argc, argv, c->allowed);
+    int rc = cli_opts_parse(&o, cmdname, argc, argv, c->allowed);
     if (rc == 0 && o.n_args < c->min_args) {
         rc = fail("%s: missing argument (usage: outpost %s %s)", cmdname,
                   cmdname, c->usage);
@@ -1625,7 +1596,7 @@ static int run_command(const char *db_path, const struct command *c, int argc,
     }
     if (rc == 0)
         rc = c->run(db_path, c, &o);
-    opts_free(&o);
+    cli_opts_free(&o);
     return rc;
 }
 

@@ -1,11 +1,15 @@
 /* config: `outpost serve` settings from defaults, a file, then flags. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
+
+/* The largest config file read (far above any real one). */
+#define CONFIG_MAX_FILE (1024 * 1024)
 
 void config_defaults(struct serve_config *cfg)
 {
@@ -97,14 +101,26 @@ int config_parse_addr(const char *text, struct sockaddr_storage *out)
     return UV_EINVAL;
 }
 
+/* Up to 60 bytes of s for an error message, with control bytes as '?':
+ * a refusal is one line of plain text, whatever the file or flag held. */
+static const char *echo(char out[61], const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != '\0' && n < 60; n++)
+        out[n] = (unsigned char)s[n] < 0x20 || s[n] == 0x7f ? '?' : s[n];
+    out[n] = '\0';
+    return out;
+}
+
 static int set_addr(char *dst, size_t cap, const char *v, const char *key,
                     char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
+    char shown[61];
     if (strcmp(v, "off") != 0 && config_parse_addr(v, &ss) < 0) {
         snprintf(err, errlen,
-                 "%s: expected ADDR:PORT, [IPV6]:PORT or off, got '%.60s'", key,
-                 v);
+                 "%s: expected ADDR:PORT, [IPV6]:PORT or off, got '%s'", key,
+                 echo(shown, v));
         return UV_EINVAL;
     }
     return set_str(dst, cap, strcmp(v, "off") == 0 ? "" : v, key, err, errlen);
@@ -158,7 +174,8 @@ int config_set(struct serve_config *c, const char *k, const char *v, char *err,
         return set_int(&c->idle_timeout_ms, v, 0, 3600000, k, err, errlen);
     if (strcmp(k, "reload_ms") == 0)
         return set_int(&c->reload_ms, v, 50, 60000, k, err, errlen);
-    snprintf(err, errlen, "unknown setting '%.60s'", k);
+    char shown[61];
+    snprintf(err, errlen, "unknown setting '%s'", echo(shown, k));
     return UV_EINVAL;
 }
 
@@ -172,6 +189,68 @@ static char *trim(char *s)
     return s;
 }
 
+/* One line of text (no line end), NUL-terminated in place. */
+static int parse_line(struct serve_config *cfg, char *line, const char *name,
+                      int lineno, char *err, size_t errlen)
+{
+    char why[200];
+    char *s = trim(line);
+    if (*s == '\0' || *s == '#')
+        return 0;
+    char *eq = strchr(s, '=');
+    if (eq == NULL) {
+        snprintf(err, errlen, "%s:%d: expected key = value", name, lineno);
+        return UV_EINVAL;
+    }
+    *eq = '\0';
+    char *key = trim(s), *value = trim(eq + 1);
+    size_t vn = strlen(value);
+    if (vn >= 2 && value[0] == '"' && value[vn - 1] == '"') {
+        value[vn - 1] = '\0';
+        value++;
+    }
+    int rc = config_set(cfg, key, value, why, sizeof(why));
+    if (rc < 0)
+        snprintf(err, errlen, "%s:%d: %s", name, lineno, why);
+    return rc;
+}
+
+int config_parse(struct serve_config *cfg, const char *text, size_t len,
+                 const char *name, char *err, size_t errlen)
+{
+    /* Each line is copied whole, whatever its length: cutting it into
+     * pieces would read the tail of a long comment as a setting. */
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0, rc = 0;
+    for (size_t pos = 0; pos < len && rc == 0;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
+        lineno++;
+        if (memchr(text + pos, '\0', n) != NULL) {
+            snprintf(err, errlen, "%s:%d: NUL byte in the line", name, lineno);
+            rc = UV_EINVAL;
+            break;
+        }
+        if (n + 1 > cap) {
+            char *grown = realloc(line, n + 1);
+            if (grown == NULL) {
+                snprintf(err, errlen, "%s: out of memory", name);
+                rc = UV_ENOMEM;
+                break;
+            }
+            line = grown;
+            cap = n + 1;
+        }
+        memcpy(line, text + pos, n);
+        line[n] = '\0';
+        rc = parse_line(cfg, line, name, lineno, err, errlen);
+        pos += n + 1;
+    }
+    free(line);
+    return rc;
+}
+
 int config_load(struct serve_config *cfg, const char *path, char *err,
                 size_t errlen)
 {
@@ -181,32 +260,23 @@ int config_load(struct serve_config *cfg, const char *path, char *err,
                  strerror(errno));
         return UV_ENOENT;
     }
-    char line[1024], why[200];
-    int lineno = 0, rc = 0;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        lineno++;
-        char *s = trim(line);
-        if (*s == '\0' || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (eq == NULL) {
-            snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
-            rc = UV_EINVAL;
-            break;
-        }
-        *eq = '\0';
-        char *key = trim(s), *value = trim(eq + 1);
-        size_t vn = strlen(value);
-        if (vn >= 2 && value[0] == '"' && value[vn - 1] == '"') {
-            value[vn - 1] = '\0';
-            value++;
-        }
-        rc = config_set(cfg, key, value, why, sizeof(why));
-        if (rc < 0) {
-            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-            break;
-        }
-    }
+    /* A config file is a few lines; a bound keeps a wrong path (a log, a
+     * device) from being read without end. */
+    char *text = malloc(CONFIG_MAX_FILE + 1);
+    size_t len = text != NULL ? fread(text, 1, CONFIG_MAX_FILE + 1, f) : 0;
+    bool failed = text == NULL || ferror(f);
     fclose(f);
+    int rc;
+    if (failed) {
+        snprintf(err, errlen, "cannot read config %s", path);
+        rc = UV_EINVAL;
+    } else if (len > CONFIG_MAX_FILE) {
+        snprintf(err, errlen, "config %s is larger than %d KiB", path,
+                 CONFIG_MAX_FILE / 1024);
+        rc = UV_EINVAL;
+    } else {
+        rc = config_parse(cfg, text, len, path, err, errlen);
+    }
+    free(text);
     return rc;
 }

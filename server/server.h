@@ -42,10 +42,18 @@ struct serve_config {
 
 /* Fills cfg with the defaults (README.md, Configuration). */
 void config_defaults(struct serve_config *cfg);
-/* Reads a config file of `key = value` lines ('#' comments) into cfg.
- * Returns 0, or UV_EINVAL / UV_ENOENT with a one-line reason in err. */
+/* Reads a config file of `key = value` lines ('#' comments) into cfg
+ * (config_parse over the file's text, at most 1 MiB). Returns 0, or
+ * UV_EINVAL / UV_ENOENT with a one-line reason in err. */
 int config_load(struct serve_config *cfg, const char *path, char *err,
                 size_t errlen);
+/* The parser of config_load over len bytes of text (no terminator needed):
+ * lines end at LF (a CR before it is trimmed with the other blanks), may
+ * be of any length, and must not hold a NUL byte; errors name the line as
+ * "NAME:LINE: reason". Stops at the first bad line, with the earlier lines
+ * applied. 0, or UV_EINVAL (UV_ENOMEM) with the reason in err. */
+int config_parse(struct serve_config *cfg, const char *text, size_t len,
+                 const char *name, char *err, size_t errlen);
 /* Sets one key (the same keys as the file); UV_EINVAL for an unknown key
  * or a bad value, with the reason in err. */
 int config_set(struct serve_config *cfg, const char *key, const char *value,

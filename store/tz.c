@@ -30,7 +30,9 @@
 /* The largest real zone file is a few kB; anything far bigger is not one. */
 #define TZ_MAX_FILE (1024 * 1024)
 #define TZ_ABBR_MAX 16
-/* RFC 8536 section 3.2: UT offsets lie in [-89999, 93599] (about +-25 h). */
+/* RFC 8536 section 3.2: UT offsets lie in [-89999, 93599], more than
+ * -25 hours and less than 26 (POSIX's [-24:59:59, 25:59:59]). */
+#define TZ_MIN_UTOFF (-89999)
 #define TZ_MAX_UTOFF 93599
 /* Instants further out than this (about 557,000 years) are clamped, so the
  * calendar arithmetic below cannot overflow; nothing we show is that far. */
@@ -392,7 +394,7 @@ static int parse_tzif(struct tz *z, const unsigned char *b, size_t len)
     for (uint32_t i = 0; i < c.type; i++, p += 6) {
         struct tz_type *ty = &z->types[i];
         ty->utoff = (int32_t)be(p, 4);
-        if (ty->utoff < -TZ_MAX_UTOFF || ty->utoff > TZ_MAX_UTOFF || p[4] > 1 ||
+        if (ty->utoff < TZ_MIN_UTOFF || ty->utoff > TZ_MAX_UTOFF || p[4] > 1 ||
             p[5] >= c.chars)
             return UV_EIO;
         ty->isdst = p[4] != 0;
@@ -462,6 +464,24 @@ out:
     return rc;
 }
 
+int tz_load_mem(const char *name, const void *data, size_t len, struct tz **out)
+{
+    *out = NULL;
+    if (len > TZ_MAX_FILE)
+        return UV_EIO;
+    struct tz *z = calloc(1, sizeof(*z));
+    if (z == NULL)
+        return UV_ENOMEM;
+    snprintf(z->name, sizeof(z->name), "%s", name);
+    int rc = parse_tzif(z, data, len);
+    if (rc < 0) {
+        tz_free(z);
+        return rc;
+    }
+    *out = z;
+    return 0;
+}
+
 int tz_load_file(const char *name, const char *path, struct tz **out)
 {
     *out = NULL;
@@ -470,20 +490,9 @@ int tz_load_file(const char *name, const char *path, struct tz **out)
     int rc = read_file(path, &b, &len);
     if (rc < 0)
         return rc;
-    struct tz *z = calloc(1, sizeof(*z));
-    if (z == NULL) {
-        free(b);
-        return UV_ENOMEM;
-    }
-    snprintf(z->name, sizeof(z->name), "%s", name);
-    rc = parse_tzif(z, b, len);
+    rc = tz_load_mem(name, b, len, out);
     free(b);
-    if (rc < 0) {
-        tz_free(z);
-        return rc;
-    }
-    *out = z;
-    return 0;
+    return rc;
 }
 
 int tz_load(const char *name, struct tz **out)
@@ -657,14 +666,34 @@ void tz_format_human(const struct tz *z, int64_t t, char out[TZ_HUMAN_MAX])
     snprintf(out, TZ_HUMAN_MAX, "%s (%s, %s)", utc, local, off_label);
 }
 
+/* The local clock t + off has a form time_parse_iso8601 reads back:
+ * RFC 3339 section 5.6 writes an offset as hours 00 to 23 and minutes, and
+ * a date with a four-digit year, 0000 to 9999.
+ *
+ * Such offsets are no parse error of the zone file. POSIX (XBD 8.3, TZ)
+ * allows a TZ string offset up to 24:59:59, and RFC 8536 section 3.2 a
+ * utoff up to 25:59:59; the 167 hours of RFC 8536 section 3.3.1 are rule
+ * times, not offsets. So a zone with a 24-hour offset is valid and loads
+ * (no tzdata zone comes near: all stay within 16 hours of UTC); only its
+ * ISO 8601 form falls back to UTC, which keeps every such time exact. */
+static bool iso_local_ok(int64_t t, int off)
+{
+    int64_t local = t + off;
+    int a = off < 0 ? -off : off;
+    return off % 60 == 0 && a < 24 * 3600 &&
+           local >= time_from_utc(0, 1, 1, 0, 0, 0) &&
+           local < time_from_utc(10000, 1, 1, 0, 0, 0);
+}
+
 void tz_format_iso8601(const struct tz *z, int64_t t, char out[TIME_BUFSZ])
 {
     t = clamp_t(t);
     int off = 0;
     tz_lookup(z, t, &off, NULL, NULL);
-    /* ISO 8601 and RFC 3339 offsets stop at minutes; an offset with
-     * seconds (old local mean time) is given in UTC rather than rounded. */
-    if (z == NULL || off % 60 != 0) {
+    /* An offset with seconds (old local mean time), of 24 hours or more,
+     * or a local date beyond the four-digit years is given in UTC rather
+     * than rounded or written in a form no parser reads. */
+    if (z == NULL || !iso_local_ok(t, off)) {
         time_iso8601(t, out);
         return;
     }

@@ -32,6 +32,13 @@ int tz_load(const char *name, struct tz **out);
  * names it `name` (copied, truncated to 64 bytes). For tests and other
  * roots. Same results as tz_load, without UV_EINVAL. */
 int tz_load_file(const char *name, const char *path, struct tz **out);
+/* Parses a TZif image of len bytes at data (no terminator needed; at most
+ * 1 MiB, as for a file) and names it `name` (copied, truncated to 64
+ * bytes): the parser of tz_load_file without the file, for the fuzz tests.
+ * 0 and *out, or UV_EIO (not a valid TZif image) or UV_ENOMEM with *out
+ * NULL. */
+int tz_load_mem(const char *name, const void *data, size_t len,
+                struct tz **out);
 /* Frees a zone; NULL is allowed. */
 void tz_free(struct tz *z);
 /* The name given at load time (owned by z); "UTC" for NULL. */
@@ -70,7 +77,11 @@ int64_t tz_local_day(const struct tz *z, int64_t t);
 void tz_format_offset(const struct tz *z, int64_t t, char out[TZ_OFFSET_MAX]);
 /* t on the local clock in ISO 8601 with its offset, seconds included:
  * "2026-11-23T12:00:00-05:00"; with z NULL, "2026-11-23T17:00:00Z" (as
- * time_iso8601). time_parse_iso8601 reads either back to t. */
+ * time_iso8601). Where the local form has no RFC 3339 spelling (an offset
+ * with seconds or of 24 hours or more, a local year outside 0000..9999)
+ * the UTC form is written instead. For every t whose UTC date lies in the
+ * years 0000 to 9999, and every zone that loads, time_parse_iso8601 reads
+ * the output back to t. */
 void tz_format_iso8601(const struct tz *z, int64_t t, char out[TIME_BUFSZ]);
 
 #endif

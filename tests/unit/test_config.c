@@ -66,6 +66,16 @@ TEST(set_keys)
     CHECK(strstr(err, "unknown setting") != NULL);
     CHECK_INT(config_set(&c, "name", "bad\x1bname", err, sizeof(err)),
               UV_EINVAL);
+    /* What a refusal echoes of the input is one line of plain text: no
+     * terminal escape, no CR that would overwrite the line (from a
+     * config file or --set). */
+    CHECK_INT(config_set(&c, "http", "1\x1b[2J\r\tx", err, sizeof(err)),
+              UV_EINVAL);
+    CHECK_STR(err, "http: expected ADDR:PORT, [IPV6]:PORT or off, got "
+                   "'1?[2J??x'");
+    CHECK_INT(config_set(&c, "col\rour\x7f", "blue", err, sizeof(err)),
+              UV_EINVAL);
+    CHECK_STR(err, "unknown setting 'col?our?'");
 }
 
 TEST(config_file)
@@ -97,10 +107,74 @@ TEST(config_file)
               UV_ENOENT);
 }
 
+/* Writes text (len bytes) to a new temporary file; path gets its name. */
+static void write_temp(char *path, const char *text, size_t len)
+{
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    CHECK(write(fd, text, len) == (ssize_t)len);
+    close(fd);
+}
+
+TEST(config_long_lines)
+{
+    /* A line is a line however long: the tail of a long comment is not
+     * read as a setting of its own (it was, past 1023 bytes). */
+    static char text[4096];
+    size_t n = 0;
+    text[n++] = '#';
+    memset(text + n, ' ', 1100);
+    n += 1100;
+    n += (size_t)sprintf(text + n, "name = evil\nhostname = ok\n");
+    char path[] = "/tmp/outpost-config-XXXXXX";
+    write_temp(path, text, n);
+    struct serve_config c;
+    char err[300];
+    config_defaults(&c);
+    CHECK_INT(config_load(&c, path, err, sizeof(err)), 0);
+    CHECK_STR(c.name, "Network status");
+    CHECK_STR(c.hostname, "ok");
+    unlink(path);
+
+    /* A long value is refused once, on its own line. */
+    n = (size_t)sprintf(text, "name = ");
+    memset(text + n, 'x', 2000);
+    n += 2000;
+    text[n++] = '\n';
+    char path2[] = "/tmp/outpost-config-XXXXXX";
+    write_temp(path2, text, n);
+    config_defaults(&c);
+    CHECK_INT(config_load(&c, path2, err, sizeof(err)), UV_EINVAL);
+    CHECK(strstr(err, ":1: name: value too long") != NULL);
+    unlink(path2);
+
+    /* The same text from memory, and a NUL byte, which no text file has:
+     * refused with its line rather than cutting the line short. */
+    config_defaults(&c);
+    CHECK_INT(config_parse(&c, text, n, "mem", err, sizeof(err)), UV_EINVAL);
+    CHECK(strstr(err, "mem:1: name: value too long") != NULL);
+    static const char nul[] = "hostname = a\nname = b\0c\n";
+    config_defaults(&c);
+    CHECK_INT(config_parse(&c, nul, sizeof(nul) - 1, "mem", err, sizeof(err)),
+              UV_EINVAL);
+    CHECK(strstr(err, "mem:2: NUL byte") != NULL);
+    /* No final newline, CRLF line ends and an empty text are fine. */
+    static const char crlf[] = "hostname = a\r\nmax_age = 7";
+    config_defaults(&c);
+    CHECK_INT(config_parse(&c, crlf, sizeof(crlf) - 1, "mem", err, sizeof(err)),
+              0);
+    CHECK_STR(c.hostname, "a");
+    CHECK_INT(c.max_age, 7);
+    CHECK_INT(config_parse(&c, "", 0, "mem", err, sizeof(err)), 0);
+}
+
 int main(void)
 {
     RUN(parse_addresses);
     RUN(set_keys);
     RUN(config_file);
+    RUN(config_long_lines);
     return test_report();
 }

@@ -572,6 +572,63 @@ TEST(format_iso8601_table)
     }
 }
 
+/* Offsets of 24 hours or more are valid in a zone (POSIX allows a TZ
+ * offset up to 24:59:59, RFC 8536 section 3.2 a utoff up to 25:59:59) but
+ * have no RFC 3339 form, whose offset hours stop at 23; neither has a local
+ * date outside the years 0000 to 9999. tz_format_iso8601 must then give
+ * UTC, so that its output always reads back to the same instant. */
+TEST(format_iso8601_unwritable_offsets)
+{
+    static const char *footers[] = {"XXX-24", "XXX+24", "XXX-24:30",
+                                    "XXX+24:00:00", "XXX-23:59"};
+    for (size_t i = 0; i < N_ELEMS(footers); i++) {
+        struct tz *z = footer_zone(footers[i]);
+        if (z == NULL)
+            continue;
+        char out[TIME_BUFSZ];
+        int64_t back = 0;
+        tz_format_iso8601(z, 1795000000, out);
+        CHECK_INT(time_parse_iso8601(out, &back), 0);
+        CHECK_INT(back, 1795000000);
+        if (i < 4)
+            CHECK_STR(out, "2026-11-18T11:06:40Z");
+        else
+            CHECK_STR(out, "2026-11-19T11:05:40+23:59");
+        tz_free(z);
+    }
+    /* The same from the type table: 25 hours east, no footer rule. */
+    struct tzif_spec s = {.version = '2',
+                          .ntypes = 1,
+                          .utoff = {25 * 3600},
+                          .chars = "YYY",
+                          .footer = ""};
+    unsigned char b[1024];
+    struct tz *z = NULL;
+    CHECK_INT(load_bytes(b, tzif_build(b, &s), &z), 0);
+    if (z != NULL) {
+        char out[TIME_BUFSZ];
+        tz_format_iso8601(z, 1795000000, out);
+        CHECK_STR(out, "2026-11-18T11:06:40Z");
+        tz_free(z);
+    }
+    /* A local date past 9999 or before 0000, its UTC date still inside. */
+    struct tz *east = footer_zone("XXX-1");
+    struct tz *west = footer_zone("XXX+1");
+    if (east != NULL && west != NULL) {
+        char out[TIME_BUFSZ];
+        int64_t last = time_from_utc(9999, 12, 31, 23, 30, 0);
+        int64_t first = time_from_utc(0, 1, 1, 0, 30, 0);
+        tz_format_iso8601(east, last, out);
+        CHECK_STR(out, "9999-12-31T23:30:00Z");
+        tz_format_iso8601(west, first, out);
+        CHECK_STR(out, "0000-01-01T00:30:00Z");
+        tz_format_iso8601(east, first, out);
+        CHECK_STR(out, "0000-01-01T01:30:00+01:00");
+    }
+    tz_free(east);
+    tz_free(west);
+}
+
 TEST(format_extreme_instants)
 {
     /* Instants far outside any calendar must neither overflow (Debug
@@ -846,6 +903,17 @@ TEST(malformed_fields)
     s = base;
     s.utoff[0] = 100000; /* beyond about 25 h */
     CHECK_INT(load_bytes(b, tzif_build(b, &s), NULL), UV_EIO);
+    /* RFC 8536 section 3.2's range is not symmetric: more than -25 h and
+     * less than 26 h, so -25:00:00 is out and -24:59:59 in. */
+    s = base;
+    s.utoff[0] = -90000;
+    CHECK_INT(load_bytes(b, tzif_build(b, &s), NULL), UV_EIO);
+    s.utoff[0] = -89999;
+    CHECK_INT(load_bytes(b, tzif_build(b, &s), NULL), 0);
+    s.utoff[0] = 93599;
+    CHECK_INT(load_bytes(b, tzif_build(b, &s), NULL), 0);
+    s.utoff[0] = 93600;
+    CHECK_INT(load_bytes(b, tzif_build(b, &s), NULL), UV_EIO);
     s = base;
     s.ntypes = 0; /* no types at all */
     s.ntrans = 0;
@@ -926,6 +994,7 @@ int main(void)
     RUN(format_local_table);
     RUN(format_offset_table);
     RUN(format_iso8601_table);
+    RUN(format_iso8601_unwritable_offsets);
     RUN(format_extreme_instants);
     RUN(local_day);
     RUN(bad_names);
