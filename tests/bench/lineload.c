@@ -230,7 +230,6 @@ static void slot_event(struct run *r, struct slot *s, uint32_t events)
     }
     if (s->state != SLOT_READING)
         return;
-    (void)events;
     static char sink[65536];
     for (;;) {
         ssize_t n = read(s->fd, sink, sizeof sink);
