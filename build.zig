@@ -70,6 +70,19 @@ fn cFiles(b: *std.Build, dir_path: []const u8, skip: []const []const u8) []const
 /// object read, so an edited header rebuilds exactly what includes it.
 /// They are built for clang's default CPU at -O1, whatever -Dcpu and
 /// -Doptimize say: they exist to find bugs, not to be shipped.
+/// Every .c file of the program but main(), lowest layer first:
+/// store/common (the basics every layer may use), the store, the
+/// protocols, the server and its command line.
+fn coreFiles(b: *std.Build) []const []const u8 {
+    var list = std.ArrayList([]const u8).init(b.allocator);
+    list.appendSlice(cFiles(b, "store/common", &.{})) catch @panic("OOM");
+    list.appendSlice(cFiles(b, "store", &.{})) catch @panic("OOM");
+    list.appendSlice(cFiles(b, "protocols", &.{})) catch @panic("OOM");
+    list.appendSlice(cFiles(b, "server", &.{"main.c"})) catch @panic("OOM");
+    list.appendSlice(cFiles(b, "server/cli", &.{})) catch @panic("OOM");
+    return list.items;
+}
+
 fn addFuzz(b: *std.Build) *std.Build.Step {
     const step = b.step("fuzz", "Build the libFuzzer targets (system clang) into zig-out/fuzz/");
     const sanitize = [_][]const u8{
@@ -94,9 +107,7 @@ fn addFuzz(b: *std.Build) *std.Build.Step {
     // Everything but main(), the unit tests' fixture, and the fuzz
     // support files (tests/fuzz/*.c that are not fuzz_*.c).
     var sources = std.ArrayList([]const u8).init(b.allocator);
-    sources.appendSlice(cFiles(b, "store", &.{})) catch @panic("OOM");
-    sources.appendSlice(cFiles(b, "protocols", &.{})) catch @panic("OOM");
-    sources.appendSlice(cFiles(b, "server", &.{"main.c"})) catch @panic("OOM");
+    sources.appendSlice(coreFiles(b)) catch @panic("OOM");
     sources.append("tests/unit/fixture.c") catch @panic("OOM");
     var targets = std.ArrayList([]const u8).init(b.allocator);
     for (cFiles(b, "tests/fuzz", &.{})) |path| {
@@ -178,9 +189,7 @@ pub fn build(b: *std.Build) void {
 
     // Everything but main(): the binary and every unit test link this.
     const core = b.addStaticLibrary(.{ .name = "outpost-core", .target = target, .optimize = optimize });
-    core.addCSourceFiles(.{ .files = cFiles(b, "store", &.{}), .flags = &our_flags });
-    core.addCSourceFiles(.{ .files = cFiles(b, "protocols", &.{}), .flags = &our_flags });
-    core.addCSourceFiles(.{ .files = cFiles(b, "server", &.{"main.c"}), .flags = &our_flags });
+    core.addCSourceFiles(.{ .files = coreFiles(b), .flags = &our_flags });
     // A static library only needs the headers; the system libraries are
     // linked into the executables (linking them here makes LLD complain).
     core.linkLibC();

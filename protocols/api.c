@@ -11,9 +11,9 @@
 #include <llhttp.h>
 #include <uv.h>
 
-#include "../store/jsonparse.h"
-#include "../store/timeutil.h"
-#include "json.h"
+#include "../store/common/jsonr.h"
+#include "../store/common/jsonw.h"
+#include "../store/common/timeutil.h"
 
 #define API_PREFIX "/api/v1/"
 
@@ -27,7 +27,7 @@ static int error(struct buf *out, int status, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     buf_puts(out, "{\"error\": ");
-    json_str(out, msg);
+    jsonw_put_str(out, msg);
     buf_puts(out, "}\n");
     return status;
 }
@@ -67,7 +67,7 @@ static bool json_content(const char *ctype)
 /* One request's decoding: the body, the command it fills, where errors
  * go, and what the route and path said. */
 struct fields {
-    const struct json *obj;
+    const struct jsonr_value *obj;
     struct store_command *cmd;
     struct buf *out;
     int status; /* 0 while all is well */
@@ -95,10 +95,10 @@ struct route {
  * error instead of a silently missing field. */
 static void only(struct fields *f, const char *const *names)
 {
-    for (const struct json *m = json_first(f->obj); m && !f->status;
-         m = json_next(m)) {
+    for (const struct jsonr_value *m = jsonr_first(f->obj); m && !f->status;
+         m = jsonr_next(m)) {
         size_t len;
-        const char *key = json_name(m, &len);
+        const char *key = jsonr_name(m, &len);
         bool known = false;
         for (const char *const *n = names; *n && !known; n++)
             known = strlen(*n) == len && memcmp(*n, key, len) == 0;
@@ -112,10 +112,10 @@ static const char *str(struct fields *f, const char *key, bool required)
 {
     if (f->status)
         return NULL;
-    const struct json *v = json_get(f->obj, key);
+    const struct jsonr_value *v = jsonr_get(f->obj, key);
     size_t len;
-    const char *text = json_as_string(v, &len);
-    if (json_type(v) == JSON_NULL) {
+    const char *text = jsonr_as_string(v, &len);
+    if (jsonr_type(v) == JSONR_NULL) {
         if (required)
             f->status = error(f->out, 400, "'%s' is required", key);
         return NULL;
@@ -174,11 +174,11 @@ static int64_t time_field(struct fields *f, const char *key)
 }
 
 /* One time of a per-service window: an ISO 8601 string member of o. */
-static int64_t window_time(struct fields *f, const struct json *o,
+static int64_t window_time(struct fields *f, const struct jsonr_value *o,
                            const char *key)
 {
     size_t len;
-    const char *text = json_as_string(json_get(o, key), &len);
+    const char *text = jsonr_as_string(jsonr_get(o, key), &len);
     int64_t t = 0;
     if (f->status)
         return 0;
@@ -198,11 +198,11 @@ static void services(struct fields *f, struct post_input *in)
 {
     if (f->status)
         return;
-    const struct json *v = json_get(f->obj, "services");
-    if (json_type(v) == JSON_NULL)
+    const struct jsonr_value *v = jsonr_get(f->obj, "services");
+    if (jsonr_type(v) == JSONR_NULL)
         return;
-    size_t n = json_len(v);
-    if (json_type(v) != JSON_ARRAY || n > 32) {
+    size_t n = jsonr_len(v);
+    if (jsonr_type(v) != JSONR_ARRAY || n > 32) {
         f->status = error(f->out, 400,
                           "'services' must be an array of at most 32 slugs");
         return;
@@ -214,13 +214,14 @@ static void services(struct fields *f, struct post_input *in)
         return;
     }
     size_t i = 0;
-    for (const struct json *e = json_first(v); e; e = json_next(e), i++) {
-        const struct json *slug = e;
-        if (json_type(e) == JSON_OBJECT && in->kind == KIND_MAINTENANCE) {
-            for (const struct json *m = json_first(e); m != NULL && !f->status;
-                 m = json_next(m)) {
+    for (const struct jsonr_value *e = jsonr_first(v); e;
+         e = jsonr_next(e), i++) {
+        const struct jsonr_value *slug = e;
+        if (jsonr_type(e) == JSONR_OBJECT && in->kind == KIND_MAINTENANCE) {
+            for (const struct jsonr_value *m = jsonr_first(e);
+                 m != NULL && !f->status; m = jsonr_next(m)) {
                 size_t len;
-                const char *key = json_name(m, &len);
+                const char *key = jsonr_name(m, &len);
                 if (strlen(key) != len ||
                     (strcmp(key, "slug") != 0 && strcmp(key, "start") != 0 &&
                      strcmp(key, "end") != 0))
@@ -229,7 +230,7 @@ static void services(struct fields *f, struct post_input *in)
                                       "a window",
                                       key);
             }
-            slug = json_get(e, "slug");
+            slug = jsonr_get(e, "slug");
             if (windows == NULL && !f->status) {
                 windows = store_command_alloc(f->cmd, n * sizeof(*windows));
                 if (windows == NULL)
@@ -245,7 +246,7 @@ static void services(struct fields *f, struct post_input *in)
         if (f->status)
             return;
         size_t len;
-        const char *text = json_as_string(slug, &len);
+        const char *text = jsonr_as_string(slug, &len);
         if (text == NULL || strlen(text) != len) {
             f->status = error(f->out, 400,
                               in->kind == KIND_MAINTENANCE
@@ -377,10 +378,10 @@ static void decode_service_add(struct fields *f)
     in->name = str(f, "name", true);
     in->group = str(f, "group", false);
     in->description = str(f, "description", false);
-    const struct json *pos = json_get(f->obj, "position");
+    const struct jsonr_value *pos = jsonr_get(f->obj, "position");
     int64_t position = 0;
-    if (!f->status && pos != NULL && json_type(pos) != JSON_NULL) {
-        if (json_as_int64(pos, &position) != 0 || position < 0 ||
+    if (!f->status && pos != NULL && jsonr_type(pos) != JSONR_NULL) {
+        if (jsonr_as_int64(pos, &position) != 0 || position < 0 ||
             position > 100000)
             f->status = error(f->out, 400,
                               "'position' must be an integer "
@@ -535,17 +536,17 @@ static int admit(const struct snapshot *snap, const struct api_request *req,
     return 0;
 }
 
-/* The body as a JSON object in *doc (json_free()), or the HTTP status. */
+/* The body as a JSON object in *doc (jsonr_free()), or the HTTP status. */
 static int parse_body(const struct api_request *req, struct buf *out,
-                      struct json **doc)
+                      struct jsonr_value **doc)
 {
     char err[160];
     *doc = NULL;
-    if (json_parse(req->body ? req->body : "", req->body_len, doc, err,
-                   sizeof(err)) != 0)
+    if (jsonr_parse(req->body ? req->body : "", req->body_len, doc, err,
+                    sizeof(err)) != 0)
         return error(out, 400, "the body is not valid JSON: %s", err);
-    if (json_type(*doc) != JSON_OBJECT) {
-        json_free(*doc);
+    if (jsonr_type(*doc) != JSONR_OBJECT) {
+        jsonr_free(*doc);
         *doc = NULL;
         return error(out, 400, "the body must be a JSON object");
     }
@@ -568,7 +569,7 @@ int api_request(const struct snapshot *snap, const struct api_request *req,
     pending->created = r->created;
     pending->is_update = r->is_update;
     const char *token = NULL;
-    struct json *doc = NULL;
+    struct jsonr_value *doc = NULL;
     int status = admit(snap, req, r, out, allow, &token);
     if (status == 0)
         status = parse_body(req, out, &doc);
@@ -576,13 +577,13 @@ int api_request(const struct snapshot *snap, const struct api_request *req,
         return status;
     struct store_command *cmd = store_command_new(r->op, token);
     if (cmd == NULL) {
-        json_free(doc);
+        jsonr_free(doc);
         return error(out, 503, "out of memory");
     }
     cmd->id = id;
     struct fields f = {doc, cmd, out, 0, r, snap, seg[1], pending};
     r->decode(&f);
-    json_free(doc);
+    jsonr_free(doc);
     if (f.status) {
         store_command_free(cmd);
         return f.status;
@@ -614,29 +615,29 @@ int api_result(const struct snapshot *snap, const struct api_pending *p,
                      res->message);
     }
     const char *base = snap->site.base_url ? snap->site.base_url : "";
-    struct json_writer w;
-    json_init(&w, out);
-    json_object_begin(&w);
+    struct jsonw w;
+    jsonw_init(&w, out);
+    jsonw_object_begin(&w);
     if (res->id != 0) {
-        json_key(&w, "id");
-        json_int(&w, res->id);
+        jsonw_key(&w, "id");
+        jsonw_int(&w, res->id);
         char url[512];
         snprintf(url, sizeof(url), "%s/incidents/%" PRId64, base, res->id);
-        json_key(&w, "url");
-        json_string(&w, url);
+        jsonw_key(&w, "url");
+        jsonw_string(&w, url);
         if (p->created)
             snprintf(location, cap, "%s", url);
     }
     if (p->slug[0] != '\0' && p->created) {
         char url[512];
         snprintf(url, sizeof(url), "%s/services/%s", base, p->slug);
-        json_key(&w, "url");
-        json_string(&w, url);
+        jsonw_key(&w, "url");
+        jsonw_string(&w, url);
         snprintf(location, cap, "%s", url);
     }
-    json_key(&w, "via");
-    json_string(&w, res->token_name);
-    json_object_end(&w);
+    jsonw_key(&w, "via");
+    jsonw_string(&w, res->token_name);
+    jsonw_object_end(&w);
     buf_putc(out, '\n');
     return p->created ? 201 : 200;
 }

@@ -47,8 +47,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../store/buf.h"
 #include "../store/command.h"
+#include "../store/common/buf.h"
 #include "../store/snapshot.h"
 
 struct api_request {

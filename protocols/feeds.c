@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../store/timeutil.h"
+#include "../store/common/timeutil.h"
 #include "html.h"
 #include "text.h"
 

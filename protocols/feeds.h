@@ -5,7 +5,7 @@
 #ifndef OUTPOST_FEEDS_H
 #define OUTPOST_FEEDS_H
 
-#include "../store/buf.h"
+#include "../store/common/buf.h"
 #include "../store/snapshot.h"
 
 /* How many posts a feed carries (the most recently changed). */

@@ -29,8 +29,8 @@
 #include <string.h>
 #include <uv.h>
 
+#include "../store/common/timeutil.h"
 #include "../store/query.h"
-#include "../store/timeutil.h"
 #include "html.h"
 #include "proto.h"
 #include "text.h"

@@ -11,8 +11,8 @@
 
 #include <uv.h>
 
-#include "../store/timeutil.h"
-#include "json.h"
+#include "../store/common/jsonw.h"
+#include "../store/common/timeutil.h"
 #include "text.h"
 
 /* ---- escaping --------------------------------------------------------- */

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../store/buf.h"
+#include "../store/common/buf.h"
 #include "../store/snapshot.h"
 
 /* Appends s escaped for HTML text and for quoted attribute values

@@ -24,8 +24,8 @@
 #include <uv.h>
 #include <zlib.h>
 
+#include "../store/common/timeutil.h"
 #include "../store/query.h"
-#include "../store/timeutil.h"
 #include "api.h"
 #include "feeds.h"
 #include "html.h"

@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../store/buf.h"
+#include "../store/common/buf.h"
 #include "../store/snapshot.h"
 
 enum proto_result {

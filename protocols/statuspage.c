@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "../store/common/jsonw.h"
 
 static const char *const doc_paths[STATUSPAGE_DOC_COUNT] = {
     [STATUSPAGE_SUMMARY] = "/api/v2/summary.json",
@@ -53,7 +53,7 @@ void statuspage_page_id(const char *hostname, char out[13])
 
 struct ctx {
     const struct snapshot *s;
-    struct json_writer w;
+    struct jsonw w;
     char page_id[13];
 };
 
@@ -109,50 +109,50 @@ static void write_service(struct ctx *c, size_t idx)
 {
     const struct snapshot *s = c->s;
     const struct service *svc = &s->services[idx];
-    struct json_writer *w = &c->w;
+    struct jsonw *w = &c->w;
     bool grouped = svc->group_index != MODEL_NO_GROUP;
     char gid[GROUP_ID_MAX];
     if (grouped)
         group_id(s, svc->group_index, gid);
 
-    json_object_begin(w);
-    json_key(w, "id");
-    json_string(w, svc->slug);
-    json_key(w, "name");
-    json_string(w, svc->name);
-    json_key(w, "status");
-    json_string(w, model_service_status_name(svc->status));
-    json_key(w, "created_at");
-    json_time(w, svc->created_at);
-    json_key(w, "updated_at");
-    json_time(w, svc->updated_at);
-    json_key(w, "position");
-    json_int(w, (int)svc->place + 1); /* within the group, or the page */
-    json_key(w, "description");
-    json_string(w, svc->description);
-    json_key(w, "showcase");
-    json_bool(w, false);
-    json_key(w, "start_date");
-    json_null(w);
-    json_key(w, "group_id");
+    jsonw_object_begin(w);
+    jsonw_key(w, "id");
+    jsonw_string(w, svc->slug);
+    jsonw_key(w, "name");
+    jsonw_string(w, svc->name);
+    jsonw_key(w, "status");
+    jsonw_string(w, model_service_status_name(svc->status));
+    jsonw_key(w, "created_at");
+    jsonw_time(w, svc->created_at);
+    jsonw_key(w, "updated_at");
+    jsonw_time(w, svc->updated_at);
+    jsonw_key(w, "position");
+    jsonw_int(w, (int)svc->place + 1); /* within the group, or the page */
+    jsonw_key(w, "description");
+    jsonw_string(w, svc->description);
+    jsonw_key(w, "showcase");
+    jsonw_bool(w, false);
+    jsonw_key(w, "start_date");
+    jsonw_null(w);
+    jsonw_key(w, "group_id");
     if (grouped)
-        json_string(w, gid);
+        jsonw_string(w, gid);
     else
-        json_null(w);
-    json_key(w, "page_id");
-    json_string(w, c->page_id);
-    json_key(w, "group");
-    json_bool(w, false);
-    json_key(w, "only_show_if_degraded");
-    json_bool(w, false);
-    json_object_end(w);
+        jsonw_null(w);
+    jsonw_key(w, "page_id");
+    jsonw_string(w, c->page_id);
+    jsonw_key(w, "group");
+    jsonw_bool(w, false);
+    jsonw_key(w, "only_show_if_degraded");
+    jsonw_bool(w, false);
+    jsonw_object_end(w);
 }
 
 static void write_group(struct ctx *c, size_t g)
 {
     const struct snapshot *s = c->s;
     const struct service_group *grp = &s->groups[g];
-    struct json_writer *w = &c->w;
+    struct jsonw *w = &c->w;
     char gid[GROUP_ID_MAX];
     group_id(s, g, gid);
 
@@ -167,46 +167,46 @@ static void write_group(struct ctx *c, size_t g)
             updated = svc->updated_at;
     }
 
-    json_object_begin(w);
-    json_key(w, "id");
-    json_string(w, gid);
-    json_key(w, "name");
-    json_string(w, grp->name);
-    json_key(w, "status");
-    json_string(w, model_service_status_name(grp->status));
-    json_key(w, "created_at");
-    json_time(w, created);
-    json_key(w, "updated_at");
-    json_time(w, updated);
-    json_key(w, "position");
-    json_int(w, (int)grp->place + 1);
-    json_key(w, "description");
-    json_null(w);
-    json_key(w, "showcase");
-    json_bool(w, false);
-    json_key(w, "start_date");
-    json_null(w);
-    json_key(w, "group_id");
-    json_null(w);
-    json_key(w, "page_id");
-    json_string(w, c->page_id);
-    json_key(w, "group");
-    json_bool(w, true);
-    json_key(w, "only_show_if_degraded");
-    json_bool(w, false);
-    json_key(w, "components");
-    json_array_begin(w);
+    jsonw_object_begin(w);
+    jsonw_key(w, "id");
+    jsonw_string(w, gid);
+    jsonw_key(w, "name");
+    jsonw_string(w, grp->name);
+    jsonw_key(w, "status");
+    jsonw_string(w, model_service_status_name(grp->status));
+    jsonw_key(w, "created_at");
+    jsonw_time(w, created);
+    jsonw_key(w, "updated_at");
+    jsonw_time(w, updated);
+    jsonw_key(w, "position");
+    jsonw_int(w, (int)grp->place + 1);
+    jsonw_key(w, "description");
+    jsonw_null(w);
+    jsonw_key(w, "showcase");
+    jsonw_bool(w, false);
+    jsonw_key(w, "start_date");
+    jsonw_null(w);
+    jsonw_key(w, "group_id");
+    jsonw_null(w);
+    jsonw_key(w, "page_id");
+    jsonw_string(w, c->page_id);
+    jsonw_key(w, "group");
+    jsonw_bool(w, true);
+    jsonw_key(w, "only_show_if_degraded");
+    jsonw_bool(w, false);
+    jsonw_key(w, "components");
+    jsonw_array_begin(w);
     for (size_t m = 0; m < grp->n_members; m++)
-        json_string(w, s->services[grp->members[m]].slug);
-    json_array_end(w);
-    json_object_end(w);
+        jsonw_string(w, s->services[grp->members[m]].slug);
+    jsonw_array_end(w);
+    jsonw_object_end(w);
 }
 
 static void write_components(struct ctx *c)
 {
     const struct snapshot *s = c->s;
-    json_key(&c->w, "components");
-    json_array_begin(&c->w);
+    jsonw_key(&c->w, "components");
+    jsonw_array_begin(&c->w);
     /* Page order (snapshot.items): each group row right before its
      * members. */
     for (size_t k = 0; k < s->n_items; k++) {
@@ -220,140 +220,140 @@ static void write_components(struct ctx *c)
         for (size_t m = 0; m < grp->n_members; m++)
             write_service(c, grp->members[m]);
     }
-    json_array_end(&c->w);
+    jsonw_array_end(&c->w);
 }
 
-static void write_id(struct json_writer *w, int64_t id)
+static void write_id(struct jsonw *w, int64_t id)
 {
     char tmp[24];
     snprintf(tmp, sizeof(tmp), "%" PRId64, id);
-    json_string(w, tmp);
+    jsonw_string(w, tmp);
 }
 
 static void write_update(struct ctx *c, const struct incident *inc,
                          const struct update *u)
 {
-    struct json_writer *w = &c->w;
-    json_object_begin(w);
-    json_key(w, "id");
+    struct jsonw *w = &c->w;
+    jsonw_object_begin(w);
+    jsonw_key(w, "id");
     write_id(w, u->id);
-    json_key(w, "incident_id");
+    jsonw_key(w, "incident_id");
     write_id(w, inc->id);
-    json_key(w, "status");
-    json_string(w, model_status_name(u->status));
-    json_key(w, "body");
-    json_string(w, u->body ? u->body : "");
-    json_key(w, "created_at");
-    json_time(w, u->created_at);
+    jsonw_key(w, "status");
+    jsonw_string(w, model_status_name(u->status));
+    jsonw_key(w, "body");
+    jsonw_string(w, u->body ? u->body : "");
+    jsonw_key(w, "created_at");
+    jsonw_time(w, u->created_at);
     /* Updates are append-only: never edited after they are written. */
-    json_key(w, "updated_at");
-    json_time(w, u->created_at);
-    json_key(w, "display_at");
-    json_time(w, u->created_at);
+    jsonw_key(w, "updated_at");
+    jsonw_time(w, u->created_at);
+    jsonw_key(w, "display_at");
+    jsonw_time(w, u->created_at);
     /* We do not record per-update component transitions. */
-    json_key(w, "affected_components");
-    json_null(w);
-    json_key(w, "deliver_notifications");
-    json_bool(w, true);
-    json_key(w, "custom_tweet");
-    json_null(w);
-    json_key(w, "tweet_id");
-    json_null(w);
-    json_object_end(w);
+    jsonw_key(w, "affected_components");
+    jsonw_null(w);
+    jsonw_key(w, "deliver_notifications");
+    jsonw_bool(w, true);
+    jsonw_key(w, "custom_tweet");
+    jsonw_null(w);
+    jsonw_key(w, "tweet_id");
+    jsonw_null(w);
+    jsonw_object_end(w);
 }
 
 static void write_incident(struct ctx *c, const struct incident *inc)
 {
     const struct snapshot *s = c->s;
-    struct json_writer *w = &c->w;
+    struct jsonw *w = &c->w;
     struct buf link = BUF_INIT;
     buf_printf(&link, "%s/incidents/%" PRId64,
                s->site.base_url ? s->site.base_url : "", inc->id);
 
-    json_object_begin(w);
-    json_key(w, "id");
+    jsonw_object_begin(w);
+    jsonw_key(w, "id");
     write_id(w, inc->id);
-    json_key(w, "name");
-    json_string(w, inc->title);
-    json_key(w, "status");
-    json_string(w, model_status_name(inc->status));
-    json_key(w, "created_at");
-    json_time(w, inc->created_at);
-    json_key(w, "updated_at");
-    json_time(w, inc->updated_at);
-    json_key(w, "monitoring_at");
-    json_time(w, inc->monitoring_at);
-    json_key(w, "resolved_at");
-    json_time(w, inc->resolved_at);
-    json_key(w, "impact");
-    json_string(w, model_impact_name(inc->impact));
-    json_key(w, "shortlink");
+    jsonw_key(w, "name");
+    jsonw_string(w, inc->title);
+    jsonw_key(w, "status");
+    jsonw_string(w, model_status_name(inc->status));
+    jsonw_key(w, "created_at");
+    jsonw_time(w, inc->created_at);
+    jsonw_key(w, "updated_at");
+    jsonw_time(w, inc->updated_at);
+    jsonw_key(w, "monitoring_at");
+    jsonw_time(w, inc->monitoring_at);
+    jsonw_key(w, "resolved_at");
+    jsonw_time(w, inc->resolved_at);
+    jsonw_key(w, "impact");
+    jsonw_string(w, model_impact_name(inc->impact));
+    jsonw_key(w, "shortlink");
     if (buf_failed(&link))
         c->w.out->oom = true;
-    json_string(w, link.data ? link.data : "");
-    json_key(w, "started_at");
-    json_time(w, inc->started_at ? inc->started_at : inc->created_at);
-    json_key(w, "page_id");
-    json_string(w, c->page_id);
+    jsonw_string(w, link.data ? link.data : "");
+    jsonw_key(w, "started_at");
+    jsonw_time(w, inc->started_at ? inc->started_at : inc->created_at);
+    jsonw_key(w, "page_id");
+    jsonw_string(w, c->page_id);
     if (inc->kind == KIND_MAINTENANCE) {
-        json_key(w, "scheduled_for");
-        json_time(w, inc->scheduled_start);
-        json_key(w, "scheduled_until");
-        json_time(w, inc->scheduled_end);
+        jsonw_key(w, "scheduled_for");
+        jsonw_time(w, inc->scheduled_start);
+        jsonw_key(w, "scheduled_until");
+        jsonw_time(w, inc->scheduled_end);
     } else {
-        json_key(w, "postmortem_body");
-        json_string(w, inc->postmortem);
-        json_key(w, "postmortem_published_at");
-        json_time(w, inc->postmortem ? inc->postmortem_at : 0);
+        jsonw_key(w, "postmortem_body");
+        jsonw_string(w, inc->postmortem);
+        jsonw_key(w, "postmortem_published_at");
+        jsonw_time(w, inc->postmortem ? inc->postmortem_at : 0);
     }
-    json_key(w, "reminder_intervals");
-    json_null(w);
-    json_key(w, "incident_updates");
-    json_array_begin(w);
+    jsonw_key(w, "reminder_intervals");
+    jsonw_null(w);
+    jsonw_key(w, "incident_updates");
+    jsonw_array_begin(w);
     for (size_t u = 0; u < inc->n_updates; u++)
         write_update(c, inc, &inc->updates[u]);
-    json_array_end(w);
-    json_key(w, "components");
-    json_array_begin(w);
+    jsonw_array_end(w);
+    jsonw_key(w, "components");
+    jsonw_array_begin(w);
     for (size_t k = 0; k < inc->n_services; k++)
         if (inc->services[k].service < s->n_services)
             write_service(c, inc->services[k].service);
-    json_array_end(w);
-    json_object_end(w);
+    jsonw_array_end(w);
+    jsonw_object_end(w);
     buf_free(&link);
 }
 
 static void write_page(struct ctx *c)
 {
     const struct snapshot *s = c->s;
-    struct json_writer *w = &c->w;
-    json_key(w, "page");
-    json_object_begin(w);
-    json_key(w, "id");
-    json_string(w, c->page_id);
-    json_key(w, "name");
-    json_string(w, s->site.name ? s->site.name : "");
-    json_key(w, "url");
-    json_string(w, s->site.base_url ? s->site.base_url : "");
-    json_key(w, "time_zone");
-    json_string(w, s->site.time_zone ? s->site.time_zone : "Etc/UTC");
-    json_key(w, "updated_at");
-    json_time(w, s->data_changed_at ? s->data_changed_at : s->generated_at);
-    json_object_end(w);
+    struct jsonw *w = &c->w;
+    jsonw_key(w, "page");
+    jsonw_object_begin(w);
+    jsonw_key(w, "id");
+    jsonw_string(w, c->page_id);
+    jsonw_key(w, "name");
+    jsonw_string(w, s->site.name ? s->site.name : "");
+    jsonw_key(w, "url");
+    jsonw_string(w, s->site.base_url ? s->site.base_url : "");
+    jsonw_key(w, "time_zone");
+    jsonw_string(w, s->site.time_zone ? s->site.time_zone : "Etc/UTC");
+    jsonw_key(w, "updated_at");
+    jsonw_time(w, s->data_changed_at ? s->data_changed_at : s->generated_at);
+    jsonw_object_end(w);
 }
 
 static void write_status(struct ctx *c)
 {
-    struct json_writer *w = &c->w;
-    json_key(w, "status");
-    json_object_begin(w);
-    json_key(w, "indicator");
-    json_string(w, model_indicator_name(c->s->indicator));
-    json_key(w, "description");
-    json_string(w, c->s->indicator_description
-                       ? c->s->indicator_description
-                       : model_indicator_description(c->s->indicator, false));
-    json_object_end(w);
+    struct jsonw *w = &c->w;
+    jsonw_key(w, "status");
+    jsonw_object_begin(w);
+    jsonw_key(w, "indicator");
+    jsonw_string(w, model_indicator_name(c->s->indicator));
+    jsonw_key(w, "description");
+    jsonw_string(w, c->s->indicator_description
+                        ? c->s->indicator_description
+                        : model_indicator_description(c->s->indicator, false));
+    jsonw_object_end(w);
 }
 
 /* Which posts a list holds. */
@@ -391,9 +391,9 @@ static size_t select_upcoming(const struct snapshot *s, size_t *out)
 static void write_list(struct ctx *c, const char *key, enum selection sel)
 {
     const struct snapshot *s = c->s;
-    struct json_writer *w = &c->w;
-    json_key(w, key);
-    json_array_begin(w);
+    struct jsonw *w = &c->w;
+    jsonw_key(w, key);
+    jsonw_array_begin(w);
     size_t listed = 0;
     if (sel == SEL_ACTIVE || sel == SEL_ACTIVE_AND_UPCOMING)
         for (size_t k = 0; k < s->n_incidents; k++)
@@ -405,7 +405,7 @@ static void write_list(struct ctx *c, const char *key, enum selection sel)
             order = malloc(s->n_incidents * sizeof(*order));
             if (order == NULL) {
                 w->out->oom = true;
-                json_array_end(w);
+                jsonw_array_end(w);
                 return;
             }
         }
@@ -435,7 +435,7 @@ static void write_list(struct ctx *c, const char *key, enum selection sel)
             listed++;
         }
     }
-    json_array_end(w);
+    jsonw_array_end(w);
 }
 
 void statuspage_render(struct buf *out, const struct snapshot *s,
@@ -443,10 +443,10 @@ void statuspage_render(struct buf *out, const struct snapshot *s,
 {
     struct ctx c;
     c.s = s;
-    json_init(&c.w, out);
+    jsonw_init(&c.w, out);
     statuspage_page_id(s->site.hostname, c.page_id);
 
-    json_object_begin(&c.w);
+    jsonw_object_begin(&c.w);
     write_page(&c);
     switch (doc) {
     case STATUSPAGE_SUMMARY:
@@ -479,5 +479,5 @@ void statuspage_render(struct buf *out, const struct snapshot *s,
     default:
         break;
     }
-    json_object_end(&c.w);
+    jsonw_object_end(&c.w);
 }

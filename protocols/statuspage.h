@@ -23,7 +23,7 @@
 #ifndef OUTPOST_STATUSPAGE_H
 #define OUTPOST_STATUSPAGE_H
 
-#include "../store/buf.h"
+#include "../store/common/buf.h"
 #include "../store/snapshot.h"
 
 /* The documents, one per path under /api/v2/. */

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/common/timeutil.h"
+#include "../store/common/tz.h"
 #include "../store/query.h"
-#include "../store/timeutil.h"
-#include "../store/tz.h"
 
 /* ---- UTF-8 ------------------------------------------------------------ */
 

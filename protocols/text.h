@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../store/buf.h"
+#include "../store/common/buf.h"
 #include "../store/snapshot.h"
 
 #define TEXT_WIDTH 72

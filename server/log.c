@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../store/timeutil.h"
+#include "../store/common/timeutil.h"
 #include "server.h"
 
 void server_log(const char *fmt, ...)

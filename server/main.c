@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "server.h"
 
 #define OUTPOST_VERSION "0.1.0"

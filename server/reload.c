@@ -34,9 +34,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../store/common/timeutil.h"
+#include "../store/common/tz.h"
 #include "../store/store.h"
-#include "../store/timeutil.h"
-#include "../store/tz.h"
 #include "server.h"
 
 static void tick_cb(uv_timer_t *t);

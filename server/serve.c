@@ -21,10 +21,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../store/demo.h"
+#include "../store/common/timeutil.h"
+#include "../store/common/tz.h"
 #include "../store/store.h"
-#include "../store/timeutil.h"
-#include "../store/tz.h"
+#include "cli/demo.h"
 #include "server.h"
 
 static const char serve_usage[] =

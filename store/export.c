@@ -60,7 +60,7 @@
  * What it does not second-guess: the times' order and the history of
  * statuses, which an operator may have back-dated.
  *
- * The document is read with jsonparse, at most STORE_IMPORT_MAX (64 MiB);
+ * The document is read with jsonr, at most STORE_IMPORT_MAX (64 MiB);
  * every other parser limit holds (texts are far below them).
  */
 #include <inttypes.h>
@@ -73,7 +73,7 @@
 
 #include <sodium.h>
 
-#include "jsonparse.h"
+#include "common/jsonr.h"
 #include "store_int.h"
 
 /* ---- export ------------------------------------------------------------ */
@@ -392,7 +392,7 @@ static const char *const token_keys[] = {
  * an object of at least three members with names of at least two letters
  * (a service link: "service_id", "window_start", "window_end"), for which
  * the parse tree takes far less than the 8 bytes per input byte that
- * jsonparse's bound allows: the parse and the check together stay within
+ * jsonr's bound allows: the parse and the check together stay within
  * that bound. */
 enum entry_kind {
     E_SERVICE_ID,
@@ -515,16 +515,18 @@ static int cmp_entry(const void *pa, const void *pb)
 }
 
 /* obj must be an object holding exactly the given keys. */
-static int keys(struct import *im, const char *path, const struct json *obj,
-                const char *const *names, size_t n)
+static int keys(struct import *im, const char *path,
+                const struct jsonr_value *obj, const char *const *names,
+                size_t n)
 {
-    if (json_type(obj) != JSON_OBJECT)
+    if (jsonr_type(obj) != JSONR_OBJECT)
         return bad(im, path[0] ? path : "document", "",
                    "expected an object, not %s",
-                   json_type_name(json_type(obj)));
-    for (const struct json *m = json_first(obj); m != NULL; m = json_next(m)) {
+                   jsonr_type_name(jsonr_type(obj)));
+    for (const struct jsonr_value *m = jsonr_first(obj); m != NULL;
+         m = jsonr_next(m)) {
         size_t i = 0, len;
-        const char *key = json_name(m, &len);
+        const char *key = jsonr_name(m, &len);
         while (i < n &&
                !(strlen(names[i]) == len && memcmp(names[i], key, len) == 0))
             i++;
@@ -533,21 +535,22 @@ static int keys(struct import *im, const char *path, const struct json *obj,
                        "unknown key '%.40s'", key);
     }
     for (size_t i = 0; i < n; i++)
-        if (json_get(obj, names[i]) == NULL)
+        if (jsonr_get(obj, names[i]) == NULL)
             return bad(im, path[0] ? path : "document", "", "missing key '%s'",
                        names[i]);
     return 0;
 }
 
-static int get_int(struct import *im, const char *path, const struct json *obj,
-                   const char *key, int64_t min, int64_t max, int64_t *out)
+static int get_int(struct import *im, const char *path,
+                   const struct jsonr_value *obj, const char *key, int64_t min,
+                   int64_t max, int64_t *out)
 {
-    const struct json *v = json_get(obj, key);
-    if (json_as_int64(v, out) != 0)
+    const struct jsonr_value *v = jsonr_get(obj, key);
+    if (jsonr_as_int64(v, out) != 0)
         return bad(im, path, key, "expected an integer, not %s",
-                   json_type(v) == JSON_NUMBER
+                   jsonr_type(v) == JSONR_NUMBER
                        ? "a fraction, an exponent or a number beyond 64 bits"
-                       : json_type_name(json_type(v)));
+                       : jsonr_type_name(jsonr_type(v)));
     if (*out < min)
         return bad(im, path, key, "must be at least %" PRId64, min);
     if (*out > max)
@@ -557,17 +560,18 @@ static int get_int(struct import *im, const char *path, const struct json *obj,
 
 /* A string, or NULL for null when nullable. NUL bytes are refused: no
  * stored text contains one. */
-static int get_str(struct import *im, const char *path, const struct json *obj,
-                   const char *key, bool nullable, const char **out)
+static int get_str(struct import *im, const char *path,
+                   const struct jsonr_value *obj, const char *key,
+                   bool nullable, const char **out)
 {
-    const struct json *v = json_get(obj, key);
+    const struct jsonr_value *v = jsonr_get(obj, key);
     size_t len;
     *out = NULL;
-    if (nullable && json_type(v) == JSON_NULL)
+    if (nullable && jsonr_type(v) == JSONR_NULL)
         return 0;
-    if ((*out = json_as_string(v, &len)) == NULL)
+    if ((*out = jsonr_as_string(v, &len)) == NULL)
         return bad(im, path, key, "expected a string%s, not %s",
-                   nullable ? " or null" : "", json_type_name(json_type(v)));
+                   nullable ? " or null" : "", jsonr_type_name(jsonr_type(v)));
     if (strlen(*out) != len)
         return bad(im, path, key, "contains a NUL character");
     return 0;
@@ -587,8 +591,9 @@ static int with_path(struct import *im, const char *path, const char *key,
 }
 
 /* A one-line text field under the CLI's rules (names, titles, authors). */
-static int get_line(struct import *im, const char *path, const struct json *obj,
-                    const char *key, bool nullable, const char **out)
+static int get_line(struct import *im, const char *path,
+                    const struct jsonr_value *obj, const char *key,
+                    bool nullable, const char **out)
 {
     int rc = get_str(im, path, obj, key, nullable, out);
     if (rc == 0 && *out != NULL)
@@ -599,9 +604,9 @@ static int get_line(struct import *im, const char *path, const struct json *obj,
 
 /* A multi-line text under the CLI's rules (bodies, postmortems); required:
  * not empty. */
-static int get_body(struct import *im, const char *path, const struct json *obj,
-                    const char *key, bool nullable, bool required,
-                    const char **out)
+static int get_body(struct import *im, const char *path,
+                    const struct jsonr_value *obj, const char *key,
+                    bool nullable, bool required, const char **out)
 {
     int rc = get_str(im, path, obj, key, nullable, out);
     if (rc == 0 && *out != NULL)
@@ -610,13 +615,14 @@ static int get_body(struct import *im, const char *path, const struct json *obj,
     return rc;
 }
 
-static const struct json *get_array(struct import *im, const char *path,
-                                    const struct json *obj, const char *key)
+static const struct jsonr_value *get_array(struct import *im, const char *path,
+                                           const struct jsonr_value *obj,
+                                           const char *key)
 {
-    const struct json *v = json_get(obj, key);
-    if (json_type(v) != JSON_ARRAY) {
+    const struct jsonr_value *v = jsonr_get(obj, key);
+    if (jsonr_type(v) != JSONR_ARRAY) {
         bad(im, path, key, "expected an array, not %s",
-            json_type_name(json_type(v)));
+            jsonr_type_name(jsonr_type(v)));
         return NULL;
     }
     return v;
@@ -624,7 +630,7 @@ static const struct json *get_array(struct import *im, const char *path,
 
 /* An incident status that exists; *out is left to the rules. */
 static int get_status(struct import *im, const char *path,
-                      const struct json *obj, enum incident_status *out)
+                      const struct jsonr_value *obj, enum incident_status *out)
 {
     const char *s;
     int rc = get_str(im, path, obj, "status", false, &s);
@@ -636,7 +642,7 @@ static int get_status(struct import *im, const char *path,
 #define TIME_MAX INT64_MAX
 
 static int check_service(struct import *im, const char *path,
-                         const struct json *o)
+                         const struct jsonr_value *o)
 {
     int64_t id, n;
     const char *slug, *s;
@@ -675,7 +681,7 @@ static int check_service(struct import *im, const char *path,
 }
 
 static int check_revision(struct import *im, const char *path,
-                          const struct json *r)
+                          const struct jsonr_value *r)
 {
     int64_t id, t;
     const char *s;
@@ -694,7 +700,7 @@ static int check_revision(struct import *im, const char *path,
 }
 
 static int check_update(struct import *im, const char *path,
-                        const struct json *u, enum incident_kind kind)
+                        const struct jsonr_value *u, enum incident_kind kind)
 {
     int64_t id, t;
     const char *s;
@@ -717,13 +723,13 @@ static int check_update(struct import *im, const char *path,
         rc = get_line(im, path, u, "via", false, &s);
     if (rc == 0)
         rc = add_entry(im, E_UPDATE_ID, id, NULL);
-    const struct json *revs =
+    const struct jsonr_value *revs =
         rc == 0 ? get_array(im, path, u, "revisions") : NULL;
     if (rc == 0 && revs == NULL)
         rc = UV_EINVAL;
     size_t i = 0;
-    for (const struct json *r = json_first(revs); rc == 0 && r != NULL;
-         r = json_next(r), i++) {
+    for (const struct jsonr_value *r = jsonr_first(revs); rc == 0 && r != NULL;
+         r = jsonr_next(r), i++) {
         char rp[PATH_LEN];
         snprintf(rp, sizeof(rp), "%s.revisions[%zu]", path, i);
         im->at[2] = (uint32_t)i;
@@ -734,8 +740,8 @@ static int check_update(struct import *im, const char *path,
 
 /* One affected service: its own window under the writers' rules; the
  * reference is checked later, once every service id is known. */
-static int check_link(struct import *im, const char *path, const struct json *l,
-                      const struct post_row *row)
+static int check_link(struct import *im, const char *path,
+                      const struct jsonr_value *l, const struct post_row *row)
 {
     int64_t sid, ws, we;
     const char *field = "";
@@ -757,8 +763,8 @@ static int check_link(struct import *im, const char *path, const struct json *l,
 
 /* The members of an incident that the rules judge, each of the right type
  * and kind of value, into row; "services" must be an array. */
-static int get_row(struct import *im, const char *path, const struct json *o,
-                   struct post_row *row)
+static int get_row(struct import *im, const char *path,
+                   const struct jsonr_value *o, struct post_row *row)
 {
     const char *s, *pm, *pm_via;
     int64_t t;
@@ -794,14 +800,14 @@ static int get_row(struct import *im, const char *path, const struct json *o,
                      &row->postmortem_at);
     if (rc == 0)
         rc = get_line(im, path, o, "postmortem_via", true, &pm_via);
-    const struct json *links =
+    const struct jsonr_value *links =
         rc == 0 ? get_array(im, path, o, "services") : NULL;
     if (rc == 0 && links == NULL)
         rc = UV_EINVAL;
     if (rc == 0) {
         row->postmortem = pm != NULL;
         row->postmortem_via = pm_via != NULL;
-        row->n_services = json_len(links);
+        row->n_services = jsonr_len(links);
     }
     return rc;
 }
@@ -809,7 +815,7 @@ static int get_row(struct import *im, const char *path, const struct json *o,
 /* An incident: its members, then the writers' rules on the whole post,
  * then each affected service and each update. */
 static int check_incident(struct import *im, const char *path,
-                          const struct json *o)
+                          const struct jsonr_value *o)
 {
     int64_t id;
     struct post_row row = {0};
@@ -827,20 +833,21 @@ static int check_incident(struct import *im, const char *path,
         rc = add_entry(im, E_INCIDENT_ID, id, NULL);
 
     size_t i = 0;
-    const struct json *links = json_get(o, "services");
-    for (const struct json *l = json_first(links); rc == 0 && l != NULL;
-         l = json_next(l), i++) {
+    const struct jsonr_value *links = jsonr_get(o, "services");
+    for (const struct jsonr_value *l = jsonr_first(links); rc == 0 && l != NULL;
+         l = jsonr_next(l), i++) {
         char lp[PATH_LEN];
         snprintf(lp, sizeof(lp), "%s.services[%zu]", path, i);
         im->at[1] = (uint32_t)i;
         rc = check_link(im, lp, l, &row);
     }
-    const struct json *ups = rc == 0 ? get_array(im, path, o, "updates") : NULL;
+    const struct jsonr_value *ups =
+        rc == 0 ? get_array(im, path, o, "updates") : NULL;
     if (rc == 0 && ups == NULL)
         rc = UV_EINVAL;
     i = 0;
-    for (const struct json *u = json_first(ups); rc == 0 && u != NULL;
-         u = json_next(u), i++) {
+    for (const struct jsonr_value *u = jsonr_first(ups); rc == 0 && u != NULL;
+         u = jsonr_next(u), i++) {
         char up[PATH_LEN];
         snprintf(up, sizeof(up), "%s.updates[%zu]", path, i);
         im->at[1] = (uint32_t)i;
@@ -851,7 +858,7 @@ static int check_incident(struct import *im, const char *path,
 }
 
 static int check_token(struct import *im, const char *path,
-                       const struct json *t)
+                       const struct jsonr_value *t)
 {
     int64_t id, when;
     const char *name, *hash;
@@ -886,17 +893,18 @@ static int check_token(struct import *im, const char *path,
 }
 
 /* Checks a top-level array with one function per element. */
-static int
-check_list(struct import *im, const struct json *doc, const char *key,
-           int (*check)(struct import *, const char *, const struct json *))
+static int check_list(struct import *im, const struct jsonr_value *doc,
+                      const char *key,
+                      int (*check)(struct import *, const char *,
+                                   const struct jsonr_value *))
 {
-    const struct json *list = get_array(im, "", doc, key);
+    const struct jsonr_value *list = get_array(im, "", doc, key);
     if (list == NULL)
         return UV_EINVAL;
     size_t i = 0;
     int rc = 0;
-    for (const struct json *o = json_first(list); rc == 0 && o != NULL;
-         o = json_next(o), i++) {
+    for (const struct jsonr_value *o = jsonr_first(list); rc == 0 && o != NULL;
+         o = jsonr_next(o), i++) {
         char p[PATH_LEN];
         snprintf(p, sizeof(p), "%s[%zu]", key, i);
         im->at[0] = (uint32_t)i;
@@ -967,7 +975,7 @@ static int check_references(struct import *im)
     return 0;
 }
 
-static int check_document(struct import *im, const struct json *doc)
+static int check_document(struct import *im, const struct jsonr_value *doc)
 {
     const char *format;
     int64_t version;
@@ -994,14 +1002,14 @@ static int check_document(struct import *im, const struct json *doc)
 
 /* Binds member `key` of obj to parameter i: integer, string or NULL. The
  * document outlives the statement, so the text need not be copied. */
-static void bind_member(sqlite3_stmt *q, int i, const struct json *obj,
+static void bind_member(sqlite3_stmt *q, int i, const struct jsonr_value *obj,
                         const char *key)
 {
-    const struct json *v = json_get(obj, key);
+    const struct jsonr_value *v = jsonr_get(obj, key);
     int64_t n;
     size_t len;
-    const char *text = json_as_string(v, &len);
-    if (json_as_int64(v, &n) == 0)
+    const char *text = jsonr_as_string(v, &len);
+    if (jsonr_as_int64(v, &n) == 0)
         sqlite3_bind_int64(q, i, n);
     else if (text != NULL)
         sqlite3_bind_text(q, i, text, (int)len, SQLITE_STATIC);
@@ -1012,8 +1020,9 @@ static void bind_member(sqlite3_stmt *q, int i, const struct json *obj,
 /* Runs q once with the given members bound to its first parameters and,
  * when parent is not 0, the parent's id after them; then resets it for
  * the next row (one prepared statement per table, not per row). */
-static int insert_row(struct store *st, sqlite3_stmt *q, const struct json *obj,
-                      const char *const *members, size_t n, int64_t parent)
+static int insert_row(struct store *st, sqlite3_stmt *q,
+                      const struct jsonr_value *obj, const char *const *members,
+                      size_t n, int64_t parent)
 {
     for (size_t i = 0; i < n; i++)
         bind_member(q, (int)i + 1, obj, members[i]);
@@ -1050,11 +1059,12 @@ static const char *const insert_sql[Q_COUNT] = {
                 " revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)",
 };
 
-static int write_token(struct store *st, sqlite3_stmt *q, const struct json *t)
+static int write_token(struct store *st, sqlite3_stmt *q,
+                       const struct jsonr_value *t)
 {
     unsigned char bin[STORE_TOKEN_HASH];
     size_t bin_len = 0;
-    const char *hex = json_as_string(json_get(t, "hash"), NULL);
+    const char *hex = jsonr_as_string(jsonr_get(t, "hash"), NULL);
     sodium_hex2bin(bin, sizeof(bin), hex, strlen(hex), NULL, &bin_len, NULL);
     bind_member(q, 1, t, "id");
     bind_member(q, 2, t, "name");
@@ -1071,38 +1081,40 @@ static int write_token(struct store *st, sqlite3_stmt *q, const struct json *t)
 }
 
 /* Writes a checked document; the caller holds the transaction. */
-static int write_document(struct store *st, const struct json *doc)
+static int write_document(struct store *st, const struct jsonr_value *doc)
 {
     sqlite3_stmt *q[Q_COUNT] = {NULL};
     int rc = 0;
     for (int i = 0; rc == 0 && i < Q_COUNT; i++)
         rc = store_prepare(st, insert_sql[i], &q[i]);
-    for (const struct json *s = json_first(json_get(doc, "services"));
-         rc == 0 && s != NULL; s = json_next(s))
+    for (const struct jsonr_value *s = jsonr_first(jsonr_get(doc, "services"));
+         rc == 0 && s != NULL; s = jsonr_next(s))
         rc = insert_row(st, q[Q_SERVICE], s, service_keys, N(service_keys), 0);
-    for (const struct json *o = json_first(json_get(doc, "incidents"));
-         rc == 0 && o != NULL; o = json_next(o)) {
+    for (const struct jsonr_value *o = jsonr_first(jsonr_get(doc, "incidents"));
+         rc == 0 && o != NULL; o = jsonr_next(o)) {
         int64_t id = 0;
-        json_as_int64(json_get(o, "id"), &id);
+        jsonr_as_int64(jsonr_get(o, "id"), &id);
         rc = insert_row(st, q[Q_INCIDENT], o, incident_keys, INCIDENT_COLUMNS,
                         0);
-        for (const struct json *l = json_first(json_get(o, "services"));
-             rc == 0 && l != NULL; l = json_next(l))
+        for (const struct jsonr_value *l =
+                 jsonr_first(jsonr_get(o, "services"));
+             rc == 0 && l != NULL; l = jsonr_next(l))
             rc = insert_row(st, q[Q_LINK], l, link_keys, N(link_keys), id);
-        for (const struct json *u = json_first(json_get(o, "updates"));
-             rc == 0 && u != NULL; u = json_next(u)) {
+        for (const struct jsonr_value *u = jsonr_first(jsonr_get(o, "updates"));
+             rc == 0 && u != NULL; u = jsonr_next(u)) {
             int64_t uid = 0;
-            json_as_int64(json_get(u, "id"), &uid);
+            jsonr_as_int64(jsonr_get(u, "id"), &uid);
             rc =
                 insert_row(st, q[Q_UPDATE], u, update_keys, UPDATE_COLUMNS, id);
-            for (const struct json *r = json_first(json_get(u, "revisions"));
-                 rc == 0 && r != NULL; r = json_next(r))
+            for (const struct jsonr_value *r =
+                     jsonr_first(jsonr_get(u, "revisions"));
+                 rc == 0 && r != NULL; r = jsonr_next(r))
                 rc = insert_row(st, q[Q_REVISION], r, revision_keys,
                                 N(revision_keys), uid);
         }
     }
-    for (const struct json *t = json_first(json_get(doc, "tokens"));
-         rc == 0 && t != NULL; t = json_next(t))
+    for (const struct jsonr_value *t = jsonr_first(jsonr_get(doc, "tokens"));
+         rc == 0 && t != NULL; t = jsonr_next(t))
         rc = write_token(st, q[Q_TOKEN], t);
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(q[i]);
@@ -1112,10 +1124,10 @@ static int write_document(struct store *st, const struct json *doc)
 int store_import(struct store *st, const char *json, size_t len)
 {
     char err[160];
-    struct json *doc = NULL;
+    struct jsonr_value *doc = NULL;
     struct import im = {st, NULL, 0, 0, {0, 0, 0}};
     int rc =
-        json_parse_limit(json, len, STORE_IMPORT_MAX, &doc, err, sizeof(err));
+        jsonr_parse_limit(json, len, STORE_IMPORT_MAX, &doc, err, sizeof(err));
     if (rc != 0) {
         rc = store_fail(st, rc, "not valid JSON: %s", err);
         goto out;
@@ -1140,7 +1152,7 @@ int store_import(struct store *st, const char *json, size_t len)
     if (rc != 0)
         store_rollback(st);
 out:
-    json_free(doc);
+    jsonr_free(doc);
     free(im.e);
     return rc;
 }

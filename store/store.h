@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "common/buf.h"
 #include "model.h"
 #include "snapshot.h"
 
@@ -192,7 +192,7 @@ int store_export(struct store *st, struct buf *out);
 #define STORE_BODY_MAX (64 * 1024)
 /* The largest document store_import() reads (64 MiB): far above any
  * request, since a backup holds the whole history, but bounded, since the
- * parse takes up to 8 times the document's size in memory (jsonparse.h),
+ * parse takes up to 8 times the document's size in memory (jsonr.h),
  * at most 512 MiB, and the check's entries fit in that bound too. */
 #define STORE_IMPORT_MAX (64 * 1024 * 1024)
 /* Loads a document written by store_export() into an EMPTY store (no

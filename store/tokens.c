@@ -6,8 +6,8 @@
 
 #include <uv.h>
 
+#include "common/timeutil.h"
 #include "store_int.h"
-#include "timeutil.h"
 
 /* The snapshot keeps hashes in a plain array of this size. */
 _Static_assert(sizeof(((struct snapshot_token *)0)->hash) == STORE_TOKEN_HASH,

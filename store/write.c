@@ -12,8 +12,8 @@
 #include <string.h>
 #include <uv.h>
 
+#include "common/timeutil.h"
 #include "store_int.h"
-#include "timeutil.h"
 
 #define LINE_MAX_BYTES 200
 #define DESCRIPTION_MAX_BYTES 1000

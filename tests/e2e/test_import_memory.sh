@@ -8,7 +8,7 @@
 #
 # The binary runs without valgrind here even when OUTPOST_VALGRIND=1:
 # valgrind's own memory would swamp what is measured, and the parser's
-# memory errors are valgrind's business in unit/test_jsonparse.
+# memory errors are valgrind's business in unit/test_jsonr.
 . "$(dirname "$0")/lib.sh"
 GEN="$(dirname "$0")/../tools/hostile_json.py"
 MIB=$((1024 * 1024))

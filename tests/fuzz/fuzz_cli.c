@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../server/cli.h"
-#include "../../store/timeutil.h"
+#include "../../server/cli/cli.h"
+#include "../../store/common/timeutil.h"
 #include "fuzz.h"
 
 #define MAX_WORDS 64

@@ -11,7 +11,7 @@
 #include <uv.h>
 
 #include "../../server/server.h"
-#include "../../store/buf.h"
+#include "../../store/common/buf.h"
 #include "fuzz.h"
 
 static void check_text(const char *s, size_t cap)

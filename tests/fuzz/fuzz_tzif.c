@@ -11,8 +11,8 @@
 
 #include <uv.h>
 
-#include "../../store/timeutil.h"
-#include "../../store/tz.h"
+#include "../../store/common/timeutil.h"
+#include "../../store/common/tz.h"
 #include "fuzz.h"
 
 static int64_t first_t, last_t; /* 0000-01-01 and 9999-12-31 23:59:59 */

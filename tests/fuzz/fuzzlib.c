@@ -8,11 +8,11 @@
 
 #include <uv.h>
 
+#include "../../server/cli/demo.h"
 #include "../../server/server.h"
 #include "../../store/command.h"
-#include "../../store/demo.h"
+#include "../../store/common/tz.h"
 #include "../../store/store.h"
-#include "../../store/tz.h"
 #include "../unit/fixture.h"
 
 FILE *fuzz_report;

@@ -318,7 +318,7 @@ def small_export():
 
 
 def json_seeds(demo):
-    for s in unit("test_jsonparse.c") + unit("test_api.c"):
+    for s in unit("test_jsonr.c") + unit("test_api.c"):
         if (s[:1] in b"{[\"0123456789-tfn \t\r\n" and len(s) < 2000
                 and b"%s" not in s and b"%d" not in s):
             put("json", s)

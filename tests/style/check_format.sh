@@ -8,7 +8,8 @@ if ! command -v clang-format >/dev/null; then
     echo "0 passed, 1 failed"
     exit 1
 fi
-for f in store/*.[ch] protocols/*.[ch] server/*.[ch] tests/unit/*.[ch] \
+for f in store/*.[ch] store/common/*.[ch] protocols/*.[ch] server/*.[ch] \
+    server/cli/*.[ch] tests/unit/*.[ch] \
     tests/bench/*.c tests/fuzz/*.[ch]; do
     if clang-format --style=file "$f" | cmp -s - "$f"; then
         passed=$((passed + 1))

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "../../store/timeutil.h"
+#include "../../store/common/timeutil.h"
 
 /* A builder that remembers an allocation failure, so the tables below need
  * no error check per field. */

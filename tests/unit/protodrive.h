@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #include "../../protocols/proto.h"
-#include "../../store/buf.h"
+#include "../../store/common/buf.h"
 #include "../../store/snapshot.h"
 
 /* Feeds req[0..n) to p in reads ending at cuts[0..ncuts) (ascending, each

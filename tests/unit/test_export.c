@@ -6,8 +6,8 @@
 
 #include <uv.h>
 
-#include "../../store/demo.h"
-#include "../../store/jsonparse.h"
+#include "../../server/cli/demo.h"
+#include "../../store/common/jsonr.h"
 #include "../../store/store.h"
 #include "../../store/store_int.h"
 #include "testlib.h"
@@ -834,7 +834,7 @@ TEST(long_texts_and_large_documents)
     size_t la, lb;
     char *ja = export_of(a, &la);
     store_close(a);
-    CHECK(la > JSON_MAX_INPUT);
+    CHECK(la > JSONR_MAX_INPUT);
     struct store *b = fresh();
     CHECK_INT(store_import(b, ja, la), 0);
     char *jb = export_of(b, &lb);

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "../../protocols/feeds.h"
-#include "../../protocols/json.h"
 #include "../../protocols/text.h"
-#include "../../store/timeutil.h"
-#include "../../store/tz.h"
+#include "../../store/common/jsonw.h"
+#include "../../store/common/timeutil.h"
+#include "../../store/common/tz.h"
 #include "fixture.h"
 #include "testlib.h"
 

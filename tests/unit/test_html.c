@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "../../protocols/html.h"
-#include "../../protocols/json.h"
 #include "../../protocols/proto.h"
+#include "../../store/common/jsonw.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
 #include "testlib.h"

@@ -12,8 +12,8 @@
 
 #include "../../protocols/proto.h"
 #include "../../protocols/text.h"
+#include "../../store/common/timeutil.h"
 #include "../../store/snapshot.h"
-#include "../../store/timeutil.h"
 #include "fixture.h"
 #include "testlib.h"
 

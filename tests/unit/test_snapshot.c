@@ -5,9 +5,9 @@
 #include <string.h>
 #include <uv.h>
 
+#include "../../store/common/timeutil.h"
 #include "../../store/model.h"
 #include "../../store/snapshot.h"
-#include "../../store/timeutil.h"
 #include "fixture.h"
 #include "testlib.h"
 

@@ -1,8 +1,8 @@
-/* Unit tests of the JSON writer (protocols/json.c) and the Statuspage v2
+/* Unit tests of the JSON writer (store/common/jsonw.c) and the Statuspage v2
  * documents (protocols/statuspage.c).
  *
  * The documents are read back with the project's strict RFC 8259 parser
- * (store/jsonparse.h: it refuses trailing commas, raw control characters,
+ * (store/common/jsonr.h: it refuses trailing commas, raw control characters,
  * bad escapes, malformed UTF-8 and duplicate member names), held here to
  * two more rules the writer keeps (only integers, no surrogate escapes),
  * then checked field by field against the Statuspage v2 public API's shape
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../protocols/json.h"
 #include "../../protocols/statuspage.h"
-#include "../../store/jsonparse.h"
+#include "../../store/common/jsonr.h"
+#include "../../store/common/jsonw.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
 #include "testlib.h"
@@ -22,12 +22,13 @@
 /* ---- reading the documents back --------------------------------------- */
 
 /* True if every number in the tree is an integer: the writer has only
- * json_int(), so a fraction or an exponent is not ours. */
-static bool only_integers(const struct json *v)
+ * jsonw_int(), so a fraction or an exponent is not ours. */
+static bool only_integers(const struct jsonr_value *v)
 {
-    if (json_type(v) == JSON_NUMBER)
+    if (jsonr_type(v) == JSONR_NUMBER)
         return false;
-    for (const struct json *c = json_first(v); c != NULL; c = json_next(c))
+    for (const struct jsonr_value *c = jsonr_first(v); c != NULL;
+         c = jsonr_next(c))
         if (!only_integers(c))
             return false;
     return true;
@@ -53,58 +54,59 @@ static bool no_surrogate_escapes(const char *p, size_t len)
 
 /* Parses a whole document; NULL (with the reason in err) unless it is
  * exactly one valid value that keeps the writer's two rules above. */
-static struct json *jparse(const char *s, size_t len, char *err, size_t errlen)
+static struct jsonr_value *jparse(const char *s, size_t len, char *err,
+                                  size_t errlen)
 {
-    struct json *v = NULL;
-    if (json_parse(s, len, &v, err, errlen) != 0)
+    struct jsonr_value *v = NULL;
+    if (jsonr_parse(s, len, &v, err, errlen) != 0)
         return NULL;
     if (!only_integers(v) || !no_surrogate_escapes(s, len)) {
         snprintf(err, errlen, "%s",
                  only_integers(v) ? "a surrogate escape" : "not an integer");
-        json_free(v);
+        jsonr_free(v);
         return NULL;
     }
     return v;
 }
 
 /* The i-th element of an array (or member of an object), or NULL. */
-static const struct json *jat(const struct json *arr, size_t i)
+static const struct jsonr_value *jat(const struct jsonr_value *arr, size_t i)
 {
-    const struct json *e = json_first(arr);
+    const struct jsonr_value *e = jsonr_first(arr);
     while (e != NULL && i-- > 0)
-        e = json_next(e);
+        e = jsonr_next(e);
     return e;
 }
 
-static const char *jstr(const struct json *o, const char *key)
+static const char *jstr(const struct jsonr_value *o, const char *key)
 {
-    return json_as_string(json_get(o, key), NULL);
+    return jsonr_as_string(jsonr_get(o, key), NULL);
 }
 
 /* The member is present and of type t (a null member counts as present). */
-static bool jis(const struct json *o, const char *key, enum json_type t)
+static bool jis(const struct jsonr_value *o, const char *key, enum jsonr_type t)
 {
-    const struct json *v = json_get(o, key);
-    return v != NULL && json_type(v) == t;
+    const struct jsonr_value *v = jsonr_get(o, key);
+    return v != NULL && jsonr_type(v) == t;
 }
 
-static bool jis_bool(const struct json *o, const char *key)
+static bool jis_bool(const struct jsonr_value *o, const char *key)
 {
     bool b;
-    return json_as_bool(json_get(o, key), &b) == 0;
+    return jsonr_as_bool(jsonr_get(o, key), &b) == 0;
 }
 
-static bool jtrue(const struct json *v)
+static bool jtrue(const struct jsonr_value *v)
 {
     bool b;
-    return json_as_bool(v, &b) == 0 && b;
+    return jsonr_as_bool(v, &b) == 0 && b;
 }
 
 /* The integer value of a member, or INT64_MIN when it is not an integer. */
-static int64_t jint(const struct json *o, const char *key)
+static int64_t jint(const struct jsonr_value *o, const char *key)
 {
     int64_t i;
-    return json_as_int64(json_get(o, key), &i) == 0 ? i : INT64_MIN;
+    return jsonr_as_int64(jsonr_get(o, key), &i) == 0 ? i : INT64_MIN;
 }
 
 /* "YYYY-MM-DDTHH:MM:SS.000Z" */
@@ -121,23 +123,23 @@ static bool is_ms_time(const char *s)
 }
 
 /* A time field: present, and either null or a millisecond timestamp. */
-static bool time_or_null(const struct json *o, const char *key)
+static bool time_or_null(const struct jsonr_value *o, const char *key)
 {
-    const struct json *v = json_get(o, key);
+    const struct jsonr_value *v = jsonr_get(o, key);
     if (v == NULL)
         return false;
-    return json_type(v) == JSON_NULL || is_ms_time(json_as_string(v, NULL));
+    return jsonr_type(v) == JSONR_NULL || is_ms_time(jsonr_as_string(v, NULL));
 }
 
 static struct snapshot *snap;
 
-static struct json *doc(enum statuspage_doc d)
+static struct jsonr_value *doc(enum statuspage_doc d)
 {
     struct buf b = BUF_INIT;
     statuspage_render(&b, snap, d);
     CHECK(!buf_failed(&b));
     char err[128] = "";
-    struct json *v = jparse(b.data, b.len, err, sizeof(err));
+    struct jsonr_value *v = jparse(b.data, b.len, err, sizeof(err));
     if (v == NULL)
         printf("  document %s does not parse (%s):\n%s\n", statuspage_path(d),
                err, b.data);
@@ -189,12 +191,12 @@ TEST(json_str_escapes)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct buf b = BUF_INIT;
-        json_strn(&b, cases[i].in, cases[i].len);
+        jsonw_put_strn(&b, cases[i].in, cases[i].len);
         CHECK_STR(b.data, cases[i].want);
         buf_free(&b);
     }
     struct buf b = BUF_INIT;
-    json_str(&b, NULL);
+    jsonw_put_str(&b, NULL);
     CHECK_STR(b.data, "null");
     buf_free(&b);
 }
@@ -202,35 +204,35 @@ TEST(json_str_escapes)
 TEST(json_writer_commas)
 {
     struct buf b = BUF_INIT;
-    struct json_writer w;
-    json_init(&w, &b);
-    json_object_begin(&w);
-    json_key(&w, "a");
-    json_array_begin(&w);
-    json_int(&w, 1);
-    json_int(&w, -9007199254740993LL);
-    json_bool(&w, true);
-    json_null(&w);
-    json_string(&w, "x");
-    json_string(&w, NULL);
-    json_array_end(&w);
-    json_key(&w, "b");
-    json_object_begin(&w);
-    json_object_end(&w);
-    json_key(&w, "c");
-    json_array_begin(&w);
-    json_array_begin(&w);
-    json_array_end(&w);
-    json_object_begin(&w);
-    json_key(&w, "t");
-    json_time(&w, 1795000000);
-    json_key(&w, "u");
-    json_time(&w, 0);
-    json_object_end(&w);
-    json_array_end(&w);
-    json_key(&w, "d");
-    json_bool(&w, false);
-    json_object_end(&w);
+    struct jsonw w;
+    jsonw_init(&w, &b);
+    jsonw_object_begin(&w);
+    jsonw_key(&w, "a");
+    jsonw_array_begin(&w);
+    jsonw_int(&w, 1);
+    jsonw_int(&w, -9007199254740993LL);
+    jsonw_bool(&w, true);
+    jsonw_null(&w);
+    jsonw_string(&w, "x");
+    jsonw_string(&w, NULL);
+    jsonw_array_end(&w);
+    jsonw_key(&w, "b");
+    jsonw_object_begin(&w);
+    jsonw_object_end(&w);
+    jsonw_key(&w, "c");
+    jsonw_array_begin(&w);
+    jsonw_array_begin(&w);
+    jsonw_array_end(&w);
+    jsonw_object_begin(&w);
+    jsonw_key(&w, "t");
+    jsonw_time(&w, 1795000000);
+    jsonw_key(&w, "u");
+    jsonw_time(&w, 0);
+    jsonw_object_end(&w);
+    jsonw_array_end(&w);
+    jsonw_key(&w, "d");
+    jsonw_bool(&w, false);
+    jsonw_object_end(&w);
     CHECK_STR(b.data, "{\"a\":[1,-9007199254740993,true,null,\"x\",null],"
                       "\"b\":{},\"c\":[[],{\"t\":\"2026-11-18T11:06:40.000Z\","
                       "\"u\":null}],\"d\":false}");
@@ -265,22 +267,23 @@ TEST(json_reader_is_strict)
     };
     char err[128];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct json *v = jparse(bad[i], strlen(bad[i]), err, sizeof(err));
+        struct jsonr_value *v =
+            jparse(bad[i], strlen(bad[i]), err, sizeof(err));
         if (v != NULL)
             printf("  accepted: %s\n", bad[i]);
         CHECK(v == NULL);
-        json_free(v);
+        jsonr_free(v);
     }
     const char *good = " {\"a\":[true,false,null,\"\\u00e9\\n\",-1]} ";
-    struct json *v = jparse(good, strlen(good), err, sizeof(err));
+    struct jsonr_value *v = jparse(good, strlen(good), err, sizeof(err));
     CHECK(v != NULL);
     if (v != NULL) {
-        const struct json *a = json_get(v, "a");
-        CHECK(json_type(a) == JSON_ARRAY && json_len(a) == 5);
-        if (json_len(a) == 5)
-            CHECK_STR(json_as_string(jat(a, 3), NULL), "\xc3\xa9\n");
+        const struct jsonr_value *a = jsonr_get(v, "a");
+        CHECK(jsonr_type(a) == JSONR_ARRAY && jsonr_len(a) == 5);
+        if (jsonr_len(a) == 5)
+            CHECK_STR(jsonr_as_string(jat(a, 3), NULL), "\xc3\xa9\n");
     }
-    json_free(v);
+    jsonr_free(v);
 }
 
 /* ---- page ids --------------------------------------------------------- */
@@ -305,10 +308,10 @@ TEST(statuspage_page_id_stable)
 
 /* ---- the documents ---------------------------------------------------- */
 
-static void check_page(const struct json *root)
+static void check_page(const struct jsonr_value *root)
 {
-    const struct json *page = json_get(root, "page");
-    CHECK(json_type(page) == JSON_OBJECT);
+    const struct jsonr_value *page = jsonr_get(root, "page");
+    CHECK(jsonr_type(page) == JSONR_OBJECT);
     const char *id = jstr(page, "id");
     CHECK(id != NULL && strlen(id) == 12);
     CHECK_STR(jstr(page, "name"), "Example Net status");
@@ -327,25 +330,25 @@ static const char *const component_keys[] = {
     "updated_at",
 };
 
-static void check_component(const struct json *c, const char *page_id)
+static void check_component(const struct jsonr_value *c, const char *page_id)
 {
-    CHECK(json_type(c) == JSON_OBJECT);
+    CHECK(jsonr_type(c) == JSONR_OBJECT);
     for (size_t k = 0; k < sizeof(component_keys) / sizeof(*component_keys);
          k++) {
-        if (json_get(c, component_keys[k]) == NULL)
+        if (jsonr_get(c, component_keys[k]) == NULL)
             printf("  component lacks %s\n", component_keys[k]);
-        CHECK(json_get(c, component_keys[k]) != NULL);
+        CHECK(jsonr_get(c, component_keys[k]) != NULL);
     }
-    CHECK(jis(c, "id", JSON_STRING));
-    CHECK(jis(c, "name", JSON_STRING));
+    CHECK(jis(c, "id", JSONR_STRING));
+    CHECK(jis(c, "name", JSONR_STRING));
     CHECK(jis_bool(c, "group"));
-    CHECK(jis(c, "position", JSON_INT));
+    CHECK(jis(c, "position", JSONR_INT));
     CHECK(jis_bool(c, "showcase"));
     CHECK(jis_bool(c, "only_show_if_degraded"));
-    CHECK(jis(c, "description", JSON_STRING) ||
-          jis(c, "description", JSON_NULL));
-    CHECK(jis(c, "group_id", JSON_STRING) || jis(c, "group_id", JSON_NULL));
-    CHECK(jis(c, "start_date", JSON_NULL));
+    CHECK(jis(c, "description", JSONR_STRING) ||
+          jis(c, "description", JSONR_NULL));
+    CHECK(jis(c, "group_id", JSONR_STRING) || jis(c, "group_id", JSONR_NULL));
+    CHECK(jis(c, "start_date", JSONR_NULL));
     CHECK(time_or_null(c, "created_at"));
     CHECK(time_or_null(c, "updated_at"));
     CHECK_STR(jstr(c, "page_id"), page_id);
@@ -358,10 +361,10 @@ static void check_component(const struct json *c, const char *page_id)
         known |= strcmp(st, statuses[i]) == 0;
     CHECK(known);
     /* Only group rows list their children. */
-    if (jtrue(json_get(c, "group")))
-        CHECK(jis(c, "components", JSON_ARRAY));
+    if (jtrue(jsonr_get(c, "group")))
+        CHECK(jis(c, "components", JSONR_ARRAY));
     else
-        CHECK(json_get(c, "components") == NULL);
+        CHECK(jsonr_get(c, "components") == NULL);
 }
 
 static const char *const incident_keys[] = {
@@ -395,21 +398,21 @@ static const char *const update_keys[] = {
     "tweet_id",
 };
 
-static void check_incident(const struct json *inc, const char *page_id,
+static void check_incident(const struct jsonr_value *inc, const char *page_id,
                            bool maintenance)
 {
-    CHECK(json_type(inc) == JSON_OBJECT);
+    CHECK(jsonr_type(inc) == JSONR_OBJECT);
     for (size_t k = 0; k < sizeof(incident_keys) / sizeof(*incident_keys);
          k++) {
-        if (json_get(inc, incident_keys[k]) == NULL)
+        if (jsonr_get(inc, incident_keys[k]) == NULL)
             printf("  incident lacks %s\n", incident_keys[k]);
-        CHECK(json_get(inc, incident_keys[k]) != NULL);
+        CHECK(jsonr_get(inc, incident_keys[k]) != NULL);
     }
-    CHECK(jis(inc, "id", JSON_STRING));
-    CHECK(jis(inc, "name", JSON_STRING));
+    CHECK(jis(inc, "id", JSONR_STRING));
+    CHECK(jis(inc, "name", JSONR_STRING));
     CHECK_STR(jstr(inc, "page_id"), page_id);
     CHECK(time_or_null(inc, "created_at") &&
-          jis(inc, "created_at", JSON_STRING));
+          jis(inc, "created_at", JSONR_STRING));
     CHECK(time_or_null(inc, "updated_at"));
     CHECK(time_or_null(inc, "started_at"));
     CHECK(time_or_null(inc, "monitoring_at"));
@@ -423,7 +426,7 @@ static void check_incident(const struct json *inc, const char *page_id,
     CHECK(st != NULL && imp != NULL);
     if (maintenance) {
         CHECK(time_or_null(inc, "scheduled_for") &&
-              jis(inc, "scheduled_for", JSON_STRING));
+              jis(inc, "scheduled_for", JSONR_STRING));
         CHECK(time_or_null(inc, "scheduled_until"));
         CHECK(st != NULL &&
               (strcmp(st, "scheduled") == 0 || strcmp(st, "in_progress") == 0 ||
@@ -438,36 +441,37 @@ static void check_incident(const struct json *inc, const char *page_id,
               (strcmp(imp, "none") == 0 || strcmp(imp, "minor") == 0 ||
                strcmp(imp, "major") == 0 || strcmp(imp, "critical") == 0));
     }
-    const struct json *ups = json_get(inc, "incident_updates");
-    CHECK(json_type(ups) == JSON_ARRAY && json_len(ups) > 0);
-    const struct json *prev = NULL;
-    for (const struct json *up = json_first(ups); up != NULL;
-         prev = up, up = json_next(up)) {
+    const struct jsonr_value *ups = jsonr_get(inc, "incident_updates");
+    CHECK(jsonr_type(ups) == JSONR_ARRAY && jsonr_len(ups) > 0);
+    const struct jsonr_value *prev = NULL;
+    for (const struct jsonr_value *up = jsonr_first(ups); up != NULL;
+         prev = up, up = jsonr_next(up)) {
         for (size_t k = 0; k < sizeof(update_keys) / sizeof(*update_keys); k++)
-            CHECK(json_get(up, update_keys[k]) != NULL);
-        CHECK(jis(up, "id", JSON_STRING) && jis(up, "body", JSON_STRING));
+            CHECK(jsonr_get(up, update_keys[k]) != NULL);
+        CHECK(jis(up, "id", JSONR_STRING) && jis(up, "body", JSONR_STRING));
         CHECK_STR(jstr(up, "incident_id"), jstr(inc, "id"));
         CHECK(time_or_null(up, "created_at") &&
-              jis(up, "created_at", JSON_STRING));
+              jis(up, "created_at", JSONR_STRING));
         CHECK(jis_bool(up, "deliver_notifications"));
         /* newest first */
         if (prev != NULL)
             CHECK(strcmp(jstr(prev, "created_at"), jstr(up, "created_at")) >=
                   0);
     }
-    const struct json *comps = json_get(inc, "components");
-    CHECK(json_type(comps) == JSON_ARRAY);
-    for (const struct json *c = json_first(comps); c != NULL; c = json_next(c))
+    const struct jsonr_value *comps = jsonr_get(inc, "components");
+    CHECK(jsonr_type(comps) == JSONR_ARRAY);
+    for (const struct jsonr_value *c = jsonr_first(comps); c != NULL;
+         c = jsonr_next(c))
         check_component(c, page_id);
 }
 
 /* The ids of a list of posts, "42,41,…". */
-static void list_ids(const struct json *arr, char *out, size_t size)
+static void list_ids(const struct jsonr_value *arr, char *out, size_t size)
 {
     out[0] = '\0';
     size_t i = 0;
-    for (const struct json *e = json_first(arr); e != NULL;
-         e = json_next(e), i++) {
+    for (const struct jsonr_value *e = jsonr_first(arr); e != NULL;
+         e = jsonr_next(e), i++) {
         const char *id = jstr(e, "id");
         size_t n = strlen(out);
         snprintf(out + n, size - n, "%s%s", i ? "," : "", id ? id : "?");
@@ -476,43 +480,44 @@ static void list_ids(const struct json *arr, char *out, size_t size)
 
 TEST(statuspage_summary_shape)
 {
-    struct json *root = doc(STATUSPAGE_SUMMARY);
+    struct jsonr_value *root = doc(STATUSPAGE_SUMMARY);
     REQUIRE(root != NULL);
-    CHECK_INT(json_len(root), 5);
+    CHECK_INT(jsonr_len(root), 5);
     check_page(root);
-    const char *page_id = jstr(json_get(root, "page"), "id");
+    const char *page_id = jstr(jsonr_get(root, "page"), "id");
 
-    const struct json *status = json_get(root, "status");
+    const struct jsonr_value *status = jsonr_get(root, "status");
     CHECK_STR(jstr(status, "indicator"), "major");
     CHECK_STR(jstr(status, "description"), "Partial System Outage");
 
     /* Components in page order, groups before their members. */
-    const struct json *comps = json_get(root, "components");
-    CHECK(json_type(comps) == JSON_ARRAY);
+    const struct jsonr_value *comps = jsonr_get(root, "components");
+    CHECK(jsonr_type(comps) == JSONR_ARRAY);
     char ids[256];
     list_ids(comps, ids, sizeof(ids));
     CHECK_STR(ids, "group.access,dsl,fibre,group.mail,imap,smtp,dns");
-    for (const struct json *c = json_first(comps); c != NULL; c = json_next(c))
+    for (const struct jsonr_value *c = jsonr_first(comps); c != NULL;
+         c = jsonr_next(c))
         check_component(c, page_id);
-    if (json_len(comps) == 7) {
-        const struct json *mail = jat(comps, 3);
-        CHECK(jtrue(json_get(mail, "group")));
+    if (jsonr_len(comps) == 7) {
+        const struct jsonr_value *mail = jat(comps, 3);
+        CHECK(jtrue(jsonr_get(mail, "group")));
         CHECK_STR(jstr(mail, "status"), "partial_outage");
-        const struct json *kids = json_get(mail, "components");
-        CHECK(json_len(kids) == 2);
-        if (json_len(kids) == 2) {
-            CHECK_STR(json_as_string(jat(kids, 0), NULL), "imap");
-            CHECK_STR(json_as_string(jat(kids, 1), NULL), "smtp");
+        const struct jsonr_value *kids = jsonr_get(mail, "components");
+        CHECK(jsonr_len(kids) == 2);
+        if (jsonr_len(kids) == 2) {
+            CHECK_STR(jsonr_as_string(jat(kids, 0), NULL), "imap");
+            CHECK_STR(jsonr_as_string(jat(kids, 1), NULL), "smtp");
         }
-        CHECK(jis(mail, "group_id", JSON_NULL));
+        CHECK(jis(mail, "group_id", JSONR_NULL));
         CHECK_STR(jstr(jat(comps, 4), "group_id"), "group.mail");
         CHECK_STR(jstr(jat(comps, 4), "name"), "Mailbox access (IMAP)");
         CHECK_STR(jstr(jat(comps, 4), "description"), "Reading mail");
         CHECK_INT(jint(jat(comps, 4), "position"), 1);
         CHECK_INT(jint(jat(comps, 5), "position"), 2);
-        CHECK(jis(jat(comps, 2), "description", JSON_NULL)); /* fibre */
-        const struct json *dns = jat(comps, 6);
-        CHECK(jis(dns, "group_id", JSON_NULL));
+        CHECK(jis(jat(comps, 2), "description", JSONR_NULL)); /* fibre */
+        const struct jsonr_value *dns = jat(comps, 6);
+        CHECK(jis(dns, "group_id", JSONR_NULL));
         CHECK_STR(jstr(dns, "status"), "under_maintenance");
         CHECK_INT(jint(dns, "position"), 3);
         CHECK_INT(jint(jat(comps, 0), "position"), 1);
@@ -520,49 +525,51 @@ TEST(statuspage_summary_shape)
     }
 
     /* Unresolved incidents only: #42. */
-    const struct json *incs = json_get(root, "incidents");
+    const struct jsonr_value *incs = jsonr_get(root, "incidents");
     list_ids(incs, ids, sizeof(ids));
     CHECK_STR(ids, "42");
-    if (json_len(incs) == 1) {
-        const struct json *i42 = jat(incs, 0);
+    if (jsonr_len(incs) == 1) {
+        const struct jsonr_value *i42 = jat(incs, 0);
         check_incident(i42, page_id, false);
         CHECK_STR(jstr(i42, "name"),
                   "Delayed mail delivery for some customers");
         CHECK_STR(jstr(i42, "status"), "identified");
         CHECK_STR(jstr(i42, "impact"), "major");
         CHECK_STR(jstr(i42, "started_at"), "2026-11-18T09:40:00.000Z");
-        CHECK(jis(i42, "monitoring_at", JSON_NULL));
-        CHECK(jis(i42, "resolved_at", JSON_NULL));
-        list_ids(json_get(i42, "incident_updates"), ids, sizeof(ids));
+        CHECK(jis(i42, "monitoring_at", JSONR_NULL));
+        CHECK(jis(i42, "resolved_at", JSONR_NULL));
+        list_ids(jsonr_get(i42, "incident_updates"), ids, sizeof(ids));
         CHECK_STR(ids, "423,422,421");
-        const struct json *u = jat(json_get(i42, "incident_updates"), 1);
+        const struct jsonr_value *u =
+            jat(jsonr_get(i42, "incident_updates"), 1);
         CHECK_STR(jstr(u, "body"),
                   "One of the mail storage servers ran out of disk space."
                   "\n\nWe are moving the affected mailboxes to a spare "
                   "server.");
         CHECK_STR(jstr(u, "status"), "identified");
         CHECK_STR(jstr(u, "created_at"), "2026-11-18T10:05:00.000Z");
-        list_ids(json_get(i42, "components"), ids, sizeof(ids));
+        list_ids(jsonr_get(i42, "components"), ids, sizeof(ids));
         CHECK_STR(ids, "imap,smtp");
     }
 
     /* Maintenance in progress, then upcoming. */
-    const struct json *ms = json_get(root, "scheduled_maintenances");
+    const struct jsonr_value *ms = jsonr_get(root, "scheduled_maintenances");
     list_ids(ms, ids, sizeof(ids));
     CHECK_STR(ids, "44,43");
-    for (const struct json *m = json_first(ms); m != NULL; m = json_next(m))
+    for (const struct jsonr_value *m = jsonr_first(ms); m != NULL;
+         m = jsonr_next(m))
         check_incident(m, page_id, true);
-    if (json_len(ms) == 2) {
+    if (jsonr_len(ms) == 2) {
         CHECK_STR(jstr(jat(ms, 0), "status"), "in_progress");
         CHECK_STR(jstr(jat(ms, 0), "scheduled_for"),
                   "2026-11-18T10:30:00.000Z");
         CHECK_STR(jstr(jat(ms, 0), "scheduled_until"),
                   "2026-11-18T12:30:00.000Z");
         CHECK_STR(jstr(jat(ms, 1), "status"), "scheduled");
-        list_ids(json_get(jat(ms, 1), "components"), ids, sizeof(ids));
+        list_ids(jsonr_get(jat(ms, 1), "components"), ids, sizeof(ids));
         CHECK_STR(ids, "fibre,dsl");
     }
-    json_free(root);
+    jsonr_free(root);
 }
 
 TEST(statuspage_other_documents)
@@ -585,46 +592,47 @@ TEST(statuspage_other_documents)
         {STATUSPAGE_MAINTENANCES_ACTIVE, "scheduled_maintenances", "44", 2},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct json *root = doc(cases[i].doc);
+        struct jsonr_value *root = doc(cases[i].doc);
         CHECK(root != NULL);
         if (root == NULL)
             continue;
         check_page(root);
-        CHECK_INT(json_len(root), cases[i].n_keys);
+        CHECK_INT(jsonr_len(root), cases[i].n_keys);
         if (cases[i].list != NULL) {
-            const struct json *l = json_get(root, cases[i].list);
-            CHECK(json_type(l) == JSON_ARRAY);
+            const struct jsonr_value *l = jsonr_get(root, cases[i].list);
+            CHECK(jsonr_type(l) == JSONR_ARRAY);
             char ids[256];
             list_ids(l, ids, sizeof(ids));
             CHECK_STR(ids, cases[i].ids);
         } else {
-            CHECK_STR(jstr(json_get(root, "status"), "indicator"), "major");
+            CHECK_STR(jstr(jsonr_get(root, "status"), "indicator"), "major");
         }
-        json_free(root);
+        jsonr_free(root);
     }
 }
 
 /* The hostile post's strings survive the trip through JSON exactly. */
 TEST(statuspage_hostile_round_trip)
 {
-    struct json *root = doc(STATUSPAGE_INCIDENTS);
+    struct jsonr_value *root = doc(STATUSPAGE_INCIDENTS);
     CHECK(root != NULL);
-    const struct json *incs = json_get(root, "incidents");
-    CHECK(json_len(incs) > 0);
-    if (json_len(incs) > 0) {
-        const struct json *i66 = jat(incs, 0);
+    const struct jsonr_value *incs = jsonr_get(root, "incidents");
+    CHECK(jsonr_len(incs) > 0);
+    if (jsonr_len(incs) > 0) {
+        const struct jsonr_value *i66 = jat(incs, 0);
         CHECK_STR(jstr(i66, "id"), "66");
         CHECK_STR(jstr(i66, "name"), FIXTURE_HOSTILE_TITLE);
-        const struct json *ups = json_get(i66, "incident_updates");
-        CHECK(json_len(ups) == 2);
-        if (json_len(ups) == 2)
+        const struct jsonr_value *ups = jsonr_get(i66, "incident_updates");
+        CHECK(jsonr_len(ups) == 2);
+        if (jsonr_len(ups) == 2)
             CHECK_STR(jstr(jat(ups, 0), "body"), FIXTURE_HOSTILE_BODY);
         CHECK_STR(jstr(i66, "resolved_at"), "2026-11-12T21:00:00.000Z");
-        CHECK(jis(i66, "postmortem_body", JSON_NULL));
+        CHECK(jis(i66, "postmortem_body", JSONR_NULL));
     }
     /* #41's postmortem is carried. */
     bool seen41 = false;
-    for (const struct json *i = json_first(incs); i != NULL; i = json_next(i)) {
+    for (const struct jsonr_value *i = jsonr_first(incs); i != NULL;
+         i = jsonr_next(i)) {
         const char *id = jstr(i, "id");
         if (id == NULL || strcmp(id, "41") != 0)
             continue;
@@ -636,7 +644,7 @@ TEST(statuspage_hostile_round_trip)
         CHECK_STR(jstr(i, "monitoring_at"), "2026-11-15T07:30:00.000Z");
     }
     CHECK(seen41);
-    json_free(root);
+    jsonr_free(root);
 }
 
 TEST(statuspage_empty_store)
@@ -645,23 +653,23 @@ TEST(statuspage_empty_store)
     REQUIRE(empty != NULL);
     struct snapshot *keep = snap;
     snap = empty;
-    struct json *root = doc(STATUSPAGE_SUMMARY);
+    struct jsonr_value *root = doc(STATUSPAGE_SUMMARY);
     CHECK(root != NULL);
     if (root != NULL) {
-        CHECK_STR(jstr(json_get(root, "status"), "indicator"), "none");
-        CHECK_STR(jstr(json_get(root, "status"), "description"),
+        CHECK_STR(jstr(jsonr_get(root, "status"), "indicator"), "none");
+        CHECK_STR(jstr(jsonr_get(root, "status"), "description"),
                   "All Systems Operational");
-        CHECK(jis(root, "components", JSON_ARRAY));
-        CHECK(jis(root, "incidents", JSON_ARRAY));
-        CHECK(jis(root, "scheduled_maintenances", JSON_ARRAY));
-        CHECK(json_len(json_get(root, "components")) == 0);
-        CHECK(json_len(json_get(root, "incidents")) == 0);
-        CHECK(json_len(json_get(root, "scheduled_maintenances")) == 0);
+        CHECK(jis(root, "components", JSONR_ARRAY));
+        CHECK(jis(root, "incidents", JSONR_ARRAY));
+        CHECK(jis(root, "scheduled_maintenances", JSONR_ARRAY));
+        CHECK(jsonr_len(jsonr_get(root, "components")) == 0);
+        CHECK(jsonr_len(jsonr_get(root, "incidents")) == 0);
+        CHECK(jsonr_len(jsonr_get(root, "scheduled_maintenances")) == 0);
         /* No data yet: updated_at falls back to the server time. */
-        CHECK_STR(jstr(json_get(root, "page"), "updated_at"),
+        CHECK_STR(jstr(jsonr_get(root, "page"), "updated_at"),
                   "2026-11-18T11:06:40.000Z");
     }
-    json_free(root);
+    jsonr_free(root);
     snapshot_unref(snap);
     snap = keep;
 }
@@ -682,11 +690,11 @@ TEST(statuspage_group_ids_distinct)
     }
     struct snapshot *keep = snap;
     snap = s;
-    struct json *root = doc(STATUSPAGE_COMPONENTS);
+    struct jsonr_value *root = doc(STATUSPAGE_COMPONENTS);
     char ids[256];
-    list_ids(json_get(root, "components"), ids, sizeof(ids));
+    list_ids(jsonr_get(root, "components"), ids, sizeof(ids));
     CHECK_STR(ids, "group.mail-news,dsl,fibre,group.mail-news-2,imap,smtp,dns");
-    json_free(root);
+    jsonr_free(root);
     snap = keep;
     snapshot_unref(s);
 }

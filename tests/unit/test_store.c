@@ -11,10 +11,10 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "../../store/buf.h"
+#include "../../store/common/buf.h"
+#include "../../store/common/timeutil.h"
 #include "../../store/store.h"
 #include "../../store/store_int.h"
-#include "../../store/timeutil.h"
 #include "testlib.h"
 
 #define NOW 1795000000

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "../../protocols/text.h"
+#include "../../store/common/timeutil.h"
+#include "../../store/common/tz.h"
 #include "../../store/snapshot.h"
-#include "../../store/timeutil.h"
-#include "../../store/tz.h"
 #include "fixture.h"
 #include "testlib.h"
 

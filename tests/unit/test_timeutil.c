@@ -6,7 +6,7 @@
 #include <time.h>
 #include <uv.h>
 
-#include "../../store/timeutil.h"
+#include "../../store/common/timeutil.h"
 #include "testlib.h"
 
 TEST(from_utc_table)

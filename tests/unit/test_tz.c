@@ -10,8 +10,8 @@
 
 #include <uv.h>
 
-#include "../../store/timeutil.h"
-#include "../../store/tz.h"
+#include "../../store/common/timeutil.h"
+#include "../../store/common/tz.h"
 #include "testlib.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))

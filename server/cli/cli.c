@@ -22,12 +22,12 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "../store/buf.h"
-#include "../store/demo.h"
-#include "../store/model.h"
-#include "../store/snapshot.h"
-#include "../store/store.h"
-#include "../store/timeutil.h"
+#include "../../store/common/buf.h"
+#include "../../store/common/timeutil.h"
+#include "../../store/model.h"
+#include "../../store/snapshot.h"
+#include "../../store/store.h"
+#include "demo.h"
 
 /* ---- errors ----------------------------------------------------------- */
 

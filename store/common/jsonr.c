@@ -1,11 +1,11 @@
-/* jsonparse: see jsonparse.h for the contract.
+/* jsonr: see jsonr.h for the contract.
  *
  * Two passes over a byte range that is never read past its end (the input
  * need not be NUL-terminated):
  *
  *   1. estimate() looks only at the structure: it skips strings and counts
  *      what the tree can need at most, a few instructions per byte;
- *   2. a recursive-descent parser (its depth bounded by JSON_MAX_DEPTH, so
+ *   2. a recursive-descent parser (its depth bounded by JSONR_MAX_DEPTH, so
  *      hostile nesting cannot exhaust the stack) validates the input and
  *      writes the tree into one block of that size:
  *
@@ -17,12 +17,12 @@
  * follow it, and its span counts all of its descendants, so the next
  * sibling of node v is v + 1 + span. A node reaches its strings by a
  * 32-bit offset from itself, so the block needs no header: the root is
- * the block, and json_free() frees it.
+ * the block, and jsonr_free() frees it.
  *
  * The first error wins: fail() records it and every caller unwinds; a
  * failed parse frees the block and returns no tree.
  *
- * The memory bound (jsonparse.h). Let L be the bytes estimate() reads (at
+ * The memory bound (jsonr.h). Let L be the bytes estimate() reads (at
  * most len), P the pool bytes it counts (each string's encoded length
  * between its quotes, plus one for the NUL: decoding never makes a string
  * longer), K the colons outside strings, and C the count of values: one,
@@ -34,11 +34,11 @@
  * share plus one byte, a member name its pool share plus one byte and a
  * colon. Hence L >= 2C - 1 + P + K. On an invalid document the
  * parser stops at its first error, and the same count holds for what it
- * read, except for at most JSON_MAX_DEPTH + 1 containers still open and
+ * read, except for at most JSONR_MAX_DEPTH + 1 containers still open and
  * one unterminated string; the bytes it did not read hold at least their
  * own strings' pool shares and colons. So the parser never needs more than
  *
- *     cap = min(C, (L - P - K) / 2 + JSON_MAX_DEPTH)
+ *     cap = min(C, (L - P - K) / 2 + JSONR_MAX_DEPTH)
  *
  * nodes, and the block, 16 * cap + P bytes, is at most
  * 8 * (L - P - K) + 512 + P <= 8 * L - 7 * P - 8 * K + 512. The one other
@@ -47,15 +47,15 @@
  * the parse goes on. Those n names are in P (at least one byte each, the
  * NUL) and in K (a colon each), so 7 * P + 8 * K >= 15 * n pays for it:
  * at no time are more than 8 * L + 512 bytes allocated, within
- * JSON_MEM_PER_BYTE * len + JSON_MEM_FIXED. Should the parser ever want
+ * JSONR_MEM_PER_BYTE * len + JSONR_MEM_FIXED. Should the parser ever want
  * more than cap nodes or P pool bytes (it cannot), it refuses the input
  * rather than write past the block.
  *
- * estimate() also stops where more than JSON_MAX_DEPTH containers are
+ * estimate() also stops where more than JSONR_MAX_DEPTH containers are
  * open, since the parser cannot go past that point, so a deep hostile
  * input ("[[[[...") costs a small block and fails fast.
  */
-#include "jsonparse.h"
+#include "jsonr.h"
 
 #include <errno.h>
 #include <math.h>
@@ -66,32 +66,32 @@
 #include <uv.h>
 
 /* One value: 16 bytes. */
-struct json {
-    uint32_t meta; /* enum json_type | LAST | name length << KEY_SHIFT */
+struct jsonr_value {
+    uint32_t meta; /* enum jsonr_type | LAST | name length << KEY_SHIFT */
     uint32_t key;  /* offset from this node to its name in the pool; 0 when
                       the node is not an object's member */
     union {
-        int64_t i; /* JSON_INT */
-        double d;  /* JSON_NUMBER */
+        int64_t i; /* JSONR_INT */
+        double d;  /* JSONR_NUMBER */
         struct {
             uint32_t off, len; /* offset from this node, decoded length */
-        } s;                   /* JSON_STRING */
+        } s;                   /* JSONR_STRING */
         struct {
             uint32_t n, span; /* children, descendants */
-        } c;                  /* JSON_ARRAY, JSON_OBJECT */
+        } c;                  /* JSONR_ARRAY, JSONR_OBJECT */
     } u;
 };
 
-_Static_assert(sizeof(struct json) == 16, "a node is 16 bytes");
+_Static_assert(sizeof(struct jsonr_value) == 16, "a node is 16 bytes");
 
 #define TYPE_MASK 7u
 #define LAST 8u      /* the last child of its parent (and the root) */
-#define KEY_SHIFT 8u /* names are at most JSON_MAX_STRING < 2^24 bytes */
+#define KEY_SHIFT 8u /* names are at most JSONR_MAX_STRING < 2^24 bytes */
 #define NONE ((size_t)-1)
 
 struct parser {
     const unsigned char *p, *start, *end;
-    struct json *node; /* the block: cap nodes, then the pool */
+    struct jsonr_value *node; /* the block: cap nodes, then the pool */
     size_t n, cap;
     char *pool;
     size_t pool_len, pool_cap;
@@ -122,7 +122,7 @@ static bool oom(struct parser *ps)
     return false;
 }
 
-/* Every allocation goes through these two, so that json_parse_stats() can
+/* Every allocation goes through these two, so that jsonr_parse_stats() can
  * report the peak the bound above is about. */
 static void *counted_calloc(struct parser *ps, size_t n, size_t size)
 {
@@ -205,7 +205,7 @@ static void estimate(const unsigned char *p, const unsigned char *end,
         } else if (c == ':') {
             colons++;
         } else if (c == '[' || c == '{') {
-            if (++depth > JSON_MAX_DEPTH)
+            if (++depth > JSONR_MAX_DEPTH)
                 break;
             const unsigned char *q = skip_space(p, end);
             if (q == end || *q != (c == '[' ? ']' : '}'))
@@ -385,7 +385,7 @@ static bool parse_string(struct parser *ps, size_t *off, size_t *len_out)
         }
         ps->p++;
     }
-    if (n > JSON_MAX_STRING) {
+    if (n > JSONR_MAX_STRING) {
         ps->p = open; /* point at the string, not past it */
         return fail(ps, "string longer than 1 MiB");
     }
@@ -398,8 +398,8 @@ static bool parse_string(struct parser *ps, size_t *off, size_t *len_out)
 }
 
 /* The 32-bit offset from node v to byte off of the pool. */
-static uint32_t pool_offset(const struct parser *ps, const struct json *v,
-                            size_t off)
+static uint32_t pool_offset(const struct parser *ps,
+                            const struct jsonr_value *v, size_t off)
 {
     return (uint32_t)(ps->pool + off - (const char *)v);
 }
@@ -409,7 +409,7 @@ static bool digit(const unsigned char *p, const unsigned char *end)
     return p < end && *p >= '0' && *p <= '9';
 }
 
-static bool parse_number(struct parser *ps, struct json *v)
+static bool parse_number(struct parser *ps, struct jsonr_value *v)
 {
     const unsigned char *s = ps->p;
     bool integral = true;
@@ -447,14 +447,14 @@ static bool parse_number(struct parser *ps, struct json *v)
         int64_t i = 0;
         for (const unsigned char *d = s + sign; d < ps->p; d++)
             i = i * 10 + (*d - '0');
-        v->meta = JSON_INT;
+        v->meta = JSONR_INT;
         v->u.i = sign ? -i : i;
         return true;
     }
     /* strtoll/strtod need a terminated copy (the input may end right after
      * the number). The C locale is assumed: the daemon never calls
      * setlocale(), so '.' is the decimal point. */
-    char buf[JSON_MAX_NUMBER + 1];
+    char buf[JSONR_MAX_NUMBER + 1];
     if (n >= sizeof(buf))
         return ps->p = s, fail(ps, "number longer than 512 characters");
     memcpy(buf, s, n);
@@ -463,7 +463,7 @@ static bool parse_number(struct parser *ps, struct json *v)
     if (integral) {
         long long i = strtoll(buf, NULL, 10);
         if (errno == 0) {
-            v->meta = JSON_INT;
+            v->meta = JSONR_INT;
             v->u.i = i;
             return true;
         }
@@ -472,7 +472,7 @@ static bool parse_number(struct parser *ps, struct json *v)
     v->u.d = strtod(buf, NULL);
     if (!isfinite(v->u.d))
         return ps->p = s, fail(ps, "number out of range");
-    v->meta = JSON_NUMBER;
+    v->meta = JSONR_NUMBER;
     return true;
 }
 
@@ -487,10 +487,10 @@ static bool literal(struct parser *ps, const char *word)
 
 static size_t parse_value(struct parser *ps, int depth);
 
-static bool container(const struct json *v)
+static bool container(const struct jsonr_value *v)
 {
     unsigned t = v->meta & TYPE_MASK;
-    return t == JSON_ARRAY || t == JSON_OBJECT;
+    return t == JSONR_ARRAY || t == JSONR_OBJECT;
 }
 
 /* Past the value that starts at p, in input known to be valid there. */
@@ -533,17 +533,17 @@ static const unsigned char *member_name_at(const unsigned char *p,
     }
 }
 
-static bool same_name(const struct json *a, const struct json *b)
+static bool same_name(const struct jsonr_value *a, const struct jsonr_value *b)
 {
     size_t na, nb;
-    const char *ka = json_name(a, &na), *kb = json_name(b, &nb);
+    const char *ka = jsonr_name(a, &na), *kb = jsonr_name(b, &nb);
     return na == nb && memcmp(ka, kb, na) == 0;
 }
 
-static uint32_t name_hash(const struct json *m)
+static uint32_t name_hash(const struct jsonr_value *m)
 {
     size_t n;
-    const unsigned char *k = (const unsigned char *)json_name(m, &n);
+    const unsigned char *k = (const unsigned char *)jsonr_name(m, &n);
     uint32_t h = 2166136261u; /* FNV-1a */
     for (size_t i = 0; i < n; i++)
         h = (h ^ k[i]) * 16777619u;
@@ -561,13 +561,13 @@ static uint32_t name_hash(const struct json *m)
 static bool unique_names(struct parser *ps, size_t at,
                          const unsigned char *open)
 {
-    const struct json *obj = &ps->node[at];
+    const struct jsonr_value *obj = &ps->node[at];
     size_t n = obj->u.c.n, j = 0, dup = NONE;
     if (n <= KEYS_LINEAR) {
-        for (const struct json *m = json_first(obj); m && dup == NONE;
-             m = json_next(m), j++)
-            for (const struct json *k = json_first(obj); k != m;
-                 k = json_next(k))
+        for (const struct jsonr_value *m = jsonr_first(obj); m && dup == NONE;
+             m = jsonr_next(m), j++)
+            for (const struct jsonr_value *k = jsonr_first(obj); k != m;
+                 k = jsonr_next(k))
                 if (same_name(k, m)) {
                     dup = j;
                     break;
@@ -586,8 +586,8 @@ static bool unique_names(struct parser *ps, size_t at,
         while (bits < 32 && ps->n >> bits != 0)
             bits++;
         uint32_t index_mask = bits < 32 ? (1u << bits) - 1 : UINT32_MAX;
-        for (const struct json *m = json_first(obj); m && dup == NONE;
-             m = json_next(m), j++) {
+        for (const struct jsonr_value *m = jsonr_first(obj); m && dup == NONE;
+             m = jsonr_next(m), j++) {
             uint32_t h = name_hash(m);
             uint32_t tag = bits < 32 ? h >> bits << bits : 0;
             size_t i = h & (cap - 1);
@@ -615,8 +615,8 @@ static bool parse_container(struct parser *ps, size_t at, int depth)
     const unsigned char *open = ps->p;
     bool object = *ps->p == '{';
     char close = object ? '}' : ']';
-    ps->node[at].meta = object ? JSON_OBJECT : JSON_ARRAY;
-    if (depth >= JSON_MAX_DEPTH)
+    ps->node[at].meta = object ? JSONR_OBJECT : JSONR_ARRAY;
+    if (depth >= JSONR_MAX_DEPTH)
         return fail(ps, "nested deeper than 32 levels");
     ps->p++;
     skip_ws(ps);
@@ -642,7 +642,7 @@ static bool parse_container(struct parser *ps, size_t at, int depth)
         if (item == NONE)
             return false;
         if (object) {
-            struct json *m = &ps->node[item];
+            struct jsonr_value *m = &ps->node[item];
             m->key = pool_offset(ps, m, key);
             m->meta |= (uint32_t)key_len << KEY_SHIFT;
         }
@@ -674,8 +674,8 @@ static size_t parse_value(struct parser *ps, int depth)
     if (ps->n == ps->cap)
         return fail(ps, "more values than estimated"), NONE; /* cannot be */
     size_t at = ps->n++;
-    struct json *v = &ps->node[at];
-    *v = (struct json){0};
+    struct jsonr_value *v = &ps->node[at];
+    *v = (struct jsonr_value){0};
     bool ok;
     switch (*ps->p) {
     case '{':
@@ -686,22 +686,22 @@ static size_t parse_value(struct parser *ps, int depth)
         size_t off, len;
         ok = parse_string(ps, &off, &len);
         if (ok) {
-            v->meta = JSON_STRING;
+            v->meta = JSONR_STRING;
             v->u.s.off = pool_offset(ps, v, off);
             v->u.s.len = (uint32_t)len;
         }
         break;
     }
     case 't':
-        v->meta = JSON_TRUE;
+        v->meta = JSONR_TRUE;
         ok = literal(ps, "true") || fail(ps, "expected 'true'");
         break;
     case 'f':
-        v->meta = JSON_FALSE;
+        v->meta = JSONR_FALSE;
         ok = literal(ps, "false") || fail(ps, "expected 'false'");
         break;
     case 'n':
-        v->meta = JSON_NULL;
+        v->meta = JSONR_NULL;
         ok = literal(ps, "null") || fail(ps, "expected 'null'");
         break;
     case '-':
@@ -730,20 +730,21 @@ static size_t parse_value(struct parser *ps, int depth)
     return ok ? at : NONE;
 }
 
-int json_parse(const char *p, size_t len, struct json **root, char *err,
-               size_t errlen)
+int jsonr_parse(const char *p, size_t len, struct jsonr_value **root, char *err,
+                size_t errlen)
 {
-    return json_parse_stats(p, len, JSON_MAX_INPUT, root, err, errlen, NULL);
+    return jsonr_parse_stats(p, len, JSONR_MAX_INPUT, root, err, errlen, NULL);
 }
 
-int json_parse_limit(const char *p, size_t len, size_t max_input,
-                     struct json **root, char *err, size_t errlen)
+int jsonr_parse_limit(const char *p, size_t len, size_t max_input,
+                      struct jsonr_value **root, char *err, size_t errlen)
 {
-    return json_parse_stats(p, len, max_input, root, err, errlen, NULL);
+    return jsonr_parse_stats(p, len, max_input, root, err, errlen, NULL);
 }
 
-int json_parse_stats(const char *p, size_t len, size_t max_input,
-                     struct json **root, char *err, size_t errlen, size_t *peak)
+int jsonr_parse_stats(const char *p, size_t len, size_t max_input,
+                      struct jsonr_value **root, char *err, size_t errlen,
+                      size_t *peak)
 {
     struct parser ps = {.p = (const unsigned char *)p,
                         .start = (const unsigned char *)p,
@@ -753,8 +754,8 @@ int json_parse_stats(const char *p, size_t len, size_t max_input,
     *root = NULL;
     if (peak != NULL)
         *peak = 0;
-    if (max_input > JSON_MAX_LIMIT)
-        max_input = JSON_MAX_LIMIT;
+    if (max_input > JSONR_MAX_LIMIT)
+        max_input = JSONR_MAX_LIMIT;
     if (len > max_input) {
         char why[64];
         if (max_input % (1024 * 1024) == 0)
@@ -768,10 +769,10 @@ int json_parse_stats(const char *p, size_t len, size_t max_input,
     }
     struct estimate e;
     estimate(ps.p, ps.end, &e);
-    size_t room = (e.len - e.pool - e.colons) / 2 + JSON_MAX_DEPTH;
+    size_t room = (e.len - e.pool - e.colons) / 2 + JSONR_MAX_DEPTH;
     ps.cap = e.values < room ? e.values : room;
     ps.pool_cap = e.pool;
-    size_t size = ps.cap * sizeof(struct json) + ps.pool_cap;
+    size_t size = ps.cap * sizeof(struct jsonr_value) + ps.pool_cap;
     ps.node = counted_calloc(&ps, 1, size);
     if (ps.node == NULL) {
         oom(&ps);
@@ -794,50 +795,52 @@ int json_parse_stats(const char *p, size_t len, size_t max_input,
     return 0;
 }
 
-void json_free(struct json *root)
+void jsonr_free(struct jsonr_value *root)
 {
     free(root); /* the root is the whole block */
 }
 
-const struct json *json_get(const struct json *obj, const char *key)
+const struct jsonr_value *jsonr_get(const struct jsonr_value *obj,
+                                    const char *key)
 {
-    if (json_type(obj) != JSON_OBJECT)
+    if (jsonr_type(obj) != JSONR_OBJECT)
         return NULL;
     size_t n = strlen(key);
-    for (const struct json *m = json_first(obj); m != NULL; m = json_next(m))
+    for (const struct jsonr_value *m = jsonr_first(obj); m != NULL;
+         m = jsonr_next(m))
         if (m->meta >> KEY_SHIFT == n &&
             memcmp((const char *)m + m->key, key, n) == 0)
             return m;
     return NULL;
 }
 
-const char *json_type_name(enum json_type t)
+const char *jsonr_type_name(enum jsonr_type t)
 {
     switch (t) {
-    case JSON_NULL:
+    case JSONR_NULL:
         return "null";
-    case JSON_FALSE:
-    case JSON_TRUE:
+    case JSONR_FALSE:
+    case JSONR_TRUE:
         return "boolean";
-    case JSON_INT:
-    case JSON_NUMBER:
+    case JSONR_INT:
+    case JSONR_NUMBER:
         return "number";
-    case JSON_STRING:
+    case JSONR_STRING:
         return "string";
-    case JSON_ARRAY:
+    case JSONR_ARRAY:
         return "array";
-    case JSON_OBJECT:
+    case JSONR_OBJECT:
         return "object";
     }
     return "value";
 }
 
-enum json_type json_type(const struct json *v)
+enum jsonr_type jsonr_type(const struct jsonr_value *v)
 {
-    return v != NULL ? (enum json_type)(v->meta & TYPE_MASK) : JSON_NULL;
+    return v != NULL ? (enum jsonr_type)(v->meta & TYPE_MASK) : JSONR_NULL;
 }
 
-const char *json_name(const struct json *v, size_t *len)
+const char *jsonr_name(const struct jsonr_value *v, size_t *len)
 {
     if (v == NULL || v->key == 0) {
         if (len != NULL)
@@ -849,57 +852,57 @@ const char *json_name(const struct json *v, size_t *len)
     return (const char *)v + v->key;
 }
 
-const char *json_as_string(const struct json *v, size_t *len)
+const char *jsonr_as_string(const struct jsonr_value *v, size_t *len)
 {
-    if (json_type(v) != JSON_STRING)
+    if (jsonr_type(v) != JSONR_STRING)
         return NULL;
     if (len != NULL)
         *len = v->u.s.len;
     return (const char *)v + v->u.s.off;
 }
 
-int json_as_int64(const struct json *v, int64_t *out)
+int jsonr_as_int64(const struct jsonr_value *v, int64_t *out)
 {
-    if (json_type(v) != JSON_INT)
+    if (jsonr_type(v) != JSONR_INT)
         return UV_EINVAL;
     *out = v->u.i;
     return 0;
 }
 
-int json_as_double(const struct json *v, double *out)
+int jsonr_as_double(const struct jsonr_value *v, double *out)
 {
-    if (json_type(v) == JSON_INT)
+    if (jsonr_type(v) == JSONR_INT)
         *out = (double)v->u.i;
-    else if (json_type(v) == JSON_NUMBER)
+    else if (jsonr_type(v) == JSONR_NUMBER)
         *out = v->u.d;
     else
         return UV_EINVAL;
     return 0;
 }
 
-int json_as_bool(const struct json *v, bool *out)
+int jsonr_as_bool(const struct jsonr_value *v, bool *out)
 {
-    if (json_type(v) != JSON_TRUE && json_type(v) != JSON_FALSE)
+    if (jsonr_type(v) != JSONR_TRUE && jsonr_type(v) != JSONR_FALSE)
         return UV_EINVAL;
-    *out = json_type(v) == JSON_TRUE;
+    *out = jsonr_type(v) == JSONR_TRUE;
     return 0;
 }
 
-const struct json *json_first(const struct json *v)
+const struct jsonr_value *jsonr_first(const struct jsonr_value *v)
 {
     if (v == NULL || !container(v) || v->u.c.n == 0)
         return NULL;
     return v + 1;
 }
 
-const struct json *json_next(const struct json *v)
+const struct jsonr_value *jsonr_next(const struct jsonr_value *v)
 {
     if (v == NULL || (v->meta & LAST) != 0)
         return NULL;
     return v + 1 + (container(v) ? v->u.c.span : 0);
 }
 
-size_t json_len(const struct json *v)
+size_t jsonr_len(const struct jsonr_value *v)
 {
     return v != NULL && container(v) ? v->u.c.n : 0;
 }

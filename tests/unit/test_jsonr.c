@@ -1,4 +1,4 @@
-/* Unit tests for store/jsonparse.c, in the spirit of JSONTestSuite: what
+/* Unit tests for store/common/jsonr.c, in the spirit of JSONTestSuite: what
  * RFC 8259 allows parses, everything else is refused with the offset of
  * the fault. The parser takes a whole buffer, not a stream, so instead of
  * feeding it a byte at a time the tests hand it every prefix of valid
@@ -10,51 +10,51 @@
 
 #include <uv.h>
 
-#include "../../store/jsonparse.h"
+#include "../../store/common/jsonr.h"
 #include "testlib.h"
 
-static int parse(const char *s, size_t len, struct json **v)
+static int parse(const char *s, size_t len, struct jsonr_value **v)
 {
     char err[128];
-    return json_parse(s, len, v, err, sizeof(err));
+    return jsonr_parse(s, len, v, err, sizeof(err));
 }
 
 /* The accessors, as plain values for short checks: a string's length, an
  * integer, a number, a member's name. */
-static size_t str_len(const struct json *v)
+static size_t str_len(const struct jsonr_value *v)
 {
     size_t n = 0;
-    json_as_string(v, &n);
+    jsonr_as_string(v, &n);
     return n;
 }
 
-static int64_t int_of(const struct json *v)
+static int64_t int_of(const struct jsonr_value *v)
 {
     int64_t i = -12345;
-    json_as_int64(v, &i);
+    jsonr_as_int64(v, &i);
     return i;
 }
 
-static double dbl_of(const struct json *v)
+static double dbl_of(const struct jsonr_value *v)
 {
     double d = -12345;
-    json_as_double(v, &d);
+    jsonr_as_double(v, &d);
     return d;
 }
 
-static const char *key_of(const struct json *v)
+static const char *key_of(const struct jsonr_value *v)
 {
-    return json_name(v, NULL);
+    return jsonr_name(v, NULL);
 }
 
 /* Parses len bytes from an exact-size heap copy, so a read past the end
  * is an invalid read under valgrind. */
-static int parse_exact(const char *s, size_t len, struct json **v, char *err,
-                       size_t errlen)
+static int parse_exact(const char *s, size_t len, struct jsonr_value **v,
+                       char *err, size_t errlen)
 {
     char *copy = malloc(len ? len : 1);
     memcpy(copy, s, len);
-    int rc = json_parse(copy, len, v, err, errlen);
+    int rc = jsonr_parse(copy, len, v, err, errlen);
     free(copy);
     return rc;
 }
@@ -63,49 +63,49 @@ TEST(accepted)
 {
     static const struct {
         const char *doc;
-        enum json_type type;
+        enum jsonr_type type;
     } cases[] = {
-        {"{}", JSON_OBJECT},                   /* empty object */
-        {"[]", JSON_ARRAY},                    /* empty array */
-        {" \t\r\n[ 1 , 2 ] \n", JSON_ARRAY},   /* white space anywhere */
-        {"\"\"", JSON_STRING},                 /* empty string */
-        {"0", JSON_INT},                       /* bare zero */
-        {"-0", JSON_INT},                      /* negative zero */
-        {"7", JSON_INT},                       /* scalar at top level */
-        {"9223372036854775807", JSON_INT},     /* INT64_MAX */
-        {"-9223372036854775808", JSON_INT},    /* INT64_MIN */
-        {"9223372036854775808", JSON_NUMBER},  /* past int64: a double */
-        {"-9223372036854775809", JSON_NUMBER}, /* below int64: a double */
-        {"1.0", JSON_NUMBER},                  /* a fraction is a double */
-        {"1.5e3", JSON_NUMBER},                /* exponent */
-        {"1E-2", JSON_NUMBER},                 /* capital E */
-        {"1e+2", JSON_NUMBER},                 /* explicit exponent sign */
-        {"-0.0e-0", JSON_NUMBER},              /* every optional part */
-        {"1e-999", JSON_NUMBER},               /* underflow to 0 is fine */
-        {"true", JSON_TRUE},                   /* literals */
-        {"false", JSON_FALSE},
-        {"null", JSON_NULL},
-        {"{\"a\":{\"b\":[null,{}]}}", JSON_OBJECT},      /* nesting */
-        {"\"\\u00e9\\ud83d\\ude00\\/\"", JSON_STRING},   /* escapes, pair */
-        {"\"\\\"\\\\\\b\\f\\n\\r\\t\"", JSON_STRING},    /* every escape */
-        {"\"Z\xc3\xbcrich \xe2\x80\x94\"", JSON_STRING}, /* raw UTF-8 */
-        {"\"\xf4\x8f\xbf\xbf\"", JSON_STRING},           /* U+10FFFF */
-        {"\"\xef\xbb\xbf\"", JSON_STRING},  /* a BOM inside a string */
-        {"\"\x7f\"", JSON_STRING},          /* DEL is not a control here */
-        {"{\"a\":1,\"A\":2}", JSON_OBJECT}, /* names are case sensitive */
-        {"{\"\":0}", JSON_OBJECT},          /* an empty name */
-        {"{\"\\u0061\":1,\"b\":2}", JSON_OBJECT}, /* escaped name */
+        {"{}", JSONR_OBJECT},                   /* empty object */
+        {"[]", JSONR_ARRAY},                    /* empty array */
+        {" \t\r\n[ 1 , 2 ] \n", JSONR_ARRAY},   /* white space anywhere */
+        {"\"\"", JSONR_STRING},                 /* empty string */
+        {"0", JSONR_INT},                       /* bare zero */
+        {"-0", JSONR_INT},                      /* negative zero */
+        {"7", JSONR_INT},                       /* scalar at top level */
+        {"9223372036854775807", JSONR_INT},     /* INT64_MAX */
+        {"-9223372036854775808", JSONR_INT},    /* INT64_MIN */
+        {"9223372036854775808", JSONR_NUMBER},  /* past int64: a double */
+        {"-9223372036854775809", JSONR_NUMBER}, /* below int64: a double */
+        {"1.0", JSONR_NUMBER},                  /* a fraction is a double */
+        {"1.5e3", JSONR_NUMBER},                /* exponent */
+        {"1E-2", JSONR_NUMBER},                 /* capital E */
+        {"1e+2", JSONR_NUMBER},                 /* explicit exponent sign */
+        {"-0.0e-0", JSONR_NUMBER},              /* every optional part */
+        {"1e-999", JSONR_NUMBER},               /* underflow to 0 is fine */
+        {"true", JSONR_TRUE},                   /* literals */
+        {"false", JSONR_FALSE},
+        {"null", JSONR_NULL},
+        {"{\"a\":{\"b\":[null,{}]}}", JSONR_OBJECT},      /* nesting */
+        {"\"\\u00e9\\ud83d\\ude00\\/\"", JSONR_STRING},   /* escapes, pair */
+        {"\"\\\"\\\\\\b\\f\\n\\r\\t\"", JSONR_STRING},    /* every escape */
+        {"\"Z\xc3\xbcrich \xe2\x80\x94\"", JSONR_STRING}, /* raw UTF-8 */
+        {"\"\xf4\x8f\xbf\xbf\"", JSONR_STRING},           /* U+10FFFF */
+        {"\"\xef\xbb\xbf\"", JSONR_STRING},  /* a BOM inside a string */
+        {"\"\x7f\"", JSONR_STRING},          /* DEL is not a control here */
+        {"{\"a\":1,\"A\":2}", JSONR_OBJECT}, /* names are case sensitive */
+        {"{\"\":0}", JSONR_OBJECT},          /* an empty name */
+        {"{\"\\u0061\":1,\"b\":2}", JSONR_OBJECT}, /* escaped name */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct json *v = NULL;
+        struct jsonr_value *v = NULL;
         char err[128] = "";
         int rc = parse_exact(cases[i].doc, strlen(cases[i].doc), &v, err,
                              sizeof(err));
         if (rc != 0)
             printf("  refused: %s (%s)\n", cases[i].doc, err);
         CHECK_INT(rc, 0);
-        CHECK(v != NULL && json_type(v) == cases[i].type);
-        json_free(v);
+        CHECK(v != NULL && jsonr_type(v) == cases[i].type);
+        jsonr_free(v);
     }
 }
 
@@ -181,7 +181,7 @@ TEST(refused)
         {"\x0c[]", "offset 0: unexpected byte 0x0c"}, /* form feed is not WS */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct json *v = (struct json *)1;
+        struct jsonr_value *v = (struct jsonr_value *)1;
         char err[128] = "";
         int rc = parse_exact(cases[i].doc, strlen(cases[i].doc), &v, err,
                              sizeof(err));
@@ -192,42 +192,42 @@ TEST(refused)
         CHECK_STR(err, cases[i].err);
     }
     /* A NUL byte inside the buffer is not a terminator. */
-    struct json *v;
+    struct jsonr_value *v;
     char err[128];
-    CHECK_INT(json_parse("[1]\0junk", 8, &v, err, sizeof(err)), UV_EINVAL);
+    CHECK_INT(jsonr_parse("[1]\0junk", 8, &v, err, sizeof(err)), UV_EINVAL);
     CHECK_STR(err, "offset 3: unexpected data after the document");
-    CHECK_INT(json_parse("\"a\0\"", 4, &v, err, sizeof(err)), UV_EINVAL);
+    CHECK_INT(jsonr_parse("\"a\0\"", 4, &v, err, sizeof(err)), UV_EINVAL);
     CHECK_STR(err, "offset 2: control character in a string");
     /* No error buffer at all is allowed. */
-    CHECK_INT(json_parse("[", 1, &v, NULL, 0), UV_EINVAL);
+    CHECK_INT(jsonr_parse("[", 1, &v, NULL, 0), UV_EINVAL);
     CHECK(v == NULL);
     /* A short error buffer is truncated, not overrun. */
     char small[8];
-    CHECK_INT(json_parse("[", 1, &v, small, sizeof(small)), UV_EINVAL);
+    CHECK_INT(jsonr_parse("[", 1, &v, small, sizeof(small)), UV_EINVAL);
     CHECK_STR(small, "offset ");
 }
 
 TEST(depth_limit)
 {
-    char doc[2 * JSON_MAX_DEPTH + 8];
+    char doc[2 * JSONR_MAX_DEPTH + 8];
     size_t n = 0;
-    for (int i = 0; i < JSON_MAX_DEPTH; i++)
+    for (int i = 0; i < JSONR_MAX_DEPTH; i++)
         doc[n++] = '[';
-    for (int i = 0; i < JSON_MAX_DEPTH; i++)
+    for (int i = 0; i < JSONR_MAX_DEPTH; i++)
         doc[n++] = ']';
-    struct json *v;
+    struct jsonr_value *v;
     char err[128];
     CHECK_INT(parse(doc, n, &v), 0); /* exactly at the limit */
-    json_free(v);
+    jsonr_free(v);
     memmove(doc + 1, doc, n);
     doc[0] = '[';
     doc[n + 1] = ']';
-    CHECK_INT(json_parse(doc, n + 2, &v, err, sizeof(err)), UV_EINVAL);
+    CHECK_INT(jsonr_parse(doc, n + 2, &v, err, sizeof(err)), UV_EINVAL);
     CHECK_STR(err, "offset 32: nested deeper than 32 levels");
     /* Objects count too. */
-    char obj[8 * (JSON_MAX_DEPTH + 1) + 8];
+    char obj[8 * (JSONR_MAX_DEPTH + 1) + 8];
     n = 0;
-    for (int i = 0; i <= JSON_MAX_DEPTH; i++)
+    for (int i = 0; i <= JSONR_MAX_DEPTH; i++)
         n += (size_t)sprintf(obj + n, "{\"a\":");
     CHECK_INT(parse(obj, n, &v), UV_EINVAL);
     /* A deep hostile input fails fast instead of exhausting the stack. */
@@ -240,60 +240,60 @@ TEST(depth_limit)
 
 TEST(size_limits)
 {
-    struct json *v;
+    struct jsonr_value *v;
     char err[128];
-    /* A string of exactly JSON_MAX_STRING bytes passes, one more fails. */
-    size_t n = JSON_MAX_STRING + 3;
+    /* A string of exactly JSONR_MAX_STRING bytes passes, one more fails. */
+    size_t n = JSONR_MAX_STRING + 3;
     char *doc = malloc(n);
     doc[0] = '"';
-    memset(doc + 1, 'x', JSON_MAX_STRING);
-    doc[JSON_MAX_STRING + 1] = '"';
-    CHECK_INT(parse(doc, JSON_MAX_STRING + 2, &v), 0);
-    CHECK_INT(str_len(v), JSON_MAX_STRING);
-    json_free(v);
-    doc[JSON_MAX_STRING + 1] = 'x';
-    doc[JSON_MAX_STRING + 2] = '"';
-    CHECK_INT(json_parse(doc, n, &v, err, sizeof(err)), UV_EINVAL);
+    memset(doc + 1, 'x', JSONR_MAX_STRING);
+    doc[JSONR_MAX_STRING + 1] = '"';
+    CHECK_INT(parse(doc, JSONR_MAX_STRING + 2, &v), 0);
+    CHECK_INT(str_len(v), JSONR_MAX_STRING);
+    jsonr_free(v);
+    doc[JSONR_MAX_STRING + 1] = 'x';
+    doc[JSONR_MAX_STRING + 2] = '"';
+    CHECK_INT(jsonr_parse(doc, n, &v, err, sizeof(err)), UV_EINVAL);
     CHECK_STR(err, "offset 0: string longer than 1 MiB");
     /* The limit is on the decoded length: escapes may make it longer. */
     memcpy(doc + 1, "\\u0041", 6);
     CHECK_INT(parse(doc, n, &v), 0);
-    CHECK_INT(str_len(v), JSON_MAX_STRING - 4);
-    json_free(v);
+    CHECK_INT(str_len(v), JSONR_MAX_STRING - 4);
+    jsonr_free(v);
     free(doc);
 
     /* The input limit is checked before anything is read. */
-    n = JSON_MAX_INPUT + 1;
+    n = JSONR_MAX_INPUT + 1;
     doc = malloc(n);
     memset(doc, ' ', n);
     doc[0] = '0';
-    CHECK_INT(json_parse(doc, n, &v, err, sizeof(err)), UV_EINVAL);
+    CHECK_INT(jsonr_parse(doc, n, &v, err, sizeof(err)), UV_EINVAL);
     CHECK_STR(err, "offset 0: document larger than 8 MiB");
-    CHECK_INT(parse(doc, JSON_MAX_INPUT, &v), 0); /* at the limit */
-    json_free(v);
-    /* json_parse_limit() moves only that limit, either way. */
-    CHECK_INT(json_parse_limit(doc, n, n, &v, err, sizeof(err)), 0);
+    CHECK_INT(parse(doc, JSONR_MAX_INPUT, &v), 0); /* at the limit */
+    jsonr_free(v);
+    /* jsonr_parse_limit() moves only that limit, either way. */
+    CHECK_INT(jsonr_parse_limit(doc, n, n, &v, err, sizeof(err)), 0);
     CHECK_INT(int_of(v), 0);
-    json_free(v);
-    CHECK_INT(json_parse_limit(doc, n, 4 * 1024 * 1024, &v, err, sizeof(err)),
+    jsonr_free(v);
+    CHECK_INT(jsonr_parse_limit(doc, n, 4 * 1024 * 1024, &v, err, sizeof(err)),
               UV_EINVAL);
     CHECK_STR(err, "offset 0: document larger than 4 MiB");
     CHECK(v == NULL);
-    CHECK_INT(json_parse_limit("[1, 2]", 6, 5, &v, err, sizeof(err)),
+    CHECK_INT(jsonr_parse_limit("[1, 2]", 6, 5, &v, err, sizeof(err)),
               UV_EINVAL);
     CHECK_STR(err, "offset 0: document larger than 5 bytes");
-    CHECK_INT(json_parse_limit("[1, 2]", 6, 6, &v, err, sizeof(err)), 0);
-    CHECK_INT(json_len(v), 2);
-    json_free(v);
+    CHECK_INT(jsonr_parse_limit("[1, 2]", 6, 6, &v, err, sizeof(err)), 0);
+    CHECK_INT(jsonr_len(v), 2);
+    jsonr_free(v);
     free(doc);
 
     /* Numbers: 512 characters pass, 513 fail. */
-    char num[JSON_MAX_NUMBER + 2];
+    char num[JSONR_MAX_NUMBER + 2];
     memset(num, '1', sizeof(num));
     num[1] = '.';
-    CHECK_INT(parse(num, JSON_MAX_NUMBER, &v), 0);
-    json_free(v);
-    CHECK_INT(json_parse(num, JSON_MAX_NUMBER + 1, &v, err, sizeof(err)),
+    CHECK_INT(parse(num, JSONR_MAX_NUMBER, &v), 0);
+    jsonr_free(v);
+    CHECK_INT(jsonr_parse(num, JSONR_MAX_NUMBER + 1, &v, err, sizeof(err)),
               UV_EINVAL);
     CHECK_STR(err, "offset 0: number longer than 512 characters");
 }
@@ -315,21 +315,22 @@ TEST(many_members)
         if (dup >= 0)
             d.n += (size_t)sprintf(d.p + d.n, ",\"k%d\":0", dup);
         d.n += (size_t)sprintf(d.p + d.n, "}");
-        struct json *v;
+        struct jsonr_value *v;
         int rc = parse(d.p, d.n, &v);
         if (dup < 0) {
             CHECK_INT(rc, 0);
-            CHECK_INT(json_len(v), 3000);
+            CHECK_INT(jsonr_len(v), 3000);
             /* Order is kept. */
             int i = 0, in_order = 1;
-            for (const struct json *m = json_first(v); m; m = json_next(m)) {
+            for (const struct jsonr_value *m = jsonr_first(v); m;
+                 m = jsonr_next(m)) {
                 char want[16];
                 snprintf(want, sizeof(want), "k%d", i++);
                 in_order &= strcmp(key_of(m), want) == 0;
             }
             CHECK(in_order);
-            CHECK(int_of(json_get(v, "k2999")) == 2999);
-            json_free(v);
+            CHECK(int_of(jsonr_get(v, "k2999")) == 2999);
+            jsonr_free(v);
         } else {
             CHECK_INT(rc, UV_EINVAL);
         }
@@ -339,7 +340,7 @@ TEST(many_members)
     for (int i = 0; i < 16; i++)
         d.n += (size_t)sprintf(d.p + d.n, "\"k%d\":0,", i);
     d.n += (size_t)sprintf(d.p + d.n, "\"k15\":0}");
-    struct json *v;
+    struct jsonr_value *v;
     CHECK_INT(parse(d.p, d.n, &v), UV_EINVAL);
     free(d.p);
 }
@@ -349,60 +350,61 @@ TEST(values_and_accessors)
     const char *doc = "{\"id\": 42, \"title\": \"Fibre \\\"cut\\\"\\n\","
                       " \"x\": -1.25, \"tags\": [\"a\", \"b\"], \"n\": null,"
                       " \"on\": true, \"off\": false, \"big\": 1e3}";
-    struct json *v;
+    struct jsonr_value *v;
     CHECK_INT(parse(doc, strlen(doc), &v), 0);
-    CHECK_INT(json_type(v), JSON_OBJECT);
-    CHECK_INT(json_len(v), 8);
+    CHECK_INT(jsonr_type(v), JSONR_OBJECT);
+    CHECK_INT(jsonr_len(v), 8);
     int64_t i = 0;
-    CHECK_INT(json_as_int64(json_get(v, "id"), &i), 0);
+    CHECK_INT(jsonr_as_int64(jsonr_get(v, "id"), &i), 0);
     CHECK_INT(i, 42);
-    CHECK_INT(json_as_int64(json_get(v, "big"), &i), UV_EINVAL); /* 1e3 */
-    CHECK_INT(json_as_int64(json_get(v, "title"), &i), UV_EINVAL);
-    CHECK_INT(json_as_int64(NULL, &i), UV_EINVAL);
+    CHECK_INT(jsonr_as_int64(jsonr_get(v, "big"), &i), UV_EINVAL); /* 1e3 */
+    CHECK_INT(jsonr_as_int64(jsonr_get(v, "title"), &i), UV_EINVAL);
+    CHECK_INT(jsonr_as_int64(NULL, &i), UV_EINVAL);
     size_t len = 0;
-    const char *t = json_as_string(json_get(v, "title"), &len);
+    const char *t = jsonr_as_string(jsonr_get(v, "title"), &len);
     CHECK_STR(t, "Fibre \"cut\"\n");
     CHECK_INT(len, 12);
-    CHECK(json_as_string(json_get(v, "id"), &len) == NULL);
-    CHECK(json_as_string(json_get(v, "missing"), NULL) == NULL);
-    CHECK(dbl_of(json_get(v, "x")) == -1.25);
-    CHECK(dbl_of(json_get(v, "big")) == 1000.0);
-    CHECK(dbl_of(json_get(v, "id")) == 42.0); /* an integer as a double */
+    CHECK(jsonr_as_string(jsonr_get(v, "id"), &len) == NULL);
+    CHECK(jsonr_as_string(jsonr_get(v, "missing"), NULL) == NULL);
+    CHECK(dbl_of(jsonr_get(v, "x")) == -1.25);
+    CHECK(dbl_of(jsonr_get(v, "big")) == 1000.0);
+    CHECK(dbl_of(jsonr_get(v, "id")) == 42.0); /* an integer as a double */
     double d = 0;
-    CHECK_INT(json_as_double(json_get(v, "title"), &d), UV_EINVAL);
+    CHECK_INT(jsonr_as_double(jsonr_get(v, "title"), &d), UV_EINVAL);
     bool b = false;
-    CHECK_INT(json_as_bool(json_get(v, "on"), &b), 0);
+    CHECK_INT(jsonr_as_bool(jsonr_get(v, "on"), &b), 0);
     CHECK(b);
-    CHECK_INT(json_as_bool(json_get(v, "off"), &b), 0);
+    CHECK_INT(jsonr_as_bool(jsonr_get(v, "off"), &b), 0);
     CHECK(!b);
-    CHECK_INT(json_as_bool(json_get(v, "n"), &b), UV_EINVAL);
-    CHECK_INT(json_type(json_get(v, "n")), JSON_NULL);
-    CHECK_INT(json_type(json_get(v, "missing")), JSON_NULL);
-    const struct json *tags = json_get(v, "tags");
-    CHECK_INT(json_len(tags), 2);
-    CHECK_STR(json_as_string(json_first(tags), NULL), "a");
-    CHECK_STR(json_as_string(json_next(json_first(tags)), NULL), "b");
-    CHECK(json_next(json_next(json_first(tags))) == NULL);
-    CHECK(json_first(json_get(v, "id")) == NULL); /* not a container */
-    CHECK_INT(json_len(json_get(v, "id")), 0);
-    CHECK(json_get(v, "missing") == NULL);
-    CHECK(json_get(tags, "a") == NULL); /* not an object */
-    CHECK(json_get(NULL, "a") == NULL);
+    CHECK_INT(jsonr_as_bool(jsonr_get(v, "n"), &b), UV_EINVAL);
+    CHECK_INT(jsonr_type(jsonr_get(v, "n")), JSONR_NULL);
+    CHECK_INT(jsonr_type(jsonr_get(v, "missing")), JSONR_NULL);
+    const struct jsonr_value *tags = jsonr_get(v, "tags");
+    CHECK_INT(jsonr_len(tags), 2);
+    CHECK_STR(jsonr_as_string(jsonr_first(tags), NULL), "a");
+    CHECK_STR(jsonr_as_string(jsonr_next(jsonr_first(tags)), NULL), "b");
+    CHECK(jsonr_next(jsonr_next(jsonr_first(tags))) == NULL);
+    CHECK(jsonr_first(jsonr_get(v, "id")) == NULL); /* not a container */
+    CHECK_INT(jsonr_len(jsonr_get(v, "id")), 0);
+    CHECK(jsonr_get(v, "missing") == NULL);
+    CHECK(jsonr_get(tags, "a") == NULL); /* not an object */
+    CHECK(jsonr_get(NULL, "a") == NULL);
     /* Members come back in document order, with their names. */
     static const char *const order[] = {"id", "title", "x",   "tags",
                                         "n",  "on",    "off", "big"};
     size_t k = 0;
-    for (const struct json *m = json_first(v); m; m = json_next(m), k++)
+    for (const struct jsonr_value *m = jsonr_first(v); m;
+         m = jsonr_next(m), k++)
         CHECK(k < 8 && strcmp(key_of(m), order[k]) == 0 &&
-              json_name(m, &len) != NULL && len == strlen(order[k]));
-    CHECK(json_name(v, &len) == NULL && len == 0); /* the root is no member */
-    CHECK(json_name(json_first(tags), NULL) == NULL); /* nor an element */
+              jsonr_name(m, &len) != NULL && len == strlen(order[k]));
+    CHECK(jsonr_name(v, &len) == NULL && len == 0); /* the root is no member */
+    CHECK(jsonr_name(jsonr_first(tags), NULL) == NULL); /* nor an element */
     CHECK_INT(k, 8);
-    CHECK_STR(json_type_name(JSON_TRUE), "boolean");
-    CHECK_STR(json_type_name(JSON_INT), "number");
-    CHECK_STR(json_type_name(JSON_OBJECT), "object");
-    json_free(v);
-    json_free(NULL);
+    CHECK_STR(jsonr_type_name(JSONR_TRUE), "boolean");
+    CHECK_STR(jsonr_type_name(JSONR_INT), "number");
+    CHECK_STR(jsonr_type_name(JSONR_OBJECT), "object");
+    jsonr_free(v);
+    jsonr_free(NULL);
 
     /* Escapes decode to the right UTF-8 bytes. */
     static const struct {
@@ -417,21 +419,21 @@ TEST(values_and_accessors)
     };
     for (size_t j = 0; j < sizeof(strings) / sizeof(strings[0]); j++) {
         CHECK_INT(parse(strings[j].doc, strlen(strings[j].doc), &v), 0);
-        CHECK_STR(json_as_string(v, NULL), strings[j].want);
-        json_free(v);
+        CHECK_STR(jsonr_as_string(v, NULL), strings[j].want);
+        jsonr_free(v);
     }
     /* \u0000 decodes to a NUL inside the string; str_len tells. */
     CHECK_INT(parse("\"a\\u0000b\"", 10, &v), 0);
     CHECK_INT(str_len(v), 3);
-    CHECK(memcmp(json_as_string(v, NULL), "a\0b", 4) == 0);
-    json_free(v);
+    CHECK(memcmp(jsonr_as_string(v, NULL), "a\0b", 4) == 0);
+    jsonr_free(v);
     /* Integers at the edges, and -0. */
     CHECK_INT(parse("[-9223372036854775808, -0, 9223372036854775807]", 47, &v),
               0);
-    const struct json *e = json_first(v);
-    CHECK(int_of(e) == INT64_MIN && int_of(json_next(e)) == 0 &&
-          int_of(json_next(json_next(e))) == INT64_MAX);
-    json_free(v);
+    const struct jsonr_value *e = jsonr_first(v);
+    CHECK(int_of(e) == INT64_MIN && int_of(jsonr_next(e)) == 0 &&
+          int_of(jsonr_next(jsonr_next(e))) == INT64_MAX);
+    jsonr_free(v);
 }
 
 /* Every strict prefix of a valid document is refused with an offset no
@@ -445,9 +447,9 @@ TEST(every_prefix_is_refused)
     };
     for (size_t d = 0; d < sizeof(docs) / sizeof(docs[0]); d++) {
         size_t len = strlen(docs[d]);
-        struct json *v;
+        struct jsonr_value *v;
         CHECK_INT(parse(docs[d], len, &v), 0);
-        json_free(v);
+        jsonr_free(v);
         for (size_t n = 0; n < len; n++) {
             char err[128] = "";
             /* "[... 0" style prefixes that are complete numbers at top
@@ -485,7 +487,7 @@ TEST(random_damage)
         }
         seed = seed * 1103515245u + 12345u;
         size_t n = round % 2 ? len : (seed >> 8) % (len + 1);
-        struct json *v = NULL;
+        struct jsonr_value *v = NULL;
         char err[128] = "";
         int rc = parse_exact(copy, n, &v, err, sizeof(err));
         CHECK(rc == 0 || rc == UV_EINVAL);
@@ -494,7 +496,7 @@ TEST(random_damage)
             CHECK(strncmp(err, "offset ", 7) == 0 &&
                   strtoul(err + 7, NULL, 10) <= n &&
                   strstr(err, "estimated") == NULL);
-        json_free(v);
+        jsonr_free(v);
     }
     free(copy);
 }
@@ -521,32 +523,32 @@ static char *repeated(const char *head, const char *item, const char *sep,
 
 static size_t bound(size_t len)
 {
-    return JSON_MEM_PER_BYTE * len + JSON_MEM_FIXED;
+    return JSONR_MEM_PER_BYTE * len + JSONR_MEM_FIXED;
 }
 
 /* The parse's own accounting of what it allocates, against the bound in
- * jsonparse.h: exact for small documents, within the bound for the
+ * jsonr.h: exact for small documents, within the bound for the
  * shapes that cost the most per byte, valid or not. */
 TEST(memory_bound)
 {
-    struct json *v;
+    struct jsonr_value *v;
     char err[128];
     size_t peak = 0;
     /* Three nodes; nothing else. */
-    CHECK_INT(json_parse_stats("[0,0]", 5, JSON_MAX_INPUT, &v, err, sizeof(err),
-                               &peak),
+    CHECK_INT(jsonr_parse_stats("[0,0]", 5, JSONR_MAX_INPUT, &v, err,
+                                sizeof(err), &peak),
               0);
     CHECK_INT(peak, 3 * 16);
-    json_free(v);
+    jsonr_free(v);
     /* Two nodes, and "ab" and "c" with their NULs in the pool. */
-    CHECK_INT(json_parse_stats("{\"ab\":\"c\"}", 10, JSON_MAX_INPUT, &v, err,
-                               sizeof(err), &peak),
+    CHECK_INT(jsonr_parse_stats("{\"ab\":\"c\"}", 10, JSONR_MAX_INPUT, &v, err,
+                                sizeof(err), &peak),
               0);
     CHECK_INT(peak, 2 * 16 + 5);
-    json_free(v);
+    jsonr_free(v);
     /* A refused document reports its peak too. */
-    CHECK_INT(json_parse_stats("[1,x]", 5, JSON_MAX_INPUT, &v, err, sizeof(err),
-                               &peak),
+    CHECK_INT(jsonr_parse_stats("[1,x]", 5, JSONR_MAX_INPUT, &v, err,
+                                sizeof(err), &peak),
               UV_EINVAL);
     CHECK_INT(peak, 3 * 16);
     CHECK(v == NULL);
@@ -576,8 +578,8 @@ TEST(memory_bound)
         size_t len;
         char *d = repeated(shapes[i].head, shapes[i].item, shapes[i].sep,
                            shapes[i].tail, size, &len);
-        int rc = json_parse_stats(d, len, JSON_MAX_INPUT, &v, err, sizeof(err),
-                                  &peak);
+        int rc = jsonr_parse_stats(d, len, JSONR_MAX_INPUT, &v, err,
+                                   sizeof(err), &peak);
         if (rc != (shapes[i].valid ? 0 : UV_EINVAL) || peak > bound(len))
             printf("  shape %zu: rc %d (%s), %zu bytes for %zu\n", i, rc,
                    rc ? err : "", peak, len);
@@ -586,7 +588,7 @@ TEST(memory_bound)
         CHECK(rc == 0 || strstr(err, "estimated") == NULL);
         if (i == 0) /* the accounting is real: 16 bytes a value */
             CHECK(peak >= 7 * len);
-        json_free(v);
+        jsonr_free(v);
         free(d);
     }
 
@@ -595,11 +597,11 @@ TEST(memory_bound)
     size_t n = 1000000;
     char *deep = malloc(n);
     memset(deep, '[', n);
-    CHECK_INT(
-        json_parse_stats(deep, n, JSON_MAX_INPUT, &v, err, sizeof(err), &peak),
-        UV_EINVAL);
+    CHECK_INT(jsonr_parse_stats(deep, n, JSONR_MAX_INPUT, &v, err, sizeof(err),
+                                &peak),
+              UV_EINVAL);
     CHECK_STR(err, "offset 32: nested deeper than 32 levels");
-    CHECK(peak <= 16 * (JSON_MAX_DEPTH + 1));
+    CHECK(peak <= 16 * (JSONR_MAX_DEPTH + 1));
     free(deep);
 
     /* A large object's duplicate check: its table, 4 bytes a slot and
@@ -615,18 +617,18 @@ TEST(memory_bound)
         at += (size_t)w;
     }
     at += (size_t)sprintf(obj + at, "}");
-    CHECK_INT(
-        json_parse_stats(obj, at, JSON_MAX_INPUT, &v, err, sizeof(err), &peak),
-        0);
+    CHECK_INT(jsonr_parse_stats(obj, at, JSONR_MAX_INPUT, &v, err, sizeof(err),
+                                &peak),
+              0);
     CHECK_INT(peak, 16 * (members + 1) + pool + 4 * 32768);
     CHECK(peak <= bound(at));
-    json_free(v);
+    jsonr_free(v);
     /* The same with a duplicate name last: refused, as cheaply. */
     at -= 1;
     at += (size_t)sprintf(obj + at, ",\"k7\":1}");
-    CHECK_INT(
-        json_parse_stats(obj, at, JSON_MAX_INPUT, &v, err, sizeof(err), &peak),
-        UV_EINVAL);
+    CHECK_INT(jsonr_parse_stats(obj, at, JSONR_MAX_INPUT, &v, err, sizeof(err),
+                                &peak),
+              UV_EINVAL);
     char want[64];
     snprintf(want, sizeof(want), "offset %zu: duplicate member name", at - 7);
     CHECK_STR(err, want);
@@ -640,15 +642,16 @@ TEST(tree_outlives_input)
 {
     const char *doc = "{\"name\": \"Fibre cut\", \"tags\": [\"a\", \"b\"]}";
     char *copy = strdup(doc);
-    struct json *v;
+    struct jsonr_value *v;
     CHECK_INT(parse(copy, strlen(copy), &v), 0);
     memset(copy, 'x', strlen(copy));
     free(copy);
-    CHECK_STR(json_as_string(json_get(v, "name"), NULL), "Fibre cut");
-    CHECK_STR(json_name(json_first(v), NULL), "name");
-    CHECK_STR(json_as_string(json_next(json_first(json_get(v, "tags"))), NULL),
-              "b");
-    json_free(v);
+    CHECK_STR(jsonr_as_string(jsonr_get(v, "name"), NULL), "Fibre cut");
+    CHECK_STR(jsonr_name(jsonr_first(v), NULL), "name");
+    CHECK_STR(
+        jsonr_as_string(jsonr_next(jsonr_first(jsonr_get(v, "tags"))), NULL),
+        "b");
+    jsonr_free(v);
 }
 
 int main(void)

@@ -1,10 +1,10 @@
-#include "json.h"
+#include "jsonw.h"
 
 #include <assert.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include "../store/timeutil.h"
+#include "timeutil.h"
 
 size_t json_utf8_seq(const char *s, size_t len)
 {
@@ -41,7 +41,7 @@ size_t json_utf8_seq(const char *s, size_t len)
     return n;
 }
 
-void json_strn(struct buf *out, const char *s, size_t len)
+void jsonw_put_strn(struct buf *out, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     buf_reserve(out, len + 2);
@@ -99,33 +99,33 @@ void json_strn(struct buf *out, const char *s, size_t len)
     buf_putc(out, '"');
 }
 
-void json_str(struct buf *out, const char *s)
+void jsonw_put_str(struct buf *out, const char *s)
 {
     if (s == NULL)
-        json_nul(out);
+        jsonw_put_null(out);
     else
-        json_strn(out, s, strlen(s));
+        jsonw_put_strn(out, s, strlen(s));
 }
 
-void json_num(struct buf *out, int64_t v)
+void jsonw_put_int(struct buf *out, int64_t v)
 {
     buf_printf(out, "%" PRId64, v);
 }
 
-void json_boolean(struct buf *out, bool v)
+void jsonw_put_bool(struct buf *out, bool v)
 {
     buf_puts(out, v ? "true" : "false");
 }
 
-void json_nul(struct buf *out)
+void jsonw_put_null(struct buf *out)
 {
     buf_puts(out, "null");
 }
 
-void json_timestamp(struct buf *out, int64_t t)
+void jsonw_put_time(struct buf *out, int64_t t)
 {
     if (t == 0) {
-        json_nul(out);
+        jsonw_put_null(out);
         return;
     }
     char tmp[TIME_BUFSZ];
@@ -137,7 +137,7 @@ void json_timestamp(struct buf *out, int64_t t)
 
 /* ---- the writer ------------------------------------------------------- */
 
-void json_init(struct json_writer *w, struct buf *out)
+void jsonw_init(struct jsonw *w, struct buf *out)
 {
     memset(w, 0, sizeof(*w));
     w->out = out;
@@ -145,7 +145,7 @@ void json_init(struct json_writer *w, struct buf *out)
 
 /* Puts the comma before a value or key when its container already holds
  * something; a value right after its key needs none. */
-static void before_value(struct json_writer *w)
+static void before_value(struct jsonw *w)
 {
     if (w->after_key) {
         w->after_key = false;
@@ -156,77 +156,77 @@ static void before_value(struct json_writer *w)
     w->has_item[w->depth] = true;
 }
 
-static void open_container(struct json_writer *w, char c)
+static void open_container(struct jsonw *w, char c)
 {
     before_value(w);
-    assert(w->depth < JSON_MAX_DEPTH);
+    assert(w->depth < JSONW_MAX_DEPTH);
     buf_putc(w->out, c);
     w->depth++;
     w->has_item[w->depth] = false;
 }
 
-static void close_container(struct json_writer *w, char c)
+static void close_container(struct jsonw *w, char c)
 {
     assert(w->depth > 0 && !w->after_key);
     w->depth--;
     buf_putc(w->out, c);
 }
 
-void json_object_begin(struct json_writer *w)
+void jsonw_object_begin(struct jsonw *w)
 {
     open_container(w, '{');
 }
 
-void json_object_end(struct json_writer *w)
+void jsonw_object_end(struct jsonw *w)
 {
     close_container(w, '}');
 }
 
-void json_array_begin(struct json_writer *w)
+void jsonw_array_begin(struct jsonw *w)
 {
     open_container(w, '[');
 }
 
-void json_array_end(struct json_writer *w)
+void jsonw_array_end(struct jsonw *w)
 {
     close_container(w, ']');
 }
 
-void json_key(struct json_writer *w, const char *key)
+void jsonw_key(struct jsonw *w, const char *key)
 {
     assert(!w->after_key);
     before_value(w);
-    json_str(w->out, key);
+    jsonw_put_str(w->out, key);
     buf_putc(w->out, ':');
     w->after_key = true;
 }
 
-void json_string(struct json_writer *w, const char *s)
+void jsonw_string(struct jsonw *w, const char *s)
 {
     before_value(w);
-    json_str(w->out, s);
+    jsonw_put_str(w->out, s);
 }
 
-void json_int(struct json_writer *w, int64_t v)
+void jsonw_int(struct jsonw *w, int64_t v)
 {
     before_value(w);
-    json_num(w->out, v);
+    jsonw_put_int(w->out, v);
 }
 
-void json_bool(struct json_writer *w, bool v)
+void jsonw_bool(struct jsonw *w, bool v)
 {
     before_value(w);
-    json_boolean(w->out, v);
+    jsonw_put_bool(w->out, v);
 }
 
-void json_null(struct json_writer *w)
+void jsonw_null(struct jsonw *w)
 {
     before_value(w);
-    json_nul(w->out);
+    jsonw_put_null(w->out);
 }
 
-void json_time(struct json_writer *w, int64_t t)
+void jsonw_time(struct jsonw *w, int64_t t)
 {
     before_value(w);
-    json_timestamp(w->out, t);
+    jsonw_put_time(w->out, t);
 }

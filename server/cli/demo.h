@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "store.h"
+#include "../../store/store.h"
 
 /* Fills an empty store with the demo ISP: services in groups, an open
  * incident with several updates, a scheduled maintenance, notices and
