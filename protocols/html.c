@@ -11,8 +11,8 @@
 
 #include <uv.h>
 
-#include "../store/common/jsonw.h"
 #include "../store/common/timeutil.h"
+#include "../store/common/utf8.h"
 #include "text.h"
 
 /* ---- escaping --------------------------------------------------------- */
@@ -59,7 +59,7 @@ void html_escape_text(struct buf *out, const char *s, size_t len,
             break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) {
-            size_t n = json_utf8_seq(s + i, len - i);
+            size_t n = utf8_decode(s + i, len - i, NULL);
             if (n == 0) {
                 buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD */
                 i++;

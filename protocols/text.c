@@ -17,56 +17,20 @@
 
 #include "../store/common/timeutil.h"
 #include "../store/common/tz.h"
+#include "../store/common/utf8.h"
 #include "../store/query.h"
 
 /* ---- UTF-8 ------------------------------------------------------------ */
 
-/* Decodes one code point from p[0..n) (n >= 1). Returns the bytes used and
- * sets *cp, or sets *cp = -1 and returns 1 for a byte that does not start a
- * valid, shortest-form sequence (overlongs and surrogates included), so a
- * bad byte costs exactly one '?'. */
+/* One code point from p[0..n) (n >= 1): the bytes used and *cp, or 1 and
+ * *cp = -1 for a byte that does not start a valid sequence (utf8.h), so
+ * that a bad byte costs exactly one '?'. */
 static size_t utf8_next(const unsigned char *p, size_t n, int32_t *cp)
 {
-    unsigned char c = p[0];
-    size_t len;
-    int32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        v = c & 0x1f;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        v = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        *cp = -1;
-        return 1;
-    }
-    if (n < len) {
-        *cp = -1;
-        return 1;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80) {
-            *cp = -1;
-            return 1;
-        }
-        v = (v << 6) | (p[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
-        *cp = -1;
-        return 1;
-    }
-    *cp = v;
-    return len;
+    uint32_t v;
+    size_t used = utf8_decode((const char *)p, n, &v);
+    *cp = used == 0 ? -1 : (int32_t)v;
+    return used == 0 ? 1 : used;
 }
 
 /* Columns of already sanitized text: one per code point, i.e. every byte

@@ -74,44 +74,15 @@
 #include <sodium.h>
 
 #include "common/jsonr.h"
+#include "common/jsonw.h"
 #include "store_int.h"
 
 /* ---- export ------------------------------------------------------------ */
 
-static void put_str(struct buf *b, const char *s)
-{
-    if (s == NULL) {
-        buf_puts(b, "null");
-        return;
-    }
-    buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        /* Bytes that need no escape go out a run at a time. */
-        const unsigned char *run = p;
-        while (*p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\')
-            p++;
-        buf_append(b, run, (size_t)(p - run));
-        if (*p == '\0')
-            break;
-        switch (*p) {
-        case '"':
-            buf_puts(b, "\\\"");
-            break;
-        case '\\':
-            buf_puts(b, "\\\\");
-            break;
-        case '\n':
-            buf_puts(b, "\\n");
-            break;
-        case '\t':
-            buf_puts(b, "\\t");
-            break;
-        default: /* the other control characters, and DEL */
-            buf_printf(b, "\\u%04x", *p);
-        }
-    }
-    buf_putc(b, '"');
-}
+/* Text columns go out through the shared escaper (jsonw_put_str, NULL as
+ * null). What it writes differently from a minimal escaper (\r, DEL,
+ * invalid UTF-8) cannot be in a store: writes and imports refuse those
+ * bytes. */
 
 static const char *col(sqlite3_stmt *st, int i)
 {
@@ -134,16 +105,16 @@ static int export_services(struct store *st, struct buf *b)
         buf_puts(b, n++ ? ",\n    {" : "\n    {");
         buf_printf(b, "\"id\": %" PRId64 ", \"slug\": ",
                    (int64_t)sqlite3_column_int64(q, 0));
-        put_str(b, col(q, 1));
+        jsonw_put_str(b, col(q, 1));
         buf_puts(b, ", \"name\": ");
-        put_str(b, col(q, 2));
+        jsonw_put_str(b, col(q, 2));
         buf_puts(b, ", \"group\": ");
-        put_str(b, col(q, 3));
+        jsonw_put_str(b, col(q, 3));
         buf_puts(b, ", \"description\": ");
-        put_str(b, col(q, 4));
+        jsonw_put_str(b, col(q, 4));
         buf_printf(b, ", \"position\": %" PRId64 ", \"manual_status\": ",
                    (int64_t)sqlite3_column_int64(q, 5));
-        put_str(b, col(q, 6));
+        jsonw_put_str(b, col(q, 6));
         buf_printf(
             b, ", \"created_at\": %" PRId64 ", \"updated_at\": %" PRId64 "}",
             (int64_t)sqlite3_column_int64(q, 7),
@@ -175,9 +146,9 @@ static int export_revisions(struct store *st, int64_t update_id, struct buf *b)
                    ", \"old_body\": ",
                    n++ ? ", " : "", (int64_t)sqlite3_column_int64(q, 0),
                    (int64_t)sqlite3_column_int64(q, 1));
-        put_str(b, col(q, 2));
+        jsonw_put_str(b, col(q, 2));
         buf_puts(b, ", \"via\": ");
-        put_str(b, col(q, 3));
+        jsonw_put_str(b, col(q, 3));
         buf_putc(b, '}');
     }
     sqlite3_finalize(q);
@@ -226,13 +197,13 @@ static int export_children(struct store *st, int64_t id, struct buf *b)
                    "%s\n       {\"id\": %" PRId64 ", \"created_at\": %" PRId64
                    ", \"status\": ",
                    n++ ? "," : "", uid, (int64_t)sqlite3_column_int64(q, 1));
-        put_str(b, col(q, 2));
+        jsonw_put_str(b, col(q, 2));
         buf_puts(b, ", \"body\": ");
-        put_str(b, col(q, 3));
+        jsonw_put_str(b, col(q, 3));
         buf_puts(b, ", \"author\": ");
-        put_str(b, col(q, 4));
+        jsonw_put_str(b, col(q, 4));
         buf_puts(b, ", \"via\": ");
-        put_str(b, col(q, 5));
+        jsonw_put_str(b, col(q, 5));
         rc = export_revisions(st, uid, b);
         buf_putc(b, '}');
     }
@@ -264,22 +235,22 @@ static int export_incidents(struct store *st, struct buf *b)
         buf_printf(b,
                    "%s\n    {\"id\": %" PRId64 ", \"kind\": ", n++ ? "," : "",
                    (int64_t)sqlite3_column_int64(q, 0));
-        put_str(b, col(q, 1));
+        jsonw_put_str(b, col(q, 1));
         buf_puts(b, ", \"title\": ");
-        put_str(b, col(q, 2));
+        jsonw_put_str(b, col(q, 2));
         buf_puts(b, ", \"status\": ");
-        put_str(b, col(q, 3));
+        jsonw_put_str(b, col(q, 3));
         buf_puts(b, ", \"impact\": ");
-        put_str(b, col(q, 4));
+        jsonw_put_str(b, col(q, 4));
         buf_puts(b, ",\n     ");
         for (int i = 0; i < 7; i++)
             buf_printf(b, "%s\"%s\": %" PRId64, i ? ", " : "", times[i],
                        (int64_t)sqlite3_column_int64(q, 5 + i));
         buf_puts(b, ",\n     \"postmortem\": ");
-        put_str(b, col(q, 12));
+        jsonw_put_str(b, col(q, 12));
         buf_printf(b, ", \"postmortem_at\": %" PRId64 ", \"postmortem_via\": ",
                    (int64_t)sqlite3_column_int64(q, 13));
-        put_str(b, col(q, 14));
+        jsonw_put_str(b, col(q, 14));
         rc = export_children(st, sqlite3_column_int64(q, 0), b);
     }
     sqlite3_finalize(q);
@@ -308,7 +279,7 @@ static int export_tokens(struct store *st, struct buf *b)
         buf_printf(b,
                    "%s\n    {\"id\": %" PRId64 ", \"name\": ", n++ ? "," : "",
                    (int64_t)sqlite3_column_int64(q, 0));
-        put_str(b, col(q, 1));
+        jsonw_put_str(b, col(q, 1));
         buf_printf(b,
                    ", \"hash\": \"%s\", \"created_at\": %" PRId64
                    ", \"revoked_at\": %" PRId64 ", \"last_used_at\": %" PRId64

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "common/timeutil.h"
+#include "common/utf8.h"
 #include "store_int.h"
 
 #define LINE_MAX_BYTES 200
@@ -24,46 +25,24 @@
 
 enum text_fault { TEXT_OK, TEXT_BAD_UTF8, TEXT_CONTROL };
 
-/* Checks UTF-8 strictly (no overlong forms, no surrogates, nothing above
- * U+10FFFF) and refuses control characters: C0, DEL and C1 (U+0080..
- * U+009F, since some terminals take U+009B as CSI). multiline allows LF
- * and TAB. */
+/* Checks UTF-8 strictly (utf8.h) and refuses control characters: C0,
+ * DEL and C1 (U+0080..U+009F, since some terminals take U+009B as CSI).
+ * multiline allows LF and TAB. */
 static enum text_fault text_check(const unsigned char *p, size_t len,
                                   bool multiline)
 {
     size_t i = 0;
     while (i < len) {
-        unsigned c = p[i];
-        if (c < 0x80) {
-            if ((c < 0x20 || c == 0x7f) &&
-                !(multiline && (c == '\n' || c == '\t')))
-                return TEXT_CONTROL;
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp, min;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1, cp = c & 0x1f, min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2, cp = c & 0x0f, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3, cp = c & 0x07, min = 0x10000;
-        } else {
+        uint32_t cp;
+        size_t n = utf8_decode((const char *)p + i, len - i, &cp);
+        if (n == 0)
             return TEXT_BAD_UTF8;
-        }
-        if (len - i <= n)
-            return TEXT_BAD_UTF8;
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return TEXT_BAD_UTF8;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return TEXT_BAD_UTF8;
+        if ((cp < 0x20 || cp == 0x7f) &&
+            !(multiline && (cp == '\n' || cp == '\t')))
+            return TEXT_CONTROL;
         if (cp >= 0x80 && cp <= 0x9f)
             return TEXT_CONTROL;
-        i += n + 1;
+        i += n;
     }
     return TEXT_OK;
 }

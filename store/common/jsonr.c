@@ -56,6 +56,7 @@
  * input ("[[[[...") costs a small block and fails fast.
  */
 #include "jsonr.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -238,60 +239,6 @@ static int hex4(const unsigned char *p)
     return v;
 }
 
-static size_t put_utf8(char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 (RFC 3629: no
- * overlongs, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t n;
-    uint32_t min, cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2, min = 0x80, cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3, min = 0x800, cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 /* Parses a string at ps->p (on the opening quote), decoding it into the
  * pool; *off is where it starts there and *len_out its decoded length
  * (the pool copy is NUL-terminated). */
@@ -326,7 +273,8 @@ static bool parse_string(struct parser *ps, size_t *off, size_t *len_out)
         if (c < 0x20)
             return fail(ps, "control character in a string");
         if (c != '\\') {
-            size_t k = utf8_len(ps->p, ps->end);
+            size_t k = utf8_decode((const char *)ps->p,
+                                   (size_t)(ps->end - ps->p), NULL);
             if (k == 0)
                 return fail(ps, "invalid UTF-8");
             memcpy(out + n, ps->p, k);
@@ -377,7 +325,7 @@ static bool parse_string(struct parser *ps, size_t *off, size_t *len_out)
                 cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
                 ps->p += 6;
             }
-            n += put_utf8(out + n, cp);
+            n += utf8_encode(cp, out + n);
             break;
         }
         default:

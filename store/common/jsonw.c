@@ -5,41 +5,7 @@
 #include <string.h>
 
 #include "timeutil.h"
-
-size_t json_utf8_seq(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    if (len == 0)
-        return 0;
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf; /* bounds of the second byte */
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong below U+0800 */
-        else if (c == 0xed)
-            hi = 0x9f; /* UTF-16 surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90; /* overlong below U+10000 */
-        else if (c == 0xf4)
-            hi = 0x8f; /* above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (len < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
-}
+#include "utf8.h"
 
 void jsonw_put_strn(struct buf *out, const char *s, size_t len)
 {
@@ -62,7 +28,7 @@ void jsonw_put_strn(struct buf *out, const char *s, size_t len)
             break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) {
-            size_t n = json_utf8_seq(s + i, len - i);
+            size_t n = utf8_decode(s + i, len - i, NULL);
             if (n == 0) {
                 buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD */
                 i++;

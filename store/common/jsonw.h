@@ -40,11 +40,6 @@ void jsonw_put_int(struct buf *out, int64_t v);
 void jsonw_put_bool(struct buf *out, bool v);
 /* Appends null. */
 void jsonw_put_null(struct buf *out);
-/* Returns the length (1..4) of the well-formed UTF-8 sequence (RFC 3629:
- * no overlong forms, no surrogates, nothing above U+10FFFF) that starts at
- * s[0], looking at no more than len bytes; 0 if it is not well formed or
- * len is 0. Shared with the HTML escaper. */
-size_t json_utf8_seq(const char *s, size_t len);
 /* Appends a time as "2026-11-23T12:34:56.000Z" (Statuspage v2 style), or
  * null when t is 0 ("not set" in the model). */
 void jsonw_put_time(struct buf *out, int64_t t);

@@ -4,6 +4,8 @@
 size_t utf8_decode(const char *s, size_t n, uint32_t *cp)
 {
     const unsigned char *p = (const unsigned char *)s;
+    if (n == 0)
+        return 0;
     unsigned char c = p[0];
     size_t len;
     uint32_t v, min;

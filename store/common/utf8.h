@@ -16,9 +16,9 @@
 /* The longest encoding of one code point. */
 #define UTF8_MAX 4
 
-/* Decodes the sequence at s[0..n) (n >= 1): its length in bytes (1..4),
- * with the code point in *cp (cp may be NULL), or 0 when the bytes there
- * do not start a valid sequence. */
+/* Decodes the sequence at s[0..n): its length in bytes (1..4), with the
+ * code point in *cp (cp may be NULL), or 0 when the bytes there do not
+ * start a valid sequence (or n is 0). */
 size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* Encodes cp (at most U+10FFFF, not a surrogate) into out; its length. */
 size_t utf8_encode(uint32_t cp, char out[UTF8_MAX]);

@@ -9,9 +9,9 @@
 
 #include "../../protocols/feeds.h"
 #include "../../protocols/text.h"
-#include "../../store/common/jsonw.h"
 #include "../../store/common/timeutil.h"
 #include "../../store/common/tz.h"
+#include "../../store/common/utf8.h"
 #include "fixture.h"
 #include "testlib.h"
 
@@ -77,7 +77,7 @@ static const char *check_char(const char *s, size_t len, size_t *n)
             return "control character";
         return c == 0x7f ? "DEL" : NULL;
     }
-    *n = json_utf8_seq(s, len);
+    *n = utf8_decode(s, len, NULL);
     if (*n == 0)
         return "malformed UTF-8";
     const unsigned char *u = (const unsigned char *)s;

@@ -9,7 +9,7 @@
 
 #include "../../protocols/html.h"
 #include "../../protocols/proto.h"
-#include "../../store/common/jsonw.h"
+#include "../../store/common/utf8.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
 #include "testlib.h"
@@ -171,7 +171,7 @@ static const char *check_structure(const char *s, size_t len)
     while (i < len) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) {
-            size_t n = json_utf8_seq(s + i, len - i);
+            size_t n = utf8_decode(s + i, len - i, NULL);
             if (n == 0)
                 return "bad UTF-8";
             i += n;
