@@ -306,29 +306,6 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
     return PROTO_REPLY_CLOSE;
 }
 
-static enum proto_result finger_on_data(void *state,
-                                        const struct snapshot *snap,
-                                        const char *in, size_t len,
-                                        size_t *consumed, struct reply *out)
-{
-    if (len == 0)
-        return PROTO_MORE;
-    /* Only the first line counts: lynx decodes %0D%0A, so a URL can carry
-     * "alice\r\nroot\r\n", and the rest must not become a second query. */
-    size_t scan = len < FINGER_MAX_QUERY ? len : FINGER_MAX_QUERY;
-    const char *lf = memchr(in, '\n', scan);
-    if (lf == NULL) {
-        if (len < FINGER_MAX_QUERY)
-            return PROTO_MORE; /* the client may write in pieces */
-        *consumed = len;
-        fixed_reply(out, FINGER_TOO_LONG);
-        reply_set_log(out, "(query too long)", 16);
-        return PROTO_REPLY_CLOSE;
-    }
-    *consumed = len;
-    return answer(snap, in, (size_t)(lf - in), out);
-}
-
 static enum proto_result
 finger_on_limit(void *state, const struct snapshot *snap, struct reply *out)
 {
@@ -337,18 +314,40 @@ finger_on_limit(void *state, const struct snapshot *snap, struct reply *out)
     return PROTO_REPLY_CLOSE;
 }
 
+static enum proto_result finger_on_data(void *state,
+                                        const struct snapshot *snap,
+                                        const char *in, size_t len,
+                                        size_t *consumed, struct reply *out)
+{
+    /* Only the first line counts: lynx decodes %0D%0A, so a URL can carry
+     * "alice\r\nroot\r\n", and the rest must not become a second query. */
+    size_t n;
+    switch (proto_first_line(in, len, FINGER_MAX_QUERY, false, &n)) {
+    case PROTO_LINE_MORE:
+        return PROTO_MORE;
+    case PROTO_LINE_TOO_LONG:
+        *consumed = len;
+        return finger_on_limit(state, snap, out);
+    case PROTO_LINE_DONE:
+        break;
+    }
+    *consumed = len;
+    return answer(snap, in, n, out);
+}
+
 static enum proto_result finger_on_eof(void *state, const struct snapshot *snap,
                                        const char *in, size_t len,
                                        struct reply *out)
 {
     /* A client that half-closes without a line end still asked something;
      * one that sent nothing gets nothing. */
+    size_t n;
     if (len == 0)
         return PROTO_CLOSE;
-    if (len >= FINGER_MAX_QUERY)
+    if (proto_first_line(in, len, FINGER_MAX_QUERY, true, &n) !=
+        PROTO_LINE_DONE)
         return finger_on_limit(state, snap, out);
-    const char *lf = memchr(in, '\n', len);
-    return answer(snap, in, lf != NULL ? (size_t)(lf - in) : len, out);
+    return answer(snap, in, n, out);
 }
 
 static void finger_busy(const struct snapshot *snap, struct reply *out)

@@ -847,18 +847,18 @@ static enum proto_result gopher_on_data(void *state,
     /* One request per connection, and only its first line: curl puts a
      * decoded %0D%0A on the wire, so the bytes after the first LF are an
      * injection, not a second request (the "gopher:// SSRF" trick). */
-    if (len == 0)
+    size_t n;
+    switch (proto_first_line(in, len, GOPHER_MAX_REQUEST, false, &n)) {
+    case PROTO_LINE_MORE: /* never assume one read is one request */
         return PROTO_MORE;
-    size_t scan = len < GOPHER_MAX_REQUEST ? len : GOPHER_MAX_REQUEST;
-    const char *lf = memchr(in, '\n', scan);
-    if (lf == NULL) {
-        if (len < GOPHER_MAX_REQUEST)
-            return PROTO_MORE; /* never assume one read is one request */
+    case PROTO_LINE_TOO_LONG:
         *consumed = len;
         return gopher_on_limit(state, snap, out);
+    case PROTO_LINE_DONE:
+        break;
     }
     *consumed = len;
-    return answer(snap, in, (size_t)(lf - in), out);
+    return answer(snap, in, n, out);
 }
 
 static enum proto_result gopher_on_eof(void *state, const struct snapshot *snap,
@@ -867,12 +867,13 @@ static enum proto_result gopher_on_eof(void *state, const struct snapshot *snap,
 {
     /* Some clients half-close after the selector and never send a line
      * end; curl with a NUL in the URL sends nothing at all. */
+    size_t n;
     if (len == 0)
         return PROTO_CLOSE;
-    if (len >= GOPHER_MAX_REQUEST)
+    if (proto_first_line(in, len, GOPHER_MAX_REQUEST, true, &n) !=
+        PROTO_LINE_DONE)
         return gopher_on_limit(state, snap, out);
-    const char *lf = memchr(in, '\n', len);
-    return answer(snap, in, lf != NULL ? (size_t)(lf - in) : len, out);
+    return answer(snap, in, n, out);
 }
 
 static void gopher_busy(const struct snapshot *snap, struct reply *out)

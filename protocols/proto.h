@@ -36,6 +36,7 @@
 #ifndef OUTPOST_PROTO_H
 #define OUTPOST_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,21 @@ struct reply {
      * returned). NULL otherwise. */
     struct store_command *command;
 };
+
+/* Where the request line of a one-line protocol (finger, Gopher) ends. */
+enum proto_line {
+    PROTO_LINE_MORE,     /* no LF yet, and room for more bytes */
+    PROTO_LINE_TOO_LONG, /* max bytes and no LF among them */
+    PROTO_LINE_DONE,     /* the line is in[0..*line_len) */
+};
+/* Finds the first line of in[0..len): the bytes before the first LF among
+ * the first max (a CR before the LF is the caller's to drop). Only the
+ * first line counts: what follows, a CRLF injected through a URL or a
+ * second query, is never read. A client may write its line in pieces, so
+ * fewer than max bytes with no LF is PROTO_LINE_MORE, unless at_eof: the
+ * peer has half-closed, and what came is the whole line. */
+enum proto_line proto_first_line(const char *in, size_t len, size_t max,
+                                 bool at_eof, size_t *line_len);
 
 /* Resets a reply for reuse (keeps buffer memory). */
 void reply_reset(struct reply *r);

@@ -36,3 +36,20 @@ void reply_set_log(struct reply *r, const char *what, size_t len)
     }
     r->log[j] = '\0';
 }
+
+enum proto_line proto_first_line(const char *in, size_t len, size_t max,
+                                 bool at_eof, size_t *line_len)
+{
+    size_t scan = len < max ? len : max;
+    const char *lf = memchr(in, '\n', scan);
+    if (lf != NULL) {
+        *line_len = (size_t)(lf - in);
+        return PROTO_LINE_DONE;
+    }
+    if (len >= max)
+        return PROTO_LINE_TOO_LONG;
+    if (!at_eof)
+        return PROTO_LINE_MORE;
+    *line_len = len;
+    return PROTO_LINE_DONE;
+}
