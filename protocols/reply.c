@@ -41,7 +41,8 @@ enum proto_line proto_first_line(const char *in, size_t len, size_t max,
                                  bool at_eof, size_t *line_len)
 {
     size_t scan = len < max ? len : max;
-    const char *lf = memchr(in, '\n', scan);
+    /* memchr may not be given a NULL buffer, even for 0 bytes. */
+    const char *lf = scan > 0 ? memchr(in, '\n', scan) : NULL;
     if (lf != NULL) {
         *line_len = (size_t)(lf - in);
         return PROTO_LINE_DONE;
