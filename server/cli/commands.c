@@ -405,8 +405,14 @@ int cli_cmd_maintenance_complete(const char *db_path, const char *name,
     return transition(db_path, name, o, STATUS_COMPLETED);
 }
 
-int cli_cmd_postmortem(const char *db_path, const char *name,
-                       struct cli_opts *o)
+/* A store call that sets the text of the thing numbered id. */
+typedef int (*text_setter)(struct store *st, int64_t id, const char *body,
+                           const char *via, int64_t at);
+
+/* Sets the text of the thing o->args[0] numbers to what --body (required)
+ * gives, through set: a postmortem, or an update's new body. */
+static int replace_text(const char *db_path, const char *name,
+                        const struct cli_opts *o, text_setter set)
 {
     int64_t id;
     const char *body;
@@ -420,29 +426,21 @@ int cli_cmd_postmortem(const char *db_path, const char *name,
     struct store *st;
     int rc = cli_open_store(db_path, false, &st);
     if (rc == 0)
-        rc = cli_store_done(st, store_postmortem(st, id, body, "cli", 0));
+        rc = cli_store_done(st, set(st, id, body, "cli", 0));
     free(mem);
     return rc;
+}
+
+int cli_cmd_postmortem(const char *db_path, const char *name,
+                       struct cli_opts *o)
+{
+    return replace_text(db_path, name, o, store_postmortem);
 }
 
 int cli_cmd_update_edit(const char *db_path, const char *name,
                         struct cli_opts *o)
 {
-    int64_t id;
-    const char *body;
-    char *mem;
-    if (cli_parse_id(name, o->args[0], &id) != 0)
-        return 1;
-    if (o->body == NULL)
-        return cli_fail("%s: --body is required", name);
-    if (cli_read_body(name, o->body, &body, &mem) != 0)
-        return 1;
-    struct store *st;
-    int rc = cli_open_store(db_path, false, &st);
-    if (rc == 0)
-        rc = cli_store_done(st, store_update_edit(st, id, body, "cli", 0));
-    free(mem);
-    return rc;
+    return replace_text(db_path, name, o, store_update_edit);
 }
 
 /* ---- reading posts ---------------------------------------------------- */
