@@ -1,13 +1,28 @@
 /* output: what the read commands print (cli_int.h), as text for a terminal
  * or as JSON for scripts, and the writing of it to stdout.
+ *
+ * The JSON is the shared writer's (jsonw) with one difference: control
+ * characters inside strings come out as \u00XX, also LF and TAB, which
+ * jsonw writes as \n and \t. Bodies hold both, and the command line has
+ * always printed them so; scripts may compare its bytes. (Its other
+ * forms, a raw U+FFFD for invalid UTF-8 and DEL unescaped, differ from
+ * what the command line once wrote only for text the store refuses.)
+ * Times are ISO 8601 in whole seconds ("2026-11-23T12:34:56Z"), unlike
+ * jsonw_time's Statuspage form with milliseconds.
+ *
+ * The text is the command line's own, not protocols/text.c's: it shows
+ * the stored text exactly (every space, every character a terminal can
+ * print) where the status pages tidy it for readers, and keeps the
+ * operator's line breaks instead of wrapping.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../../store/common/jsonw.h"
 #include "../../store/common/timeutil.h"
+#include "../../store/common/utf8.h"
 #include "cli_int.h"
 
 int cli_flush(struct buf *out)
@@ -25,127 +40,129 @@ int cli_flush(struct buf *out)
     return rc;
 }
 
-/* ---- UTF-8 and JSON
- * ------------------------------------------------------------ */
+/* ---- JSON ------------------------------------------------------------- */
 
-/* Decodes one code point from s (n > 0 bytes available). Returns its
- * length, or 0 if the bytes are not valid UTF-8 (overlong forms,
- * surrogates and values past U+10FFFF included). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+/* Appends the JSON text jsonw wrote into src to out, with its short
+ * escapes of control characters (\n, \r, \t) in the long form \u00XX. */
+static void long_escapes(struct buf *out, const struct buf *src)
 {
-    size_t len;
-    uint32_t c = s[0], min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xe0) == 0xc0) {
-        len = 2, c &= 0x1f, min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3, c &= 0x0f, min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        len = 4, c &= 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
-
-/* Appends s as a JSON string literal (RFC 8259 section 7): quote and
- * backslash escaped, every control character as \uXXXX, valid UTF-8 copied
- * unchanged, and any invalid byte replaced by U+FFFD so the output always
- * parses. NULL becomes null. */
-static void json_str(struct buf *b, const char *s)
-{
-    if (s == NULL) {
-        buf_puts(b, "null");
-        return;
-    }
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
-    buf_putc(b, '"');
-    while (n > 0) {
-        uint32_t cp;
-        size_t len = utf8_decode(p, n, &cp);
-        if (len == 0) {
-            buf_puts(b, "\\ufffd");
-            len = 1;
-        } else if (cp == '"' || cp == '\\') {
-            buf_putc(b, '\\');
-            buf_putc(b, (char)cp);
-        } else if (cp < 0x20 || cp == 0x7f) {
-            buf_printf(b, "\\u%04x", (unsigned)cp);
-        } else {
-            buf_append(b, p, len);
+    for (size_t i = 0; i < src->len; i++) {
+        char c = src->data[i];
+        if (c != '\\' || i + 1 == src->len) {
+            buf_putc(out, c);
+            continue;
         }
-        p += len;
-        n -= len;
+        c = src->data[++i]; /* an escape is two bytes at least */
+        if (c == 'n')
+            buf_puts(out, "\\u000a");
+        else if (c == 'r')
+            buf_puts(out, "\\u000d");
+        else if (c == 't')
+            buf_puts(out, "\\u0009");
+        else
+            buf_append(out, src->data + i - 1, 2);
     }
-    buf_putc(b, '"');
+    if (buf_failed(src))
+        out->oom = true;
 }
 
 /* Appends a time as an ISO 8601 UTC string, or null when unset. */
-static void json_time(struct buf *b, int64_t t)
+static void put_time(struct buf *out, int64_t t)
 {
+    char tb[TIME_BUFSZ];
     if (t == 0) {
-        buf_puts(b, "null");
+        jsonw_put_null(out);
         return;
     }
-    char tb[TIME_BUFSZ];
     time_iso8601(t, tb);
-    json_str(b, tb);
+    jsonw_put_str(out, tb);
 }
 
-static void json_service(struct buf *b, const struct service *sv)
+/* The members of an object, in jsonw: "key":value. */
+static void member_str(struct jsonw *w, const char *key, const char *s)
 {
-    buf_printf(b, "{\"id\":%" PRId64 ",\"slug\":", sv->id);
-    json_str(b, sv->slug);
-    buf_puts(b, ",\"name\":");
-    json_str(b, sv->name);
-    buf_puts(b, ",\"group\":");
-    json_str(b, sv->group);
-    buf_puts(b, ",\"description\":");
-    json_str(b, sv->description);
-    buf_printf(b, ",\"position\":%d,\"status\":", sv->position);
-    json_str(b, model_service_status_name(sv->status));
-    buf_puts(b, ",\"status_reason\":");
-    json_str(b, sv->status_reason);
-    buf_printf(
-        b, ",\"manual\":%s,\"manual_status\":", sv->manual ? "true" : "false");
-    json_str(b,
-             sv->manual ? model_service_status_name(sv->manual_status) : NULL);
-    buf_puts(b, ",\"created_at\":");
-    json_time(b, sv->created_at);
-    buf_puts(b, ",\"updated_at\":");
-    json_time(b, sv->updated_at);
-    buf_putc(b, '}');
+    struct buf *out = w->out, value = BUF_INIT;
+    jsonw_key(w, key);
+    w->out = &value; /* the value alone, for long_escapes() */
+    jsonw_string(w, s);
+    w->out = out;
+    long_escapes(out, &value);
+    buf_free(&value);
+}
+
+static void member_time(struct jsonw *w, const char *key, int64_t t)
+{
+    char tb[TIME_BUFSZ];
+    jsonw_key(w, key);
+    if (t == 0) {
+        jsonw_null(w);
+        return;
+    }
+    time_iso8601(t, tb);
+    jsonw_string(w, tb);
+}
+
+static void member_int(struct jsonw *w, const char *key, int64_t v)
+{
+    jsonw_key(w, key);
+    jsonw_int(w, v);
+}
+
+static void json_service(struct jsonw *w, const struct service *sv)
+{
+    jsonw_object_begin(w);
+    member_int(w, "id", sv->id);
+    member_str(w, "slug", sv->slug);
+    member_str(w, "name", sv->name);
+    member_str(w, "group", sv->group);
+    member_str(w, "description", sv->description);
+    member_int(w, "position", sv->position);
+    member_str(w, "status", model_service_status_name(sv->status));
+    member_str(w, "status_reason", sv->status_reason);
+    jsonw_key(w, "manual");
+    jsonw_bool(w, sv->manual);
+    member_str(w, "manual_status",
+               sv->manual ? model_service_status_name(sv->manual_status)
+                          : NULL);
+    member_time(w, "created_at", sv->created_at);
+    member_time(w, "updated_at", sv->updated_at);
+    jsonw_object_end(w);
+}
+
+/* One affected service of a post, with its own window if it has one. */
+static void json_component(struct jsonw *w, const struct service *sv,
+                           const struct incident_service *is)
+{
+    jsonw_object_begin(w);
+    member_int(w, "id", sv->id);
+    member_str(w, "slug", sv->slug);
+    member_str(w, "name", sv->name);
+    member_str(w, "status", model_service_status_name(sv->status));
+    member_time(w, "window_start", is->window_start);
+    member_time(w, "window_end", is->window_end);
+    jsonw_object_end(w);
+}
+
+static void json_update(struct jsonw *w, const struct incident *inc,
+                        const struct update *u)
+{
+    jsonw_object_begin(w);
+    member_int(w, "id", u->id);
+    member_int(w, "incident_id", inc->id);
+    member_str(w, "status", model_status_name(u->status));
+    member_str(w, "body", u->body != NULL ? u->body : "");
+    member_time(w, "created_at", u->created_at);
+    member_str(w, "author", u->author);
+    member_str(w, "via", u->via);
+    jsonw_object_end(w);
 }
 
 /* One post as JSON, with Statuspage v2's field names where it has one
  * (name, status, impact, *_at, scheduled_for/until, postmortem_body,
  * components, incident_updates) and outpost's own beside them. */
-static void json_incident(struct buf *b, const struct snapshot *snap,
+static void json_incident(struct jsonw *w, const struct snapshot *snap,
                           const struct incident *inc)
 {
-    buf_printf(b, "{\"id\":%" PRId64 ",\"name\":", inc->id);
-    json_str(b, inc->title);
-    buf_puts(b, ",\"title\":");
-    json_str(b, inc->title);
-    buf_puts(b, ",\"kind\":");
-    json_str(b, model_kind_name(inc->kind));
-    buf_puts(b, ",\"status\":");
-    json_str(b, model_status_name(inc->status));
-    buf_puts(b, ",\"impact\":");
-    json_str(b, model_impact_name(inc->impact));
     static const char *const time_names[] = {
         "created_at",      "started_at",
         "updated_at",      "monitoring_at",
@@ -155,52 +172,30 @@ static void json_incident(struct buf *b, const struct snapshot *snap,
                              inc->updated_at,    inc->monitoring_at,
                              inc->resolved_at,   inc->scheduled_start,
                              inc->scheduled_end, inc->postmortem_at};
-    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
-        buf_printf(b, ",\"%s\":", time_names[i]);
-        json_time(b, times[i]);
-    }
-    buf_puts(b, ",\"postmortem_body\":");
-    json_str(b, inc->postmortem);
-    buf_puts(b, ",\"components\":[");
+    jsonw_object_begin(w);
+    member_int(w, "id", inc->id);
+    member_str(w, "name", inc->title);
+    member_str(w, "title", inc->title);
+    member_str(w, "kind", model_kind_name(inc->kind));
+    member_str(w, "status", model_status_name(inc->status));
+    member_str(w, "impact", model_impact_name(inc->impact));
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+        member_time(w, time_names[i], times[i]);
+    member_str(w, "postmortem_body", inc->postmortem);
+    jsonw_key(w, "components");
+    jsonw_array_begin(w);
     for (size_t i = 0; i < inc->n_services; i++) {
         const struct incident_service *is = &inc->services[i];
-        if (is->service >= snap->n_services)
-            continue;
-        const struct service *sv = &snap->services[is->service];
-        if (i > 0)
-            buf_putc(b, ',');
-        buf_printf(b, "{\"id\":%" PRId64 ",\"slug\":", sv->id);
-        json_str(b, sv->slug);
-        buf_puts(b, ",\"name\":");
-        json_str(b, sv->name);
-        buf_puts(b, ",\"status\":");
-        json_str(b, model_service_status_name(sv->status));
-        buf_puts(b, ",\"window_start\":");
-        json_time(b, is->window_start);
-        buf_puts(b, ",\"window_end\":");
-        json_time(b, is->window_end);
-        buf_putc(b, '}');
+        if (is->service < snap->n_services)
+            json_component(w, &snap->services[is->service], is);
     }
-    buf_puts(b, "],\"incident_updates\":[");
-    for (size_t i = 0; i < inc->n_updates; i++) {
-        const struct update *u = &inc->updates[i];
-        if (i > 0)
-            buf_putc(b, ',');
-        buf_printf(
-            b, "{\"id\":%" PRId64 ",\"incident_id\":%" PRId64 ",\"status\":",
-            u->id, inc->id);
-        json_str(b, model_status_name(u->status));
-        buf_puts(b, ",\"body\":");
-        json_str(b, u->body != NULL ? u->body : "");
-        buf_puts(b, ",\"created_at\":");
-        json_time(b, u->created_at);
-        buf_puts(b, ",\"author\":");
-        json_str(b, u->author);
-        buf_puts(b, ",\"via\":");
-        json_str(b, u->via);
-        buf_putc(b, '}');
-    }
-    buf_puts(b, "]}");
+    jsonw_array_end(w);
+    jsonw_key(w, "incident_updates");
+    jsonw_array_begin(w);
+    for (size_t i = 0; i < inc->n_updates; i++)
+        json_update(w, inc, &inc->updates[i]);
+    jsonw_array_end(w);
+    jsonw_object_end(w);
 }
 
 /* ---- terminal text ---------------------------------------------------- */
@@ -212,12 +207,11 @@ static void json_incident(struct buf *b, const struct snapshot *snap,
  * in a one-line field they become spaces. */
 static void text_put(struct buf *b, const char *s, bool multiline, int indent)
 {
-    const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s);
     bool line_start = true;
     while (n > 0) {
         uint32_t cp;
-        size_t len = utf8_decode(p, n, &cp);
+        size_t len = utf8_decode(s, n, &cp);
         if (len == 0) {
             len = 1;
             cp = '?';
@@ -238,9 +232,9 @@ static void text_put(struct buf *b, const char *s, bool multiline, int indent)
             else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
                 buf_putc(b, '?');
             else
-                buf_append(b, p, len);
+                buf_append(b, s, len);
         }
-        p += len;
+        s += len;
         n -= len;
     }
 }
@@ -477,13 +471,13 @@ void cli_show_services(struct buf *out, const struct snapshot *snap, bool json)
         text_services(out, snap);
         return;
     }
-    buf_putc(out, '[');
-    for (size_t i = 0; i < snap->n_services; i++) {
-        if (i > 0)
-            buf_putc(out, ',');
-        json_service(out, &snap->services[i]);
-    }
-    buf_puts(out, "]\n");
+    struct jsonw w;
+    jsonw_init(&w, out);
+    jsonw_array_begin(&w);
+    for (size_t i = 0; i < snap->n_services; i++)
+        json_service(&w, &snap->services[i]);
+    jsonw_array_end(&w);
+    buf_putc(out, '\n');
 }
 
 void cli_show_incident(struct buf *out, const struct snapshot *snap,
@@ -493,31 +487,34 @@ void cli_show_incident(struct buf *out, const struct snapshot *snap,
         text_incident(out, snap, inc);
         return;
     }
-    json_incident(out, snap, inc);
+    struct jsonw w;
+    jsonw_init(&w, out);
+    json_incident(&w, snap, inc);
     buf_putc(out, '\n');
 }
 
 void cli_show_incidents(struct buf *out, const struct snapshot *snap,
                         bool open_only, bool json)
 {
+    struct jsonw w;
     size_t shown = 0;
+    jsonw_init(&w, out);
     if (json)
-        buf_putc(out, '[');
+        jsonw_array_begin(&w);
     for (size_t i = 0; i < snap->n_incidents; i++) {
         const struct incident *inc = &snap->incidents[i];
         if (open_only && !snapshot_is_current(snap, inc))
             continue;
-        if (json && shown > 0)
-            buf_putc(out, ',');
         if (json)
-            json_incident(out, snap, inc);
+            json_incident(&w, snap, inc);
         else
             text_incident_row(out, inc, shown == 0);
         shown++;
     }
-    if (json)
-        buf_puts(out, "]\n");
-    else if (shown == 0) {
+    if (json) {
+        jsonw_array_end(&w);
+        buf_putc(out, '\n');
+    } else if (shown == 0) {
         buf_puts(out, open_only ? "no open incidents\n" : "no incidents\n");
     }
 }
@@ -530,14 +527,16 @@ void cli_show_tokens(struct buf *out, const struct token_info *list, size_t n,
             text_token(out, &list[i]);
             continue;
         }
+        /* One token a line, as the command line has always printed them;
+         * a token's name ([a-z0-9._-]) needs no escape. */
         buf_puts(out, i == 0 ? "[\n  {\"name\": " : ",\n  {\"name\": ");
-        json_str(out, list[i].name);
+        jsonw_put_str(out, list[i].name);
         buf_puts(out, ", \"created_at\": ");
-        json_time(out, list[i].created_at);
+        put_time(out, list[i].created_at);
         buf_puts(out, ", \"revoked_at\": ");
-        json_time(out, list[i].revoked_at);
+        put_time(out, list[i].revoked_at);
         buf_puts(out, ", \"last_used_at\": ");
-        json_time(out, list[i].last_used_at);
+        put_time(out, list[i].last_used_at);
         buf_puts(out, "}");
     }
     if (json)
