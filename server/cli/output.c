@@ -212,7 +212,8 @@ static void text_put(struct buf *b, const char *s, bool multiline, int indent)
     while (n > 0) {
         uint32_t cp;
         size_t len = utf8_decode(s, n, &cp);
-        if (len == 0) {
+        bool invalid = len == 0;
+        if (invalid) {
             len = 1;
             cp = '?';
         }
@@ -229,7 +230,7 @@ static void text_put(struct buf *b, const char *s, bool multiline, int indent)
                 buf_putc(b, ' ');
             else if (cp == '\t')
                 buf_putc(b, '\t');
-            else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+            else if (invalid || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
                 buf_putc(b, '?');
             else
                 buf_append(b, s, len);
