@@ -568,4 +568,33 @@ expect "token: import" 0 import "$T/tok.json"
 expect "token: list after import" 0 token list
 check_has "token: imported list" "$OUT" "noc-bot"
 
+
+# A database file changed by other means (the sqlite3 shell, an old or
+# damaged file) may hold what the store refuses to write; the terminal
+# still gets none of it: a byte that is not UTF-8 (here a lone 0x9b, which
+# 8-bit terminals take as CSI) and every C0 and C1 control (ESC, U+009B)
+# show as '?'. The JSON stays valid.
+DB=$T/tampered.db
+expect "tampered: init" 0 init
+expect_id "tampered: open" incident open --title Plain --body plain
+check "tampered: the file is changed behind the store's back" python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+bad = b"A\x9b[2J\x1b[31m\xc2\x9bB"
+db.execute("UPDATE incidents SET title = CAST(? AS TEXT)", (bad,))
+db.execute("UPDATE updates SET body = CAST(? AS TEXT)", (bad + b"\nline\xff",))
+db.commit()' "$DB"
+expect "tampered: show" 0 incident show "$ID"
+check "tampered: the text is UTF-8 without a control character" python3 -c '
+import sys, unicodedata
+text = open(sys.argv[1], "rb").read().decode("utf-8")
+bad = [hex(ord(c)) for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t"]
+assert not bad, bad' "$T/out"
+check_has "tampered: each one shows as ?" "$OUT" "#$ID A?[2J?[31m?B"
+check_has "tampered: also in a body" "$OUT" "  line?"
+expect "tampered: show --json" 0 incident show "$ID" --json
+json_parses "tampered: the JSON parses" "$T/out"
+expect "tampered: incident list" 0 incident list
+check_has "tampered: the list row too" "$OUT" " A?[2J?[31m?B"
+
 finish

@@ -1,4 +1,4 @@
-/* fuzz_cli: the command line's option parser (server/cli.c,
+/* fuzz_cli: the command line's option parser (server/cli/opts.c,
  * cli_opts_parse) and its time parser (store/timeutil.c,
  * time_parse_iso8601) over arbitrary bytes. The input is two bytes of
  * allowed-option bits and then the arguments, separated by NUL bytes.
