@@ -197,17 +197,18 @@ void cli_usage(FILE *out)
                  "The database is --db FILE, else $OUTPOST_DB, else "
                  "./outpost.db.\n"
                  "\n"
-                 "  outpost serve [--http ADDR:PORT] [--gopher ADDR:PORT] "
-                 "[--finger ADDR:PORT]\n"
-                 "                [--hostname NAME] [--config FILE]\n");
+                 "  outpost serve [--http ADDR:PORT|off] [--gopher "
+                 "ADDR:PORT|off] [--finger ADDR:PORT|off]\n"
+                 "                [--hostname NAME] [--name TEXT] "
+                 "[--time-zone ZONE] [--base-url URL]\n"
+                 "                [--config FILE] [--set KEY=VALUE]... "
+                 "[--quiet]\n");
     for (size_t i = 0; i < N_COMMANDS; i++) {
         const struct command *c = &commands[i];
         fprintf(out, "  outpost %s%s%s %s\n", c->group ? c->group : "",
                 c->group ? " " : "", c->name, c->usage);
     }
-    fprintf(out, "  outpost token add NAME | token list | token revoke NAME\n"
-                 "  outpost export [FILE] | outpost import FILE\n"
-                 "\n"
+    fprintf(out, "\n"
                  "Every command takes --help. Exit status: 0 done, 1 bad "
                  "usage or input,\n"
                  "2 the database cannot be opened or written.\n");

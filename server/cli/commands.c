@@ -480,13 +480,23 @@ int cli_cmd_token_add(const char *db_path, const char *name, struct cli_opts *o)
     int rc = cli_open_store(db_path, false, &st);
     if (rc != 0)
         return rc;
-    rc = cli_store_done(st, store_token_add(st, o->args[0], token, 0));
+    rc = store_token_add(st, o->args[0], token, 0);
     if (rc == 0) {
-        /* Shown once: only its hash is kept (the help says so). */
-        printf("%s\n", token);
-        fflush(stdout);
+        /* Shown once: only its hash is kept (the help says so). A token
+         * nobody could read is useless and would linger as a valid
+         * credential, so if it cannot be written out it is revoked again. */
+        bool shown = printf("%s\n", token) >= 0 && fflush(stdout) == 0;
+        explicit_bzero(token, sizeof(token));
+        if (!shown) {
+            store_token_revoke(st, o->args[0], 0);
+            store_close(st);
+            cli_fail("%s: cannot write the token to standard output; it "
+                     "was revoked",
+                     name);
+            return 2;
+        }
     }
-    return rc;
+    return cli_store_done(st, rc);
 }
 
 int cli_cmd_token_list(const char *db_path, const char *name,

@@ -551,6 +551,13 @@ expect "token add: a taken name" 1 token add noc-bot
 check_has "token add: says it is taken" "$ERR" "already exists"
 expect "token add: a bad name" 1 token add "Bad Name"
 expect "token add: needs a name" 1 token add
+# A token that cannot be shown is lost to its owner but would stay valid:
+# it is revoked again, and the command fails.
+"$OUTPOST" --db "$DB" token add unseen >/dev/full 2>"$T/err"
+check_rc "token add to a full stdout: exit status 2" $? 2
+check_has "token add to a full stdout: says it was revoked" "$(cat "$T/err")" "it was revoked"
+check_has "token add to a full stdout: the token is revoked" "$("$OUTPOST" --db "$DB" token list)" "unseen"
+check "token add to a full stdout: listed as revoked" sh -c "'$OUTPOST' --db '$DB' token list | grep unseen | grep -q revoked"
 expect "token list" 0 token list
 check_has "token list names both" "$OUT" "monitoring"
 check_lacks "token list never shows a token" "$OUT" "op_"
