@@ -42,31 +42,6 @@ int cli_flush(struct buf *out)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-/* Appends the JSON text jsonw wrote into src to out, with its short
- * escapes of control characters (\n, \r, \t) in the long form \u00XX. */
-static void long_escapes(struct buf *out, const struct buf *src)
-{
-    for (size_t i = 0; i < src->len; i++) {
-        char c = src->data[i];
-        if (c != '\\' || i + 1 == src->len) {
-            buf_putc(out, c);
-            continue;
-        }
-        c = src->data[++i]; /* an escape is two bytes at least */
-        if (c == 'n')
-            buf_puts(out, "\\u000a");
-        else if (c == 'r')
-            buf_puts(out, "\\u000d");
-        else if (c == 't')
-            buf_puts(out, "\\u0009");
-        else
-            buf_append(out, src->data + i - 1, 2);
-    }
-    if (buf_failed(src))
-        out->oom = true;
-}
-
-/* Appends a time as an ISO 8601 UTC string, or null when unset. */
 static void put_time(struct buf *out, int64_t t)
 {
     char tb[TIME_BUFSZ];
@@ -81,13 +56,8 @@ static void put_time(struct buf *out, int64_t t)
 /* The members of an object, in jsonw: "key":value. */
 static void member_str(struct jsonw *w, const char *key, const char *s)
 {
-    struct buf *out = w->out, value = BUF_INIT;
     jsonw_key(w, key);
-    w->out = &value; /* the value alone, for long_escapes() */
     jsonw_string(w, s);
-    w->out = out;
-    long_escapes(out, &value);
-    buf_free(&value);
 }
 
 static void member_time(struct jsonw *w, const char *key, int64_t t)

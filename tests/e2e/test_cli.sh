@@ -248,7 +248,7 @@ body = d["incident_updates"][0]["body"]
 assert body == "First paragraph, ünïcode.\n\n\"Quoted\", back\\slash,\ttab.", repr(body)' \
     "$T/out"
 check_has "JSON output keeps UTF-8 unescaped" "$(cat "$T/out")" "ünïcode"
-check_has "JSON output escapes the tab" "$(cat "$T/out")" '\u0009tab'
+check_has "JSON output escapes the tab" "$(cat "$T/out")" '\ttab'
 expect "show stdin incident (text)" 0 incident show "$STDIN_ID"
 check_has "text: paragraphs indented" "$OUT" $'\n\n  "Quoted", back\\slash,\ttab.'
 
