@@ -1,14 +1,10 @@
 /* output: what the read commands print (cli_int.h), as text for a terminal
  * or as JSON for scripts, and the writing of it to stdout.
  *
- * The JSON is the shared writer's (jsonw) with one difference: control
- * characters inside strings come out as \u00XX, also LF and TAB, which
- * jsonw writes as \n and \t. Bodies hold both, and the command line has
- * always printed them so; scripts may compare its bytes. (Its other
- * forms, a raw U+FFFD for invalid UTF-8 and DEL unescaped, differ from
- * what the command line once wrote only for text the store refuses.)
- * Times are ISO 8601 in whole seconds ("2026-11-23T12:34:56Z"), unlike
- * jsonw_time's Statuspage form with milliseconds.
+ * The JSON is the shared writer's (jsonw), strings and all. Times are
+ * ISO 8601 in whole seconds ("2026-11-23T12:34:56Z"), unlike jsonw_time's
+ * Statuspage form with milliseconds, as the command line has always
+ * printed them.
  *
  * The text is the command line's own, not protocols/text.c's: it shows
  * the stored text exactly (every space, every character a terminal can
