@@ -59,6 +59,9 @@ void fuzz_quiet_stderr(void);
  * and 79), the two tokens above, and every view rendered. */
 #define FUZZ_N_SNAPSHOTS 3
 const struct snapshot *fuzz_snapshot(int i);
+/* fuzz_setup(), then every snapshot built: a protocol target's whole
+ * LLVMFuzzerInitialize, so the first input does not pay for the builds. */
+void fuzz_setup_snapshots(void);
 
 /* A target's check of one reply, called before it is "written". */
 typedef void (*fuzz_reply_check)(const struct reply *r, enum proto_result res);

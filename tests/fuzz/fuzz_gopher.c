@@ -60,9 +60,7 @@ static void check_gopher(const struct reply *r, enum proto_result res)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    fuzz_setup();
-    for (int i = 0; i < FUZZ_N_SNAPSHOTS; i++)
-        (void)fuzz_snapshot(i);
+    fuzz_setup_snapshots();
     return 0;
 }
 

@@ -32,6 +32,13 @@ void fuzz_setup(void)
     setenv("OUTPOST_NOW", "1795000000", 1);
 }
 
+void fuzz_setup_snapshots(void)
+{
+    fuzz_setup();
+    for (int i = 0; i < FUZZ_N_SNAPSHOTS; i++)
+        (void)fuzz_snapshot(i);
+}
+
 void fuzz_quiet_stderr(void)
 {
     if (fuzz_report == NULL)
