@@ -13,7 +13,9 @@
 #                                $T/outpost.db; serve fills a file that does
 #                                not exist yet with demo data); sets HTTP_PORT,
 #                                GOPHER_PORT, FINGER_PORT, DB, SERVER_PID
-#   server_stop                  SIGTERM, waits; fails the run if the server
+#                                (bounded by $SERVER_START_S, default 20 s)
+#   server_stop                  SIGTERM, waits ($SERVER_STOP_S, default 15 s);
+#                                fails the run if the server
 #                                did not exit 0 (or valgrind found errors)
 #   finish                       prints "N passed, N failed" last; exit status
 # Every wait is bounded in time. $T is a private temp dir, removed at exit.
@@ -76,34 +78,49 @@ PY
 # free_port: one of them.
 free_port() { free_ports 1; }
 
-# wait_port PORT: up to 20 s (valgrind is slow to start) for a listener.
+# wait_port PORT [SECONDS]: up to SECONDS (default 20: valgrind is slow
+# to start) for a listener.
 wait_port() {
     local i
-    for i in $(seq 1 200); do
+    for i in $(seq 1 $((${2:-20} * 10))); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
         sleep 0.1
     done
     return 1
 }
 
+# The bounds of server_start and server_stop, in seconds; a suite that
+# restarts a server under valgrind on a loaded machine raises them.
+SERVER_START_S=${SERVER_START_S:-20}
+SERVER_STOP_S=${SERVER_STOP_S:-15}
+
 server_start() {
-    local ports; read -r -a ports <<<"$(free_ports 3)"
-    HTTP_PORT=${WANT_HTTP_PORT:-${ports[0]}}
-    GOPHER_PORT=${WANT_GOPHER_PORT:-${ports[1]}}
-    FINGER_PORT=${WANT_FINGER_PORT:-${ports[2]}}
+    local pre=() try
     DB=${DB:-$T/outpost.db}
-    local pre=()
     if [ "${OUTPOST_VALGRIND:-0}" = 1 ]; then
         pre=(valgrind -q --leak-check=full --errors-for-leak-kinds=all
              --show-leak-kinds=all --error-exitcode=9 --log-file="$T/valgrind.%p")
     fi
-    "${pre[@]}" "$OUTPOST_BIN" --db "$DB" serve --http "127.0.0.1:$HTTP_PORT" \
-        --gopher "127.0.0.1:$GOPHER_PORT" --finger "127.0.0.1:$FINGER_PORT" \
-        --hostname 127.0.0.1 "$@" >"$T/server.log" 2>&1 &
-    SERVER_PID=$!
-    if wait_port "$HTTP_PORT" && wait_port "$GOPHER_PORT" && wait_port "$FINGER_PORT"; then
-        return 0
-    fi
+    # Free ports can be taken by another process before the server binds
+    # them: then new ones, a few times.
+    for try in 1 2 3 4 5; do
+        local ports; read -r -a ports <<<"$(free_ports 3)"
+        HTTP_PORT=${WANT_HTTP_PORT:-${ports[0]}}
+        GOPHER_PORT=${WANT_GOPHER_PORT:-${ports[1]}}
+        FINGER_PORT=${WANT_FINGER_PORT:-${ports[2]}}
+        "${pre[@]}" "$OUTPOST_BIN" --db "$DB" serve --http "127.0.0.1:$HTTP_PORT" \
+            --gopher "127.0.0.1:$GOPHER_PORT" --finger "127.0.0.1:$FINGER_PORT" \
+            --hostname 127.0.0.1 "$@" >"$T/server.log" 2>&1 &
+        SERVER_PID=$!
+        if wait_port "$HTTP_PORT" "$SERVER_START_S" && wait_port "$GOPHER_PORT" 5 &&
+            wait_port "$FINGER_PORT" 5; then
+            return 0
+        fi
+        kill -9 "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+        SERVER_PID=
+        grep -q "address already in use" "$T/server.log" || break
+    done
     fail "server_start" "$(tail -20 "$T/server.log")"
     return 1
 }
@@ -112,12 +129,12 @@ server_stop() {
     [ -n "$SERVER_PID" ] || return 0
     kill -TERM "$SERVER_PID" 2>/dev/null
     local i rc=0
-    for i in $(seq 1 150); do
+    for i in $(seq 1 $((SERVER_STOP_S * 10))); do
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
     done
     if kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -9 "$SERVER_PID"; fail "server exits on SIGTERM within 15 s"
+        kill -9 "$SERVER_PID"; fail "server exits on SIGTERM within $SERVER_STOP_S s"
     fi
     wait "$SERVER_PID"; rc=$?
     SERVER_PID=
