@@ -658,10 +658,8 @@ int conn_accept(struct listener *l)
         conn_refuse(c);
         return 0;
     }
-    if (srv->n_conns >= srv->conn_limit && srv->idle_head != NULL) {
-        srv->evicted++;
+    if (srv->n_conns >= srv->conn_limit && srv->idle_head != NULL)
         conn_close(srv->idle_head);
-    }
     if (srv->n_conns >= srv->conn_limit) {
         conn_refuse(c);
         return 0;
@@ -762,11 +760,6 @@ void conn_shutdown(struct server *srv)
     }
     if (srv->conns == NULL)
         serve_conns_done(srv);
-}
-
-bool conn_any_open(const struct server *srv)
-{
-    return srv->conns != NULL;
 }
 
 void conn_close_all(struct server *srv)

@@ -93,7 +93,6 @@ struct server {
      * when the total is full (conn.c). */
     struct conn *idle_head, *idle_tail;
     struct peer_table peers;
-    uint64_t evicted, refused_silently; /* counters, for the log */
     bool stopping;
     /* shutdown (serve.c): writes in flight may finish until the grace
      * timer fires; then waiting writes give up (give_up_writes). */
@@ -188,8 +187,6 @@ int conn_accept(struct listener *l);
  * or half a request), asks the thread pool to drop writes that have not
  * started (they are answered 503) and lets the rest finish. */
 void conn_shutdown(struct server *srv);
-/* True while a connection still has a write running or a reply going. */
-bool conn_any_open(const struct server *srv);
 /* Closes every open connection (the end of shutdown). */
 void conn_close_all(struct server *srv);
 /* Frees the per-peer table once the loop has ended. */
