@@ -27,6 +27,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
@@ -49,10 +50,10 @@
 
 /* ---- rendering -------------------------------------------------------- */
 
-/* Renders UTF-8 text as a finger view under key; web_path is the page
- * with the same text, named when the reply has to be cut. */
-static int put_finger_view(struct snapshot *s, const char *key,
-                           const struct buf *text, const char *web_path)
+/* Renders UTF-8 text as a finger reply into *body (malloc'd); web_path is
+ * the page with the same text, named when the reply has to be cut. */
+static int finger_body(const struct snapshot *s, const struct buf *text,
+                       const char *web_path, char **body, size_t *body_len)
 {
     if (buf_failed(text))
         return UV_ENOMEM;
@@ -86,9 +87,82 @@ static int put_finger_view(struct snapshot *s, const char *key,
         buf_free(&ascii);
         return UV_ENOMEM;
     }
-    size_t len = 0;
-    char *body = buf_steal(&ascii, &len);
+    *body = buf_steal(&ascii, body_len);
+    if (*body == NULL && (*body = calloc(1, 1)) == NULL)
+        return UV_ENOMEM;
+    return 0;
+}
+
+/* The same, as the snapshot view `key`. */
+static int put_finger_view(struct snapshot *s, const char *key,
+                           const struct buf *text, const char *web_path)
+{
+    char *body;
+    size_t len;
+    int rc = finger_body(s, text, web_path, &body, &len);
+    if (rc != 0)
+        return rc;
     return snapshot_put_view(s, key, NULL, body, len);
+}
+
+/* A post's reply, short or long ("/W "), from the view cache, rendered
+ * now if it is not there as of this snapshot (snapshot.h). NULL for a key
+ * that names no post (it may name a service), or out of memory. */
+static const struct view *post_view(const struct snapshot *s, const char *key)
+{
+    const char *p = key + 7; /* "finger:" */
+    bool long_form = strncmp(p, "/W ", 3) == 0;
+    if (long_form)
+        p += 3;
+    int64_t id;
+    size_t n = proto_parse_id(p, &id);
+    const struct incident *inc = NULL;
+    if (n == 0 || p[n] != '\0' || (inc = snapshot_incident(s, id)) == NULL)
+        return NULL;
+    uint64_t stamp = snapshot_post_stamp(s, inc, false);
+    const struct view *v = snapshot_cached_view(s, key, stamp);
+    if (v != NULL)
+        return v;
+    char path[48];
+    snprintf(path, sizeof(path), "/incidents/%" PRId64, inc->id);
+    struct buf text = BUF_INIT;
+    text_incident(&text, s, inc, long_form);
+    char *body;
+    size_t len;
+    int rc = finger_body(s, &text, path, &body, &len);
+    buf_free(&text);
+    if (rc != 0)
+        return NULL;
+    return snapshot_cache_view(s, key, stamp, NULL, body, len, NULL, 0);
+}
+
+/* A post's reply, else the snapshot view of the key: a post's id wins
+ * over a service slug of the same digits, as it always has. */
+static const struct view *find_view(const struct snapshot *s, const char *key)
+{
+    const struct view *v = post_view(s, key);
+    return v != NULL ? v : snapshot_view(s, key);
+}
+
+/* The history, rendered only as far as the reply's cap needs: the text
+ * up to where the reply is cut is all that is sent. Text shrinks on its
+ * way to ASCII (a four-byte character becomes one "?", a zero-width one
+ * nothing), so the bound grows until the ASCII reaches the cap or the
+ * whole history is there. */
+static void history_text(struct buf *text, const struct snapshot *s,
+                         bool long_form)
+{
+    for (size_t budget = 4 * FINGER_MAX_REPLY;; budget *= 4) {
+        buf_reset(text);
+        if (!text_history_upto(text, s, long_form, budget) || buf_failed(text))
+            return;
+        struct buf ascii = BUF_INIT;
+        text_to_finger(&ascii, text->data, text->len);
+        bool enough = ascii.len > FINGER_MAX_REPLY || buf_failed(&ascii);
+        buf_free(&ascii);
+        if (enough)
+            return;
+    }
 }
 
 /* "/W" on an empty name: the summary, then the full story of everything
@@ -109,6 +183,7 @@ static int finger_prerender(struct snapshot *s)
 {
     struct buf text = BUF_INIT;
     int rc = 0;
+    snapshot_seal(s);
 
     /* Services first, so a fixed view of the same name replaces one. */
     for (size_t i = 0; i < s->n_services && rc == 0; i++) {
@@ -123,8 +198,7 @@ static int finger_prerender(struct snapshot *s)
         }
     }
     for (int long_form = 0; long_form <= 1 && rc == 0; long_form++) {
-        buf_reset(&text);
-        text_history(&text, s, long_form);
+        history_text(&text, s, long_form);
         rc = put_finger_view(s,
                              long_form ? "finger:/W history" : "finger:history",
                              &text, "/history");
@@ -153,21 +227,6 @@ static int finger_prerender(struct snapshot *s)
     rc = put_finger_view(s, "finger:help", &text, "/help");
     if (rc < 0)
         goto out;
-
-    for (size_t i = 0; i < s->n_incidents; i++) {
-        const struct incident *inc = &s->incidents[i];
-        char key[48], path[48];
-        snprintf(path, sizeof(path), "/incidents/%" PRId64, inc->id);
-        for (int long_form = 0; long_form <= 1; long_form++) {
-            buf_reset(&text);
-            text_incident(&text, s, inc, long_form);
-            snprintf(key, sizeof(key), "finger:%s%" PRId64,
-                     long_form ? "/W " : "", inc->id);
-            rc = put_finger_view(s, key, &text, path);
-            if (rc < 0)
-                goto out;
-        }
-    }
 out:
     buf_free(&text);
     return rc;
@@ -276,7 +335,7 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
             key[0] = '\0';
         } else {
             snprintf(key, sizeof(key), "finger:%s%.*s", prefix, (int)len, name);
-            if (snapshot_view(snap, key) == NULL) {
+            if (find_view(snap, key) == NULL) {
                 buf_puts(&out->head, "finger: no such incident; try "
                                      "'finger status@");
                 put_host(&out->head, snap);
@@ -289,11 +348,11 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
          * for; views are keyed in lower case. A named view without a long
          * form of its own (help) answers "/W" with its one form. */
         lower_key(key, sizeof(key), prefix, name, len);
-        if (long_form && snapshot_view(snap, key) == NULL)
+        if (long_form && find_view(snap, key) == NULL)
             lower_key(key, sizeof(key), "", name, len);
     }
 
-    const struct view *v = key[0] != '\0' ? snapshot_view(snap, key) : NULL;
+    const struct view *v = key[0] != '\0' ? find_view(snap, key) : NULL;
     if (v == NULL) {
         buf_puts(&out->head, "finger: no such status entry; try 'finger "
                              "help@");
@@ -303,6 +362,7 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
     }
     out->body = v->body;
     out->body_len = v->len;
+    out->hold = snapshot_view_hold(v); /* a cached view may go before */
     return PROTO_REPLY_CLOSE;
 }
 
@@ -355,6 +415,16 @@ static void finger_busy(const struct snapshot *snap, struct reply *out)
     fixed_reply(out, FINGER_BUSY);
 }
 
+static int finger_each_view(const struct snapshot *s,
+                            void (*fn)(const struct view *v, void *arg),
+                            void *arg)
+{
+    static const char *const posts[] = {"finger:%" PRId64,
+                                        "finger:/W %" PRId64};
+    return proto_walk_views(&finger_proto, s, "finger:", posts, 2, NULL, fn,
+                            arg);
+}
+
 const struct proto finger_proto = {
     .name = "finger",
     .state_size = 0,
@@ -362,6 +432,8 @@ const struct proto finger_proto = {
     .read_timeout_ms = FINGER_TIMEOUT_MS,
     .idle_timeout_ms = FINGER_TIMEOUT_MS,
     .prerender = finger_prerender,
+    .view = find_view,
+    .each_view = finger_each_view,
     .init = NULL,
     .fini = NULL,
     .on_data = finger_on_data,

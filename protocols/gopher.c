@@ -478,23 +478,43 @@ static void history_menu(struct buf *out, const struct snapshot *s)
     menu_back(out, s);
 }
 
-static void month_menu(struct buf *out, const struct snapshot *s,
-                       const struct query_month *m, int nm, int here)
+static void month_menu(struct buf *out, const struct snapshot *s, size_t here,
+                       int page)
 {
-    char title[48];
-    snprintf(title, sizeof(title), "%s %d", gopher_months[m[here].month - 1],
-             m[here].year);
+    const struct query_month *m = s->months;
+    size_t nm = s->n_months;
+    char title[64];
+    int pages = query_month_pages(s, here);
+    if (pages > 1)
+        snprintf(title, sizeof(title), "%s %d, page %d of %d",
+                 gopher_months[m[here].month - 1], m[here].year, page, pages);
+    else
+        snprintf(title, sizeof(title), "%s %d",
+                 gopher_months[m[here].month - 1], m[here].year);
     menu_head(out, s, title);
-    const struct incident **v = NULL;
-    int n = query_month_posts(s, m[here].year, m[here].month, &v);
-    menu_posts(out, s, v, n, "Nothing was posted this month.");
-    free(v);
+    const struct incident *v[QUERY_MONTH_PAGE];
+    size_t n = query_month_page(s, here, page, v);
+    menu_posts(out, s, v, (int)n, "Nothing was posted this month.");
     menu_info(out, "");
-    for (int k = here + 1; k >= here - 1; k -= 2) {
-        if (k < 0 || k >= nm)
+    /* A busy month is split into pages of QUERY_MONTH_PAGE posts. */
+    for (int p = page - 1; p <= page + 1; p += 2) {
+        if (p < 1 || p > pages)
+            continue;
+        char d[64], sel[40];
+        snprintf(d, sizeof(d), "%s posts of %s %d (page %d)",
+                 p < page ? "Newer" : "Older", gopher_months[m[here].month - 1],
+                 m[here].year, p);
+        int k = snprintf(sel, sizeof(sel), "/history/%04d-%02d", m[here].year,
+                         m[here].month);
+        if (p > 1)
+            snprintf(sel + k, sizeof(sel) - (size_t)k, "/%d", p);
+        menu_item(out, s, '1', d, sel);
+    }
+    for (int k = (int)here + 1; k >= (int)here - 1; k -= 2) {
+        if (k < 0 || k >= (int)nm)
             continue;
         char d[64], sel[32];
-        snprintf(d, sizeof(d), "%s: %s %d", k > here ? "Older" : "Newer",
+        snprintf(d, sizeof(d), "%s: %s %d", k > (int)here ? "Older" : "Newer",
                  gopher_months[m[k].month - 1], m[k].year);
         snprintf(sel, sizeof(sel), "/history/%04d-%02d", m[k].year, m[k].month);
         menu_item(out, s, '1', d, sel);
@@ -552,6 +572,7 @@ static int gopher_prerender(struct snapshot *s)
 {
     struct buf b = BUF_INIT;
     int rc;
+    snapshot_seal(s);
 
     root_menu(&b, s);
     rc = put_view(s, "gopher:", &b);
@@ -595,36 +616,73 @@ static int gopher_prerender(struct snapshot *s)
     history_menu(&b, s);
     if ((rc = put_view(s, "gopher:/history", &b)) < 0)
         goto out;
-    struct query_month *months = NULL;
-    int nm = query_months(s, &months);
-    for (int i = 0; i < nm && rc >= 0; i++) {
-        char key[48];
-        month_menu(&b, s, months, nm, i);
-        snprintf(key, sizeof(key), "gopher:/history/%04d-%02d", months[i].year,
-                 months[i].month);
-        rc = put_view(s, key, &b);
-    }
-    free(months);
-    if (rc < 0)
-        goto out;
     buf_reset(&b);
     caps_txt(&b, s);
     if ((rc = put_view(s, "gopher:/caps.txt", &b)) < 0)
         goto out;
-
-    for (size_t i = 0; i < s->n_incidents; i++) {
-        char key[48];
-        buf_reset(&b);
-        text_incident(&b, s, &s->incidents[i], true);
-        snprintf(key, sizeof(key), "gopher:/incidents/%" PRId64,
-                 s->incidents[i].id);
-        rc = put_text_view(s, key, &b);
-        if (rc < 0)
-            goto out;
-    }
 out:
     buf_free(&b);
     return rc;
+}
+
+/* A rendered item into the view cache; NULL on OOM. */
+static const struct view *cache_item(const struct snapshot *s, const char *key,
+                                     uint64_t stamp, struct buf *b)
+{
+    if (buf_failed(b)) {
+        buf_free(b);
+        return NULL;
+    }
+    size_t len = 0;
+    char *body = buf_steal(b, &len);
+    if (body == NULL && (body = calloc(1, 1)) == NULL)
+        return NULL;
+    return snapshot_cache_view(s, key, stamp, NULL, body, len, NULL, 0);
+}
+
+/* A snapshot view, or else a post's text or a month's menu from the
+ * cache, rendered now if it is not there as of this snapshot
+ * (snapshot.h). NULL: no such selector, or out of memory. */
+static const struct view *find_view(const struct snapshot *s, const char *key)
+{
+    const struct view *v = snapshot_view(s, key);
+    if (v != NULL)
+        return v;
+    struct buf b = BUF_INIT;
+    int64_t id;
+    size_t n;
+    if (strncmp(key, "gopher:/incidents/", 18) == 0 &&
+        (n = proto_parse_id(key + 18, &id)) > 0 && key[18 + n] == '\0') {
+        const struct incident *inc = snapshot_incident(s, id);
+        if (inc == NULL)
+            return NULL;
+        uint64_t stamp = snapshot_post_stamp(s, inc, false);
+        if ((v = snapshot_cached_view(s, key, stamp)) != NULL)
+            return v;
+        struct buf text = BUF_INIT;
+        text_incident(&text, s, inc, true);
+        if (buf_failed(&text)) {
+            buf_free(&text);
+            return NULL;
+        }
+        text_to_crlf(&b, text.data != NULL ? text.data : "", text.len);
+        buf_free(&text);
+        return cache_item(s, key, stamp, &b);
+    }
+    int year, month, page;
+    if (strncmp(key, "gopher:/history/", 16) == 0 &&
+        (n = proto_parse_month(key + 16, &year, &month, &page)) > 0 &&
+        key[16 + n] == '\0') {
+        int m = query_find_month(s, year, month);
+        if (m < 0 || page > query_month_pages(s, (size_t)m))
+            return NULL;
+        uint64_t stamp = snapshot_month_stamp(s, (size_t)m, page, true);
+        if ((v = snapshot_cached_view(s, key, stamp)) != NULL)
+            return v;
+        month_menu(&b, s, (size_t)m, page);
+        return cache_item(s, key, stamp, &b);
+    }
+    return NULL;
 }
 
 /* ---- requests --------------------------------------------------------- */
@@ -819,7 +877,7 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
         buf_puts(&key, "gopher:");
         buf_append(&key, line, sel_len);
         if (!buf_failed(&key))
-            v = snapshot_view(snap, key.data);
+            v = find_view(snap, key.data);
         buf_free(&key);
     }
     if (v == NULL) {
@@ -828,6 +886,7 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
     }
     out->body = v->body;
     out->body_len = v->len;
+    out->hold = snapshot_view_hold(v); /* a cached view may go before */
     return PROTO_REPLY_CLOSE;
 }
 
@@ -881,6 +940,15 @@ static void gopher_busy(const struct snapshot *snap, struct reply *out)
     put_error(&out->head, "Server busy, try again shortly");
 }
 
+static int gopher_each_view(const struct snapshot *s,
+                            void (*fn)(const struct view *v, void *arg),
+                            void *arg)
+{
+    static const char *const posts[] = {"gopher:/incidents/%" PRId64};
+    return proto_walk_views(&gopher_proto, s, "gopher:", posts, 1,
+                            "gopher:/history/%04d-%02d", fn, arg);
+}
+
 const struct proto gopher_proto = {
     .name = "gopher",
     .state_size = 0,
@@ -888,6 +956,8 @@ const struct proto gopher_proto = {
     .read_timeout_ms = GOPHER_TIMEOUT_MS,
     .idle_timeout_ms = GOPHER_TIMEOUT_MS,
     .prerender = gopher_prerender,
+    .view = find_view,
+    .each_view = gopher_each_view,
     .init = NULL,
     .fini = NULL,
     .on_data = gopher_on_data,

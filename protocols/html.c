@@ -824,8 +824,17 @@ void html_history(struct buf *out, const struct snapshot *s)
     page_end(out, s);
 }
 
+/* "/history/YYYY-MM" for page 1, "/history/YYYY-MM/N" past it. */
+static void put_month_href(struct buf *out, const struct query_month *m,
+                           int page)
+{
+    buf_printf(out, "/history/%04d-%02d", m->year, m->month);
+    if (page > 1)
+        buf_printf(out, "/%d", page);
+}
+
 void html_history_month(struct buf *out, const struct snapshot *s, int year,
-                        int month)
+                        int month, int page)
 {
     char title[64];
     snprintf(title, sizeof(title), "%s %d", month_names[month - 1], year);
@@ -834,12 +843,9 @@ void html_history_month(struct buf *out, const struct snapshot *s, int year,
     put_server_time(out, s);
     buf_puts(out, "</header>\n<main>\n");
     /* Previous and next: the neighbouring months that have posts. */
-    struct query_month *m = NULL;
-    int nm = query_months(s, &m);
-    int here = -1;
-    for (int i = 0; i < nm; i++)
-        if (m[i].year == year && m[i].month == month)
-            here = i;
+    int here = query_find_month(s, year, month);
+    int nm = (int)s->n_months;
+    const struct query_month *m = s->months;
     buf_puts(out, "<p class=\"pager\">");
     if (here >= 0 && here + 1 < nm)
         buf_printf(out,
@@ -855,11 +861,31 @@ void html_history_month(struct buf *out, const struct snapshot *s, int year,
                    m[here - 1].year, m[here - 1].month,
                    month_names[m[here - 1].month - 1], m[here - 1].year);
     buf_puts(out, "</p>\n");
-    free(m);
-    const struct incident **v = NULL;
-    int n = query_month_posts(s, year, month, &v);
-    put_post_list(out, s, v, n, "Nothing was posted this month.");
-    free(v);
+    const struct incident *v[QUERY_MONTH_PAGE];
+    size_t n = here >= 0 ? query_month_page(s, (size_t)here, page, v) : 0;
+    put_post_list(out, s, v, (int)n, "Nothing was posted this month.");
+    int pages = here >= 0 ? query_month_pages(s, (size_t)here) : 1;
+    if (pages > 1) {
+        /* A busy month is split: say which part this is, and link the
+         * parts before and after it. */
+        size_t from = (size_t)(page - 1) * QUERY_MONTH_PAGE + 1;
+        buf_printf(out,
+                   "<p class=\"pages\">Posts %zu to %zu of %zu, newest "
+                   "first (page %d of %d).",
+                   from, from + n - 1, m[here].count, page, pages);
+        if (page > 1) {
+            buf_puts(out, " <a href=\"");
+            put_month_href(out, &m[here], page - 1);
+            buf_puts(out, "\">Newer posts</a>");
+        }
+        if (page < pages) {
+            buf_puts(out, page > 1 ? " |" : "");
+            buf_puts(out, " <a href=\"");
+            put_month_href(out, &m[here], page + 1);
+            buf_puts(out, "\">Older posts</a>");
+        }
+        buf_puts(out, "</p>\n");
+    }
     buf_puts(out, "</main>\n");
     page_end(out, s);
 }

@@ -56,9 +56,11 @@ void html_service(struct buf *out, const struct snapshot *s,
                   const struct service *svc);
 /* The months that have posts, newest first, each linked to its page. */
 void html_history(struct buf *out, const struct snapshot *s);
-/* The posts of one month, with links to the neighbouring months. */
+/* Page `page` (1-based, QUERY_MONTH_PAGE posts each) of the posts of one
+ * month, with links to the neighbouring months and, for a month of more
+ * than one page, to the neighbouring pages. */
 void html_history_month(struct buf *out, const struct snapshot *s, int year,
-                        int month);
+                        int month, int page);
 /* The search form, with q (decoded, any bytes) escaped into it, and the
  * newest HTML_SEARCH_MAX results of query_search() (saying so when there
  * may be more); too_long says the query was refused, and an empty q shows

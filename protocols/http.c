@@ -868,6 +868,8 @@ static enum proto_result http_on_command_done(void *state,
     return st->command_keep ? PROTO_REPLY : PROTO_REPLY_CLOSE;
 }
 
+static const struct view *find_view(const struct snapshot *s, const char *key);
+
 /* Answers the request that just completed. */
 static enum proto_result respond(struct http_state *st,
                                  const struct snapshot *snap, struct reply *out)
@@ -891,7 +893,7 @@ static enum proto_result respond(struct http_state *st,
     if (bad == 0 && strncmp(key, "http:/api/v1/", 13) == 0)
         return api_reply(st, snap, out, method, key + 5, keep);
 
-    const struct view *v = bad == 0 ? snapshot_view(snap, key) : NULL;
+    const struct view *v = bad == 0 ? find_view(snap, key) : NULL;
     int status;
     if (v == NULL || v->content_type == NULL) {
         status = 404;
@@ -910,6 +912,8 @@ static enum proto_result respond(struct http_state *st,
         bool fresh = not_modified(st, snap, etag);
         status = fresh ? 304 : 200;
         view_reply(out, snap, v, gz, fresh, head_only, keep);
+        if (out->body != NULL) /* a cached view may go before it is sent */
+            out->hold = snapshot_view_hold(v);
     }
     log_request(out, st, status);
     if (buf_failed(&out->head))
@@ -1026,46 +1030,127 @@ static void http_busy(const struct snapshot *snap, struct reply *out)
  * second copy. */
 #define HTTP_GZIP_MIN 512
 
-struct gzip_pass {
-    struct snapshot *s;
-    int rc;
-};
-
-/* Adds a gzip body to an HTTP view (zlib, level 6, gzip wrapper). */
-static void gzip_view(struct view *v, void *arg)
+/* A gzip copy of body (zlib, level 6, gzip wrapper) into *gz, or NULL
+ * when it would not pay: a small or incompressible body. UV_ENOMEM. */
+static int gzip_body(const char *body, size_t len, char **gz_out,
+                     size_t *gz_len_out)
 {
-    struct gzip_pass *pass = arg;
-    if (pass->rc != 0 || strncmp(v->key, "http:", 5) != 0 ||
-        v->len < HTTP_GZIP_MIN || v->gzip != NULL)
-        return;
+    *gz_out = NULL;
+    *gz_len_out = 0;
+    if (len < HTTP_GZIP_MIN)
+        return 0;
     z_stream z;
     memset(&z, 0, sizeof(z));
     /* windowBits 15 + 16 asks zlib for the gzip wrapper (RFC 1952). */
-    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK) {
-        pass->rc = UV_ENOMEM;
-        return;
-    }
-    uLong cap = deflateBound(&z, (uLong)v->len);
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return UV_ENOMEM;
+    uLong cap = deflateBound(&z, (uLong)len);
     unsigned char *gz = malloc(cap);
     if (gz == NULL) {
         deflateEnd(&z);
-        pass->rc = UV_ENOMEM;
-        return;
+        return UV_ENOMEM;
     }
-    z.next_in = (unsigned char *)v->body;
-    z.avail_in = (uInt)v->len;
+    z.next_in = (unsigned char *)body;
+    z.avail_in = (uInt)len;
     z.next_out = gz;
     z.avail_out = (uInt)cap;
     int zr = deflate(&z, Z_FINISH);
     size_t gz_len = z.total_out;
     deflateEnd(&z);
-    if (zr != Z_STREAM_END || gz_len >= v->len) {
+    if (zr != Z_STREAM_END || gz_len >= len) {
         free(gz); /* incompressible: serve identity only */
-        return;
+        return 0;
     }
-    if (snapshot_set_view_gzip(pass->s, v->key, (char *)gz, gz_len) != 0)
+    *gz_out = (char *)gz;
+    *gz_len_out = gz_len;
+    return 0;
+}
+
+struct gzip_pass {
+    struct snapshot *s;
+    int rc;
+};
+
+/* Adds a gzip body to an HTTP view. */
+static void gzip_view(struct view *v, void *arg)
+{
+    struct gzip_pass *pass = arg;
+    if (pass->rc != 0 || strncmp(v->key, "http:", 5) != 0 || v->gzip != NULL)
+        return;
+    char *gz;
+    size_t gz_len;
+    pass->rc = gzip_body(v->body, v->len, &gz, &gz_len);
+    if (pass->rc == 0 && gz != NULL &&
+        snapshot_set_view_gzip(pass->s, v->key, gz, gz_len) != 0)
         pass->rc = UV_ENOMEM;
+}
+
+/* A rendered page into the view cache under key and stamp, compressed
+ * once here like the snapshot views; NULL on OOM. */
+static const struct view *cache_page(const struct snapshot *s, const char *key,
+                                     uint64_t stamp, const char *type,
+                                     struct buf *b)
+{
+    if (buf_failed(b)) {
+        buf_free(b);
+        return NULL;
+    }
+    size_t len = 0;
+    char *body = buf_steal(b, &len);
+    if (body == NULL && (body = calloc(1, 1)) == NULL)
+        return NULL;
+    char *gz;
+    size_t gz_len;
+    if (gzip_body(body, len, &gz, &gz_len) != 0) {
+        free(body);
+        return NULL;
+    }
+    return snapshot_cache_view(s, key, stamp, type, body, len, gz, gz_len);
+}
+
+/* A snapshot view, or else a post's or a month's page from the cache,
+ * rendered now if it is not there as of this snapshot (snapshot.h): one
+ * post, or one page of a month, which bounds the work. NULL: no such
+ * page (404), or out of memory. */
+static const struct view *find_view(const struct snapshot *s, const char *key)
+{
+    const struct view *v = snapshot_view(s, key);
+    if (v != NULL)
+        return v;
+    struct buf b = BUF_INIT;
+    int64_t id;
+    size_t n;
+    if (strncmp(key, "http:/incidents/", 16) == 0 &&
+        (n = proto_parse_id(key + 16, &id)) > 0) {
+        const char *rest = key + 16 + n;
+        bool txt = strcmp(rest, ".txt") == 0;
+        const struct incident *inc = snapshot_incident(s, id);
+        if (inc == NULL || (!txt && rest[0] != '\0'))
+            return NULL;
+        /* The HTML page shows the server time, the text one does not. */
+        uint64_t stamp = snapshot_post_stamp(s, inc, !txt);
+        if ((v = snapshot_cached_view(s, key, stamp)) != NULL)
+            return v;
+        if (txt)
+            text_incident(&b, s, inc, true);
+        else
+            html_incident(&b, s, inc);
+        return cache_page(s, key, stamp, txt ? HTTP_TEXT : HTTP_HTML, &b);
+    }
+    int year, month, page;
+    if (strncmp(key, "http:/history/", 14) == 0 &&
+        (n = proto_parse_month(key + 14, &year, &month, &page)) > 0 &&
+        key[14 + n] == '\0') {
+        int m = query_find_month(s, year, month);
+        if (m < 0 || page > query_month_pages(s, (size_t)m))
+            return NULL;
+        uint64_t stamp = snapshot_month_stamp(s, (size_t)m, page, true);
+        if ((v = snapshot_cached_view(s, key, stamp)) != NULL)
+            return v;
+        html_history_month(&b, s, year, month, page);
+        return cache_page(s, key, stamp, HTTP_HTML, &b);
+    }
+    return NULL;
 }
 
 /* Hands a rendered buf to the snapshot as view `key`. */
@@ -1086,24 +1171,11 @@ static int put_view(struct snapshot *s, const char *key, const char *type,
     return snapshot_put_view(s, key, type, body, len);
 }
 
-static int prerender_incident(struct snapshot *s, const struct incident *inc)
-{
-    char key[64];
-    struct buf b = BUF_INIT;
-    html_incident(&b, s, inc);
-    snprintf(key, sizeof(key), "http:/incidents/%" PRId64, inc->id);
-    int rc = put_view(s, key, HTTP_HTML, &b);
-    if (rc != 0)
-        return rc;
-    text_incident(&b, s, inc, true);
-    snprintf(key, sizeof(key), "http:/incidents/%" PRId64 ".txt", inc->id);
-    return put_view(s, key, HTTP_TEXT, &b);
-}
-
 static int http_prerender(struct snapshot *s)
 {
     struct buf b = BUF_INIT;
     int rc;
+    snapshot_seal(s);
 
     html_summary(&b, s);
     if ((rc = put_view(s, "http:/", HTTP_HTML, &b)) != 0)
@@ -1118,10 +1190,6 @@ static int http_prerender(struct snapshot *s)
     if ((rc = put_view(s, "http:/help.txt", HTTP_TEXT, &b)) != 0)
         return rc;
 
-    for (size_t k = 0; k < s->n_incidents; k++)
-        if ((rc = prerender_incident(s, &s->incidents[k])) != 0)
-            return rc;
-
     for (size_t k = 0; k < s->n_services; k++) {
         char key[96];
         html_service(&b, s, &s->services[k]);
@@ -1131,19 +1199,6 @@ static int http_prerender(struct snapshot *s)
     }
     html_history(&b, s);
     if ((rc = put_view(s, "http:/history", HTTP_HTML, &b)) != 0)
-        return rc;
-    struct query_month *months = NULL;
-    int nm = query_months(s, &months);
-    for (int i = 0; i < nm; i++) {
-        char key[64];
-        html_history_month(&b, s, months[i].year, months[i].month);
-        snprintf(key, sizeof(key), "http:/history/%04d-%02d", months[i].year,
-                 months[i].month);
-        if ((rc = put_view(s, key, HTTP_HTML, &b)) != 0)
-            break;
-    }
-    free(months);
-    if (rc != 0)
         return rc;
     feeds_atom(&b, s);
     if ((rc = put_view(s, "http:/history.atom", HTTP_ATOM, &b)) != 0)
@@ -1166,6 +1221,16 @@ static int http_prerender(struct snapshot *s)
     return pass.rc;
 }
 
+static int http_each_view(const struct snapshot *s,
+                          void (*fn)(const struct view *v, void *arg),
+                          void *arg)
+{
+    static const char *const posts[] = {"http:/incidents/%" PRId64,
+                                        "http:/incidents/%" PRId64 ".txt"};
+    return proto_walk_views(&http_proto, s, "http:", posts, 2,
+                            "http:/history/%04d-%02d", fn, arg);
+}
+
 const struct proto http_proto = {
     .name = "http",
     .state_size = sizeof(struct http_state),
@@ -1173,6 +1238,8 @@ const struct proto http_proto = {
     .read_timeout_ms = HTTP_READ_TIMEOUT_MS,
     .idle_timeout_ms = HTTP_IDLE_TIMEOUT_MS,
     .prerender = http_prerender,
+    .view = find_view,
+    .each_view = http_each_view,
     .init = http_init,
     .fini = http_fini,
     .on_data = http_on_data,

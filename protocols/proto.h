@@ -4,8 +4,11 @@
  * snapshot, and fills in a reply.
  *
  * Per snapshot (server/reload.c): prerender(snap) once, on a worker
- * thread before the snapshot is published, stores every view the protocol
- * answers from, so that a request costs a lookup and no rendering.
+ * thread before the snapshot is published, stores the snapshot views the
+ * protocol answers from, so that a request for them costs a lookup and no
+ * rendering. A post's and a month's pages are cached views instead
+ * (store/snapshot.h): rendered on their first request, by the protocol's
+ * on_data, and then looked up like the others.
  *
  * Flow, per connection (server/conn.c):
  *   1. init(state) once, with state_size zeroed bytes.
@@ -56,11 +59,16 @@ enum proto_result {
  * the write completes), then optional owned tail bytes. */
 struct store_command;
 struct store_result;
+struct proto;
 
 struct reply {
     struct buf head;
     const char *body; /* borrowed, or NULL */
     size_t body_len;
+    /* A reference to the view the body is borrowed from, when that may
+     * outlive its place in the snapshot (a cached view, snapshot.h);
+     * released by reply_reset() and reply_free(), once the bytes are out. */
+    struct view *hold;
     struct buf tail;
     /* For the access log: a short description of what was asked, with
      * control bytes already removed, and a status (HTTP code, or 0). */
@@ -86,6 +94,25 @@ enum proto_line {
 enum proto_line proto_first_line(const char *in, size_t len, size_t max,
                                  bool at_eof, size_t *line_len);
 
+/* The names of a post's and a month's pages, as every protocol writes
+ * them: a post id in decimal without a leading zero ("42"), and a month
+ * "YYYY-MM" with, past its first page, "/N" (N >= 2, no leading zero).
+ * Each returns the bytes it read (0: not such a name); what follows is
+ * the caller's to check. Only canonical names are read, so that each page
+ * has one name and one cache entry. */
+size_t proto_parse_id(const char *p, int64_t *id);
+size_t proto_parse_month(const char *p, int *year, int *month, int *page);
+
+/* The walk behind each protocol's each_view: p's snapshot views (those
+ * under prefix), then for every post the keys of post_fmts (printf
+ * formats of one int64_t, the id), then for every page of every month the
+ * key of month_fmt (a format of the year and month; "/N" is added past
+ * the first page), NULL for none. 0, or UV_ENOMEM. */
+int proto_walk_views(const struct proto *p, const struct snapshot *s,
+                     const char *prefix, const char *const *post_fmts,
+                     size_t n_post_fmts, const char *month_fmt,
+                     void (*fn)(const struct view *v, void *arg), void *arg);
+
 /* Resets a reply for reuse (keeps buffer memory). */
 void reply_reset(struct reply *r);
 void reply_free(struct reply *r);
@@ -104,6 +131,16 @@ struct proto {
     /* Renders this protocol's views into s, under keys of its own prefix
      * ("http:", ...), touching nothing else. 0 or UV_ENOMEM. */
     int (*prerender)(struct snapshot *s);
+    /* The view this protocol answers key with ("http:/incidents/42"): a
+     * snapshot view, or a cached one, rendered now if needed (loop thread,
+     * or the one thread that owns an unpublished snapshot). NULL when
+     * there is no such view. For tests and tools that walk every view. */
+    const struct view *(*view)(const struct snapshot *s, const char *key);
+    /* Calls fn with every view this protocol has for s, snapshot views
+     * and every post's and month's pages alike (rendering those, as view
+     * does); each view is held only for the call. 0, or UV_ENOMEM. */
+    int (*each_view)(const struct snapshot *s,
+                     void (*fn)(const struct view *v, void *arg), void *arg);
 
     void (*init)(void *state);
     void (*fini)(void *state);

@@ -1197,28 +1197,39 @@ static void list_head(struct buf *out, const struct snapshot *s,
 
 void text_history(struct buf *out, const struct snapshot *s, bool long_form)
 {
+    (void)text_history_upto(out, s, long_form, 0);
+}
+
+bool text_history_upto(struct buf *out, const struct snapshot *s,
+                       bool long_form, size_t max_bytes)
+{
+    size_t start = out->len;
     list_head(out, s, "history");
-    struct query_month *m = NULL;
-    int nm = query_months(s, &m);
-    if (nm <= 0)
+    if (s->n_months == 0)
         buf_puts(out, "\nNothing has been posted yet.\n");
     /* The short form stops after a year; the long form has every month,
      * with every post in full. */
-    int shown = long_form || nm < 12 ? nm : 12;
-    for (int i = 0; i < shown; i++) {
+    size_t nm = s->n_months;
+    size_t shown = long_form || nm < 12 ? nm : 12;
+    for (size_t i = 0; i < shown; i++) {
+        const struct query_month *m = &s->months[i];
         char h[48];
-        snprintf(h, sizeof(h), "%s %d", text_months[m[i].month - 1], m[i].year);
+        snprintf(h, sizeof(h), "%s %d", text_months[m->month - 1], m->year);
         buf_putc(out, '\n');
         heading(out, h, '-');
-        const struct incident **v = NULL;
-        int n = query_month_posts(s, m[i].year, m[i].month, &v);
-        post_list(out, s, v, n, long_form, "Nothing was posted.");
-        free(v);
+        /* Page by page, so that the budget is looked at often. */
+        const struct incident *v[QUERY_MONTH_PAGE];
+        for (int p = 1; p <= query_month_pages(s, i); p++) {
+            if (max_bytes > 0 && out->len - start > max_bytes)
+                return true;
+            size_t n = query_month_page(s, i, p, v);
+            post_list(out, s, v, (int)n, long_form, "Nothing was posted.");
+        }
     }
     if (shown < nm)
-        buf_printf(out, "\n(%d older months: ask for the long form.)\n",
+        buf_printf(out, "\n(%zu older months: ask for the long form.)\n",
                    nm - shown);
-    free(m);
+    return false;
 }
 
 void text_maintenance(struct buf *out, const struct snapshot *s, bool long_form)

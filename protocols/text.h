@@ -32,6 +32,12 @@ void text_service(struct buf *out, const struct snapshot *s,
 /* The history by month, newest first: the last 12 months with one entry
  * per post (long_form: every month, every post in full). */
 void text_history(struct buf *out, const struct snapshot *s, bool long_form);
+/* The same, stopping between posts once more than max_bytes (0: no bound)
+ * are written, and then returning true: for a reply that is cut at a size
+ * anyway, the text up to the cut is the same, and an archive of years is
+ * not rendered in full to be thrown away. */
+bool text_history_upto(struct buf *out, const struct snapshot *s,
+                       bool long_form, size_t max_bytes);
 /* Maintenance in progress, upcoming, and completed in the last 30 days
  * (long_form: the running and upcoming ones in full). */
 void text_maintenance(struct buf *out, const struct snapshot *s,

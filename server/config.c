@@ -31,6 +31,9 @@ void config_defaults(struct serve_config *cfg)
     cfg->backlog = 65535;
     cfg->reload_ms = 250;
     cfg->shutdown_grace_ms = 5000;
+    /* Pages of single posts and months, rendered on request: room for the
+     * few thousand a busy day reads, not for a crawl of the archive. */
+    cfg->view_cache_mb = 32;
 }
 
 static int set_str(char *dst, size_t cap, const char *v, const char *key,
@@ -164,6 +167,8 @@ int config_set(struct serve_config *c, const char *k, const char *v, char *err,
         return set_int(&c->backlog, v, 1, 65535, k, err, errlen);
     if (strcmp(k, "shutdown_grace_ms") == 0)
         return set_int(&c->shutdown_grace_ms, v, 0, 600000, k, err, errlen);
+    if (strcmp(k, "view_cache_mb") == 0)
+        return set_int(&c->view_cache_mb, v, 1, 65536, k, err, errlen);
     if (strcmp(k, "log_file") == 0)
         return set_str(c->log_file, sizeof(c->log_file), v, k, err, errlen);
     if (strcmp(k, "max_per_address") == 0)

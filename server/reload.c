@@ -6,10 +6,15 @@
  * checkpoint rewrites the file), so an unchanged pair means unchanged data
  * and the poll costs two system calls. It also rebuilds once a minute so
  * the server time shown on every page stays true. A build opens the store,
- * loads the model (store_load), closes the store and renders every view
- * (reload_render); the loop swaps the result in. Connections that hold
- * the old snapshot finish with it: it is freed by its last unref. There is
- * no SQL on the loop thread at all.
+ * loads the model from the published snapshot (store_load_from: only the
+ * posts that changed are read, the others are shared), closes the store
+ * and renders the snapshot views (reload_render); the loop swaps the result
+ * in. The published snapshot stays alive while the worker reads it, since
+ * only the loop replaces it, and only once the build is done. Connections
+ * that hold the old snapshot finish with it; its last unref hands it back
+ * to the thread pool to be freed (reap_cb), so that dropping the references
+ * of a large archive never pauses the loop. There is no SQL on the loop
+ * thread at all.
  *
  * Why the store is not kept open between builds: restoring a backup may be
  * done by `outpost import` into a new file and `mv` over the served path.
@@ -65,6 +70,7 @@ static const struct proto *const rendered[] = {&http_proto, &gopher_proto,
 
 int reload_render(struct snapshot *s)
 {
+    snapshot_seal(s);
     for (size_t i = 0; i < sizeof(rendered) / sizeof(rendered[0]); i++) {
         int rc = rendered[i]->prerender(s);
         if (rc < 0)
@@ -109,6 +115,8 @@ static int open_store(struct server *srv, struct store **st)
  * for the log go to srv->reload_note. *out is NULL when nothing changed. */
 static int build(struct server *srv, bool force, struct snapshot **out)
 {
+    /* The posts of a replaced file are not those of the old one. */
+    bool same_file = true;
     *out = NULL;
     const char *path = srv->cfg.db_path;
     char wal_path[4096];
@@ -136,6 +144,7 @@ static int build(struct server *srv, bool force, struct snapshot **out)
                  (unsigned long long)db.ino,
                  (unsigned long long)srv->reload_db.ino);
         force = true;
+        same_file = false;
     }
     srv->reload_missing = false;
     int64_t now = time_now();
@@ -148,7 +157,7 @@ static int build(struct server *srv, bool force, struct snapshot **out)
     if (rc < 0)
         return rc;
     struct snapshot *s = NULL;
-    rc = store_load(st, now, &s);
+    rc = store_load_from(st, now, same_file ? srv->current : NULL, &s);
     if (rc < 0) {
         snprintf(srv->reload_errmsg, sizeof(srv->reload_errmsg), "%s",
                  store_errmsg(st));
@@ -171,10 +180,55 @@ static int build(struct server *srv, bool force, struct snapshot **out)
     return 0;
 }
 
+struct reap_job {
+    uv_work_t work;
+    struct snapshot *snap;
+    struct server *srv;
+};
+
+static void reap_work_cb(uv_work_t *w)
+{
+    struct reap_job *job = w->data;
+    snapshot_free(job->snap);
+}
+
+static void reap_done_cb(uv_work_t *w, int status)
+{
+    struct reap_job *job = w->data;
+    struct server *srv = job->srv;
+    if (status < 0) /* cancelled: free it here after all */
+        snapshot_free(job->snap);
+    free(job);
+    srv->reaping--;
+}
+
+/* A snapshot's last reference went (snapshot_set_reaper): free it on the
+ * thread pool, or here if it cannot be queued. */
+static void reap_cb(struct snapshot *s, void *arg)
+{
+    struct server *srv = arg;
+    struct reap_job *job = malloc(sizeof(*job));
+    if (job == NULL) {
+        snapshot_free(s);
+        return;
+    }
+    job->snap = s;
+    job->srv = srv;
+    job->work.data = job;
+    if (uv_queue_work(srv->loop, &job->work, reap_work_cb, reap_done_cb) != 0) {
+        free(job);
+        snapshot_free(s);
+        return;
+    }
+    srv->reaping++;
+}
+
 static void publish(struct server *srv, struct snapshot *s)
 {
     struct snapshot *old = srv->current;
     s->version = ++srv->snapshot_version;
+    s->cache = srv->view_cache;
+    snapshot_set_reaper(s, reap_cb, srv);
     srv->current = s;
     if (old != NULL)
         snapshot_unref(old);
@@ -182,6 +236,13 @@ static void publish(struct server *srv, struct snapshot *s)
 
 int reload_initial(struct server *srv, char *err, size_t errlen)
 {
+    if (srv->view_cache == NULL)
+        srv->view_cache =
+            snapshot_cache_new((size_t)srv->cfg.view_cache_mb << 20);
+    if (srv->view_cache == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return UV_ENOMEM;
+    }
     struct snapshot *s = NULL;
     int rc = build(srv, true, &s);
     if (rc == 0 && s == NULL) {
@@ -201,7 +262,9 @@ int reload_initial(struct server *srv, char *err, size_t errlen)
 static void work_cb(uv_work_t *w)
 {
     struct server *srv = w->data;
+    uint64_t t0 = uv_hrtime();
     srv->reload_err = build(srv, srv->reload_job_force, &srv->reload_result);
+    srv->reload_build_ns = uv_hrtime() - t0;
 }
 
 /* Takes up a configuration read on SIGHUP; only between builds, since a
@@ -264,8 +327,9 @@ static void after_work_cb(uv_work_t *w, int status)
     } else {
         publish(srv, srv->reload_result);
         if (!srv->cfg.quiet)
-            server_log("snapshot: version %llu published",
-                       (unsigned long long)srv->snapshot_version);
+            server_log("snapshot: version %llu published, built in %.1f ms",
+                       (unsigned long long)srv->snapshot_version,
+                       (double)srv->reload_build_ns / 1e6);
     }
     srv->reload_result = NULL;
 }
@@ -319,9 +383,13 @@ void reload_stop(struct server *srv)
 void reload_fini(struct server *srv)
 {
     if (srv->current != NULL) {
+        /* The loop is done: free it here, not on the pool. */
+        snapshot_set_reaper(srv->current, NULL, NULL);
         snapshot_unref(srv->current);
         srv->current = NULL;
     }
+    snapshot_cache_free(srv->view_cache);
+    srv->view_cache = NULL;
     for (size_t i = 0; i < srv->n_retired_tz; i++)
         tz_free(srv->retired_tz[i]);
     free(srv->retired_tz);

@@ -36,6 +36,7 @@ struct serve_config {
     int read_timeout_ms;   /* 0: each protocol's own request deadline */
     int idle_timeout_ms;   /* 0: each protocol's own keep-alive idle */
     int shutdown_grace_ms; /* how long writes in flight may finish */
+    int view_cache_mb;     /* bound of the views rendered on request */
     char log_file[256];    /* "" = standard error */
     bool quiet;            /* no access log */
 };
@@ -112,6 +113,11 @@ struct server {
     bool reload_force;     /* rebuild even if the data did not change */
     bool reload_job_force; /* reload_force, as the job in flight saw it */
     struct snapshot *reload_result;
+    uint64_t reload_build_ns; /* how long the last build took */
+    /* Views rendered on request, shared by every snapshot (snapshot.h). */
+    struct view_cache *view_cache;
+    /* Old snapshots being freed on the thread pool (reload.c). */
+    int reaping;
     int reload_err;
     char reload_errmsg[256];
     char reload_note[320]; /* what the worker saw, logged by the loop */

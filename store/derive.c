@@ -47,8 +47,13 @@
  *  5. data_changed_at (Last-Modified) is the latest time found anywhere in
  *     the data: created/updated/resolved/postmortem times of posts, update
  *     times, service changes. It is 0 only for an empty store.
+ *
+ *  6. The history index: every post by the time it is filed under
+ *     (query_post_time), newest first, and the months (store/query.c).
  */
 #include "snapshot.h"
+
+#include "query.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,15 +125,30 @@ static int update_cmp(const void *a, const void *b)
     return (x->id < y->id) - (x->id > y->id);
 }
 
-/* Rule 1: the posts and their updates, newest first. */
+static bool sorted(const void *base, size_t n, size_t size,
+                   int (*cmp)(const void *, const void *))
+{
+    const char *p = base;
+    for (size_t i = 1; i < n; i++)
+        if (cmp(p + (i - 1) * size, p + i * size) > 0)
+            return false;
+    return true;
+}
+
+/* Rule 1: the posts and their updates, newest first. What is in order is
+ * only read, never written: a post's updates may be shared with a
+ * snapshot another thread is serving (snapshot.h), and the store loads
+ * them in order. */
 static void derive_order(struct snapshot *s)
 {
-    if (s->n_incidents > 1)
+    if (!sorted(s->incidents, s->n_incidents, sizeof(*s->incidents),
+                incident_cmp))
         qsort(s->incidents, s->n_incidents, sizeof(*s->incidents),
               incident_cmp);
     for (size_t k = 0; k < s->n_incidents; k++) {
         struct incident *inc = &s->incidents[k];
-        if (inc->n_updates > 1)
+        if (!sorted(inc->updates, inc->n_updates, sizeof(*inc->updates),
+                    update_cmp))
             qsort(inc->updates, inc->n_updates, sizeof(*inc->updates),
                   update_cmp);
     }
@@ -397,5 +417,5 @@ int snapshot_derive(struct snapshot *s)
         return rc;
     derive_indicator(s);
     derive_changed_at(s);
-    return 0;
+    return query_index(s);
 }

@@ -1,7 +1,8 @@
 /* model: the incident store's domain types, as held in a snapshot.
  *
- * Every string in these structs is owned by the snapshot that holds them
- * (allocated from its arena) and lives exactly as long as the snapshot.
+ * Every string in these structs lives at least as long as the snapshot that
+ * holds them: a service's in the snapshot's arena, a post's in its own
+ * memory (struct incident.mem), which snapshots share.
  * Times are Unix seconds, UTC; 0 means "not set".
  */
 #ifndef OUTPOST_MODEL_H
@@ -94,6 +95,7 @@ struct service {
  * own window (the "reboot three IMAP servers one by one" case). */
 struct incident_service {
     size_t service;       /* index into snapshot.services */
+    int64_t service_id;   /* services.id: survives a change of the index */
     int64_t window_start; /* 0: the incident's own window */
     int64_t window_end;
 };
@@ -128,6 +130,13 @@ struct incident {
     size_t n_services;
     struct update *updates; /* newest first */
     size_t n_updates;
+    /* Changes whenever the post or anything of it changes (incidents.rev,
+     * kept by the store's triggers); never the same for two versions. */
+    int64_t rev;
+    /* The memory its strings and arrays live in, shared by the snapshots
+     * that hold it; NULL when that is the snapshot's own arena (a
+     * snapshot built by hand). */
+    struct post_mem *mem;
 };
 
 /* Names as used in the CLI, the JSON APIs and the database. */

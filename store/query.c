@@ -66,67 +66,149 @@ static int collect(const struct snapshot *s, size_t limit,
     return (int)n;
 }
 
+/* A post's place in the history order, with its sort key at hand. */
+struct timed {
+    int64_t t, id;
+    size_t idx;
+};
+
+static int timed_cmp(const void *a, const void *b)
+{
+    const struct timed *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t > y->t ? -1 : 1;
+    return x->id > y->id ? -1 : x->id < y->id ? 1 : 0;
+}
+
+int query_index(struct snapshot *s)
+{
+    free(s->by_time);
+    s->by_time = NULL;
+    s->months = NULL;
+    s->n_months = 0;
+    size_t n = s->n_incidents;
+    if (n == 0)
+        return 0;
+    struct timed *v = malloc(n * sizeof(*v));
+    s->by_time = malloc(n * sizeof(*s->by_time));
+    if (v == NULL || s->by_time == NULL) {
+        free(v);
+        return UV_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        v[i].t = query_post_time(&s->incidents[i]);
+        v[i].id = s->incidents[i].id;
+        v[i].idx = i;
+    }
+    qsort(v, n, sizeof(*v), timed_cmp);
+    /* Newest first by time, so a month's posts are one run. */
+    size_t nm = 0;
+    int py = 0, pm = 0;
+    for (size_t i = 0; i < n; i++) {
+        int y, m;
+        year_month(v[i].t, &y, &m);
+        if (i == 0 || y != py || m != pm)
+            nm++;
+        py = y;
+        pm = m;
+    }
+    s->months = snapshot_alloc(s, nm * sizeof(*s->months));
+    if (s->months == NULL) {
+        free(v);
+        return UV_ENOMEM;
+    }
+    struct query_month *cur = NULL;
+    for (size_t i = 0; i < n; i++) {
+        int y, m;
+        year_month(v[i].t, &y, &m);
+        if (cur == NULL || y != cur->year || m != cur->month) {
+            cur = &s->months[s->n_months++];
+            cur->year = y;
+            cur->month = m;
+            cur->first = i;
+            cur->stamp = 0x6d6f6e7468ULL;
+        }
+        const struct incident *inc = &s->incidents[v[i].idx];
+        cur->count++;
+        cur->stamp = snapshot_mix(cur->stamp, (uint64_t)inc->id);
+        cur->stamp = snapshot_mix(cur->stamp, (uint64_t)inc->rev);
+        s->by_time[i] = v[i].idx;
+    }
+    free(v);
+    return 0;
+}
+
+int query_find_month(const struct snapshot *s, int year, int month)
+{
+    /* Newest first: a binary search on year * 12 + month, descending. */
+    int want = year * 12 + month;
+    size_t lo = 0, hi = s->n_months;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int at = s->months[mid].year * 12 + s->months[mid].month;
+        if (at == want)
+            return (int)mid;
+        if (at > want)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 int query_months(const struct snapshot *s, struct query_month **out)
 {
     *out = NULL;
-    struct query_month *m = NULL;
-    size_t nm = 0, cap = 0;
-    for (size_t i = 0; i < s->n_incidents; i++) {
-        int y, mo;
-        year_month(query_post_time(&s->incidents[i]), &y, &mo);
-        size_t j = 0;
-        while (j < nm && !(m[j].year == y && m[j].month == mo))
-            j++;
-        if (j == nm) {
-            if (nm == cap) {
-                cap = cap ? cap * 2 : 16;
-                struct query_month *p = realloc(m, cap * sizeof(*m));
-                if (p == NULL) {
-                    free(m);
-                    return UV_ENOMEM;
-                }
-                m = p;
-            }
-            m[nm].year = y;
-            m[nm].month = mo;
-            m[nm].count = 0;
-            nm++;
-        }
-        m[j].count++;
-    }
-    /* Newest month first. */
-    for (size_t i = 1; i < nm; i++) {
-        struct query_month t = m[i];
-        size_t j = i;
-        while (j > 0 && (m[j - 1].year * 12 + m[j - 1].month) <
-                            (t.year * 12 + t.month)) {
-            m[j] = m[j - 1];
-            j--;
-        }
-        m[j] = t;
-    }
+    if (s->n_months == 0)
+        return 0;
+    struct query_month *m = malloc(s->n_months * sizeof(*m));
+    if (m == NULL)
+        return UV_ENOMEM;
+    memcpy(m, s->months, s->n_months * sizeof(*m));
     *out = m;
-    return (int)nm;
-}
-
-struct ym {
-    int year, month;
-};
-
-static int in_month(const struct snapshot *s, const struct incident *inc,
-                    const void *arg)
-{
-    const struct ym *want = arg;
-    int y, m;
-    year_month(query_post_time(inc), &y, &m);
-    return y == want->year && m == want->month;
+    return (int)s->n_months;
 }
 
 int query_month_posts(const struct snapshot *s, int year, int month,
                       const struct incident ***out)
 {
-    struct ym want = {year, month};
-    return collect(s, 0, in_month, &want, out);
+    *out = NULL;
+    int m = query_find_month(s, year, month);
+    if (m < 0)
+        return 0;
+    const struct query_month *qm = &s->months[m];
+    const struct incident **v = malloc(qm->count * sizeof(*v));
+    if (v == NULL)
+        return UV_ENOMEM;
+    for (size_t i = 0; i < qm->count; i++)
+        v[i] = &s->incidents[s->by_time[qm->first + i]];
+    *out = v;
+    return (int)qm->count;
+}
+
+int query_month_pages(const struct snapshot *s, size_t m)
+{
+    if (m >= s->n_months || s->months[m].count == 0)
+        return 1;
+    return (int)((s->months[m].count + QUERY_MONTH_PAGE - 1) /
+                 QUERY_MONTH_PAGE);
+}
+
+size_t query_month_page(const struct snapshot *s, size_t m, int page,
+                        const struct incident **out)
+{
+    if (m >= s->n_months || page < 1)
+        return 0;
+    const struct query_month *qm = &s->months[m];
+    size_t from = (size_t)(page - 1) * QUERY_MONTH_PAGE;
+    if (from >= qm->count)
+        return 0;
+    size_t n = qm->count - from;
+    if (n > QUERY_MONTH_PAGE)
+        n = QUERY_MONTH_PAGE;
+    for (size_t i = 0; i < n; i++)
+        out[i] = &s->incidents[s->by_time[qm->first + from + i]];
+    return n;
 }
 
 static int affects(const struct snapshot *s, const struct incident *inc,
@@ -142,7 +224,30 @@ static int affects(const struct snapshot *s, const struct incident *inc,
 int query_service_posts(const struct snapshot *s, size_t svc, size_t limit,
                         const struct incident ***out)
 {
-    return collect(s, limit, affects, &svc, out);
+    *out = NULL;
+    if (s->by_time == NULL) /* not derived: the snapshot of a test */
+        return collect(s, limit, affects, &svc, out);
+    /* The history index is in the order asked for: walk it until the
+     * limit, so a service page costs its few newest posts, not a scan
+     * and a sort of the archive. */
+    size_t cap = limit > 0 && limit < s->n_incidents ? limit : s->n_incidents;
+    if (cap == 0)
+        return 0;
+    const struct incident **v = malloc(cap * sizeof(*v));
+    if (v == NULL)
+        return UV_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_incidents && n < cap; i++) {
+        const struct incident *inc = &s->incidents[s->by_time[i]];
+        if (affects(s, inc, &svc))
+            v[n++] = inc;
+    }
+    if (n == 0) {
+        free(v);
+        return 0;
+    }
+    *out = v;
+    return (int)n;
 }
 
 /* ASCII case-insensitive substring search of needle[0..n) in hay. */

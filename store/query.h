@@ -17,9 +17,22 @@
  * scheduled start for maintenance, or created_at) falls in it, UTC. */
 struct query_month {
     int year;
-    int month;    /* 1..12 */
-    size_t count; /* posts in that month */
+    int month;      /* 1..12 */
+    size_t count;   /* posts in that month */
+    size_t first;   /* its newest post's place in snapshot.by_time */
+    uint64_t stamp; /* of its posts' ids and change stamps */
 };
+
+/* Posts on one page of a month's history: a month of a busy archive holds
+ * a thousand posts, more than a page should. */
+#define QUERY_MONTH_PAGE 100
+
+/* Indexes s by history time (snapshot.by_time, snapshot.months); called
+ * by snapshot_derive once the posts are in id order. 0 or UV_ENOMEM. */
+int query_index(struct snapshot *s);
+
+/* The month of s->months that is year-month, or -1. */
+int query_find_month(const struct snapshot *s, int year, int month);
 
 /* The time a post is filed under in the history. */
 int64_t query_post_time(const struct incident *inc);
@@ -32,6 +45,12 @@ int query_months(const struct snapshot *s, struct query_month **out);
  * Returns the count (0 for a month without posts) or UV_ENOMEM. */
 int query_month_posts(const struct snapshot *s, int year, int month,
                       const struct incident ***out);
+/* The number of pages of month m (an index into s->months), at least 1. */
+int query_month_pages(const struct snapshot *s, size_t m);
+/* Page `page` (1-based) of month m: its posts in the same order, at most
+ * QUERY_MONTH_PAGE of them, pointing into s. 0 for a page past the end. */
+size_t query_month_page(const struct snapshot *s, size_t m, int page,
+                        const struct incident **out);
 
 /* The posts that affect service index svc, newest first; at most limit
  * (0 = all). Returns the count or UV_ENOMEM. */

@@ -1,11 +1,46 @@
-/* snapshot: an immutable, refcounted picture of the whole store, plus every
- * view the protocols rendered from it.
+/* snapshot: an immutable, refcounted picture of the whole store, plus the
+ * views the protocols render from it.
  *
- * Life cycle: a worker thread calls store_load() (model) and then every
- * protocol's prerender (views); the loop thread publishes it and from then
- * on it is read-only. Only the loop thread touches the refcount after
- * publication, so it is a plain integer. A connection takes a reference for as
- * long as it writes bytes that point into the snapshot.
+ * ARCHITECTURE: the cost of a change follows the change, not the archive.
+ *
+ *  Posts. Each post loaded from the store lives in memory of its own
+ *  (struct post_mem, refcounted with atomics), not in the snapshot's arena.
+ *  A snapshot holds an array of struct incident (a small head each) whose
+ *  strings, updates and affected services point into that memory. The next
+ *  snapshot is built from the current one (store_load_from): a post whose
+ *  change stamp (incidents.rev, set by triggers on every write path) is the
+ *  same is shared, its head copied and its memory referenced; only changed
+ *  posts are read from SQLite. A minute tick with no write reads nothing.
+ *
+ *  Views. Two kinds:
+ *   - snapshot views (snapshot_put_view): the pages that sum up the whole
+ *     store (summaries, menus, feeds, the v2 documents, the history index,
+ *     the service pages), rendered by each protocol's prerender on the
+ *     worker thread before the snapshot is published. Their cost follows
+ *     what is current (open posts, the fifty newest) and the number of
+ *     months, never the whole text of the archive.
+ *   - cached views (snapshot_cached_view / snapshot_cache_view): one post's
+ *     pages and one month's pages, rendered on first request on the loop
+ *     thread (the work of one post, or one page of a month, bounded) and
+ *     kept in a view cache that outlives snapshots, bounded in bytes, least
+ *     recently used out first. Each is stored with a stamp of everything it
+ *     was made from (snapshot_post_stamp, snapshot_month_stamp); a lookup
+ *     whose stamp differs renders again. An unchanged post therefore keeps
+ *     its rendered pages across versions, and a change renders only the
+ *     pages asked for that depend on it.
+ *
+ *  The clock. Pages show the server time to the minute. Each build that
+ *  the minute (or a write) causes re-renders the snapshot views, which are
+ *  few; a cached view that shows the time has the displayed minute in its
+ *  stamp, so it is rendered again on its first request in a new minute and
+ *  not before. ETag and gzip stay those of the exact bytes sent.
+ *
+ *  Lifetimes. Only the loop thread touches a published snapshot's refcount
+ *  and the view cache. Views are refcounted (struct view.refs, loop thread
+ *  only) so that a reply can hold one it borrowed its body from while the
+ *  cache drops it (struct reply.hold). A snapshot whose last reference goes
+ *  may be handed to a reaper (snapshot_set_reaper) that frees it off the
+ *  loop thread, so freeing a big one never pauses the loop.
  */
 #ifndef OUTPOST_SNAPSHOT_H
 #define OUTPOST_SNAPSHOT_H
@@ -34,8 +69,13 @@ struct site {
 /* "\"%016llx\"" and its NUL. */
 #define SNAPSHOT_ETAG_MAX 24
 
-/* A pre-rendered response body. */
+/* A rendered response body. */
 struct view {
+    int refs;              /* loop thread only once published */
+    uint64_t stamp;        /* cached views: what it was made from */
+    size_t cost;           /* bytes it holds, for the cache's bound */
+    struct view *lru_prev; /* the cache's recency list */
+    struct view *lru_next;
     const char *key;          /* "http:/", "gopher:/status.txt", ... */
     const char *content_type; /* NULL for non-HTTP views */
     const char *body;
@@ -71,8 +111,11 @@ struct snapshot_token {
     bool revoked;
 };
 
-struct snapshot_arena; /* private */
-struct view_table;     /* private */
+struct arena;       /* store/arena.h */
+struct view_table;  /* private */
+struct view_cache;  /* see snapshot_cache_new() */
+struct post_mem;    /* a post's own memory; see the top of this file */
+struct query_month; /* store/query.h */
 
 struct snapshot {
     int refs;
@@ -94,8 +137,34 @@ struct snapshot {
     enum indicator indicator;
     const char *indicator_description;
 
-    struct snapshot_arena *arena;
+    struct arena *arena;
     struct view_table *views;
+
+    /* Set by the server before publishing (not owned): the view cache
+     * shared by its snapshots. NULL: the snapshot makes one of its own on
+     * first use, freed with it (tools, tests). */
+    struct view_cache *cache;
+    struct view_cache *own_cache;
+
+    /* Derived (snapshot_derive): the months of the history, newest first,
+     * each with its posts' place in by_time and a stamp of their changes;
+     * by_time indexes incidents by history time, newest first. */
+    struct query_month *months;
+    size_t n_months;
+    size_t *by_time;
+
+    /* snapshot_seal(): stamps of what every post's and month's pages
+     * read from outside the post (site, services, the store's identity),
+     * and of the server time as shown. */
+    bool sealed;
+    uint64_t context_stamp;
+    uint64_t clock_stamp;
+    /* Which store the posts came from: posts of two epochs are never
+     * taken for one another (store_load_from, a database replaced). */
+    uint64_t epoch;
+
+    void (*reaper)(struct snapshot *s, void *arg);
+    void *reaper_arg;
 
     /* API tokens (store_load), oldest first, so the write API can refuse
      * a wrong or revoked token at once, without a database trip. The
@@ -114,9 +183,31 @@ void snapshot_etag(const char *body, size_t len, char out[SNAPSHOT_ETAG_MAX]);
 /* Creates an empty snapshot with refs = 1. Returns NULL on OOM. */
 struct snapshot *snapshot_new(void);
 /* Reference counting (loop thread only once published). The last unref
- * frees the snapshot, its arena and its views. */
+ * frees the snapshot, its arena, its views and its references to posts,
+ * or hands it to the reaper if one is set. */
 struct snapshot *snapshot_ref(struct snapshot *s);
 void snapshot_unref(struct snapshot *s);
+/* Makes the last unref call reap(s, arg) instead of freeing; the reaper
+ * must see that snapshot_free(s) is called, on any thread. */
+void snapshot_set_reaper(struct snapshot *s,
+                         void (*reap)(struct snapshot *s, void *arg),
+                         void *arg);
+/* Frees a snapshot nobody references (for reapers). */
+void snapshot_free(struct snapshot *s);
+
+/* ---- posts' own memory ------------------------------------------------ */
+
+/* A new, empty post memory with one reference; NULL on OOM. */
+struct post_mem *snapshot_post_mem_new(void);
+/* Allocation from it, as snapshot_alloc / snapshot_memdup. */
+void *snapshot_post_alloc(struct post_mem *m, size_t size);
+char *snapshot_post_memdup(struct post_mem *m, const void *p, size_t len);
+/* Atomic reference counting: snapshots on different threads share posts.
+ * The last unref frees it. NULL is a no-op for both. */
+void snapshot_post_mem_ref(struct post_mem *m);
+void snapshot_post_mem_unref(struct post_mem *m);
+/* Bytes it holds (malloc'd), for the benchmark's accounting. */
+size_t snapshot_post_mem_size(const struct post_mem *m);
 
 /* Arena allocation: memory lives as long as the snapshot. NULL on OOM. */
 void *snapshot_alloc(struct snapshot *s, size_t size);
@@ -133,9 +224,53 @@ int snapshot_set_view_gzip(struct snapshot *s, const char *key, char *gz,
                            size_t gz_len);
 /* Looks a view up; NULL if absent. The pointer lives as long as s. */
 const struct view *snapshot_view(const struct snapshot *s, const char *key);
-/* Calls fn for every view (for precompression and tests). */
+/* Calls fn for every snapshot view (for precompression and tests). */
 void snapshot_each_view(struct snapshot *s,
                         void (*fn)(struct view *v, void *arg), void *arg);
+
+/* A reference to a view, for a reply that borrows its body (loop thread).
+ * Release drops it; the last one frees the view. NULL is a no-op. */
+struct view *snapshot_view_hold(const struct view *v);
+void snapshot_view_release(struct view *v);
+
+/* ---- cached views ----------------------------------------------------- */
+
+/* A cache of views rendered on request, shared by the snapshots of one
+ * server, holding at most about max_bytes of bodies (loop thread only).
+ * NULL on OOM. Free drops the cache's references. */
+struct view_cache *snapshot_cache_new(size_t max_bytes);
+void snapshot_cache_free(struct view_cache *c);
+/* Bytes and views held now. */
+size_t snapshot_cache_bytes(const struct view_cache *c);
+size_t snapshot_cache_count(const struct view_cache *c);
+
+/* The cached view `key` if it was made with this stamp, else NULL. */
+const struct view *snapshot_cached_view(const struct snapshot *s,
+                                        const char *key, uint64_t stamp);
+/* Caches a view just rendered (the cache takes body and gz, malloc'd; gz
+ * may be NULL), replacing any older one of the key, and returns it; NULL
+ * on OOM (body and gz freed). The view lives until the cache drops it and
+ * no reply holds it: take snapshot_view_hold() before the next call. */
+const struct view *snapshot_cache_view(const struct snapshot *s,
+                                       const char *key, uint64_t stamp,
+                                       const char *content_type, char *body,
+                                       size_t len, char *gz, size_t gz_len);
+
+/* Mixes v into the 64-bit hash h (for stamps). */
+uint64_t snapshot_mix(uint64_t h, uint64_t v);
+
+/* Computes the stamps of snapshot_post_stamp() and snapshot_month_stamp()
+ * once the site is set; idempotent, and called by every prerender. */
+void snapshot_seal(struct snapshot *s);
+/* What a page of one post is made from: the post's change stamp, the
+ * context (site, services and their shown statuses, the store), and, with
+ * clock, the server time as shown. */
+uint64_t snapshot_post_stamp(const struct snapshot *s,
+                             const struct incident *inc, bool clock);
+/* The same for page `page` of month m (an index into s->months), which
+ * also shows which months are next to it. */
+uint64_t snapshot_month_stamp(const struct snapshot *s, size_t m, int page,
+                              bool clock);
 
 /* Lookups in the model; NULL when absent. */
 const struct incident *snapshot_incident(const struct snapshot *s, int64_t id);

@@ -65,6 +65,12 @@ int store_data_version(struct store *st, int64_t *version);
  * shown statuses (snapshot_derive). The caller owns the result. `now` is
  * the snapshot's generated_at. */
 int store_load(struct store *st, int64_t now, struct snapshot **out);
+/* The same, taking from base (a snapshot of the same database, or NULL)
+ * every post that has not changed since (store/load.c): its head is
+ * copied and its memory shared, so the cost follows the change. base is
+ * only read; it must stay alive until this returns. */
+int store_load_from(struct store *st, int64_t now, const struct snapshot *base,
+                    struct snapshot **out);
 
 /* ---- writes ----------------------------------------------------------- */
 

@@ -46,7 +46,7 @@ static bool ascii_crlf(const char *p, size_t n)
 
 static const char *view_body(const char *key, size_t *len)
 {
-    const struct view *v = snapshot_view(snap, key);
+    const struct view *v = finger_proto.view(snap, key);
     CHECK(v != NULL);
     if (v == NULL) {
         fprintf(stderr, "no view %s\n", key);
@@ -77,10 +77,10 @@ TEST(views_ascii_crlf)
         char key[48];
         snprintf(key, sizeof(key), "finger:%lld",
                  (long long)snap->incidents[i].id);
-        CHECK(snapshot_view(snap, key) != NULL);
+        CHECK(finger_proto.view(snap, key) != NULL);
         snprintf(key, sizeof(key), "finger:/W %lld",
                  (long long)snap->incidents[i].id);
-        CHECK(snapshot_view(snap, key) != NULL);
+        CHECK(finger_proto.view(snap, key) != NULL);
     }
 }
 
@@ -410,7 +410,7 @@ TEST(hostile_open)
     CHECK_INT(finger_proto.prerender(s), 0);
     const char *keys[] = {"finger:status", "finger:/W"};
     for (size_t i = 0; i < 2; i++) {
-        const struct view *v = snapshot_view(s, keys[i]);
+        const struct view *v = finger_proto.view(s, keys[i]);
         CHECK(v != NULL);
         if (v == NULL)
             continue;
@@ -504,7 +504,7 @@ TEST(reply_cap)
         {"finger:41", NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const struct view *v = snapshot_view(s, cases[i].key);
+        const struct view *v = finger_proto.view(s, cases[i].key);
         CHECK(v != NULL);
         if (v == NULL)
             continue;
@@ -571,7 +571,7 @@ TEST(reply_cap_base_url)
         u->body = body;
         s->site.base_url = cases[k].base != NULL ? cases[k].base : longurl.data;
         CHECK_INT(finger_proto.prerender(s), 0);
-        const struct view *v = snapshot_view(s, "finger:42");
+        const struct view *v = finger_proto.view(s, "finger:42");
         CHECK(v != NULL);
         if (v != NULL) {
             CHECK(v->len <= 64 * 1024);
@@ -597,16 +597,16 @@ TEST(empty_store)
     struct snapshot *s = fixture_empty_snapshot();
     REQUIRE(s != NULL);
     CHECK_INT(finger_proto.prerender(s), 0);
-    const struct view *v = snapshot_view(s, "finger:status");
+    const struct view *v = finger_proto.view(s, "finger:status");
     CHECK(v != NULL && ascii_crlf(v->body, v->len));
     CHECK(v != NULL && test_contains(v->body, v->len, "No open incidents."));
-    CHECK(snapshot_view(s, "finger:/W") != NULL);
-    CHECK(snapshot_view(s, "finger:help") != NULL);
+    CHECK(finger_proto.view(s, "finger:/W") != NULL);
+    CHECK(finger_proto.view(s, "finger:help") != NULL);
     static const char *const named[] = {"finger:history", "finger:/W history",
                                         "finger:maintenance",
                                         "finger:/W maintenance"};
     for (size_t i = 0; i < 4; i++) {
-        v = snapshot_view(s, named[i]);
+        v = finger_proto.view(s, named[i]);
         CHECK(v != NULL && ascii_crlf(v->body, v->len));
     }
     snapshot_unref(s);

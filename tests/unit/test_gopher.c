@@ -25,7 +25,7 @@ static struct snapshot *snap;
 static const char *view_body(const struct snapshot *s, const char *key,
                              size_t *len)
 {
-    const struct view *v = snapshot_view(s, key);
+    const struct view *v = gopher_proto.view(s, key);
     CHECK(v != NULL);
     if (v == NULL) {
         fprintf(stderr, "no view %s\n", key);

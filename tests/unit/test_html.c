@@ -620,7 +620,7 @@ TEST(html_history_pages)
 
     /* November: the newest month, so a link back and none forward; its
      * posts newest first by the time they are filed under. */
-    html_history_month(&b, snap, 2026, 11);
+    html_history_month(&b, snap, 2026, 11, 1);
     check_page("history 2026-11", &b);
     CHECK_HAS(b.data, b.len, "<title>November 2026 - Example Net status");
     CHECK_HAS(b.data, b.len, "<h1>History: November 2026</h1>");
@@ -639,7 +639,7 @@ TEST(html_history_pages)
     buf_free(&b);
 
     /* October: the oldest, so a link forward only. */
-    html_history_month(&b, snap, 2026, 10);
+    html_history_month(&b, snap, 2026, 10, 1);
     check_page("history 2026-10", &b);
     CHECK_HAS(b.data, b.len,
               "<p class=\"pager\"><a href=\"/history\">All months</a> | <a "
@@ -728,7 +728,7 @@ struct page_walk {
     int pages;
 };
 
-static void check_view(struct view *v, void *arg)
+static void check_view(const struct view *v, void *arg)
 {
     struct page_walk *w = arg;
     if (v->content_type == NULL ||
@@ -744,14 +744,14 @@ static void check_view(struct view *v, void *arg)
     w->pages++;
 }
 
-/* Every HTML page the HTTP side pre-renders, of a snapshot full of
+/* Every HTML page the HTTP side serves, of a snapshot full of
  * hostile text, is sound and carries the whole frame. */
 TEST(html_every_page_hostile)
 {
     struct snapshot *s = hostile_snapshot();
     CHECK_INT(http_proto.prerender(s), 0);
     struct page_walk w = {0};
-    snapshot_each_view(s, check_view, &w);
+    CHECK_INT(http_proto.each_view(s, check_view, &w), 0);
     /* summary, help, 7 posts, 5 services, history, 2 months */
     CHECK_INT(w.pages, 17);
     const struct view *v = snapshot_view(s, "http:/");

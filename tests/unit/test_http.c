@@ -608,7 +608,7 @@ static void build_dynamic(void)
     }
     sprintf(p, "\r\n");
 
-    const struct view *v = snapshot_view(snap, "http:/");
+    const struct view *v = http_proto.view(snap, "http:/");
     snprintf(etag_req, sizeof(etag_req),
              "GET /" H11 "If-None-Match: %s\r\n\r\n", v->etag);
     snprintf(weak_etag_req, sizeof(weak_etag_req),
@@ -687,7 +687,7 @@ static void check_case(const struct http_case *c, struct session *ss)
         for (int i = 0; i + 1 < want; i++)
             CHECK_INT(ss->replies[i].result, PROTO_REPLY);
         if (c->view != NULL) {
-            const struct view *v = snapshot_view(snap, c->view);
+            const struct view *v = http_proto.view(snap, c->view);
             CHECK(v != NULL);
             /* The body is the view's own bytes, borrowed, not copied. */
             if (v != NULL) {
@@ -741,7 +741,7 @@ TEST(http_dynamic_cases)
                 CHECK(strstr(r->head, "\r\nCache-Control: ") != NULL);
             }
             if (c->status == 200)
-                CHECK(r->body == snapshot_view(snap, "http:/")->body);
+                CHECK(r->body == http_proto.view(snap, "http:/")->body);
         }
         if (test_failed_current)
             printf("  ^ in case \"%s\"\n", c->name);
@@ -857,14 +857,14 @@ TEST(http_pipeline_consumed)
     CHECK_INT(r, PROTO_REPLY);
     CHECK_INT(consumed, strlen(a));
     CHECK_INT(rp.status, 200);
-    CHECK(rp.body == snapshot_view(snap, "http:/status.txt")->body);
+    CHECK(rp.body == http_proto.view(snap, "http:/status.txt")->body);
     CHECK_STR(rp.log, "GET /status.txt");
     reply_reset(&rp);
     r = http_proto.on_data(state, snap, both + consumed,
                            strlen(both) - consumed, &consumed, &rp);
     CHECK_INT(r, PROTO_REPLY);
     CHECK_INT(consumed, strlen(b));
-    CHECK(rp.body == snapshot_view(snap, "http:/")->body);
+    CHECK(rp.body == http_proto.view(snap, "http:/")->body);
     reply_reset(&rp);
     /* Nothing left: wait for more. */
     r = http_proto.on_data(state, snap, NULL, 0, &consumed, &rp);
@@ -1027,7 +1027,7 @@ TEST(http_prerender_views)
         "http:/api/v2/scheduled-maintenances/active.json",
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const struct view *v = snapshot_view(snap, keys[i]);
+        const struct view *v = http_proto.view(snap, keys[i]);
         CHECK(v != NULL);
         if (v == NULL) {
             printf("  missing view %s\n", keys[i]);
@@ -1041,12 +1041,12 @@ TEST(http_prerender_views)
         char key[64];
         snprintf(key, sizeof(key), "http:/incidents/%lld",
                  (long long)snap->incidents[k].id);
-        const struct view *v = snapshot_view(snap, key);
+        const struct view *v = http_proto.view(snap, key);
         CHECK(v != NULL);
         if (v != NULL)
             CHECK_STR(v->content_type, "text/html; charset=utf-8");
         strcat(key, ".txt");
-        v = snapshot_view(snap, key);
+        v = http_proto.view(snap, key);
         CHECK(v != NULL);
         if (v != NULL)
             CHECK_STR(v->content_type, "text/plain; charset=utf-8");
@@ -1054,19 +1054,19 @@ TEST(http_prerender_views)
     /* The text twins are text.c's renderings, byte for byte. */
     struct buf t = BUF_INIT;
     text_summary(&t, snap);
-    const struct view *v = snapshot_view(snap, "http:/status.txt");
+    const struct view *v = http_proto.view(snap, "http:/status.txt");
     CHECK(v != NULL && v->len == t.len && memcmp(v->body, t.data, t.len) == 0);
     buf_reset(&t);
     text_incident(&t, snap, snapshot_incident(snap, 42), true);
-    v = snapshot_view(snap, "http:/incidents/42.txt");
+    v = http_proto.view(snap, "http:/incidents/42.txt");
     CHECK(v != NULL && v->len == t.len && memcmp(v->body, t.data, t.len) == 0);
     buf_free(&t);
 
     /* An empty store renders too. */
     struct snapshot *e = fixture_empty_snapshot();
     CHECK_INT(http_proto.prerender(e), 0);
-    CHECK(snapshot_view(e, "http:/") != NULL);
-    CHECK(snapshot_view(e, "http:/api/v2/summary.json") != NULL);
+    CHECK(http_proto.view(e, "http:/") != NULL);
+    CHECK(http_proto.view(e, "http:/api/v2/summary.json") != NULL);
     snapshot_unref(e);
 }
 
@@ -1255,7 +1255,7 @@ TEST(http_gzip_negotiation)
         {"gzipper, xgzip", false},       /* tokens match whole */
         {" , ,gzip", true},              /* empty list members */
     };
-    const struct view *v = snapshot_view(snap, "http:/");
+    const struct view *v = http_proto.view(snap, "http:/");
     CHECK(v != NULL && v->gzip != NULL);
     for (size_t i = 0; v != NULL && i < sizeof(cases) / sizeof(cases[0]); i++) {
         char req[256], ce[32], vary[64], et[64];
@@ -1290,7 +1290,7 @@ TEST(http_gzip_negotiation)
         session_free(&ss);
     }
     /* Small views are not compressed at all. */
-    const struct view *tiny = snapshot_view(snap, "http:/api/v2/status.json");
+    const struct view *tiny = http_proto.view(snap, "http:/api/v2/status.json");
     CHECK(tiny != NULL && tiny->gzip == NULL);
 }
 
@@ -1376,7 +1376,7 @@ TEST(http_search_conditional)
  * body; the identity ETag does not validate the gzip variant. */
 TEST(http_gzip_head_and_validators)
 {
-    const struct view *v = snapshot_view(snap, "http:/history.atom");
+    const struct view *v = http_proto.view(snap, "http:/history.atom");
     CHECK(v != NULL && v->gzip != NULL);
     if (v == NULL || v->gzip == NULL)
         return;
@@ -1432,7 +1432,7 @@ struct gz_walk {
     int http, gz;
 };
 
-static void check_gzip_view(struct view *v, void *arg)
+static void check_gzip_view(const struct view *v, void *arg)
 {
     struct gz_walk *w = arg;
     if (strncmp(v->key, "http:", 5) != 0) {
@@ -1461,14 +1461,14 @@ static void check_gzip_view(struct view *v, void *arg)
 TEST(http_gzip_every_view)
 {
     struct gz_walk w = {0, 0};
-    snapshot_each_view(snap, check_gzip_view, &w);
+    CHECK_INT(http_proto.each_view(snap, check_gzip_view, &w), 0);
     CHECK(w.http > 30);
     CHECK(w.gz > 20);
     /* The feeds come compressed to a client that asks. */
     const char *r = "GET /history.rss" H11 "Accept-Encoding: gzip\r\n\r\n";
     struct session ss;
     session_run(&ss, r, strlen(r), 2, 7);
-    const struct view *v = snapshot_view(snap, "http:/history.rss");
+    const struct view *v = http_proto.view(snap, "http:/history.rss");
     CHECK(ss.n == 1 && v != NULL && ss.replies[0].body == v->gzip);
     session_free(&ss);
 }

@@ -8,6 +8,7 @@
 
 #include "../../store/store.h"
 #include "../../store/store_int.h"
+#include "fixture.h"
 #include "testlib.h"
 
 #define NOW 1795000000
@@ -169,9 +170,9 @@ TEST(migration_from_version_1_keeps_data)
     int64_t id = open_incident(st);
     /* Turn it back into a version-1 database, as an older outpost left it. */
     CHECK_INT(sqlite3_exec(st->db,
-                           "DROP TABLE update_revisions;"
-                           " DROP TABLE api_tokens;"
-                           " PRAGMA user_version = 1;",
+                           FIXTURE_BACK_TO_V4 " DROP TABLE update_revisions;"
+                                              " DROP TABLE api_tokens;"
+                                              " PRAGMA user_version = 1;",
                            NULL, NULL, NULL),
               SQLITE_OK);
     store_close(st);

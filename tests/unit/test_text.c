@@ -9,6 +9,7 @@
 #include "../../protocols/text.h"
 #include "../../store/common/timeutil.h"
 #include "../../store/common/tz.h"
+#include "../../store/query.h"
 #include "../../store/snapshot.h"
 #include "fixture.h"
 #include "testlib.h"
@@ -996,6 +997,7 @@ TEST(history_year_cap)
     size_t n_orig = s->n_incidents;
     s->incidents = many;
     s->n_incidents = 14;
+    REQUIRE(query_index(s) == 0); /* the history index of the new posts */
 
     struct buf b = BUF_INIT;
     text_history(&b, s, false);
@@ -1013,6 +1015,7 @@ TEST(history_year_cap)
 
     s->incidents = orig;
     s->n_incidents = n_orig;
+    REQUIRE(query_index(s) == 0);
     snapshot_unref(s);
 }
 

@@ -8,6 +8,7 @@
 
 #include "../../store/store.h"
 #include "../../store/store_int.h"
+#include "fixture.h"
 #include "testlib.h"
 
 #define NOW 1795000000
@@ -195,7 +196,8 @@ TEST(migration_adds_last_used)
         return;
     CHECK_INT(store_token_add(st, "noc-bot", tok, NOW), 0);
     CHECK_INT(sqlite3_exec(st->db,
-                           "ALTER TABLE api_tokens DROP COLUMN last_used_at;"
+                           FIXTURE_BACK_TO_V4
+                           " ALTER TABLE api_tokens DROP COLUMN last_used_at;"
                            " PRAGMA user_version = 3;",
                            NULL, NULL, NULL),
               SQLITE_OK);
