@@ -234,6 +234,15 @@ pub fn build(b: *std.Build) void {
     lineload.linkLibC();
     const inst_lineload = b.addInstallArtifact(lineload, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
     install_bench.dependOn(&inst_lineload.step);
+    // load (HTTP and the line protocols) and ceiling (the reference
+    // server) are built the same way.
+    for ([_][]const u8{ "load", "ceiling" }) |name| {
+        const tool = b.addExecutable(.{ .name = name, .target = target, .optimize = .ReleaseFast });
+        tool.addCSourceFiles(.{ .files = &.{b.fmt("tests/bench/{s}.c", .{name})}, .flags = &our_flags });
+        tool.linkLibC();
+        const inst = b.addInstallArtifact(tool, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
+        install_bench.dependOn(&inst.step);
+    }
     const fuzz = addFuzz(b);
 
     // `zig build test`: build everything, then run tests/run, which runs the
