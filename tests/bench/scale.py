@@ -52,6 +52,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -137,12 +138,16 @@ class Scale:
             res["import_s"] = time.monotonic() - t
         res["json_bytes"] = os.path.getsize(js)
         res["db_bytes"] = os.path.getsize(db)
+        # gen_archive.py writes one post a line, its updates newest first.
         updates = {}
+        post_re = re.compile(r'\{"id": (\d+), .*?"updates": \[\{"id": (\d+),')
         with open(js) as f:
             for line in f:
-                if line.startswith('{"id"'):
-                    inc = json.loads(line.rstrip().rstrip(","))
-                    updates[inc["id"]] = inc["updates"][0]["id"]
+                m = post_re.match(line)
+                if m:
+                    updates[int(m.group(1))] = int(m.group(2))
+        if len(updates) != n:
+            raise BenchError(f"{js}: {len(updates)} posts read, {n} expected")
         return db, updates, res
 
     # -- the server
