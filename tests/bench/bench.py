@@ -62,6 +62,7 @@ import tempfile
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ left in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (HOST, LOADER_CPUS, ROOT, SERVER_CPUS, TICK, TWO_CPUS, BenchError, Load, Server,  # noqa: E402
                       cmd_version, deb_version, fmt_kb, fmt_ratio, fmt_us, free_port, http_raw, line_get,

@@ -61,6 +61,7 @@ import tempfile
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ left in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (HOST, ROOT, TICK, BenchError, Load, Server, cpu_ticks, free_port, http_raw,  # noqa: E402
                       line_get, loadavg, log, machine, on_loader_cpu, outpost_version, raise_nofile,
