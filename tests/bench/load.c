@@ -22,13 +22,13 @@
  * -H adds a header line to every HTTP request (after Host).
  *
  * HTTP responses are parsed, not just counted: the status line, the header
- * block (at most 16 KiB), Content-Length (required on a keep-alive response,
- * as RFC 9112 section 6.3 leaves no other way to find its end short of
- * chunked coding, which outpost never sends), Transfer-Encoding (refused)
- * and Connection: close (honoured: the connection is replaced and counted in
- * "reconnects"). A response whose status or body length differs from the
- * expected one is counted as an error of that kind, so a server that
- * answers fast but wrongly does not score.
+ * block (at most 16 KiB), Content-Length (without it the body ends at the
+ * close, RFC 9112 section 6.3), Transfer-Encoding (refused: outpost never
+ * sends chunked coding) and Connection: close (honoured). A connection that
+ * is not kept is replaced and counted in "reconnects". A response whose
+ * status or body length differs from the expected one is counted as an
+ * error of that kind, so a server that answers fast but wrongly does not
+ * score.
  *
  * With -i each connection starts a request at most every INTERVAL_US
  * microseconds (a probe: -c 1 -i 2000 asks every 2 ms and its max_us is the
@@ -509,14 +509,11 @@ static int parse_head(struct run *r, struct slot *s, size_t head_end)
         }
         p = eol + 1;
     }
-    if (r->mode == MODE_HTTP) {
-        /* An HTTP/1.0 response closes unless it says keep-alive (RFC 9112
-         * section 9.3); a keep-alive one must say how long it is. */
-        if (http10 && !keep)
-            s->close_after = 1;
-        if (s->clen < 0 && !s->close_after)
-            return -1;
-    }
+    /* An HTTP/1.0 response closes unless it says keep-alive (RFC 9112
+     * section 9.3), and one without Content-Length ends at the close
+     * (section 6.3): either way the connection is not kept. */
+    if (r->mode == MODE_HTTP && ((http10 && !keep) || s->clen < 0))
+        s->close_after = 1;
     return 0;
 }
 
