@@ -3,11 +3,12 @@
 //!
 //!   zig build            -> zig-out/bin/outpost
 //!   zig build tests      -> zig-out/tests/test_* (the unit-test binaries)
-//!   zig build bench      -> zig-out/bench/lineload (the finger and Gopher
-//!                           load generator of tests/bench)
+//!   zig build bench      -> zig-out/bench/load and zig-out/bench/ceiling
+//!                           (the load generator and the reference server
+//!                           of the benchmarks in tests/bench)
 //!   zig build fuzz       -> zig-out/fuzz/fuzz_* (libFuzzer targets, built
 //!                           with the system's clang: see addFuzz)
-//!   zig build test       -> all of them, then every test: unit (C) and end
+//!   zig build test       -> all but bench, then every test: unit (C) and end
 //!                           to end under valgrind, the fuzz targets over
 //!                           their corpus and briefly (tests/run)
 //!
@@ -224,16 +225,20 @@ pub fn build(b: *std.Build) void {
         install_tests.dependOn(&inst.step);
     }
 
-    // The benchmark's load generator for finger and Gopher: plain sockets
-    // and epoll, no project code, so it links nothing but libc. It is
-    // always optimised, whatever -Doptimize says, so that the loader's
-    // own cost stays small next to the servers it measures.
-    const install_bench = b.step("bench", "Build the benchmark's load generator (zig-out/bench/lineload)");
-    const lineload = b.addExecutable(.{ .name = "lineload", .target = target, .optimize = .ReleaseFast });
-    lineload.addCSourceFiles(.{ .files = &.{"tests/bench/lineload.c"}, .flags = &our_flags });
-    lineload.linkLibC();
-    const inst_lineload = b.addInstallArtifact(lineload, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
-    install_bench.dependOn(&inst_lineload.step);
+    // The benchmark's load generator (HTTP and the line protocols) and its
+    // reference server, the ceiling: plain sockets and epoll, no project
+    // code, so they link nothing but libc. Both are always optimised,
+    // whatever -Doptimize says, so that the loader's own cost stays small
+    // next to the servers it measures and the ceiling is a real one. No
+    // test runs them: `zig build test` does not build them.
+    const install_bench = b.step("bench", "Build the benchmark's load generator and ceiling server (zig-out/bench/)");
+    for ([_][]const u8{ "load", "ceiling" }) |name| {
+        const tool = b.addExecutable(.{ .name = name, .target = target, .optimize = .ReleaseFast });
+        tool.addCSourceFiles(.{ .files = &.{b.fmt("tests/bench/{s}.c", .{name})}, .flags = &our_flags });
+        tool.linkLibC();
+        const inst = b.addInstallArtifact(tool, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
+        install_bench.dependOn(&inst.step);
+    }
     const fuzz = addFuzz(b);
 
     // `zig build test`: build everything, then run tests/run, which runs the
@@ -243,12 +248,10 @@ pub fn build(b: *std.Build) void {
     run.setCwd(b.path("."));
     run.setEnvironmentVariable("OUTPOST_BIN", b.getInstallPath(.bin, "outpost"));
     run.setEnvironmentVariable("OUTPOST_TESTS", b.getInstallPath(.{ .custom = "tests" }, ""));
-    run.setEnvironmentVariable("OUTPOST_LINELOAD", b.getInstallPath(.{ .custom = "bench" }, "lineload"));
     const portable = target.query.cpu_model == .baseline;
     run.setEnvironmentVariable("OUTPOST_PORTABLE_BUILD", if (portable) "1" else "0");
     run.step.dependOn(b.getInstallStep());
     run.step.dependOn(install_tests);
-    run.step.dependOn(install_bench);
     run.step.dependOn(fuzz);
     run.setEnvironmentVariable("OUTPOST_FUZZ", b.getInstallPath(.{ .custom = "fuzz" }, ""));
     run.has_side_effects = true;

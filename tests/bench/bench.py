@@ -1,265 +1,90 @@
 #!/usr/bin/env python3
-"""tests/bench/bench.py: outpost side by side with its peers, in one run.
+"""tests/bench/bench.py: outpost side by side with its peers and a ceiling.
 
-    python3 tests/bench/bench.py [--seconds N] [--only http,gopher,finger]
-                                 [--conns 1,50,400] [--out FILE] [--json FILE]
+    python3 tests/bench/bench.py [--seconds N] [--rounds R] [--only CASE,...]
+                                 [--out FILE] [--json FILE]
 
-It starts `outpost serve` on a fresh demo database, fetches its pages, Gopher
-items and finger replies, and writes exactly those bytes as files for the
-peers: nginx (HTTP, with the gzipped bodies as .gz files for gzip_static),
-Gophernicus (Gopher: text items as files, menus as gophermaps) and the BSD
-in.fingerd (finger: its "finger program" is a three-line script that cats the
-stored reply). Gophernicus and in.fingerd run as inetd would run them, one
-process per connection, launched by socat. Before and after the load every
-peer is checked to send the very bytes outpost sent; a mismatch fails the
-run.
+It starts `outpost serve` on a fresh demo database (at a fixed clock,
+OUTPOST_NOW, so that its pages do not change when the minute turns), fetches
+the replies the cases ask for, and writes exactly those bytes for the other
+servers:
+  nginx        one worker, access_log off: the summary page and summary.json
+               as static files, outpost's gzipped bodies as their .gz twins
+               (gzip_static on, gzip off)
+  gophernicus  under a private xinetd (a process per connection): the root
+               menu as a gophermap, /status.txt as a file
+  fingerd      Debian's BSD in.fingerd under a private xinetd: its finger
+               program (-p) is a three-line sh script that cats the stored
+               `status` reply
+  ceiling      tests/bench/ceiling.c: one thread, epoll, the replies in
+               memory, written as they are (one process per protocol); what
+               the least possible server sustains here
+Every server binds 127.0.0.1 only, on free ports, and is stopped by its PID.
+Before and after the load every reply of every server is checked to be the
+very bytes outpost sent (HTTP: status, Content-Type, Content-Encoding and
+body, for HTTP/1.1 and HTTP/1.0); a difference fails the run.
 
-Then each load runs for SECONDS against outpost and right after against the
-peer, so both see the same machine:
-  HTTP    wrk, one thread, keep-alive at 1, 50 and 400 connections, and a
-          new connection per request (Connection: close) at 50; every
-          request asks for gzip, the paths are taken in turn
-  Gopher  lineload (tests/bench/lineload.c), one request per connection by
-          protocol, at 1 and 50 connections
-  finger  the same
-Servers are pinned to CPU 0 and the loaders to CPU 1 when there are two or
-more CPUs. nginx runs one worker process, so that like outpost (one event
-loop thread) it serves from one core. Access logs are off on every server.
+The cases, each run for SECONDS against every server of its protocol in
+turn (the order rotating from round to round), ROUNDS times (default 3):
+  ka50    HTTP/1.1 keep-alive, the summary page (/), 50 connections
+  ka500   the same, 500 connections
+  http10  HTTP/1.0, one request per connection, the summary page, 50
+  json    HTTP/1.1 keep-alive, /api/v2/summary.json, 50 connections
+  gopher  Gopher, one request per connection (root menu, /status.txt), 50
+  finger  finger, one request per connection (status), 50
+HTTP requests carry Accept-Encoding: gzip. The loader is zig-out/bench/load
+(one thread, epoll): it parses every response and counts a wrong status, a
+wrong body length or an unframed response as an error.
 
-Memory: a server's RSS is the sum over its processes (nginx: master and
-worker; socat launchers: the listener and its per-connection children). The
-peak of a run is the VmHWM of the processes that live through the run (reset
-before it through /proc/PID/clear_refs), plus the most that per-connection
-processes held at once (sampled every 10 ms from the loaders' CPU; RSS
-counts shared library pages in every process, as ps does). Idle is VmRSS before the first
-run of the protocol.
+Servers are pinned to CPU 0 and the loader (and this driver) to CPU 1 when
+there are two or more CPUs. A server's CPU time is utime + stime of all its
+processes over the run (an inetd's per-connection children too, once it
+has reaped them), divided by the requests answered. The peak RSS of a run
+is the VmHWM of the processes that live through it (reset first through
+/proc/PID/clear_refs) plus the most that per-connection processes held at
+once (sampled every 10 ms).
 
-Prints markdown tables (ratios are outpost/peer). Exit status 0; 1 if a peer's
-bytes differ from outpost's, a run answered nothing, a reply was wrong, or a
-server failed; 2 if a tool is missing.
+Prints one markdown table of medians over the rounds, with outpost's ratio
+to each other server, and the idle memory. Exit status 0; 1 if a server's
+bytes differ from outpost's, a run answered nothing or answered wrongly, or
+a server failed; 2 if a tool is missing.
 """
 
 import argparse
 import gzip
-import http.client
 import json
 import os
-import platform
-import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HOST = "127.0.0.1"
-HTTP_LOADS = [("keep-alive", 1), ("keep-alive", 50), ("keep-alive", 400), ("close", 50)]
-LINE_LOADS = [1, 50]
-# Gopher menus of outpost that the benchmark fetches; the other selectors
-# are text items. The incident items are added once their ids are known.
-GOPHER_MENUS = ["", "/incidents", "/maintenance", "/services", "/history"]
-GOPHER_TEXTS = ["/status.txt", "/caps.txt"]
-FINGER_QUERIES = ["", "status", "/W status", "maintenance", "help"]
-HTTP_PATHS = ["/", "/status.txt", "/api/v2/summary.json", "/history.atom"]
+sys.dont_write_bytecode = True  # no __pycache__ left in the checkout
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (HOST, LOADER_CPUS, ROOT, SERVER_CPUS, TICK, TWO_CPUS, BenchError, Load, Server,  # noqa: E402
+                      cmd_version, deb_version, fmt_kb, fmt_ratio, fmt_us, free_port, http_raw, line_get,
+                      loadavg, log, machine, median, on_loader_cpu, outpost_version, raise_nofile,
+                      reset_peak, status_kb)
 
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-class BenchError(Exception):
-    pass
-
-
-# ---------------------------------------------------------------- processes
-
-TWO_CPUS = hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) >= 2
-SERVER_CPUS = {sorted(os.sched_getaffinity(0))[0]} if TWO_CPUS else None
-LOADER_CPUS = {sorted(os.sched_getaffinity(0))[1]} if TWO_CPUS else None
-
-
-def on_server_cpu():
-    if SERVER_CPUS:
-        os.sched_setaffinity(0, SERVER_CPUS)
-
-
-def on_loader_cpu():
-    """Pins the calling process; the driver calls it first thing, so that
-    the loaders it starts inherit the loaders' CPU (no preexec_fn while the
-    memory sampler thread runs)."""
-    if LOADER_CPUS:
-        os.sched_setaffinity(0, LOADER_CPUS)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind((HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, proc, secs=30):
-    deadline = time.monotonic() + secs
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise BenchError(f"server exited with {proc.returncode} before listening on {port}")
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise BenchError(f"nothing listens on port {port} after {secs} s")
-
-
-def proc_tree(root):
-    """The pid root and its descendants, from /proc/*/stat."""
-    children = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(name))
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(children.get(p, []))
-    return out
-
-
-def status_kb(pid, key):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def reset_peak(pid):
-    """Resets VmHWM to the current RSS (Linux: clear_refs, value 5)."""
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-class Server:
-    def __init__(self, name, version, argv, ports, forks, cwd=None):
-        self.name, self.version, self.argv = name, version, argv
-        self.ports, self.forks, self.cwd = ports, forks, cwd
-        self.proc = None
-        self.idle_kb = {}
-        self.peak_exact = True
-
-    def start(self, logdir):
-        self.log = open(os.path.join(logdir, self.name + ".log"), "wb")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, cwd=self.cwd,
-                                     preexec_fn=on_server_cpu, start_new_session=True)
-        for port in self.ports:
-            wait_port(port, self.proc)
-
-    def pids(self):
-        return proc_tree(self.proc.pid)
-
-    def rss_kb(self):
-        return sum(status_kb(p, "VmRSS") for p in self.pids())
-
-    def stop(self, sig=signal.SIGTERM, secs=20):
-        """Stops the server (and whatever its session still runs); returns
-        its exit status."""
-        if self.proc is None or self.proc.poll() is not None:
-            return None if self.proc is None else self.proc.returncode
-        self.proc.send_signal(sig)
-        try:
-            rc = self.proc.wait(secs)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            rc = self.proc.wait(5)
-            raise BenchError(f"{self.name} did not stop within {secs} s")
-        finally:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            self.log.close()
-        return rc
-
-
-def measure(server, load):
-    """Runs load() and returns (its result, the server's peak RSS in kB)."""
-    lasting = server.pids()
-    for p in lasting:
-        if not reset_peak(p):
-            server.peak_exact = False
-    short_peak = 0
-    stop = threading.Event()
-
-    def sample():
-        nonlocal short_peak
-        while not stop.wait(0.01):
-            now = sum(status_kb(p, "VmRSS") for p in server.pids() if p not in lasting)
-            short_peak = max(short_peak, now)
-
-    t = None
-    if server.forks:
-        t = threading.Thread(target=sample, daemon=True)
-        t.start()
-    try:
-        result = load()
-    finally:
-        stop.set()
-        if t:
-            t.join()
-    return result, sum(status_kb(p, "VmHWM") for p in lasting) + short_peak
-
-
-# ------------------------------------------------------------------ clients
-
-def http_get(port, path, timeout=10):
-    c = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        c.request("GET", path, headers={"Accept-Encoding": "gzip"})
-        r = c.getresponse()
-        return r.status, r.getheader("Content-Type"), r.getheader("Content-Encoding"), r.read()
-    finally:
-        c.close()
-
-
-def line_get(port, line, timeout=10):
-    """Sends one request line, returns every byte until the server closes."""
-    with socket.create_connection((HOST, port), timeout=timeout) as s:
-        s.sendall(line.encode() + b"\r\n")
-        chunks = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            b = s.recv(65536)
-            if not b:
-                return b"".join(chunks)
-            chunks.append(b)
-    raise BenchError(f"port {port}: no end of reply to {line!r} within {timeout} s")
-
-
-# -------------------------------------------------------------------- peers
+# key, protocol, load mode, connections, what is asked (paths or lines), title
+CASES = [
+    ("ka50", "http", "http", 50, ["/"], "HTTP keep-alive, summary page, 50 conns"),
+    ("ka500", "http", "http", 500, ["/"], "HTTP keep-alive, summary page, 500 conns"),
+    ("http10", "http", "http10", 50, ["/"], "HTTP/1.0, a connection per request, summary page, 50 conns"),
+    ("json", "http", "http", 50, ["/api/v2/summary.json"], "HTTP keep-alive, summary.json, 50 conns"),
+    ("gopher", "gopher", "line", 50, ["", "/status.txt"], "Gopher, a connection per request (root menu, /status.txt), 50 conns"),
+    ("finger", "finger", "line", 50, ["status"], "finger, a connection per request (status), 50 conns"),
+]
+HTTP_PATHS = ["/", "/api/v2/summary.json"]
+GOPHER_SELS = ["", "/status.txt"]
+FINGER_QUERIES = ["status"]
 
 NGINX_CONF = """\
 # The benchmark's nginx: one worker, loopback only, the same headers and
-# gzip choice as outpost (bodies over 512 bytes pre-gzipped, gzip_static).
+# gzip choice as outpost (its gzipped bodies as .gz twins, gzip_static).
 daemon off;
 master_process on;
 worker_processes 1;
@@ -282,6 +107,9 @@ http {{
     gzip off;
     gzip_static on;
     gzip_vary on;
+    # gzip_static too answers HTTP/1.1 requests only unless told: outpost
+    # sends its gzipped body to an HTTP/1.0 request that accepts gzip.
+    gzip_http_version 1.0;
     client_body_temp_path {d}/tmp-body;
     proxy_temp_path {d}/tmp-proxy;
     fastcgi_temp_path {d}/tmp-fastcgi;
@@ -294,6 +122,34 @@ http {{
         add_header Cache-Control "public, max-age=15";
         add_header X-Content-Type-Options nosniff;
     }}
+}}
+"""
+
+# One private xinetd a service, so that each one's CPU time is its own.
+XINETD_CONF = """\
+# The benchmark's private xinetd: one service on the loopback address, no
+# cap on instances or on the connection rate (the whole load comes from one
+# address; the default cps of 50 a second would switch the service off),
+# no access log and no libwrap lookup.
+defaults
+{{
+    instances = UNLIMITED
+    per_source = UNLIMITED
+    cps = 1000000 1
+    log_on_success =
+    log_on_failure =
+}}
+service {name}
+{{
+    type = UNLISTED
+    port = {port}
+    bind = {host}
+    socket_type = stream
+    protocol = tcp
+    wait = no
+{user}    server = {server}
+    server_args = {args}
+    flags = IPv4 NOLIBWRAP
 }}
 """
 
@@ -318,23 +174,6 @@ def write(path, data):
         f.write(data)
 
 
-def cmd_version(argv, pick=None):
-    try:
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return "?"
-    out = (r.stdout + r.stderr).strip().splitlines()
-    if pick:
-        out = [l for l in out if pick in l] or out
-    return out[0].strip() if out else "?"
-
-
-def deb_version(pkg):
-    return cmd_version(["dpkg-query", "-W", "-f=${Version}", pkg])
-
-
-# ---------------------------------------------------------------- the bench
-
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -342,6 +181,7 @@ class Bench:
         # The per-connection peers drop to nobody; they must read their files.
         os.chmod(self.dir, 0o755)
         self.servers = []
+        self.by_proto = {"http": [], "gopher": [], "finger": []}
         self.results = []
         self.failures = []
         self.verified = []
@@ -351,89 +191,95 @@ class Bench:
         log("FAIL " + msg)
         self.failures.append(msg)
 
-    # -- outpost and its content
+    def add(self, server, proto, port):
+        server.port = port
+        self.servers.append(server)
+        self.by_proto[proto].append(server)
+
+    # -- outpost and its bytes
 
     def start_outpost(self):
         a = self.args
         db = os.path.join(self.dir, "outpost.db")
-        r = subprocess.run([a.outpost, "--db", db, "init", "--demo"], capture_output=True, text=True)
+        env = dict(os.environ, OUTPOST_NOW=str(int(time.time())))
+        r = subprocess.run([a.outpost, "--db", db, "init", "--demo"], capture_output=True, text=True, env=env)
         if r.returncode != 0:
             raise BenchError("outpost init --demo: " + r.stderr.strip())
-        self.ports = {p: free_port() for p in ("http", "gopher", "finger")}
+        ports = {p: free_port() for p in ("http", "gopher", "finger")}
         argv = list(a.wrap) + [
             a.outpost, "--db", db, "serve", "--quiet", "--hostname", HOST,
-            "--http", f"{HOST}:{self.ports['http']}", "--gopher", f"{HOST}:{self.ports['gopher']}",
-            "--finger", f"{HOST}:{self.ports['finger']}",
-            # The load comes from one address, with up to 400 connections
-            # and, in close mode, sockets still draining: lift the caps.
+            "--http", f"{HOST}:{ports['http']}", "--gopher", f"{HOST}:{ports['gopher']}",
+            "--finger", f"{HOST}:{ports['finger']}",
+            # The load comes from one address, with up to 500 connections
+            # and, one request per connection, sockets still closing: lift
+            # the caps.
             "--set", "max_connections=20000", "--set", "max_per_address=20000"]
-        self.outpost = Server("outpost", self.outpost_version(), argv,
-                              list(self.ports.values()), forks=False)
+        self.outpost = Server("outpost", outpost_version(), argv, list(ports.values()), env=env)
         self.outpost.start(self.dir)
         self.servers.append(self.outpost)
+        for proto in ports:
+            self.by_proto[proto].append(self.outpost)
+        self.outpost_ports = ports
 
-    def outpost_version(self):
-        """The commit, and "+changes" if outpost's own sources differ from
-        it (changes to the benchmark itself do not count)."""
-        rev = cmd_version(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
-        r = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "server", "protocols", "store",
-                            "build.zig"], capture_output=True, text=True)
-        return f"outpost {rev}" + ("+changes" if r.returncode == 0 and r.stdout.strip() else "")
+    def port_of(self, server, proto):
+        return self.outpost_ports[proto] if server is self.outpost else server.port
 
     def fetch_content(self):
-        hp, gp, fp = self.ports["http"], self.ports["gopher"], self.ports["finger"]
-        status, _, _, body = http_get(hp, "/api/v2/incidents.json")
-        ids = [i["id"] for i in json.loads(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body)["incidents"]][:3]
-        if status != 200 or len(ids) < 3:
-            raise BenchError("the demo has fewer than three incidents")
-        self.http_paths = HTTP_PATHS + [f"/incidents/{i}" for i in ids[:2]] + [f"/incidents/{ids[2]}.txt"]
-        self.gopher_menus = list(GOPHER_MENUS)
-        self.gopher_sels = GOPHER_MENUS + GOPHER_TEXTS + [f"/incidents/{i}" for i in ids]
-        self.finger_queries = FINGER_QUERIES + [ids[0]]
-
-        self.http_want = {}
+        p = self.outpost_ports
+        self.http_want = {}   # (path, version) -> (status, ctype, encoding, body, raw)
         www = os.path.join(self.dir, "www")
-        for path in self.http_paths:
-            status, ctype, enc, body = http_get(hp, path)
-            if status != 200:
-                raise BenchError(f"outpost answered {status} to GET {path}")
-            self.http_want[path] = (ctype, enc, body)
+        for path in HTTP_PATHS:
+            for version in ("1.1", "1.0"):
+                st, h, body, raw = http_raw(p["http"], path, version)
+                if st != 200:
+                    raise BenchError(f"outpost answered {st} to GET {path} HTTP/{version}")
+                self.http_want[(path, version)] = (st, h.get("content-type"), h.get("content-encoding"), body, raw)
+            _, ctype, enc, body, _ = self.http_want[(path, "1.1")]
             f = www + ("/index.html" if path == "/" else path)
             if enc == "gzip":
                 write(f + ".gz", body)
                 write(f, gzip.decompress(body))
             else:
                 write(f, body)
-
-        self.gopher_want = {}
+        self.line_want = {"gopher": {}, "finger": {}}
         groot = os.path.join(self.dir, "gopher")
-        for sel in self.gopher_sels:
-            body = line_get(gp, sel)
-            self.gopher_want[sel] = body
-            if sel in self.gopher_menus:
-                write(groot + sel + "/gophermap", body)
-            else:
-                write(groot + sel, body)
-
-        self.finger_want = {}
+        for sel in GOPHER_SELS:
+            body = line_get(p["gopher"], sel)
+            self.line_want["gopher"][sel] = body
+            write(groot + (sel + "/gophermap" if sel in ("", "/") else sel), body)
         froot = os.path.join(self.dir, "finger")
-        for q in self.finger_queries:
-            body = line_get(fp, q)
-            self.finger_want[q] = body
+        for q in FINGER_QUERIES:
+            body = line_get(p["finger"], q)
+            self.line_want["finger"][q] = body
             write(os.path.join(froot, finger_file(q)), body)
+        # The ceiling's maps: request line (HTTP) or query, and the file of
+        # the reply's bytes.
+        cd = os.path.join(self.dir, "ceiling")
+        os.makedirs(cd, exist_ok=True)
+        with open(os.path.join(cd, "http.map"), "w") as m:
+            for i, ((path, version), want) in enumerate(self.http_want.items()):
+                fn = os.path.join(cd, f"http-{i}")
+                write(fn, want[4])
+                m.write(f"GET {path} HTTP/{version}\t{fn}\n")
+        for proto, want in self.line_want.items():
+            with open(os.path.join(cd, proto + ".map"), "w") as m:
+                for i, (line, body) in enumerate(want.items()):
+                    fn = os.path.join(cd, f"{proto}-{i}")
+                    write(fn, body)
+                    m.write(f"{line}\t{fn}\n")
         # Readable by nobody, which the per-connection peers run as.
         for base, dirs, files in os.walk(self.dir):
             for n in dirs:
                 os.chmod(os.path.join(base, n), 0o755)
             for n in files:
                 os.chmod(os.path.join(base, n), 0o644)
-        log(f"fetched from outpost: {len(self.http_paths)} HTTP paths, "
-            f"{len(self.gopher_sels)} Gopher selectors, {len(self.finger_queries)} finger queries")
+        log(f"fetched from outpost: {len(self.http_want)} HTTP replies, "
+            f"{len(GOPHER_SELS)} Gopher items, {len(FINGER_QUERIES)} finger replies")
 
     def sabotage(self, name):
-        """For the suite: spoils one stored reply, which verify must catch."""
-        path = {"nginx": "www/status.txt.gz", "gophernicus": "gopher/status.txt",
-                "fingerd": "finger/q_status"}[name]
+        """Spoils one stored reply of a server, which verify must catch."""
+        path = {"nginx": "www/index.html.gz", "gophernicus": "gopher/status.txt",
+                "fingerd": "finger/q_status", "ceiling": "ceiling/finger-0"}[name]
         p = os.path.join(self.dir, path)
         with open(p, "r+b") as f:
             f.seek(40)
@@ -441,227 +287,262 @@ class Bench:
             f.seek(40)
             f.write(bytes([b[0] ^ 0x20]))
 
-    # -- the peers
+    # -- the other servers
+
+    def xinetd(self, name, port, server, args):
+        d = os.path.join(self.dir, name)
+        os.makedirs(d, exist_ok=True)
+        conf = os.path.join(d, "xinetd.conf")
+        user = "    user = nobody\n" if os.geteuid() == 0 else ""
+        with open(conf, "w") as f:
+            f.write(XINETD_CONF.format(name=f"outpost-bench-{name}", port=port, host=HOST, user=user,
+                                       server=server, args=args))
+        return [self.args.xinetd, "-f", conf, "-dontfork", "-pidfile", os.path.join(d, "xinetd.pid"),
+                "-filelog", os.path.join(d, "xinetd.log")]
 
     def start_peers(self):
-        is_root = os.geteuid() == 0
+        a = self.args
         nd = os.path.join(self.dir, "nginx")
         os.makedirs(nd, exist_ok=True)
         nport = free_port()
         with open(os.path.join(nd, "nginx.conf"), "w") as f:
             f.write(NGINX_CONF.format(d=nd, host=HOST, port=nport, www=os.path.join(self.dir, "www"),
-                                      user="user nobody nogroup;\n" if is_root else ""))
-        nginx_v = cmd_version([self.args.nginx, "-v"]).replace("nginx version: ", "")
-        self.nginx = Server("nginx", nginx_v, [self.args.nginx, "-p", nd, "-c", nd + "/nginx.conf", "-e", nd + "/error.log"],
-                            [nport], forks=False)
+                                      user="user nobody nogroup;\n" if os.geteuid() == 0 else ""))
+        nginx_v = cmd_version([a.nginx, "-v"]).replace("nginx version: ", "")
+        nginx = Server("nginx", nginx_v, [a.nginx, "-p", nd, "-c", nd + "/nginx.conf", "-e", nd + "/error.log"],
+                       [nport])
 
+        xv = cmd_version([a.xinetd, "-version"]).split(" ")[0]
         gport = free_port()
         groot = os.path.join(self.dir, "gopher")
         # Every feature that would add bytes is off (headers, footers,
         # generated caps.txt, charset and content conversions), throttling
         # is lifted (the load is one client address), and so is syslog.
-        gopher_cmd = (f"{self.args.gophernicus} -h {HOST} -p {gport} -r {groot} -nv -nl -nh -nf -nd -nc "
-                      f"-no -nq -ns -na -nt -np -nx -nu -i 2000000000 -k 2000000000")
-        su = ",su=nobody" if is_root else ""
-        gv = cmd_version([self.args.gophernicus, "-v"], "Gophernicus")
-        self.gopher = Server("gophernicus", f"{gv} (socat {self.socat_version()}, a process per connection)",
-                             ["socat", f"TCP-LISTEN:{gport},bind={HOST},reuseaddr,fork,backlog=4096",
-                              f"EXEC:{gopher_cmd},nofork{su}"], [gport], forks=True)
+        gargs = (f"-h {HOST} -p {gport} -r {groot} -nv -nl -nh -nf -nd -nc -no -nq -ns -na -nt -np -nx -nu "
+                 f"-i 2000000000 -k 2000000000")
+        gv = cmd_version([a.gophernicus, "-v"], "Gophernicus").split(" (built")[0]
+        gopher = Server("gophernicus", f"{gv} under xinetd {xv} (a process per connection)",
+                        self.xinetd("gophernicus", gport, a.gophernicus, gargs), [gport], forks=True)
 
         fport = free_port()
-        fd = os.path.join(self.dir, "finger")
         script = os.path.join(self.dir, "finger.sh")
         with open(script, "w") as f:
-            f.write(FINGER_SCRIPT.format(d=fd))
+            f.write(FINGER_SCRIPT.format(d=os.path.join(self.dir, "finger")))
         os.chmod(script, 0o755)
-        self.finger = Server("fingerd", f"BSD in.fingerd {deb_version('fingerd')} (socat, a process per connection; "
-                             "its finger program: sh + cat of the stored reply)",
-                             ["socat", f"TCP-LISTEN:{fport},bind={HOST},reuseaddr,fork,backlog=4096",
-                              f"EXEC:{self.args.fingerd} -p {script},nofork"], [fport], forks=True)
-        for s in (self.nginx, self.gopher, self.finger):
-            s.start(self.dir)
-            self.servers.append(s)
+        finger = Server("fingerd", f"BSD in.fingerd {deb_version('fingerd')} under xinetd {xv} (a process per "
+                        "connection; its finger program: sh + cat of the stored reply)",
+                        self.xinetd("fingerd", fport, a.fingerd, f"-p {script}"), [fport], forks=True)
 
-    def socat_version(self):
-        v = cmd_version(["socat", "-V"], "socat version")
-        return v.split("version")[-1].split()[0] if "version" in v else v
+        cd = os.path.join(self.dir, "ceiling")
+        ceilings = []
+        for proto, mode in (("http", "http"), ("gopher", "line"), ("finger", "line")):
+            port = free_port()
+            ceilings.append((proto, port, Server("ceiling", "tests/bench/ceiling.c (one thread, epoll, replies in "
+                                                 "memory; a process per protocol)",
+                                                 [a.ceiling, "-m", mode, "-p", str(port),
+                                                  os.path.join(cd, proto + ".map")], [port], key=f"ceiling-{proto}")))
+        for s, proto, port in [(nginx, "http", nport), (gopher, "gopher", gport), (finger, "finger", fport)] + \
+                [(s, proto, port) for proto, port, s in ceilings]:
+            s.start(self.dir)
+            self.add(s, proto, port)
+        self.nginx = nginx
 
     def verify(self, when):
-        """Every peer must send exactly the bytes outpost sent."""
-        ok = 0
-        np = self.nginx.ports[0]
-        for path, (ctype, enc, body) in self.http_want.items():
-            try:
-                st, ct, en, got = http_get(np, path)
-            except (OSError, http.client.HTTPException) as e:
-                self.fail(f"MISMATCH nginx {path} ({when}): {e}")
-                continue
-            if (st, ct, en, got) != (200, ctype, enc, body):
-                self.fail(f"MISMATCH nginx {path} ({when}): status {st}, {ct}, encoding {en}, "
-                          f"{len(got)} bytes; outpost: {ctype}, encoding {enc}, {len(body)} bytes")
-            else:
-                ok += 1
-        for server, want in ((self.gopher, self.gopher_want), (self.finger, self.finger_want)):
-            for line, body in want.items():
-                try:
-                    got = line_get(server.ports[0], line)
-                except (OSError, BenchError) as e:
-                    self.fail(f"MISMATCH {server.name} {line!r} ({when}): {e}")
+        """Every server must send exactly the bytes outpost sent."""
+        ok = total = 0
+        for proto, servers in self.by_proto.items():
+            for s in servers:
+                port = self.port_of(s, proto)
+                if proto == "http":
+                    for (path, version), (st, ctype, enc, body, _) in self.http_want.items():
+                        total += 1
+                        what = f"GET {path} HTTP/{version}"
+                        try:
+                            gst, h, gbody, _ = http_raw(port, path, version)
+                        except (OSError, BenchError) as e:
+                            self.fail(f"MISMATCH {s.name} {what} ({when}): {e}")
+                            continue
+                        got = (gst, h.get("content-type"), h.get("content-encoding"), gbody)
+                        if got != (st, ctype, enc, body):
+                            self.fail(f"MISMATCH {s.name} {what} ({when}): status {gst}, {got[1]}, encoding "
+                                      f"{got[2]}, {len(gbody)} bytes; outpost: {st}, {ctype}, encoding {enc}, "
+                                      f"{len(body)} bytes")
+                        else:
+                            ok += 1
                     continue
-                if got != body:
-                    self.fail(f"MISMATCH {server.name} {line!r} ({when}): {len(got)} bytes, "
-                              f"outpost sent {len(body)}")
-                else:
-                    ok += 1
-        total = len(self.http_want) + len(self.gopher_want) + len(self.finger_want)
-        log(f"verified {when}: {ok} of {total} peer replies byte-identical to outpost's")
+                for line, body in self.line_want[proto].items():
+                    total += 1
+                    try:
+                        got = line_get(port, line)
+                    except (OSError, BenchError) as e:
+                        self.fail(f"MISMATCH {s.name} {proto} {line!r} ({when}): {e}")
+                        continue
+                    if got != body:
+                        self.fail(f"MISMATCH {s.name} {proto} {line!r} ({when}): {len(got)} bytes, "
+                                  f"outpost sent {len(body)}")
+                    else:
+                        ok += 1
+        log(f"verified {when}: {ok} of {total} replies byte-identical to outpost's")
         self.verified.append({"when": when, "ok": ok, "total": total})
         return ok == total
 
+    def check_loader(self):
+        """The loader must count a wrong answer as an error and refuse a
+        target off the loopback network; checked on every run, against
+        outpost, in a fraction of a second."""
+        port = self.outpost_ports["http"]
+        _, _, _, body, _ = self.http_want[("/", "1.1")]
+        cases = [("right", "http", [(200, len(body), "/")], "errors=0 "),
+                 ("a wrong length", "http", [(200, len(body) + 1, "/")], "length=20 "),
+                 ("a wrong status", "http", [(404, len(body), "/")], "status=20 "),
+                 ("a wrong length", "http10", [(200, len(body) - 1, "/")], "length=20 ")]
+        for what, mode, reqs, want in cases:
+            ld = Load(self.args.load, self.dir, port, mode, 2, 5, reqs, name="selfcheck")
+            ld.argv[1:1] = ["-n", "20"]
+            out = subprocess.run(ld.argv, capture_output=True, text=True, timeout=30).stdout
+            if want not in out or "requests=20 " not in out:
+                self.fail(f"the loader, given {what} ({mode}), reported: {out.strip()}")
+        r = subprocess.run([self.args.load, "-m", "line", "-a", "10.0.0.1", "-p", "79", ld.reqfile],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode != 2:
+            self.fail(f"the loader did not refuse a target outside 127.0.0.0/8 (exit {r.returncode})")
+
     # -- loads
 
-    def wrk(self, port, mode, conns):
-        paths = ", ".join(json.dumps(p) for p in self.http_paths)
-        script = os.path.join(self.dir, "paths.lua")
-        with open(script, "w") as f:
-            f.write(WRK_LUA.replace("PATHS", paths))
-        argv = [self.args.wrk, "-t1", f"-c{conns}", f"-d{self.args.seconds}s", "--timeout", "5s",
-                "-s", script, f"http://{HOST}:{port}/", "--", mode]
-        r = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=self.args.seconds + 60)
-        line = [l for l in r.stdout.splitlines() if l.startswith("BENCH ")]
-        if r.returncode != 0 or not line:
-            raise BenchError(f"wrk failed ({r.returncode}): {r.stdout[-400:]} {r.stderr[-400:]}")
-        v = dict(kv.split("=") for kv in line[0].split()[1:])
-        secs = int(v["duration_us"]) / 1e6
-        return {"requests": int(v["requests"]), "rps": int(v["requests"]) / secs if secs else 0,
-                "p50_us": int(v["p50_us"]), "p99_us": int(v["p99_us"]), "max_us": int(v["max_us"]),
-                "errors": sum(int(v[k]) for k in ("connect", "read", "write", "timeout")),
-                "wrong": int(v["status"])}
+    def run_one(self, case, server, rnd):
+        key, proto, mode, conns, asks, title = case
+        port = self.port_of(server, proto)
+        if proto == "http":
+            version = "1.0" if mode == "http10" else "1.1"
+            reqs = [(200, len(self.http_want[(p, version)][3]), p) for p in asks]
+        else:
+            reqs = [(len(self.line_want[proto][q]), q) for q in asks]
+        load = Load(self.args.load, self.dir, port, mode, conns, self.args.seconds, reqs)
+        lasting = server.pids()
+        exact = all(reset_peak(p) for p in lasting)
+        short_peak = 0
+        stop = threading.Event()
 
-    def lineload(self, port, want, conns):
-        reqfile = os.path.join(self.dir, f"requests-{port}.txt")
-        with open(reqfile, "w") as f:
-            for line, body in want.items():
-                f.write(f"{len(body)}\t{line}\n")
-        argv = [self.args.lineload, "-a", HOST, "-p", str(port), "-c", str(conns),
-                "-d", str(self.args.seconds), "-t", "5000", reqfile]
-        r = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=self.args.seconds + 60)
-        if r.returncode != 0 or "requests=" not in r.stdout:
-            raise BenchError(f"lineload failed ({r.returncode}): {r.stderr[-400:]}")
-        v = dict(kv.split("=") for kv in r.stdout.split())
-        return {"requests": int(v["requests"]), "rps": float(v["rps"]), "p50_us": int(v["p50_us"]),
-                "p99_us": int(v["p99_us"]), "max_us": int(v["max_us"]),
-                "errors": int(v["errors"]) + int(v["timeouts"]), "wrong": int(v["wrong"])}
+        def sample():
+            nonlocal short_peak
+            while not stop.wait(0.01):
+                now = sum(status_kb(p, "VmRSS") for p in server.pids() if p not in lasting)
+                short_peak = max(short_peak, now)
 
-    def run_one(self, proto, load, server, fn):
-        log(f"  {proto} {load}: {server.name} ...")
-        res, peak = measure(server, fn)
-        res.update({"proto": proto, "load": load, "server": server.name, "rss_peak_kb": peak})
-        log(f"    {res['rps']:.0f} req/s, p50 {res['p50_us']} us, p99 {res['p99_us']} us, "
-            f"errors {res['errors']}, wrong {res['wrong']}, peak RSS {peak} kB")
+        t = threading.Thread(target=sample, daemon=True) if server.forks else None
+        cpu0 = server.cpu_ticks()
+        if t:
+            t.start()
+        try:
+            res = load.run()
+        finally:
+            stop.set()
+            if t:
+                t.join()
+        server.settle()
+        cpu = (server.cpu_ticks() - cpu0) / TICK
+        peak = sum(status_kb(p, "VmHWM") for p in lasting) + short_peak
+        res.update({"case": key, "server": server.name, "round": rnd, "rss_peak_kb": peak, "rss_exact": exact,
+                    "server_cpu_s": cpu,
+                    "cpu_us_per_req": cpu * 1e6 / res["requests"] if res["requests"] else None})
+        log(f"  [{rnd}] {key}: {server.name}: {res['rps']:.0f} req/s, p50 {res['p50_us']} us, p99 {res['p99_us']} us,"
+            f" errors {res['errors']}, server CPU {cpu:.2f} s, loader CPU {res['cpu_s']:.2f} s")
         if res["requests"] == 0:
-            self.fail(f"{server.name} answered no request in {proto} {load}")
+            self.fail(f"{server.name} answered no request in {key} (round {rnd})")
         if res["wrong"]:
-            self.fail(f"{server.name}: {res['wrong']} wrong replies in {proto} {load}")
-        if res["errors"] and self.args.check:
-            self.fail(f"{server.name}: {res['errors']} connection errors in {proto} {load}")
+            self.fail(f"{server.name}: {res['wrong']} wrong replies in {key} (round {rnd}): status "
+                      f"{res['status']}, length {res['length']}, parse {res['parse']}")
+        if res["conn_errors"] and self.args.check:
+            self.fail(f"{server.name}: {res['conn_errors']} connection errors in {key} (round {rnd})")
         self.results.append(res)
 
     def run_loads(self):
-        o, n = self.outpost, self.nginx
-        for s in (o, n, self.gopher, self.finger):
+        for s in self.servers:
             s.idle_kb = s.rss_kb()
-        only = self.args.only
-        for mode, c in HTTP_LOADS if "http" in only else []:
-            if self.args.conns and c not in self.args.conns:
-                continue
-            load = f"{mode}, {c} conn" + ("s" if c > 1 else "")
-            for s, port in ((o, self.ports["http"]), (n, n.ports[0])):
-                self.run_one("HTTP", load, s, lambda: self.wrk(port, mode, c))
-        for proto, peer, port, want in (("Gopher", self.gopher, self.ports["gopher"], self.gopher_want),
-                                        ("finger", self.finger, self.ports["finger"], self.finger_want)):
-            if proto.lower() not in only:
-                continue
-            for c in LINE_LOADS:
-                if self.args.conns and c not in self.args.conns:
-                    continue
-                load = f"{c} conn" + ("s" if c > 1 else "")
-                for s, p in ((o, port), (peer, peer.ports[0])):
-                    self.run_one(proto, load, s, lambda: self.lineload(p, want, c))
+        cases = [c for c in CASES if c[0] in self.args.only]
+        for rnd in range(1, self.args.rounds + 1):
+            log(f"round {rnd} of {self.args.rounds}")
+            for case in cases:
+                servers = self.by_proto[case[1]]
+                k = (rnd - 1) % len(servers)
+                for s in servers[k:] + servers[:k]:
+                    self.run_one(case, s, rnd)
 
     # -- report
-
-    def machine(self):
-        model = "?"
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-        osname = "?"
-        try:
-            with open("/etc/os-release") as f:
-                for line in f:
-                    if line.startswith("PRETTY_NAME="):
-                        osname = line.split("=", 1)[1].strip().strip('"')
-        except OSError:
-            pass
-        return f"{model}, {os.cpu_count()} cores, {osname}, Linux {platform.release()}"
 
     def report(self):
         out = []
         w = out.append
-        wrk_v = cmd_version([self.args.wrk, "-v"], "wrk").split(" [")[0]
-        w(f"- Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {self.args.seconds} s a run, on {self.machine()}.")
-        w("- Servers: " + "; ".join(f"{s.name}: {s.version}" for s in self.servers) + ".")
-        w(f"- Loaders: {wrk_v} (one thread) for HTTP; lineload (tests/bench) for Gopher and finger.")
+        a = self.args
+        w(f"- Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {a.rounds} rounds, {a.seconds} s a run, "
+          f"on {machine()}.")
+        seen = []
+        for s in self.servers:
+            if (s.name, s.version) not in seen:
+                seen.append((s.name, s.version))
+        w("- Servers: " + "; ".join(f"{n}: {v}" for n, v in seen) + ".")
+        w("- Loader: tests/bench/load.c (one thread, epoll; responses parsed and checked: status, length). "
+          "HTTP asks with Accept-Encoding: gzip.")
         if TWO_CPUS:
-            w(f"- Servers pinned to CPU {min(SERVER_CPUS)}, loaders to CPU {min(LOADER_CPUS)}; "
+            w(f"- Servers pinned to CPU {min(SERVER_CPUS)}, the loader to CPU {min(LOADER_CPUS)}; "
               "nginx runs one worker process (outpost: one event loop thread). Access logs off everywhere.")
         else:
-            w("- One CPU: servers and loaders share it. nginx runs one worker process. Access logs off everywhere.")
+            w("- One CPU: servers and loader share it. nginx runs one worker process. Access logs off everywhere.")
         w(f"- Load average (1 min) of the machine: {self.load_start} at the start, {loadavg()} at the end "
           f"(the benchmark itself makes about 2; more means other work shared the {os.cpu_count()} CPUs).")
-        w("- Every peer sent the same bytes as outpost (checked before and after the load). "
-          "Ratios are outpost/peer: req/s above 1, latency and RSS below 1 favour outpost.")
-        for proto in ("HTTP", "Gopher", "finger"):
-            rows = [r for r in self.results if r["proto"] == proto]
+        w("- Every server sent the same bytes as outpost (checked before and after the load). Medians over the "
+          "rounds; ± is the spread of req/s (max − min over the median). CPU/req is the server's user + system "
+          "time over the requests answered. Ratios are outpost/that server: req/s above 1, p99 and CPU/req below "
+          "1 favour outpost. † marks a run where the loader's own CPU was over 90 %: it, not the server, set the "
+          "pace.")
+        w("")
+        w("| case | server | req/s | ± | p50 | p99 | max | errors | CPU/req | peak RSS | req/s ratio | p99 ratio "
+          "| CPU/req ratio |")
+        w("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+        for key, proto, mode, conns, asks, title in CASES:
+            rows = [r for r in self.results if r["case"] == key]
             if not rows:
                 continue
-            w("")
-            w(f"#### {proto}" + (" (Accept-Encoding: gzip; paths in turn: " + ", ".join(self.http_paths) + ")"
-                                 if proto == "HTTP" else " (one request per connection)"))
-            w("")
-            w("| load | server | req/s | p50 | p99 | max | errors | peak RSS | req/s ratio | p99 ratio | RSS ratio |")
-            w("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
-            loads = []
+            names = []
             for r in rows:
-                if r["load"] not in loads:
-                    loads.append(r["load"])
-            for load in loads:
-                pair = [r for r in rows if r["load"] == load]
-                mine = next(r for r in pair if r["server"] == "outpost")
-                for r in pair:
-                    ratio = ["", "", ""]
-                    if r is not mine:
-                        ratio = [fmt_ratio(mine["rps"], r["rps"]), fmt_ratio(mine["p99_us"], r["p99_us"]),
-                                 fmt_ratio(mine["rss_peak_kb"], r["rss_peak_kb"])]
-                    w(f"| {load if r is mine else ''} | {r['server']} | {r['rps']:,.0f} | {fmt_us(r['p50_us'])} | "
-                      f"{fmt_us(r['p99_us'])} | {fmt_us(r['max_us'])} | {r['errors'] + r['wrong']} | "
-                      f"{fmt_kb(r['rss_peak_kb'])} | " + " | ".join(ratio) + " |")
+                if r["server"] not in names:
+                    names.append(r["server"])
+            names.sort(key=lambda n: (n != "outpost", n == "ceiling", n))
+            med = {}
+            for n in names:
+                rs = [r for r in rows if r["server"] == n]
+                rps = [r["rps"] for r in rs]
+                m = {k: median([r[k] for r in rs]) for k in ("rps", "p50_us", "p99_us", "max_us",
+                                                             "cpu_us_per_req", "rss_peak_kb")}
+                m["spread"] = (max(rps) - min(rps)) / m["rps"] if m["rps"] else 0
+                m["errors"] = sum(r["errors"] for r in rs)
+                m["loader_bound"] = any(r["cpu_s"] > 0.9 * r["seconds"] for r in rs)
+                med[n] = m
+            mine = med.get("outpost")
+            for i, n in enumerate(names):
+                m = med[n]
+                ratio = ["", "", ""]
+                if n != "outpost" and mine:
+                    ratio = [fmt_ratio(mine["rps"], m["rps"]), fmt_ratio(mine["p99_us"], m["p99_us"]),
+                             fmt_ratio(mine["cpu_us_per_req"], m["cpu_us_per_req"])]
+                cpu = "—" if m["cpu_us_per_req"] is None else f"{m['cpu_us_per_req']:.0f} µs"
+                w(f"| {title if i == 0 else ''} | {n} | {m['rps']:,.0f}{' †' if m['loader_bound'] else ''} | "
+                  f"{m['spread'] * 100:.0f} % | {fmt_us(m['p50_us'])} | {fmt_us(m['p99_us'])} | "
+                  f"{fmt_us(m['max_us'])} | {m['errors']} | {cpu} | {fmt_kb(m['rss_peak_kb'])} | "
+                  + " | ".join(ratio) + " |")
         w("")
-        w("#### Memory at idle (VmRSS before the first run)")
+        w("Memory at idle (VmRSS before the first run):")
         w("")
-        w("| server | processes counted | idle RSS | outpost/peer |")
+        w("| server | processes counted | idle RSS | outpost/server |")
         w("|---|---|--:|--:|")
         counted = {"outpost": "1 (one loop thread, libuv's pool)", "nginx": "master + 1 worker",
-                   "gophernicus": "socat listener", "fingerd": "socat listener"}
+                   "gophernicus": "xinetd", "fingerd": "xinetd", "ceiling": "1 a protocol"}
         for s in self.servers:
+            if s.name == "ceiling" and s.key != "ceiling-http":
+                continue
             ratio = "" if s is self.outpost else fmt_ratio(self.outpost.idle_kb, s.idle_kb)
             w(f"| {s.name} | {counted.get(s.name, '')} | {fmt_kb(s.idle_kb)} | {ratio} |")
-        if not all(s.peak_exact for s in self.servers):
+        if not all(r["rss_exact"] for r in self.results):
             w("")
             w("(clear_refs was refused: a peak includes the process's earlier peaks.)")
         return "\n".join(out) + "\n"
@@ -683,101 +564,47 @@ class Bench:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-WRK_LUA = """\
--- wrk script of tests/bench: the paths in turn, gzip accepted, and with
--- "close" as the argument a new connection for every request.
-local paths = { PATHS }
-local reqs = {}
-local i = 0
-init = function(args)
-    local headers = { ["Accept-Encoding"] = "gzip" }
-    if args[1] == "close" then headers["Connection"] = "close" end
-    for k, p in ipairs(paths) do reqs[k] = wrk.format("GET", p, headers) end
-end
-request = function()
-    i = i % #reqs + 1
-    return reqs[i]
-end
-done = function(summary, latency, requests)
-    io.write(string.format(
-        "BENCH requests=%d duration_us=%d connect=%d read=%d write=%d status=%d timeout=%d p50_us=%d p99_us=%d max_us=%d\\n",
-        summary.requests, summary.duration, summary.errors.connect, summary.errors.read,
-        summary.errors.write, summary.errors.status, summary.errors.timeout,
-        latency:percentile(50), latency:percentile(99), latency.max))
-end
-"""
-
-
-def loadavg():
-    try:
-        with open("/proc/loadavg") as f:
-            return f.read().split()[0]
-    except OSError:
-        return "?"
-
-
-def fmt_us(us):
-    if us < 1000:
-        return f"{us / 1000:.2f} ms"
-    if us < 100000:
-        return f"{us / 1000:.1f} ms"
-    return f"{us / 1000:.0f} ms"
-
-
-def fmt_kb(kb):
-    return f"{kb / 1024:.1f} MiB"
-
-
-def fmt_ratio(a, b):
-    if not b:
-        return "—"
-    r = a / b
-    return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
-
-
 def main():
-    ap = argparse.ArgumentParser(description="outpost side by side with nginx, Gophernicus and in.fingerd")
-    ap.add_argument("--seconds", type=int, default=10, help="length of each run (default 10)")
+    ap = argparse.ArgumentParser(description="outpost side by side with nginx, Gophernicus, in.fingerd and a ceiling")
+    ap.add_argument("--seconds", type=int, default=5, help="length of each run (default 5)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of every case on every server (default 3)")
+    ap.add_argument("--only", default=",".join(c[0] for c in CASES),
+                    help="comma-separated cases (default: all of " + ", ".join(c[0] for c in CASES) + ")")
+    bench_dir = os.path.join(ROOT, "zig-out/bench")
     ap.add_argument("--outpost", default=os.path.join(ROOT, "zig-out/bin/outpost"))
-    ap.add_argument("--lineload", default=os.path.join(ROOT, "zig-out/bench/lineload"))
+    ap.add_argument("--load", default=os.path.join(bench_dir, "load"))
+    ap.add_argument("--ceiling", default=os.path.join(bench_dir, "ceiling"))
     ap.add_argument("--nginx", default="/usr/sbin/nginx")
-    ap.add_argument("--wrk", default="/usr/bin/wrk")
+    ap.add_argument("--xinetd", default="/usr/sbin/xinetd")
     ap.add_argument("--gophernicus", default="/usr/sbin/gophernicus")
     ap.add_argument("--fingerd", default="/usr/sbin/in.fingerd")
-    ap.add_argument("--only", default="http,gopher,finger",
-                    help="comma-separated protocols to load (default: http,gopher,finger)")
-    ap.add_argument("--conns", default="", help="comma-separated connection counts to run (default: all)")
     ap.add_argument("--wrap", default="", help="command that outpost runs under (valgrind ...)")
     ap.add_argument("--out", help="also write the markdown report to this file")
     ap.add_argument("--json", help="write the results (runs, checks) as JSON to this file")
-    ap.add_argument("--check", action="store_true", help="connection errors fail the run too (the suite)")
-    ap.add_argument("--verify-only", action="store_true", help="check the peers' bytes, run no load")
-    ap.add_argument("--sabotage", choices=["nginx", "gophernicus", "fingerd"],
-                    help="spoil one stored reply of that peer (the suite checks that verify catches it)")
+    ap.add_argument("--check", action="store_true", help="connection errors fail the run too")
+    ap.add_argument("--verify-only", action="store_true", help="check every server's bytes, run no load")
+    ap.add_argument("--sabotage", choices=["nginx", "gophernicus", "fingerd", "ceiling"],
+                    help="spoil one stored reply of that server (verify must catch it)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     args.wrap = args.wrap.split()
-    args.only = [p.strip().lower() for p in args.only.split(",") if p.strip()]
-    if not args.only or any(p not in ("http", "gopher", "finger") for p in args.only):
-        ap.error("--only: a comma-separated list of http, gopher, finger")
-    try:
-        args.conns = [int(c) for c in args.conns.split(",") if c.strip()]
-    except ValueError:
-        ap.error("--conns: a comma-separated list of numbers")
+    args.only = [p.strip() for p in args.only.split(",") if p.strip()]
+    keys = [c[0] for c in CASES]
+    if not args.only or any(p not in keys for p in args.only):
+        ap.error("--only: a comma-separated list of " + ", ".join(keys))
     if not 1 <= args.seconds <= 600:
         ap.error("--seconds: 1 to 600")
-    missing = [p for p in (args.outpost, args.lineload, args.nginx, args.wrk, args.gophernicus, args.fingerd)
-               if not os.access(p, os.X_OK)] + [t for t in ("socat",) if not shutil.which(t)]
+    if not 1 <= args.rounds <= 20:
+        ap.error("--rounds: 1 to 20")
+    missing = [p for p in (args.outpost, args.load, args.ceiling, args.nginx, args.xinetd, args.gophernicus,
+                           args.fingerd) if not os.access(p, os.X_OK)]
     if missing:
         log("bench: missing " + ", ".join(missing) + " (tools/dev bench installs and builds them)")
         return 2
 
     # Hundreds of connections on each side: raise the descriptor limit for
     # every process started from here.
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
-    if soft < want:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    raise_nofile()
     on_loader_cpu()  # the driver itself stays off the servers' CPU
 
     b = Bench(args)
@@ -788,9 +615,10 @@ def main():
             b.sabotage(args.sabotage)
         b.start_peers()
         if b.verify("before the load") and not args.verify_only:
+            b.check_loader()
             b.run_loads()
             b.verify("after the load")
-    except (BenchError, OSError, subprocess.SubprocessError, http.client.HTTPException) as e:
+    except (BenchError, OSError, subprocess.SubprocessError) as e:
         b.fail(f"bench: {e}")
     finally:
         b.cleanup()
@@ -803,8 +631,8 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"results": b.results, "verified": b.verified, "failures": b.failures,
-                       "servers": [{"name": s.name, "version": s.version, "idle_kb": s.idle_kb} for s in b.servers]},
-                      f, indent=1)
+                       "servers": [{"name": s.name, "version": s.version, "idle_kb": s.idle_kb}
+                                   for s in b.servers]}, f, indent=1)
     if b.failures:
         log(f"bench: {len(b.failures)} failure(s)")
         return 1
