@@ -28,23 +28,34 @@ static int by_updated(const void *a, const void *b)
     return x->id > y->id ? -1 : x->id < y->id;
 }
 
+/* The FEEDS_MAX_ENTRIES posts changed last, in by_updated order: one pass
+ * keeping the best so far in order, so an archive costs a comparison a
+ * post, not a sort of the archive. */
 static size_t recent_posts(const struct snapshot *s, struct buf *out,
                            const struct incident ***posts)
 {
     *posts = NULL;
     if (s->n_incidents == 0)
         return 0;
-    const struct incident **v = malloc(s->n_incidents * sizeof(*v));
+    const struct incident **v = malloc(FEEDS_MAX_ENTRIES * sizeof(*v));
     if (v == NULL) {
         out->oom = true; /* a feed without its entries is no feed */
         return 0;
     }
-    for (size_t i = 0; i < s->n_incidents; i++)
-        v[i] = &s->incidents[i];
-    qsort(v, s->n_incidents, sizeof(*v), by_updated);
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_incidents; i++) {
+        const struct incident *inc = &s->incidents[i];
+        if (n == FEEDS_MAX_ENTRIES && by_updated(&inc, &v[n - 1]) >= 0)
+            continue;
+        size_t at = n < FEEDS_MAX_ENTRIES ? n++ : n - 1;
+        while (at > 0 && by_updated(&inc, &v[at - 1]) < 0) {
+            v[at] = v[at - 1];
+            at--;
+        }
+        v[at] = inc;
+    }
     *posts = v;
-    return s->n_incidents < FEEDS_MAX_ENTRIES ? s->n_incidents
-                                              : FEEDS_MAX_ENTRIES;
+    return n;
 }
 
 /* A time or a window in the words every other view uses (text_time(),

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "../store/query.h"
 #include "proto.h"
 #include "text.h"
 
@@ -136,23 +137,55 @@ static const struct view *post_view(const struct snapshot *s, const char *key)
     return snapshot_cache_view(s, key, stamp, NULL, body, len, NULL, 0);
 }
 
-/* A post's reply, else the snapshot view of the key: a post's id wins
- * over a service slug of the same digits, as it always has. */
+/* A service's reply, short or long, from the view cache like a post's. */
+static const struct view *service_view(const struct snapshot *s,
+                                       const char *key)
+{
+    const char *p = key + 7; /* "finger:" */
+    bool long_form = strncmp(p, "/W ", 3) == 0;
+    const struct service *svc = snapshot_service(s, long_form ? p + 3 : p);
+    if (svc == NULL)
+        return NULL;
+    uint64_t stamp = query_service_stamp(s, (size_t)(svc - s->services),
+                                         text_service_posts(long_form), true);
+    const struct view *v = snapshot_cached_view(s, key, stamp);
+    if (v != NULL)
+        return v;
+    char path[96];
+    snprintf(path, sizeof(path), "/services/%s", svc->slug);
+    struct buf text = BUF_INIT;
+    text_service(&text, s, svc, long_form);
+    char *body;
+    size_t len;
+    int rc = finger_body(s, &text, path, &body, &len);
+    buf_free(&text);
+    if (rc != 0)
+        return NULL;
+    return snapshot_cache_view(s, key, stamp, NULL, body, len, NULL, 0);
+}
+
+/* A post's reply, else the snapshot view of the key, else a service's: a
+ * post's id wins over a service slug of the same digits, and a fixed name
+ * (help, history) over a service of that name, as they always have. */
 static const struct view *find_view(const struct snapshot *s, const char *key)
 {
     const struct view *v = post_view(s, key);
-    return v != NULL ? v : snapshot_view(s, key);
+    if (v == NULL)
+        v = snapshot_view(s, key);
+    return v != NULL ? v : service_view(s, key);
 }
 
 /* The history, rendered only as far as the reply's cap needs: the text
  * up to where the reply is cut is all that is sent. Text shrinks on its
  * way to ASCII (a four-byte character becomes one "?", a zero-width one
  * nothing), so the bound grows until the ASCII reaches the cap or the
- * whole history is there. */
+ * whole history is there. ASCII is about as long as the text it comes
+ * from, so the first bound is nearly always enough. */
 static void history_text(struct buf *text, const struct snapshot *s,
                          bool long_form)
 {
-    for (size_t budget = 4 * FINGER_MAX_REPLY;; budget *= 4) {
+    for (size_t budget = FINGER_MAX_REPLY + FINGER_MAX_REPLY / 8;;
+         budget *= 4) {
         buf_reset(text);
         if (!text_history_upto(text, s, long_form, budget) || buf_failed(text))
             return;
@@ -185,18 +218,6 @@ static int finger_prerender(struct snapshot *s)
     int rc = 0;
     snapshot_seal(s);
 
-    /* Services first, so a fixed view of the same name replaces one. */
-    for (size_t i = 0; i < s->n_services && rc == 0; i++) {
-        for (int long_form = 0; long_form <= 1 && rc == 0; long_form++) {
-            char key[96], path[96];
-            buf_reset(&text);
-            text_service(&text, s, &s->services[i], long_form);
-            snprintf(key, sizeof(key), "finger:%s%s", long_form ? "/W " : "",
-                     s->services[i].slug);
-            snprintf(path, sizeof(path), "/services/%s", s->services[i].slug);
-            rc = put_finger_view(s, key, &text, path);
-        }
-    }
     for (int long_form = 0; long_form <= 1 && rc == 0; long_form++) {
         history_text(&text, s, long_form);
         rc = put_finger_view(s,
@@ -421,8 +442,9 @@ static int finger_each_view(const struct snapshot *s,
 {
     static const char *const posts[] = {"finger:%" PRId64,
                                         "finger:/W %" PRId64};
-    return proto_walk_views(&finger_proto, s, "finger:", posts, 2, NULL, fn,
-                            arg);
+    static const char *const services[] = {"finger:%s", "finger:/W %s"};
+    static const struct proto_keys keys = {posts, 2, services, 2, NULL};
+    return proto_walk_views(&finger_proto, s, "finger:", &keys, fn, arg);
 }
 
 const struct proto finger_proto = {

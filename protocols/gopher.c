@@ -46,6 +46,8 @@
 /* How much of an unknown selector is echoed in the error line: with the
  * quotes, "..." and " does not exist" it stays within the display cap. */
 #define GOPHER_ECHO_MAX 50
+/* How many recent posts a service's menu lists. */
+#define GOPHER_SERVICE_POSTS 20
 
 /* Dummy selector, host and port of info and error lines: gophernicus's
  * convention, still four fields so no client trips over the line. */
@@ -432,7 +434,8 @@ static void service_menu(struct buf *out, const struct snapshot *s,
     menu_info(out, "");
     menu_info(out, "Recent posts");
     const struct incident **v = NULL;
-    int n = query_service_posts(s, (size_t)(svc - s->services), 20, &v);
+    int n = query_service_posts(s, (size_t)(svc - s->services),
+                                GOPHER_SERVICE_POSTS, &v);
     menu_posts(out, s, v, n, "Nothing has been posted about this service.");
     free(v);
     menu_info(out, "");
@@ -591,13 +594,6 @@ static int gopher_prerender(struct snapshot *s)
     services_menu(&b, s);
     if ((rc = put_view(s, "gopher:/services", &b)) < 0)
         goto out;
-    for (size_t i = 0; i < s->n_services; i++) {
-        char key[64];
-        service_menu(&b, s, &s->services[i]);
-        snprintf(key, sizeof(key), "gopher:/services/%s", s->services[i].slug);
-        if ((rc = put_view(s, key, &b)) < 0)
-            goto out;
-    }
     menu_head(&b, s, "Open incidents");
     picked_menu(&b, s, NULL, snapshot_is_open_incident, "No open incidents.");
     menu_back(&b, s);
@@ -640,8 +636,8 @@ static const struct view *cache_item(const struct snapshot *s, const char *key,
     return snapshot_cache_view(s, key, stamp, NULL, body, len, NULL, 0);
 }
 
-/* A snapshot view, or else a post's text or a month's menu from the
- * cache, rendered now if it is not there as of this snapshot
+/* A snapshot view, or else a post's text, a service's or a month's menu
+ * from the cache, rendered now if it is not there as of this snapshot
  * (snapshot.h). NULL: no such selector, or out of memory. */
 static const struct view *find_view(const struct snapshot *s, const char *key)
 {
@@ -667,6 +663,16 @@ static const struct view *find_view(const struct snapshot *s, const char *key)
         }
         text_to_crlf(&b, text.data != NULL ? text.data : "", text.len);
         buf_free(&text);
+        return cache_item(s, key, stamp, &b);
+    }
+    const struct service *svc;
+    if (strncmp(key, "gopher:/services/", 17) == 0 &&
+        (svc = snapshot_service(s, key + 17)) != NULL) {
+        uint64_t stamp = query_service_stamp(s, (size_t)(svc - s->services),
+                                             GOPHER_SERVICE_POSTS, true);
+        if ((v = snapshot_cached_view(s, key, stamp)) != NULL)
+            return v;
+        service_menu(&b, s, svc);
         return cache_item(s, key, stamp, &b);
     }
     int year, month, page;
@@ -945,8 +951,10 @@ static int gopher_each_view(const struct snapshot *s,
                             void *arg)
 {
     static const char *const posts[] = {"gopher:/incidents/%" PRId64};
-    return proto_walk_views(&gopher_proto, s, "gopher:", posts, 1,
-                            "gopher:/history/%04d-%02d", fn, arg);
+    static const char *const services[] = {"gopher:/services/%s"};
+    static const struct proto_keys keys = {posts, 1, services, 1,
+                                           "gopher:/history/%04d-%02d"};
+    return proto_walk_views(&gopher_proto, s, "gopher:", &keys, fn, arg);
 }
 
 const struct proto gopher_proto = {

@@ -792,7 +792,8 @@ void html_service(struct buf *out, const struct snapshot *s,
         buf_puts(out, "</dl>\n");
     buf_puts(out, "<section id=\"posts\">\n<h2>Recent posts</h2>\n");
     const struct incident **v = NULL;
-    int n = query_service_posts(s, (size_t)(svc - s->services), 20, &v);
+    int n = query_service_posts(s, (size_t)(svc - s->services),
+                                HTML_SERVICE_POSTS, &v);
     put_post_list(out, s, v, n, "Nothing has been posted about this service.");
     free(v);
     buf_puts(out, "</section>\n</main>\n");

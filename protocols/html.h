@@ -54,6 +54,8 @@ void html_help(struct buf *out, const struct snapshot *s);
  * its 20 most recent posts. svc points into s->services. */
 void html_service(struct buf *out, const struct snapshot *s,
                   const struct service *svc);
+/* How many recent posts html_service lists. */
+#define HTML_SERVICE_POSTS 20
 /* The months that have posts, newest first, each linked to its page. */
 void html_history(struct buf *out, const struct snapshot *s);
 /* Page `page` (1-based, QUERY_MONTH_PAGE posts each) of the posts of one

@@ -1108,7 +1108,8 @@ static const struct view *cache_page(const struct snapshot *s, const char *key,
     return snapshot_cache_view(s, key, stamp, type, body, len, gz, gz_len);
 }
 
-/* A snapshot view, or else a post's or a month's page from the cache,
+/* A snapshot view, or else a post's, a service's or a month's page from
+ * the cache,
  * rendered now if it is not there as of this snapshot (snapshot.h): one
  * post, or one page of a month, which bounds the work. NULL: no such
  * page (404), or out of memory. */
@@ -1136,6 +1137,16 @@ static const struct view *find_view(const struct snapshot *s, const char *key)
         else
             html_incident(&b, s, inc);
         return cache_page(s, key, stamp, txt ? HTTP_TEXT : HTTP_HTML, &b);
+    }
+    const struct service *svc;
+    if (strncmp(key, "http:/services/", 15) == 0 &&
+        (svc = snapshot_service(s, key + 15)) != NULL) {
+        uint64_t stamp = query_service_stamp(s, (size_t)(svc - s->services),
+                                             HTML_SERVICE_POSTS, true);
+        if ((v = snapshot_cached_view(s, key, stamp)) != NULL)
+            return v;
+        html_service(&b, s, svc);
+        return cache_page(s, key, stamp, HTTP_HTML, &b);
     }
     int year, month, page;
     if (strncmp(key, "http:/history/", 14) == 0 &&
@@ -1190,13 +1201,6 @@ static int http_prerender(struct snapshot *s)
     if ((rc = put_view(s, "http:/help.txt", HTTP_TEXT, &b)) != 0)
         return rc;
 
-    for (size_t k = 0; k < s->n_services; k++) {
-        char key[96];
-        html_service(&b, s, &s->services[k]);
-        snprintf(key, sizeof(key), "http:/services/%s", s->services[k].slug);
-        if ((rc = put_view(s, key, HTTP_HTML, &b)) != 0)
-            return rc;
-    }
     html_history(&b, s);
     if ((rc = put_view(s, "http:/history", HTTP_HTML, &b)) != 0)
         return rc;
@@ -1227,8 +1231,10 @@ static int http_each_view(const struct snapshot *s,
 {
     static const char *const posts[] = {"http:/incidents/%" PRId64,
                                         "http:/incidents/%" PRId64 ".txt"};
-    return proto_walk_views(&http_proto, s, "http:", posts, 2,
-                            "http:/history/%04d-%02d", fn, arg);
+    static const char *const services[] = {"http:/services/%s"};
+    static const struct proto_keys keys = {posts, 2, services, 1,
+                                           "http:/history/%04d-%02d"};
+    return proto_walk_views(&http_proto, s, "http:", &keys, fn, arg);
 }
 
 const struct proto http_proto = {

@@ -103,14 +103,21 @@ enum proto_line proto_first_line(const char *in, size_t len, size_t max,
 size_t proto_parse_id(const char *p, int64_t *id);
 size_t proto_parse_month(const char *p, int *year, int *month, int *page);
 
+/* The cached views of a protocol, named by printf formats: of a post's id
+ * (int64_t), of a service's slug (a string), and of a month's year and
+ * month ("/N" is added past its first page; NULL: none). */
+struct proto_keys {
+    const char *const *post;
+    size_t n_post;
+    const char *const *service;
+    size_t n_service;
+    const char *month;
+};
 /* The walk behind each protocol's each_view: p's snapshot views (those
- * under prefix), then for every post the keys of post_fmts (printf
- * formats of one int64_t, the id), then for every page of every month the
- * key of month_fmt (a format of the year and month; "/N" is added past
- * the first page), NULL for none. 0, or UV_ENOMEM. */
+ * under prefix), then the keys of every post, service, and page of every
+ * month. 0, or UV_ENOMEM. */
 int proto_walk_views(const struct proto *p, const struct snapshot *s,
-                     const char *prefix, const char *const *post_fmts,
-                     size_t n_post_fmts, const char *month_fmt,
+                     const char *prefix, const struct proto_keys *keys,
                      void (*fn)(const struct view *v, void *arg), void *arg);
 
 /* Resets a reply for reuse (keeps buffer memory). */

@@ -141,8 +141,7 @@ static int walk_key(const struct proto *p, const struct snapshot *s,
 }
 
 int proto_walk_views(const struct proto *p, const struct snapshot *s,
-                     const char *prefix, const char *const *post_fmts,
-                     size_t n_post_fmts, const char *month_fmt,
+                     const char *prefix, const struct proto_keys *keys,
                      void (*fn)(const struct view *v, void *arg), void *arg)
 {
     struct walk w = {prefix, fn, arg};
@@ -150,13 +149,21 @@ int proto_walk_views(const struct proto *p, const struct snapshot *s,
     char key[96];
     int rc = 0;
     for (size_t i = 0; i < s->n_incidents && rc == 0; i++)
-        for (size_t f = 0; f < n_post_fmts && rc == 0; f++) {
-            snprintf(key, sizeof(key), post_fmts[f], s->incidents[i].id);
+        for (size_t f = 0; f < keys->n_post && rc == 0; f++) {
+            snprintf(key, sizeof(key), keys->post[f], s->incidents[i].id);
             rc = walk_key(p, s, key, fn, arg);
         }
-    for (size_t m = 0; month_fmt != NULL && m < s->n_months && rc == 0; m++)
+    for (size_t i = 0; i < s->n_services && rc == 0; i++)
+        for (size_t f = 0; f < keys->n_service && rc == 0; f++) {
+            snprintf(key, sizeof(key), keys->service[f], s->services[i].slug);
+            /* A service shadowed by a fixed view of its name (finger's
+             * "help") has no view of its own: the walk had that one. */
+            if (snapshot_view(s, key) == NULL)
+                rc = walk_key(p, s, key, fn, arg);
+        }
+    for (size_t m = 0; keys->month != NULL && m < s->n_months && rc == 0; m++)
         for (int page = 1; page <= query_month_pages(s, m) && rc == 0; page++) {
-            int n = snprintf(key, sizeof(key), month_fmt, s->months[m].year,
+            int n = snprintf(key, sizeof(key), keys->month, s->months[m].year,
                              s->months[m].month);
             if (page > 1 && n > 0 && (size_t)n < sizeof(key))
                 snprintf(key + n, sizeof(key) - (size_t)n, "/%d", page);

@@ -1071,6 +1071,16 @@ static void text_ascii(struct buf *out, const char *utf8, size_t len)
     buf_reserve(out, len + len / 16);
     buf_append(out, "", 0); /* NUL-terminated even if nothing follows */
     while (i < len) {
+        /* Printable ASCII, most of any text, goes as it is, a run at a
+         * time. */
+        size_t run = i;
+        while (run < len && p[run] >= 0x20 && p[run] < 0x7f)
+            run++;
+        if (run > i) {
+            buf_append(out, (const char *)p + i, run - i);
+            i = run;
+            continue;
+        }
         int32_t cp;
         size_t used = utf8_next(p + i, len - i, &cp);
         i += used;
@@ -1153,6 +1163,11 @@ static void post_list(struct buf *out, const struct snapshot *s,
     }
 }
 
+size_t text_service_posts(bool long_form)
+{
+    return long_form ? 20 : 10;
+}
+
 void text_service(struct buf *out, const struct snapshot *s,
                   const struct service *svc, bool long_form)
 {
@@ -1177,7 +1192,7 @@ void text_service(struct buf *out, const struct snapshot *s,
     heading(out, "Recent posts", '-');
     const struct incident **v = NULL;
     int n = query_service_posts(s, (size_t)(svc - s->services),
-                                long_form ? 20 : 10, &v);
+                                text_service_posts(long_form), &v);
     post_list(out, s, v, n, long_form,
               "Nothing has been posted about this service.");
     free(v);

@@ -29,6 +29,8 @@ void text_incident(struct buf *out, const struct snapshot *s,
  * one entry each (long_form: 20 of them, each in full). */
 void text_service(struct buf *out, const struct snapshot *s,
                   const struct service *svc, bool long_form);
+/* How many recent posts text_service lists. */
+size_t text_service_posts(bool long_form);
 /* The history by month, newest first: the last 12 months with one entry
  * per post (long_form: every month, every post in full). */
 void text_history(struct buf *out, const struct snapshot *s, bool long_form);

@@ -250,6 +250,23 @@ int query_service_posts(const struct snapshot *s, size_t svc, size_t limit,
     return (int)n;
 }
 
+uint64_t query_service_stamp(const struct snapshot *s, size_t svc, size_t limit,
+                             bool clock)
+{
+    uint64_t h = snapshot_mix(s->context_stamp, 0x73657276ULL + svc);
+    size_t n = 0;
+    for (size_t i = 0; s->by_time != NULL && i < s->n_incidents && n < limit;
+         i++) {
+        const struct incident *inc = &s->incidents[s->by_time[i]];
+        if (!affects(s, inc, &svc))
+            continue;
+        h = snapshot_mix(snapshot_mix(h, (uint64_t)inc->id),
+                         (uint64_t)inc->rev);
+        n++;
+    }
+    return clock ? snapshot_mix(h, s->clock_stamp) : h;
+}
+
 /* ASCII case-insensitive substring search of needle[0..n) in hay. */
 static int contains_word(const char *hay, const char *needle, size_t n)
 {

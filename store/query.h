@@ -8,6 +8,7 @@
 #ifndef OUTPOST_QUERY_H
 #define OUTPOST_QUERY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,12 @@ size_t query_month_page(const struct snapshot *s, size_t m, int page,
  * (0 = all). Returns the count or UV_ENOMEM. */
 int query_service_posts(const struct snapshot *s, size_t svc, size_t limit,
                         const struct incident ***out);
+
+/* What the page of service svc listing its `limit` newest posts is made
+ * from: the context and clock of snapshot_post_stamp(), and those posts'
+ * ids and change stamps. */
+uint64_t query_service_stamp(const struct snapshot *s, size_t svc, size_t limit,
+                             bool clock);
 
 /* Search: the query is split into words at white space; a post matches when
  * every word occurs, case-insensitively (ASCII folding; other UTF-8 bytes

@@ -763,7 +763,7 @@ TEST(html_every_page_hostile)
                   "&lt;b&gt;more&lt;/b&gt;[2J</a>");
         CHECK_HAS(v->body, v->len, "<a href=\"/incidents/66\">Tab here");
     }
-    v = snapshot_view(s, "http:/services/fibre");
+    v = http_proto.view(s, "http:/services/fibre");
     CHECK(v != NULL);
     if (v != NULL) {
         CHECK_HAS(v->body, v->len,
