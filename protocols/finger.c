@@ -203,8 +203,8 @@ static void history_text(struct buf *text, const struct snapshot *s,
 static void long_summary(struct buf *out, const struct snapshot *s)
 {
     text_summary(out, s);
-    for (size_t i = 0; i < s->n_incidents; i++) {
-        const struct incident *inc = &s->incidents[i];
+    for (size_t j = 0; j < s->n_live; j++) {
+        const struct incident *inc = &s->incidents[s->live[j]];
         if (!snapshot_is_current(s, inc))
             continue;
         buf_puts(out, "\n\n");

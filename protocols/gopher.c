@@ -281,8 +281,8 @@ static void root_section(struct buf *out, const struct snapshot *s,
                          bool *any_post)
 {
     bool any = false;
-    for (size_t i = 0; i < s->n_incidents; i++) {
-        const struct incident *inc = &s->incidents[i];
+    for (size_t j = 0; j < s->n_live; j++) {
+        const struct incident *inc = &s->incidents[s->live[j]];
         if (!pick(s, inc))
             continue;
         if (!any) {
@@ -453,9 +453,9 @@ static void picked_menu(struct buf *out, const struct snapshot *s,
     if (title != NULL)
         menu_info(out, title);
     int n = 0;
-    for (size_t i = 0; i < s->n_incidents; i++)
-        if (pick(s, &s->incidents[i])) {
-            root_post(out, s, &s->incidents[i]);
+    for (size_t j = 0; j < s->n_live; j++)
+        if (pick(s, &s->incidents[s->live[j]])) {
+            root_post(out, s, &s->incidents[s->live[j]]);
             n++;
         }
     if (n == 0)

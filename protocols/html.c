@@ -559,8 +559,8 @@ static void put_post_summary(struct buf *out, const struct snapshot *s,
 static size_t count_posts(const struct snapshot *s, snapshot_filter f)
 {
     size_t n = 0;
-    for (size_t k = 0; k < s->n_incidents; k++)
-        n += f(s, &s->incidents[k]);
+    for (size_t j = 0; j < s->n_live; j++)
+        n += f(s, &s->incidents[s->live[j]]);
     return n;
 }
 
@@ -575,9 +575,9 @@ static void put_posts(struct buf *out, const struct snapshot *s, const char *id,
     buf_printf(out, "<section id=\"%s\">\n<h2>%s</h2>\n", id, heading);
     if (n == 0)
         buf_printf(out, "<p>%s</p>\n", none);
-    for (size_t k = 0; k < s->n_incidents; k++)
-        if (f(s, &s->incidents[k]))
-            put_post_summary(out, s, &s->incidents[k]);
+    for (size_t j = 0; j < s->n_live; j++)
+        if (f(s, &s->incidents[s->live[j]]))
+            put_post_summary(out, s, &s->incidents[s->live[j]]);
     buf_puts(out, "</section>\n");
 }
 

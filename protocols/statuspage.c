@@ -372,7 +372,8 @@ enum selection {
 static size_t select_upcoming(const struct snapshot *s, size_t *out)
 {
     size_t n = 0;
-    for (size_t k = 0; k < s->n_incidents; k++) {
+    for (size_t j = 0; j < s->n_live; j++) {
+        size_t k = s->live[j];
         if (!snapshot_is_upcoming_maintenance(s, &s->incidents[k]))
             continue;
         /* Insertion sort: a page has a handful of upcoming windows, and
@@ -396,13 +397,13 @@ static void write_list(struct ctx *c, const char *key, enum selection sel)
     jsonw_array_begin(w);
     size_t listed = 0;
     if (sel == SEL_ACTIVE || sel == SEL_ACTIVE_AND_UPCOMING)
-        for (size_t k = 0; k < s->n_incidents; k++)
-            if (snapshot_is_active_maintenance(s, &s->incidents[k]))
-                write_incident(c, &s->incidents[k]);
+        for (size_t j = 0; j < s->n_live; j++)
+            if (snapshot_is_active_maintenance(s, &s->incidents[s->live[j]]))
+                write_incident(c, &s->incidents[s->live[j]]);
     if (sel == SEL_UPCOMING || sel == SEL_ACTIVE_AND_UPCOMING) {
         size_t *order = NULL;
-        if (s->n_incidents > 0) {
-            order = malloc(s->n_incidents * sizeof(*order));
+        if (s->n_live > 0) {
+            order = malloc(s->n_live * sizeof(*order));
             if (order == NULL) {
                 w->out->oom = true;
                 jsonw_array_end(w);
@@ -414,8 +415,11 @@ static void write_list(struct ctx *c, const char *key, enum selection sel)
             write_incident(c, &s->incidents[order[i]]);
         free(order);
     }
-    for (size_t k = 0; k < s->n_incidents; k++) {
-        const struct incident *inc = &s->incidents[k];
+    /* Open incidents are live; the recent lists stop at their limit. */
+    bool all = sel == SEL_RECENT_INCIDENTS || sel == SEL_RECENT_MAINTENANCE;
+    size_t n = all ? s->n_incidents : s->n_live;
+    for (size_t j = 0; j < n && (!all || listed < STATUSPAGE_RECENT); j++) {
+        const struct incident *inc = &s->incidents[all ? j : s->live[j]];
         bool take = false;
         switch (sel) {
         case SEL_OPEN_INCIDENTS:

@@ -571,8 +571,8 @@ static void summary_section(struct buf *out, const struct snapshot *s,
                             const struct incident **first_listed)
 {
     bool any = false;
-    for (size_t i = 0; i < s->n_incidents; i++) {
-        const struct incident *inc = &s->incidents[i];
+    for (size_t j = 0; j < s->n_live; j++) {
+        const struct incident *inc = &s->incidents[s->live[j]];
         if (!pick(s, inc))
             continue;
         if (!any) {
@@ -1253,10 +1253,10 @@ void text_maintenance(struct buf *out, const struct snapshot *s, bool long_form)
     static const char *const sections[] = {"In progress", "Upcoming",
                                            "Completed in the last 30 days"};
     for (int sec = 0; sec < 3; sec++) {
-        const struct incident **v = malloc((s->n_incidents + 1) * sizeof(*v));
+        const struct incident **v = malloc((s->n_live + 1) * sizeof(*v));
         int n = 0;
-        for (size_t i = 0; v != NULL && i < s->n_incidents; i++) {
-            const struct incident *inc = &s->incidents[i];
+        for (size_t j = 0; v != NULL && j < s->n_live; j++) {
+            const struct incident *inc = &s->incidents[s->live[j]];
             bool pick = sec == 0   ? snapshot_is_active_maintenance(s, inc)
                         : sec == 1 ? snapshot_is_upcoming_maintenance(s, inc)
                                    : snapshot_is_recent_maintenance(s, inc);

@@ -167,6 +167,7 @@ static int build(struct server *srv, bool force, struct snapshot **out)
     store_close(st);
     set_site(s, &srv->cfg, srv->tz);
     rc = reload_render(s);
+    s->prev = NULL; /* the published snapshot may go from now on */
     if (rc < 0) {
         snapshot_unref(s);
         snprintf(srv->reload_errmsg, sizeof(srv->reload_errmsg),

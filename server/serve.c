@@ -40,7 +40,7 @@ static const char serve_usage[] =
     "base_url, http_public_port, gopher_public_port, finger_public_port,\n"
     "time_zone, max_age, max_connections, max_per_address, backlog,\n"
     "reload_ms, read_timeout_ms, idle_timeout_ms, shutdown_grace_ms,\n"
-    "log_file.\n";
+    "view_cache_mb, log_file.\n";
 
 /* Creates the database with demo data when the file does not exist yet. */
 static int prepare_db(const char *path)

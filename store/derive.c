@@ -100,6 +100,11 @@ bool snapshot_is_current(const struct snapshot *s, const struct incident *i)
            snapshot_is_current_notice(s, i);
 }
 
+bool snapshot_is_live(const struct snapshot *s, const struct incident *i)
+{
+    return snapshot_is_current(s, i) || snapshot_is_recent_maintenance(s, i);
+}
+
 bool snapshot_is_recent_maintenance(const struct snapshot *s,
                                     const struct incident *i)
 {
@@ -147,11 +152,27 @@ static void derive_order(struct snapshot *s)
               incident_cmp);
     for (size_t k = 0; k < s->n_incidents; k++) {
         struct incident *inc = &s->incidents[k];
+        if (inc->mem != NULL)
+            continue; /* the store reads them in this order */
         if (!sorted(inc->updates, inc->n_updates, sizeof(*inc->updates),
                     update_cmp))
             qsort(inc->updates, inc->n_updates, sizeof(*inc->updates),
                   update_cmp);
     }
+}
+
+/* The live posts (snapshot.live), found once so that nothing else walks
+ * the archive for them. */
+static int derive_live(struct snapshot *s)
+{
+    s->live = snapshot_alloc(s, (s->n_incidents + 1) * sizeof(*s->live));
+    if (s->live == NULL)
+        return UV_ENOMEM;
+    s->n_live = 0;
+    for (size_t k = 0; k < s->n_incidents; k++)
+        if (snapshot_is_live(s, &s->incidents[k]))
+            s->live[s->n_live++] = k;
+    return 0;
 }
 
 /* ---- shown statuses --------------------------------------------------- */
@@ -192,8 +213,8 @@ static void find_deciders(struct snapshot *s, const struct incident **decider)
     size_t n = s->n_services;
     for (size_t i = 0; i < n; i++)
         s->services[i].status = SERVICE_OPERATIONAL;
-    for (size_t k = 0; k < s->n_incidents; k++) {
-        const struct incident *inc = &s->incidents[k];
+    for (size_t j = 0; j < s->n_live; j++) {
+        const struct incident *inc = &s->incidents[s->live[j]];
         enum service_status st;
         if (!post_status(s, inc, &st))
             continue;
@@ -362,8 +383,8 @@ static void derive_indicator(struct snapshot *s)
 {
     enum indicator ind = INDICATOR_NONE;
     bool maintenance = false;
-    for (size_t k = 0; k < s->n_incidents; k++) {
-        const struct incident *inc = &s->incidents[k];
+    for (size_t j = 0; j < s->n_live; j++) {
+        const struct incident *inc = &s->incidents[s->live[j]];
         if (snapshot_is_open_incident(s, inc) &&
             inc->impact <= IMPACT_CRITICAL && (enum indicator)inc->impact > ind)
             ind = (enum indicator)inc->impact;
@@ -390,13 +411,20 @@ static void derive_changed_at(struct snapshot *s)
 {
     int64_t changed = 0;
     for (size_t k = 0; k < s->n_incidents; k++) {
-        const struct incident *inc = &s->incidents[k];
-        latest(&changed, inc->created_at);
-        latest(&changed, inc->updated_at);
-        latest(&changed, inc->resolved_at);
-        latest(&changed, inc->postmortem_at);
-        for (size_t u = 0; u < inc->n_updates; u++)
-            latest(&changed, inc->updates[u].created_at);
+        struct incident *inc = &s->incidents[k];
+        /* Worked out once per version of a stored post: the head is the
+         * snapshot's own, copied with the post to the next snapshot. A
+         * post made by hand (no mem) may have been changed since. */
+        if (inc->latest_at == 0 || inc->mem == NULL) {
+            inc->latest_at = 0;
+            latest(&inc->latest_at, inc->created_at);
+            latest(&inc->latest_at, inc->updated_at);
+            latest(&inc->latest_at, inc->resolved_at);
+            latest(&inc->latest_at, inc->postmortem_at);
+            for (size_t u = 0; u < inc->n_updates; u++)
+                latest(&inc->latest_at, inc->updates[u].created_at);
+        }
+        latest(&changed, inc->latest_at);
     }
     for (size_t i = 0; i < s->n_services; i++) {
         latest(&changed, s->services[i].created_at);
@@ -410,7 +438,9 @@ static void derive_changed_at(struct snapshot *s)
 int snapshot_derive(struct snapshot *s)
 {
     derive_order(s);
-    int rc = derive_services(s);
+    int rc = derive_live(s);
+    if (rc == 0)
+        rc = derive_services(s);
     if (rc == 0)
         rc = derive_page(s);
     if (rc != 0)

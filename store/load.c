@@ -192,16 +192,176 @@ static int remap_services(struct snapshot *s, struct incident *inc,
     return 0;
 }
 
+#define HEADS_SQL                                                              \
+    "SELECT id, rev, kind, title, status, impact, created_at, started_at,"     \
+    " updated_at, monitoring_at, resolved_at, scheduled_start, scheduled_end," \
+    " postmortem, postmortem_at FROM incidents"
+
+/* A post read fresh from a HEADS_SQL row into inc, in memory of its own. */
+static int head_row(struct store *st, struct snapshot *s, sqlite3_stmt *stmt,
+                    struct incident *inc)
+{
+    memset(inc, 0, sizeof(*inc));
+    inc->mem = snapshot_post_mem_new();
+    if (inc->mem == NULL)
+        return store_fail(st, UV_ENOMEM, "out of memory");
+    inc->id = sqlite3_column_int64(stmt, 0);
+    inc->rev = sqlite3_column_int64(stmt, 1);
+    int rc = PARSE_COL(model_parse_kind, stmt, 2, &inc->kind, "kind");
+    if (rc == 0)
+        rc = PARSE_COL(model_parse_status, stmt, 4, &inc->status, "status");
+    if (rc == 0)
+        rc = PARSE_COL(model_parse_impact, stmt, 5, &inc->impact, "impact");
+    if (rc != 0)
+        return rc;
+    bool oom = false;
+    inc->title = col_text(s, inc->mem, stmt, 3, &oom);
+    inc->created_at = sqlite3_column_int64(stmt, 6);
+    inc->started_at = sqlite3_column_int64(stmt, 7);
+    inc->updated_at = sqlite3_column_int64(stmt, 8);
+    inc->monitoring_at = sqlite3_column_int64(stmt, 9);
+    inc->resolved_at = sqlite3_column_int64(stmt, 10);
+    inc->scheduled_start = sqlite3_column_int64(stmt, 11);
+    inc->scheduled_end = sqlite3_column_int64(stmt, 12);
+    inc->postmortem = col_text(s, inc->mem, stmt, 13, &oom);
+    inc->postmortem_at = sqlite3_column_int64(stmt, 14);
+    return oom ? store_fail(st, UV_ENOMEM, "out of memory") : 0;
+}
+
+/* Takes base's post into inc: its head copied, its memory shared. */
+static int share(struct snapshot *s, struct incident *inc,
+                 const struct incident *from, const struct id_index *map,
+                 bool same_places)
+{
+    *inc = *from;
+    snapshot_post_mem_ref(inc->mem);
+    return same_places ? 0 : remap_services(s, inc, map);
+}
+
+/* The change counter, which every stamp comes from (schema.c). */
+static int read_counter(struct store *st, int64_t *out)
+{
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, "SELECT n FROM change_counter", &stmt);
+    if (rc != 0)
+        return rc;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *out = sqlite3_column_int64(stmt, 0);
+    else
+        rc = store_sql_fail(st, "reading the change counter");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 /* The heads of every post, newest id first: shared from base when the
  * change stamp says nothing changed, else read here into memory of their
- * own, and marked in fresh[] for their children to be read. */
+ * own, and marked in fresh[] for their children to be read. Every post is
+ * read to compare stamps. */
+static int heads_scan(struct store *st, struct snapshot *s,
+                      const struct snapshot *base, const struct id_index *map,
+                      bool *fresh, size_t n, size_t *n_fresh)
+{
+    bool same_places = base != NULL && same_service_places(base, s);
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(st, HEADS_SQL " ORDER BY id DESC", &stmt);
+    if (rc != 0)
+        return rc;
+    size_t i = 0, j = 0;
+    int step = SQLITE_DONE;
+    while (rc == 0 && i < n && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(stmt, 0);
+        int64_t rev = sqlite3_column_int64(stmt, 1);
+        /* base is in the same order: a merge walk finds the post. */
+        while (base != NULL && j < base->n_incidents &&
+               base->incidents[j].id > id)
+            j++;
+        struct incident *inc = &s->incidents[i++]; /* released on failure */
+        if (base != NULL && j < base->n_incidents &&
+            base->incidents[j].id == id && base->incidents[j].rev == rev &&
+            base->incidents[j].mem != NULL) {
+            if (share(s, inc, &base->incidents[j], map, same_places) != 0)
+                rc = store_fail(st, UV_ENOMEM, "out of memory");
+            continue;
+        }
+        rc = head_row(st, s, stmt, inc);
+        fresh[i - 1] = true;
+        (*n_fresh)++;
+    }
+    s->n_incidents = i;
+    if (rc == 0 && i < n && step != SQLITE_ROW)
+        rc = store_sql_fail(st, "loading incidents");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* The same from the changes alone: the posts whose stamp is above base's
+ * counter (an index on rev finds them) merged into base's posts by id.
+ * Posts are never deleted one by one, so n posts in the store and n after
+ * the merge means the merge is the store; anything else is a rare case
+ * (*redo: read every head with heads_scan). */
+static int heads_delta(struct store *st, struct snapshot *s,
+                       const struct snapshot *base, const struct id_index *map,
+                       bool *fresh, size_t n, size_t *n_fresh, bool *redo)
+{
+    *redo = false;
+    bool same_places = same_service_places(base, s);
+    sqlite3_stmt *stmt;
+    int rc =
+        store_prepare(st, HEADS_SQL " WHERE rev > ?1 ORDER BY id DESC", &stmt);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, base->change_seq);
+    size_t i = 0, j = 0;
+    int step = sqlite3_step(stmt);
+    while (rc == 0 && (step == SQLITE_ROW || j < base->n_incidents)) {
+        if (i == n) { /* more posts than the store holds */
+            *redo = true;
+            break;
+        }
+        struct incident *inc = &s->incidents[i++]; /* released on failure */
+        int64_t id = step == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+        if (j < base->n_incidents &&
+            (step != SQLITE_ROW || base->incidents[j].id > id)) {
+            if (share(s, inc, &base->incidents[j++], map, same_places) != 0)
+                rc = store_fail(st, UV_ENOMEM, "out of memory");
+            continue;
+        }
+        if (j < base->n_incidents && base->incidents[j].id == id)
+            j++; /* changed: the row replaces it */
+        rc = head_row(st, s, stmt, inc);
+        fresh[i - 1] = true;
+        (*n_fresh)++;
+        step = sqlite3_step(stmt);
+    }
+    s->n_incidents = i;
+    if (rc == 0 && !*redo && step != SQLITE_DONE)
+        rc = store_sql_fail(st, "loading changed incidents");
+    if (rc == 0 && i != n)
+        *redo = true;
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Drops what a heads pass took, for another pass. */
+static void heads_release(struct snapshot *s, bool *fresh, size_t n,
+                          size_t *n_fresh)
+{
+    for (size_t i = 0; i < s->n_incidents; i++)
+        snapshot_post_mem_unref(s->incidents[i].mem);
+    s->n_incidents = 0;
+    memset(fresh, 0, (n + 1) * sizeof(*fresh));
+    *n_fresh = 0;
+}
+
 static int load_heads(struct store *st, struct snapshot *s,
                       const struct snapshot *base, const struct id_index *map,
                       bool *fresh_out[], size_t *n_fresh)
 {
     *n_fresh = 0;
     size_t n;
-    int rc = count_rows(st, "SELECT count(*) FROM incidents", &n);
+    int rc = read_counter(st, &s->change_seq);
+    if (rc == 0)
+        rc = count_rows(st, "SELECT count(*) FROM incidents", &n);
     if (rc != 0)
         return rc;
     s->incidents = snapshot_alloc(s, (n + 1) * sizeof(*s->incidents));
@@ -211,76 +371,15 @@ static int load_heads(struct store *st, struct snapshot *s,
         return store_fail(st, UV_ENOMEM, "out of memory");
     }
     *fresh_out = fresh;
-    bool same_places = base != NULL && same_service_places(base, s);
-    sqlite3_stmt *stmt;
-    rc = store_prepare(st,
-                       "SELECT id, rev, kind, title, status, impact,"
-                       " created_at, started_at, updated_at, monitoring_at,"
-                       " resolved_at, scheduled_start, scheduled_end,"
-                       " postmortem, postmortem_at"
-                       " FROM incidents ORDER BY id DESC",
-                       &stmt);
-    if (rc != 0)
-        return rc;
-    bool oom = false;
-    size_t i = 0, j = 0;
-    while (i < n && sqlite3_step(stmt) == SQLITE_ROW) {
-        struct incident *inc = &s->incidents[i];
-        int64_t id = sqlite3_column_int64(stmt, 0);
-        int64_t rev = sqlite3_column_int64(stmt, 1);
-        /* base is in the same order: a merge walk finds the post. */
-        while (base != NULL && j < base->n_incidents &&
-               base->incidents[j].id > id)
-            j++;
-        if (base != NULL && j < base->n_incidents &&
-            base->incidents[j].id == id && base->incidents[j].rev == rev &&
-            base->incidents[j].mem != NULL) {
-            *inc = base->incidents[j];
-            snapshot_post_mem_ref(inc->mem);
-            i++; /* counted before a failure, so it is released */
-            if (!same_places && remap_services(s, inc, map) != 0) {
-                oom = true;
-                break;
-            }
-            continue;
-        }
-        memset(inc, 0, sizeof(*inc));
-        inc->mem = snapshot_post_mem_new();
-        if (inc->mem == NULL) {
-            oom = true;
-            break;
-        }
-        i++;
-        fresh[i - 1] = true;
-        (*n_fresh)++;
-        inc->id = id;
-        inc->rev = rev;
-        rc = PARSE_COL(model_parse_kind, stmt, 2, &inc->kind, "kind");
-        if (rc == 0)
-            rc = PARSE_COL(model_parse_status, stmt, 4, &inc->status, "status");
-        if (rc == 0)
-            rc = PARSE_COL(model_parse_impact, stmt, 5, &inc->impact, "impact");
-        if (rc != 0)
-            break;
-        inc->title = col_text(s, inc->mem, stmt, 3, &oom);
-        inc->created_at = sqlite3_column_int64(stmt, 6);
-        inc->started_at = sqlite3_column_int64(stmt, 7);
-        inc->updated_at = sqlite3_column_int64(stmt, 8);
-        inc->monitoring_at = sqlite3_column_int64(stmt, 9);
-        inc->resolved_at = sqlite3_column_int64(stmt, 10);
-        inc->scheduled_start = sqlite3_column_int64(stmt, 11);
-        inc->scheduled_end = sqlite3_column_int64(stmt, 12);
-        inc->postmortem = col_text(s, inc->mem, stmt, 13, &oom);
-        inc->postmortem_at = sqlite3_column_int64(stmt, 14);
+    bool redo = true;
+    if (base != NULL && base->change_seq > 0 &&
+        base->change_seq <= s->change_seq) {
+        rc = heads_delta(st, s, base, map, fresh, n, n_fresh, &redo);
+        if (rc == 0 && redo)
+            heads_release(s, fresh, n, n_fresh);
     }
-    /* Every head taken so far is the snapshot's to release, even when the
-     * load fails from here on. */
-    s->n_incidents = i;
-    if (rc == 0 && oom)
-        rc = store_fail(st, UV_ENOMEM, "out of memory");
-    else if (rc == 0 && i < n)
-        rc = store_sql_fail(st, "loading incidents");
-    sqlite3_finalize(stmt);
+    if (rc == 0 && redo)
+        rc = heads_scan(st, s, base, map, fresh, n, n_fresh);
     return rc;
 }
 
@@ -521,6 +620,7 @@ int store_load_from(struct store *st, int64_t now, const struct snapshot *base,
         return store_fail(st, UV_ENOMEM, "out of memory");
     s->generated_at = now;
     s->epoch = base != NULL ? base->epoch : atomic_fetch_add(&epochs, 1) + 1;
+    s->prev = base;
 
     struct id_index *map = NULL;
     bool *fresh = NULL;

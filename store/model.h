@@ -133,6 +133,9 @@ struct incident {
     /* Changes whenever the post or anything of it changes (incidents.rev,
      * kept by the store's triggers); never the same for two versions. */
     int64_t rev;
+    /* The latest time in the post, its updates included (derived once:
+     * store/derive.c, rule 5); 0 until then. */
+    int64_t latest_at;
     /* The memory its strings and arrays live in, shared by the snapshots
      * that hold it; NULL when that is the snapshot's own arena (a
      * snapshot built by hand). */

@@ -1,8 +1,9 @@
 #include "query.h"
 
+#include "common/timeutil.h"
+
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <uv.h>
 
@@ -15,11 +16,7 @@ int64_t query_post_time(const struct incident *inc)
 
 static void year_month(int64_t t, int *year, int *month)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    *year = tm.tm_year + 1900;
-    *month = tm.tm_mon + 1;
+    time_year_month(t, year, month);
 }
 
 /* Newest first by filing time, then by id, so equal times stay stable. */
@@ -70,6 +67,7 @@ static int collect(const struct snapshot *s, size_t limit,
 struct timed {
     int64_t t, id;
     size_t idx;
+    int year, month;
 };
 
 static int timed_cmp(const void *a, const void *b)
@@ -99,19 +97,15 @@ int query_index(struct snapshot *s)
         v[i].t = query_post_time(&s->incidents[i]);
         v[i].id = s->incidents[i].id;
         v[i].idx = i;
+        year_month(v[i].t, &v[i].year, &v[i].month);
     }
     qsort(v, n, sizeof(*v), timed_cmp);
     /* Newest first by time, so a month's posts are one run. */
     size_t nm = 0;
-    int py = 0, pm = 0;
-    for (size_t i = 0; i < n; i++) {
-        int y, m;
-        year_month(v[i].t, &y, &m);
-        if (i == 0 || y != py || m != pm)
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || v[i].year != v[i - 1].year ||
+            v[i].month != v[i - 1].month)
             nm++;
-        py = y;
-        pm = m;
-    }
     s->months = snapshot_alloc(s, nm * sizeof(*s->months));
     if (s->months == NULL) {
         free(v);
@@ -119,12 +113,10 @@ int query_index(struct snapshot *s)
     }
     struct query_month *cur = NULL;
     for (size_t i = 0; i < n; i++) {
-        int y, m;
-        year_month(v[i].t, &y, &m);
-        if (cur == NULL || y != cur->year || m != cur->month) {
+        if (cur == NULL || v[i].year != cur->year || v[i].month != cur->month) {
             cur = &s->months[s->n_months++];
-            cur->year = y;
-            cur->month = m;
+            cur->year = v[i].year;
+            cur->month = v[i].month;
             cur->first = i;
             cur->stamp = 0x6d6f6e7468ULL;
         }

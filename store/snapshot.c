@@ -75,13 +75,14 @@ struct view *snapshot_view_hold(const struct view *cv)
 {
     struct view *v = (struct view *)cv;
     if (v != NULL)
-        v->refs++;
+        atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
     return v;
 }
 
 void snapshot_view_release(struct view *v)
 {
-    if (v != NULL && --v->refs == 0)
+    if (v != NULL &&
+        atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) == 1)
         view_free(v);
 }
 
@@ -149,7 +150,7 @@ static struct view *view_new(const char *key, const char *content_type,
         free(body);
         return NULL;
     }
-    v->refs = 1;
+    atomic_init(&v->refs, 1);
     v->key = k;
     v->content_type = ct;
     v->body = body;
@@ -179,6 +180,16 @@ static int views_put(struct view_table *t, struct view *v)
 int snapshot_put_view(struct snapshot *s, const char *key,
                       const char *content_type, char *body, size_t len)
 {
+    const struct view *old =
+        s->prev != NULL ? snapshot_view(s->prev, key) : NULL;
+    if (old != NULL && old->len == len &&
+        (old->content_type == NULL) == (content_type == NULL) &&
+        (content_type == NULL ||
+         strcmp(old->content_type, content_type) == 0) &&
+        memcmp(old->body, body != NULL ? body : "", len) == 0) {
+        free(body);
+        return views_put(s->views, snapshot_view_hold(old));
+    }
     struct view *v = view_new(key, content_type, body, len);
     if (v == NULL)
         return UV_ENOMEM;

@@ -71,7 +71,7 @@ struct site {
 
 /* A rendered response body. */
 struct view {
-    int refs;              /* loop thread only once published */
+    _Atomic int refs;      /* views are shared across threads */
     uint64_t stamp;        /* cached views: what it was made from */
     size_t cost;           /* bytes it holds, for the cache's bound */
     struct view *lru_prev; /* the cache's recency list */
@@ -133,6 +133,12 @@ struct snapshot {
     size_t n_items;
     struct incident *incidents; /* all posts, newest id first */
     size_t n_incidents;
+    /* Derived: the posts that any of the classifications below selects
+     * (open, active, upcoming, current notice, recent maintenance), as
+     * indices into incidents, in its order. The summaries walk these, not
+     * the archive. */
+    size_t *live;
+    size_t n_live;
 
     enum indicator indicator;
     const char *indicator_description;
@@ -162,9 +168,18 @@ struct snapshot {
     /* Which store the posts came from: posts of two epochs are never
      * taken for one another (store_load_from, a database replaced). */
     uint64_t epoch;
+    /* The store's change counter when it was loaded: every post changed
+     * since has a higher stamp (store/load.c). 0: not loaded from one. */
+    int64_t change_seq;
 
     void (*reaper)(struct snapshot *s, void *arg);
     void *reaper_arg;
+
+    /* While it is built: the snapshot it is built from (store_load_from's
+     * base). A snapshot view rendered to the same bytes as prev's is
+     * shared with prev, gzip body and all, instead of kept twice. The
+     * builder clears it before the snapshot is published. */
+    const struct snapshot *prev;
 
     /* API tokens (store_load), oldest first, so the write API can refuse
      * a wrong or revoked token at once, without a database trip. The
@@ -216,7 +231,8 @@ char *snapshot_memdup(struct snapshot *s, const void *p, size_t len);
 
 /* Adds a view; the snapshot takes ownership of body (malloc'd) and copies
  * key and content_type. Computes the ETag. A second view with the same key
- * replaces the first. Returns 0 or UV_ENOMEM. */
+ * replaces the first. When prev has a view of the key with these very
+ * bytes, that one is shared and body freed. Returns 0 or UV_ENOMEM. */
 int snapshot_put_view(struct snapshot *s, const char *key,
                       const char *content_type, char *body, size_t len);
 /* Attaches a gzip body (malloc'd, owned by the snapshot) to a view. */
@@ -307,6 +323,8 @@ bool snapshot_is_current_notice(const struct snapshot *s,
                                 const struct incident *i);
 bool snapshot_is_recent_maintenance(const struct snapshot *s,
                                     const struct incident *i);
+/* Any of the five: what s->live holds. */
+bool snapshot_is_live(const struct snapshot *s, const struct incident *i);
 /* Open, active, upcoming or current: what the front page lists. */
 bool snapshot_is_current(const struct snapshot *s, const struct incident *i);
 

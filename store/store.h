@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/jsonr.h"
 #include "model.h"
 #include "snapshot.h"
 
@@ -68,7 +69,9 @@ int store_load(struct store *st, int64_t now, struct snapshot **out);
 /* The same, taking from base (a snapshot of the same database, or NULL)
  * every post that has not changed since (store/load.c): its head is
  * copied and its memory shared, so the cost follows the change. base is
- * only read; it must stay alive until this returns. */
+ * only read. The result's prev is base, so that views rendered into it
+ * may be shared with base's too (snapshot.h): base must outlive the
+ * rendering, after which the caller sets prev to NULL. */
 int store_load_from(struct store *st, int64_t now, const struct snapshot *base,
                     struct snapshot **out);
 
@@ -196,11 +199,13 @@ int store_export(struct store *st, struct buf *out);
  * store's own cap on a post's text, checked after line ends are
  * normalised, is a separate limit of its writes.) */
 #define STORE_BODY_MAX (64 * 1024)
-/* The largest document store_import() reads (64 MiB): far above any
- * request, since a backup holds the whole history, but bounded, since the
- * parse takes up to 8 times the document's size in memory (jsonr.h),
- * at most 512 MiB, and the check's entries fit in that bound too. */
-#define STORE_IMPORT_MAX (64 * 1024 * 1024)
+/* The largest document store_import() reads (256 MiB, the parser's own
+ * ceiling): far above any request, since a backup holds the whole history
+ * (100,000 posts of five updates export to about 250 MB), but bounded,
+ * since the parse takes up to 8 times the document's size in memory
+ * (jsonr.h) for a document of the smallest values, and about its size for
+ * a real one, whose bytes are mostly text. */
+#define STORE_IMPORT_MAX JSONR_MAX_LIMIT
 /* Loads a document written by store_export() into an EMPTY store (no
  * services, incidents or tokens; else UV_EINVAL, "the database is not
  * empty..."). Every part is checked before anything is written; on any

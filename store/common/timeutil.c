@@ -84,6 +84,14 @@ static void civil_from_unix(int64_t t, struct civil *c)
     c->year = (int)(yoe + era * 400 + (c->mon <= 2));
 }
 
+void time_year_month(int64_t t, int *year, int *month)
+{
+    struct civil c;
+    civil_from_unix(t, &c);
+    *year = c.year;
+    *month = c.mon;
+}
+
 int64_t time_from_utc(int year, int mon, int day, int hour, int min, int sec)
 {
     return days_from_civil(year, mon, day) * 86400 + (int64_t)hour * 3600 +

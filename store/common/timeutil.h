@@ -22,6 +22,9 @@ int time_parse_http(const char *s, size_t len, int64_t *out);
  * 0 on success, UV_EINVAL otherwise. A time with no zone is refused. */
 int time_parse_iso8601(const char *s, int64_t *out);
 /* Converts a UTC broken-down date to Unix seconds (no TZ, no libc state). */
+/* The UTC year and month (1..12) of t: arithmetic only, no libc call, so
+ * that indexing years of posts by month costs little. */
+void time_year_month(int64_t t, int *year, int *month);
 int64_t time_from_utc(int year, int mon, int day, int hour, int min, int sec);
 /* Current time, seconds. Honours OUTPOST_NOW (Unix seconds) for tests and
  * golden files, so every view can be rendered at a fixed clock. */

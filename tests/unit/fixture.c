@@ -3,6 +3,7 @@
 #include "fixture.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../store/common/timeutil.h"
@@ -331,4 +332,13 @@ struct snapshot *fixture_empty_snapshot(void)
         return NULL;
     fx_site(&f);
     return fx_finish(&f);
+}
+
+void fixture_changed(struct snapshot *s)
+{
+    if (snapshot_derive(s) != 0)
+        abort(); /* a test that cannot derive cannot go on */
+    snapshot_cache_free(s->own_cache);
+    s->own_cache = NULL;
+    s->sealed = false;
 }

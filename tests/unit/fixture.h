@@ -155,6 +155,10 @@
 
 /* The snapshot described above. */
 struct snapshot *fixture_snapshot(void);
+/* After a test changed rows of s in place: derives again (the live posts,
+ * the history index), forgets the pages rendered from the old rows and
+ * unseals the stamps, as a new snapshot would start. */
+void fixture_changed(struct snapshot *s);
 /* Same site and clock, no services and no posts: indicator none, "All
  * Systems Operational", no groups, data_changed_at 0. */
 struct snapshot *fixture_empty_snapshot(void);
@@ -168,7 +172,8 @@ struct snapshot *fixture_empty_snapshot(void);
     " DROP TRIGGER updates_rev_delete; DROP TRIGGER revisions_rev_insert;"     \
     " DROP TRIGGER revisions_rev_delete; DROP TRIGGER affected_rev_insert;"    \
     " DROP TRIGGER affected_rev_update; DROP TRIGGER affected_rev_delete;"     \
-    " DROP TABLE change_counter; ALTER TABLE incidents DROP COLUMN rev;"       \
+    " DROP TABLE change_counter; DROP INDEX incidents_rev;"                    \
+    " ALTER TABLE incidents DROP COLUMN rev;"                                  \
     " PRAGMA user_version = 4;"
 
 #endif

@@ -859,7 +859,7 @@ TEST(long_texts_and_large_documents)
     memcpy(big, ja, la);
     CHECK_INT(store_import(b, big, huge), UV_EINVAL);
     CHECK_STR(store_errmsg(b),
-              "not valid JSON: offset 0: document larger than 64 MiB");
+              "not valid JSON: offset 0: document larger than 256 MiB");
     CHECK(untouched(b));
     free(big);
     store_close(b);

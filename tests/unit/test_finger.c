@@ -407,6 +407,7 @@ TEST(hostile_open)
     REQUIRE(s != NULL);
     struct incident *inc = (struct incident *)snapshot_incident(s, 66);
     inc->status = STATUS_INVESTIGATING;
+    fixture_changed(s);
     CHECK_INT(finger_proto.prerender(s), 0);
     const char *keys[] = {"finger:status", "finger:/W"};
     for (size_t i = 0; i < 2; i++) {

@@ -209,6 +209,7 @@ TEST(menu_hostile_titles)
         struct incident *inc = (struct incident *)snapshot_incident(s, 66);
         inc->status = STATUS_INVESTIGATING;
         inc->title = titles[t];
+        fixture_changed(s);
         CHECK_INT(gopher_proto.prerender(s), 0);
         size_t n;
         const char *m = view_body(s, "gopher:", &n);
@@ -469,6 +470,7 @@ TEST(listing_menus_hostile_title_one_item)
         struct incident *inc = (struct incident *)snapshot_incident(s, 66);
         inc->status = STATUS_INVESTIGATING; /* so /incidents lists it */
         inc->title = titles[t];
+        fixture_changed(s);
         CHECK_INT(gopher_proto.prerender(s), 0);
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
             size_t n;

@@ -514,6 +514,7 @@ TEST(html_hostile_post)
     struct incident *i66 = (struct incident *)snapshot_incident(s, 66);
     i66->status = STATUS_INVESTIGATING;
     i66->resolved_at = 0;
+    fixture_changed(s);
     html_summary(&b, s);
     check_page("summary with hostile post open", &b);
     CHECK_HAS(b.data, b.len, "<a href=\"/incidents/66\">Tab here");
@@ -712,15 +713,16 @@ TEST(html_search_page)
 static struct snapshot *hostile_snapshot(void)
 {
     struct snapshot *s = fixture_snapshot();
+    struct incident *i66 = (struct incident *)snapshot_incident(s, 66);
+    i66->status = STATUS_INVESTIGATING;
+    i66->resolved_at = 0;
+    fixture_changed(s); /* before the reason, which deriving would redo */
     struct service *fibre = (struct service *)snapshot_service(s, "fibre");
     fibre->name = snapshot_strdup(
         s, "<script>alert('svc')</script> \"Fibre\" & <b>more</b>\x1b[2J");
     fibre->description = snapshot_strdup(
         s, "javascript:alert(1) <img src=x onerror=alert(1)> \xff");
     fibre->status_reason = snapshot_strdup(s, "<i>why</i>");
-    struct incident *i66 = (struct incident *)snapshot_incident(s, 66);
-    i66->status = STATUS_INVESTIGATING;
-    i66->resolved_at = 0;
     return s;
 }
 
