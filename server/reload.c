@@ -190,6 +190,7 @@ struct reap_job {
 static void reap_work_cb(uv_work_t *w)
 {
     struct reap_job *job = w->data;
+    server_background_thread();
     snapshot_free(job->snap);
 }
 
@@ -263,6 +264,7 @@ int reload_initial(struct server *srv, char *err, size_t errlen)
 static void work_cb(uv_work_t *w)
 {
     struct server *srv = w->data;
+    server_background_thread();
     uint64_t t0 = uv_hrtime();
     srv->reload_err = build(srv, srv->reload_job_force, &srv->reload_result);
     srv->reload_build_ns = uv_hrtime() - t0;

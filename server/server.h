@@ -136,6 +136,12 @@ int serve_main(const char *db_path, int argc, char **argv);
 
 /* Logging to stderr, one line per event, with a UTC time stamp. */
 void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Called first by a long job on libuv's thread pool (a snapshot build, a
+ * snapshot's free): lowers the calling thread's scheduling priority once
+ * (Linux gives each thread its own nice value), so that on a box of few
+ * cores the loop thread, which answers every client, is the one that runs
+ * when both want a core. */
+void server_background_thread(void);
 
 /* Logs to the configured log file, or to standard error. Opens (or
  * reopens, after a rotation) cfg.log_file and puts it on descriptor 2, so

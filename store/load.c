@@ -167,7 +167,8 @@ static bool same_service_places(const struct snapshot *base,
 }
 
 /* A shared post whose services moved: its own copy of the list, with the
- * indices of s, in s's arena (the post's memory is not written). */
+ * indices of s, in s's arena (the post's memory is not written, since
+ * other snapshots read it). */
 static int remap_services(struct snapshot *s, struct incident *inc,
                           const struct id_index *map)
 {
@@ -189,6 +190,7 @@ static int remap_services(struct snapshot *s, struct incident *inc,
     }
     inc->services = v;
     inc->n_services = n;
+    inc->services_copied = true;
     return 0;
 }
 
@@ -235,7 +237,10 @@ static int share(struct snapshot *s, struct incident *inc,
 {
     *inc = *from;
     snapshot_post_mem_ref(inc->mem);
-    return same_places ? 0 : remap_services(s, inc, map);
+    /* A list copied into from's snapshot dies with it: copy it again. */
+    return same_places && !from->services_copied
+               ? 0
+               : remap_services(s, inc, map);
 }
 
 /* The change counter, which every stamp comes from (schema.c). */

@@ -140,6 +140,9 @@ struct incident {
      * that hold it; NULL when that is the snapshot's own arena (a
      * snapshot built by hand). */
     struct post_mem *mem;
+    /* services is a copy in the snapshot's arena, made because the
+     * services moved (store/load.c): the next snapshot copies it again. */
+    bool services_copied;
 };
 
 /* Names as used in the CLI, the JSON APIs and the database. */
