@@ -23,7 +23,9 @@
  *                           the thread pool (reading stays paused), frees
  *                           it, then calls on_command_done() for the reply
  *                           and acts on that result as above
- *      While a reply is being written, reading is paused (backpressure).
+ *      A reply the socket takes at once is written before on_data is
+ *      called again; one it does not take pauses reading until it is
+ *      out (backpressure), so requests are answered in order.
  *   3. If the input buffer reaches max_request bytes with PROTO_MORE still
  *      the answer, server/ calls on_limit() for an error reply and closes.
  *   4. On the read deadline: on_timeout(); on EOF: on_eof(). Both may fill

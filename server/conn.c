@@ -7,8 +7,9 @@
  *
  * States:
  *   READING   waiting for request bytes (read deadline or idle timer armed)
- *   WRITING   a reply is being written; reading is paused so a pipelining or
- *             flooding peer cannot make us buffer without bound
+ *   WRITING   the socket did not take a whole reply at once, and the rest is
+ *             being written; reading is paused so a pipelining or flooding
+ *             peer cannot make us buffer without bound
  *   DRAINING  the reply is written and the write side shut down; we read and
  *             discard until EOF or a short linger deadline, so that unread
  *             request bytes do not turn our close into an RST that would cut
@@ -86,6 +87,7 @@ struct conn {
     bool proto_ready; /* proto->init ran, so fini must run */
     bool close_after_write;
     bool eof;
+    bool reading;            /* uv_read_start() is in effect */
     bool idle;               /* on the idle list */
     bool refused;            /* counted as refused, not as served */
     struct peer *counted_as; /* its entry in srv->peers, or NULL */
@@ -229,6 +231,27 @@ static void arm_timer(struct conn *c, uint64_t ms)
     uv_timer_start(&c->timer, timer_cb, ms, 0);
 }
 
+/* Reading is left on between requests: a reply that the socket takes at
+ * once needs no pause, and every uv_read_stop() / uv_read_start() pair
+ * costs two epoll_ctl(2) calls. It stops only while a reply, a store
+ * write or a shutdown is pending, or once the peer has closed. */
+static int conn_read_start(struct conn *c)
+{
+    if (c->reading)
+        return 0;
+    int rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+    c->reading = rc == 0;
+    return rc;
+}
+
+static void conn_read_stop(struct conn *c)
+{
+    if (!c->reading)
+        return;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    c->reading = false;
+}
+
 static void log_reply(struct conn *c)
 {
     if (c->srv->cfg.quiet || c->reply.log[0] == '\0')
@@ -257,14 +280,14 @@ static void shutdown_cb(uv_shutdown_t *req, int status)
         c->counted_as = NULL;
     }
     arm_timer(c, c->refused ? CONN_REFUSED_LINGER_MS : CONN_LINGER_MS);
-    if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
+    if (conn_read_start(c) < 0)
         conn_close(c);
 }
 
 /* Half-closes after the last reply; reads are drained in read_cb. */
 static void conn_finish(struct conn *c)
 {
-    uv_read_stop((uv_stream_t *)&c->tcp);
+    conn_read_stop(c);
     idle_leave(c);
     c->sreq.data = c;
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, shutdown_cb) < 0) {
@@ -275,19 +298,15 @@ static void conn_finish(struct conn *c)
     arm_timer(c, c->refused ? CONN_REFUSED_LINGER_MS : CONN_LINGER_MS);
 }
 
-static void write_cb(uv_write_t *req, int status)
+/* The whole reply is out: the snapshot may go, and the connection waits
+ * for the next request or closes. The caller offers any pipelined bytes
+ * to the protocol next (conn_process). */
+static void reply_sent(struct conn *c)
 {
-    struct conn *c = req->data;
-    if (c->state == CONN_CLOSING)
-        return;
     reply_reset(&c->reply);
     if (c->snap != NULL) {
         snapshot_unref(c->snap);
         c->snap = NULL;
-    }
-    if (status < 0) {
-        conn_close(c);
-        return;
     }
     if (c->close_after_write || c->srv->stopping) {
         conn_finish(c);
@@ -298,14 +317,31 @@ static void write_cb(uv_write_t *req, int status)
     arm_timer(c, c->in.len > 0 ? read_timeout(c) : idle_timeout(c));
     if (c->in.len == 0)
         idle_enter(c);
-    /* Pipelined bytes may already hold the next request. */
-    conn_process(c);
-    if (c->state == CONN_READING &&
-        uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
-        conn_close(c);
 }
 
-/* Writes c->reply; close_after decides what happens once it is out. */
+/* The rest of a reply that the socket did not take at once is out. */
+static void write_cb(uv_write_t *req, int status)
+{
+    struct conn *c = req->data;
+    if (c->state == CONN_CLOSING)
+        return;
+    if (status < 0) {
+        conn_close(c);
+        return;
+    }
+    reply_sent(c);
+    /* Pipelined bytes may already hold the next request. */
+    conn_process(c);
+}
+
+/* Writes c->reply; close_after decides what happens once it is out.
+ *
+ * First at once (uv_try_write): a reply that fits in the socket's send
+ * buffer, the usual case, is done before this returns, reading never
+ * pauses and the reply costs one write(2). Only the rest of a reply the
+ * socket did not take goes through uv_write(), with reading paused until
+ * it is out: a peer that sends requests without reading their replies
+ * fills its own receive window, then ours, and is then read no more. */
 static void conn_send(struct conn *c, bool close_after)
 {
     uv_buf_t bufs[3];
@@ -322,18 +358,44 @@ static void conn_send(struct conn *c, bool close_after)
         conn_close(c); /* out of memory: nothing sensible to send */
         return;
     }
-    uv_read_stop((uv_stream_t *)&c->tcp);
     idle_leave(c);
-    c->state = CONN_WRITING;
-    arm_timer(c, c->refused ? CONN_REFUSED_WRITE_MS : CONN_WRITE_TIMEOUT_MS);
-    if (n == 0) {
-        /* Nothing to write (e.g. a reply of zero bytes): finish at once. */
-        c->wreq.data = c;
-        write_cb(&c->wreq, 0);
+    size_t done = 0;
+    if (n > 0) {
+        int r = uv_try_write((uv_stream_t *)&c->tcp, bufs, n);
+        if (r < 0 && r != UV_EAGAIN) {
+            conn_close(c); /* the peer is gone */
+            return;
+        }
+        done = r > 0 ? (size_t)r : 0;
+    }
+    if (done == reply_len(&c->reply)) {
+        reply_sent(c);
         return;
     }
+    /* Skip what was written; the rest is what uv_write() gets. */
+    unsigned first = 0;
+    size_t skip = done;
+    while (skip >= bufs[first].len) {
+        skip -= bufs[first].len;
+        first++;
+    }
+    bufs[first].base += skip;
+    bufs[first].len -= skip;
+    /* Only the body points into the snapshot: once it is written, the
+     * snapshot need not outlive the head and tail bytes still owed. */
+    if (c->reply.body_len == 0 ||
+        done >= c->reply.head.len + c->reply.body_len) {
+        if (c->snap != NULL) {
+            snapshot_unref(c->snap);
+            c->snap = NULL;
+        }
+    }
+    conn_read_stop(c);
+    c->state = CONN_WRITING;
+    arm_timer(c, c->refused ? CONN_REFUSED_WRITE_MS : CONN_WRITE_TIMEOUT_MS);
     c->wreq.data = c;
-    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, n, write_cb) < 0)
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs + first, n - first,
+                 write_cb) < 0)
         conn_close(c);
 }
 
@@ -421,6 +483,9 @@ static void command_done_cb(uv_work_t *w, int status)
     if (r == PROTO_MORE || r == PROTO_COMMAND)
         r = PROTO_CLOSE; /* a protocol must answer a command */
     conn_act(c, r);
+    /* Answered at once: pipelined bytes may hold the next request, and
+     * reading, paused for the command, goes on. */
+    conn_process(c);
 }
 
 static void conn_command(struct conn *c)
@@ -439,7 +504,7 @@ static void conn_command(struct conn *c)
     job->db_path = c->srv->cfg.db_path;
     job->give_up = &c->srv->give_up_writes;
     job->work.data = job;
-    uv_read_stop((uv_stream_t *)&c->tcp);
+    conn_read_stop(c);
     c->state = CONN_COMMAND;
     arm_timer(c, CONN_WRITE_TIMEOUT_MS);
     c->job = job;
@@ -453,35 +518,47 @@ static void conn_command(struct conn *c)
 }
 
 /* Offers the buffered input to the protocol until it needs more bytes or a
- * reply is on its way. */
+ * reply is pending: replies written at once (conn_send) leave the
+ * connection READING, so pipelined requests are answered here one after
+ * the other, in order. Reading goes on while the connection waits. */
 static void conn_process(struct conn *c)
 {
-    if (c->state != CONN_READING)
-        return;
-    take_snapshot(c);
-    size_t consumed = 0;
-    enum proto_result r = c->proto->on_data(c->pstate, c->snap, c->in.data,
-                                            c->in.len, &consumed, &c->reply);
-    if (consumed > 0)
-        buf_consume(&c->in, consumed);
-    if (r == PROTO_MORE) {
-        if (c->in.len >= c->proto->max_request || c->in.len >= CONN_HARD_CAP) {
-            r = c->proto->on_limit(c->pstate, c->snap, &c->reply);
-            if (r == PROTO_REPLY)
-                r = PROTO_REPLY_CLOSE;
-        } else if (c->eof) {
-            r = c->proto->on_eof != NULL
-                    ? c->proto->on_eof(c->pstate, c->snap, c->in.data,
-                                       c->in.len, &c->reply)
-                    : PROTO_CLOSE;
-        } else {
-            /* Keep no snapshot while merely waiting for bytes. */
-            snapshot_unref(c->snap);
-            c->snap = NULL;
-            return;
+    while (c->state == CONN_READING) {
+        take_snapshot(c);
+        size_t consumed = 0;
+        enum proto_result r = c->proto->on_data(
+            c->pstate, c->snap, c->in.data, c->in.len, &consumed, &c->reply);
+        if (consumed > 0)
+            buf_consume(&c->in, consumed);
+        if (r == PROTO_MORE) {
+            if (c->in.len >= c->proto->max_request ||
+                c->in.len >= CONN_HARD_CAP) {
+                r = c->proto->on_limit(c->pstate, c->snap, &c->reply);
+                if (r == PROTO_REPLY)
+                    r = PROTO_REPLY_CLOSE;
+            } else if (c->eof) {
+                r = c->proto->on_eof != NULL
+                        ? c->proto->on_eof(c->pstate, c->snap, c->in.data,
+                                           c->in.len, &c->reply)
+                        : PROTO_CLOSE;
+                if (r == PROTO_MORE) {
+                    /* on_eof should not say so: nothing more will come. */
+                    conn_close(c);
+                    return;
+                }
+            } else {
+                /* Keep no snapshot while merely waiting for bytes. */
+                snapshot_unref(c->snap);
+                c->snap = NULL;
+                break;
+            }
+            if (r == PROTO_MORE)
+                break; /* on_limit asks for more: the protocol's call */
         }
+        conn_act(c, r);
     }
-    conn_act(c, r);
+    if (c->state == CONN_READING && !c->eof && conn_read_start(c) < 0)
+        conn_close(c);
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
@@ -500,11 +577,8 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
             return;
         }
         c->eof = true;
-        uv_read_stop(s);
+        conn_read_stop(c);
         conn_process(c);
-        /* on_eof answered PROTO_MORE (it should not): nothing will come. */
-        if (c->state == CONN_READING)
-            conn_close(c);
         return;
     }
     if (c->bytes_since_reply == 0) {
@@ -670,7 +744,7 @@ int conn_accept(struct listener *l)
     c->counted_as->served++;
     arm_timer(c, read_timeout(c));
     idle_enter(c);
-    if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
+    if (conn_read_start(c) < 0)
         conn_close(c);
     return 0;
 }
