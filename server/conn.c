@@ -93,6 +93,9 @@ struct conn {
     struct peer *counted_as; /* its entry in srv->peers, or NULL */
     struct command_job *job; /* in flight: the conn outlives its handles */
     size_t bytes_since_reply;
+    unsigned replies_sent; /* tells read_cb that a reply went meanwhile */
+    uint64_t deadline;     /* loop time (ms) at which the state times out */
+    uint64_t timer_due;    /* when the timer, if active, fires */
     struct buf in;
     struct reply reply;
     struct snapshot *snap; /* held while a reply may point into it */
@@ -226,8 +229,16 @@ static uint64_t idle_timeout(const struct conn *c)
                : c->proto->idle_timeout_ms;
 }
 
+/* Sets the deadline of the state just entered, ms from now. A deadline
+ * later than the armed one is only noted, and timer_cb arms the rest when
+ * the earlier one fires: keep-alive moves the deadline later after every
+ * reply, and this keeps that from costing a timer heap update each time. */
 static void arm_timer(struct conn *c, uint64_t ms)
 {
+    c->deadline = uv_now(c->srv->loop) + ms;
+    if (uv_is_active((uv_handle_t *)&c->timer) && c->timer_due <= c->deadline)
+        return;
+    c->timer_due = c->deadline;
     uv_timer_start(&c->timer, timer_cb, ms, 0);
 }
 
@@ -308,6 +319,7 @@ static void reply_sent(struct conn *c)
         snapshot_unref(c->snap);
         c->snap = NULL;
     }
+    c->replies_sent++;
     if (c->close_after_write || c->srv->stopping) {
         conn_finish(c);
         return;
@@ -581,10 +593,10 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         conn_process(c);
         return;
     }
-    if (c->bytes_since_reply == 0) {
+    bool starts = c->bytes_since_reply == 0;
+    unsigned replies = c->replies_sent;
+    if (starts)
         idle_leave(c);
-        arm_timer(c, read_timeout(c)); /* a request starts */
-    }
     c->bytes_since_reply += (size_t)nread;
     size_t room = CONN_HARD_CAP - c->in.len;
     buf_append(&c->in, b->base, (size_t)nread < room ? (size_t)nread : room);
@@ -593,11 +605,25 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         return;
     }
     conn_process(c);
+    /* A request that starts in this read and is not answered by its end
+     * gets the read deadline, from its first byte. One answered at once
+     * never needs it: the idle deadline that follows the reply is later
+     * than the one armed, so keep-alive costs no timer update. */
+    if (starts && c->replies_sent == replies && c->state == CONN_READING &&
+        c->bytes_since_reply > 0)
+        arm_timer(c, read_timeout(c));
 }
 
 static void timer_cb(uv_timer_t *t)
 {
     struct conn *c = t->data;
+    uint64_t now = uv_now(c->srv->loop);
+    if (c->deadline > now) {
+        /* The deadline moved later since the timer was armed. */
+        c->timer_due = c->deadline;
+        uv_timer_start(t, timer_cb, c->deadline - now, 0);
+        return;
+    }
     switch (c->state) {
     case CONN_READING: {
         take_snapshot(c);
