@@ -396,12 +396,61 @@ static const char *error_body(int status)
     }
 }
 
+/* Reply heads are built per request from constant pieces, with no
+ * printf: formatting the same few fields again for every reply was most
+ * of the protocol's time on a keep-alive connection. */
+#define HEAD_LIT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
+
+static void head_uint(struct buf *b, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    buf_append(b, digits + sizeof(digits) - n, n);
+}
+
+/* An HTTP-date (RFC 9110 §5.6.7) for time t, formatted again only when t
+ * changes. Heads are made on one thread only (the loop's), so a cache of
+ * one entry per field suffices: the Date field changes once a second,
+ * and Last-Modified once per change of the data. */
+struct http_date_cache {
+    int64_t t;
+    size_t len;
+    char text[TIME_BUFSZ];
+};
+
+static void head_date(struct buf *b, struct http_date_cache *cache, int64_t t)
+{
+    if (cache->len == 0 || cache->t != t) {
+        time_http(t, cache->text);
+        cache->t = t;
+        cache->len = strlen(cache->text);
+    }
+    buf_append(b, cache->text, cache->len);
+}
+
+static struct http_date_cache date_now, date_changed;
+
 static void status_line(struct buf *b, int status)
 {
-    char date[TIME_BUFSZ];
-    time_http(time_now(), date);
-    buf_printf(b, "HTTP/1.1 %d %s\r\nServer: outpost\r\nDate: %s\r\n", status,
-               reason_phrase(status), date);
+    HEAD_LIT(b, "HTTP/1.1 ");
+    head_uint(b, (uint64_t)status);
+    buf_putc(b, ' ');
+    buf_puts(b, reason_phrase(status));
+    HEAD_LIT(b, "\r\nServer: outpost\r\nDate: ");
+    head_date(b, &date_now, time_now());
+    HEAD_LIT(b, "\r\n");
+}
+
+static void head_connection(struct buf *b, bool keep)
+{
+    if (keep)
+        HEAD_LIT(b, "Connection: keep-alive\r\n\r\n");
+    else
+        HEAD_LIT(b, "Connection: close\r\n\r\n");
 }
 
 static void log_request(struct reply *out, const struct http_state *st,
@@ -409,6 +458,11 @@ static void log_request(struct reply *out, const struct http_state *st,
 {
     char what[sizeof(out->log)];
     size_t n = 0;
+    out->status = status;
+    if (out->no_log) {
+        out->log[0] = '\0';
+        return;
+    }
     if (st != NULL && st->url_len > 0) {
         /* "METHOD target", the target cut to what the log line holds. */
         const char *m = llhttp_method_name(
@@ -427,7 +481,6 @@ static void log_request(struct reply *out, const struct http_state *st,
         what[n++] = '-';
     }
     reply_set_log(out, what, n);
-    out->status = status;
 }
 
 /* An error reply: status line, a short text body (left out for HEAD),
@@ -437,16 +490,16 @@ static void error_reply(struct reply *out, int status, bool keep_alive,
 {
     const char *body = error_body(status);
     size_t len = strlen(body);
-    buf_reset(&out->head);
-    status_line(&out->head, status);
-    buf_printf(&out->head,
-               "Content-Type: " HTTP_TEXT "\r\n"
-               "Content-Length: %zu\r\n"
-               "X-Content-Type-Options: nosniff\r\n"
-               "Cache-Control: no-store\r\n"
-               "%s"
-               "Connection: %s\r\n\r\n",
-               len, extra ? extra : "", keep_alive ? "keep-alive" : "close");
+    struct buf *h = &out->head;
+    buf_reset(h);
+    status_line(h, status);
+    HEAD_LIT(h, "Content-Type: " HTTP_TEXT "\r\nContent-Length: ");
+    head_uint(h, len);
+    HEAD_LIT(h, "\r\nX-Content-Type-Options: nosniff\r\n"
+                "Cache-Control: no-store\r\n");
+    if (extra != NULL)
+        buf_puts(h, extra);
+    head_connection(h, keep_alive);
     /* The body is a string constant: it outlives any reply. */
     out->body = head_only ? NULL : body;
     out->body_len = head_only ? 0 : len;
@@ -503,7 +556,10 @@ static int target_to_key(const char *url, size_t len, char *key,
     if (i >= len || url[i] != '/')
         return 400;
 
-    size_t n = (size_t)snprintf(key, key_size, "http:");
+    if (key_size < 6)
+        return 404;
+    memcpy(key, "http:", 5);
+    size_t n = 5;
     for (; i < len && url[i] != '?' && url[i] != '#'; i++) {
         unsigned char c = (unsigned char)url[i];
         if (c == '%') {
@@ -624,10 +680,12 @@ static bool http_accepts_gzip(const char *ae, size_t len)
 static void gzip_etag(const char *etag, char *out, size_t cap)
 {
     size_t n = strlen(etag);
-    if (n >= 2 && etag[n - 1] == '"')
-        snprintf(out, cap, "%.*s-gz\"", (int)(n - 1), etag);
-    else
+    if (n >= 2 && etag[n - 1] == '"' && n + 3 < cap) {
+        memcpy(out, etag, n - 1);
+        memcpy(out + n - 1, "-gz\"", 5);
+    } else {
         snprintf(out, cap, "%s", etag);
+    }
 }
 
 static bool not_modified(const struct http_state *st,
@@ -663,37 +721,38 @@ static void ok_head(struct buf *h, const struct snapshot *snap,
     status_line(h, fresh ? 304 : 200);
     /* A 304 carries the validators and caching fields a 200 would, but no
      * Content-Length: there is no body to measure (RFC 9110 §15.4.5). */
-    if (!fresh)
-        buf_printf(h, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                   m->content_type, m->len);
-    if (m->gz)
-        buf_puts(h, "Content-Encoding: gzip\r\n");
-    if (m->vary)
-        buf_puts(h, "Vary: Accept-Encoding\r\n");
-    buf_printf(h, "ETag: %s\r\n", m->etag);
-    if (snap->data_changed_at != 0) {
-        char lm[TIME_BUFSZ];
-        time_http(snap->data_changed_at, lm);
-        buf_printf(h, "Last-Modified: %s\r\n", lm);
+    if (!fresh) {
+        HEAD_LIT(h, "Content-Type: ");
+        buf_puts(h, m->content_type);
+        HEAD_LIT(h, "\r\nContent-Length: ");
+        head_uint(h, m->len);
+        HEAD_LIT(h, "\r\n");
     }
-    buf_printf(h, "Cache-Control: public, max-age=%d\r\n",
-               snap->site.max_age > 0 ? snap->site.max_age : 0);
-    buf_puts(h, "X-Content-Type-Options: nosniff\r\n");
+    if (m->gz)
+        HEAD_LIT(h, "Content-Encoding: gzip\r\n");
+    if (m->vary)
+        HEAD_LIT(h, "Vary: Accept-Encoding\r\n");
+    HEAD_LIT(h, "ETag: ");
+    buf_puts(h, m->etag);
+    HEAD_LIT(h, "\r\n");
+    if (snap->data_changed_at != 0) {
+        HEAD_LIT(h, "Last-Modified: ");
+        head_date(h, &date_changed, snap->data_changed_at);
+        HEAD_LIT(h, "\r\n");
+    }
+    HEAD_LIT(h, "Cache-Control: public, max-age=");
+    head_uint(h, snap->site.max_age > 0 ? (uint64_t)snap->site.max_age : 0);
+    HEAD_LIT(h, "\r\nX-Content-Type-Options: nosniff\r\n");
     if (strncmp(m->content_type, "text/html", 9) == 0)
-        buf_puts(h, "Content-Security-Policy: " HTTP_CSP "\r\n");
-    buf_printf(h, "Connection: %s\r\n\r\n", keep ? "keep-alive" : "close");
+        HEAD_LIT(h, "Content-Security-Policy: " HTTP_CSP "\r\n");
+    head_connection(h, keep);
 }
 
-/* The 200 or 304 for a view. */
+/* The 200 or 304 for a view; etag is that of the body chosen (gz). */
 static void view_reply(struct reply *out, const struct snapshot *snap,
-                       const struct view *v, bool gz, bool fresh,
-                       bool head_only, bool keep)
+                       const struct view *v, const char *etag, bool gz,
+                       bool fresh, bool head_only, bool keep)
 {
-    char etag[sizeof(v->etag) + 4];
-    if (gz)
-        gzip_etag(v->etag, etag, sizeof(etag));
-    else
-        snprintf(etag, sizeof(etag), "%s", v->etag);
     /* Whether or not this reply is compressed, the choice depended on
      * Accept-Encoding for every view that has a gzip body. */
     struct reply_meta m = {v->content_type, gz ? v->gzip_len : v->len, etag, gz,
@@ -902,14 +961,15 @@ static enum proto_result respond(struct http_state *st,
     } else {
         bool gz = v->gzip != NULL && !st->ae_over &&
                   http_accepts_gzip(st->ae, st->ae_len);
-        char etag[sizeof(v->etag) + 4];
-        if (gz)
-            gzip_etag(v->etag, etag, sizeof(etag));
-        else
-            snprintf(etag, sizeof(etag), "%s", v->etag);
+        char gz_etag[sizeof(v->etag) + 4];
+        const char *etag = v->etag;
+        if (gz) {
+            gzip_etag(v->etag, gz_etag, sizeof(gz_etag));
+            etag = gz_etag;
+        }
         bool fresh = not_modified(st, snap, etag);
         status = fresh ? 304 : 200;
-        view_reply(out, snap, v, gz, fresh, head_only, keep);
+        view_reply(out, snap, v, etag, gz, fresh, head_only, keep);
     }
     log_request(out, st, status);
     if (buf_failed(&out->head))
