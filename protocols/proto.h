@@ -68,6 +68,9 @@ struct reply {
      * control bytes already removed, and a status (HTTP code, or 0). */
     char log[160];
     int status;
+    /* Set by server/ when the access log is off: then log stays empty, and
+     * a protocol may skip the work of describing the request. */
+    bool no_log;
     /* With PROTO_COMMAND: the write to run (owned by server/ once
      * returned). NULL otherwise. */
     struct store_command *command;
@@ -93,7 +96,8 @@ void reply_reset(struct reply *r);
 void reply_free(struct reply *r);
 /* Total bytes of the reply. */
 size_t reply_len(const struct reply *r);
-/* Sets log text, replacing control and non-ASCII bytes, truncated. */
+/* Sets log text, replacing control and non-ASCII bytes, truncated; empty
+ * when r->no_log is set. */
 void reply_set_log(struct reply *r, const char *what, size_t len);
 
 struct proto {

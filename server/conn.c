@@ -718,6 +718,7 @@ int conn_accept(struct listener *l)
         return UV_ENOMEM; /* it stays queued; the listener retries */
     c->pstate = c + 1;
     c->srv = srv;
+    c->reply.no_log = srv->cfg.quiet;
     c->lst = l;
     c->proto = l->proto;
     if (uv_tcp_init(srv->loop, &c->tcp) < 0) {
