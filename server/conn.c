@@ -10,10 +10,10 @@
  *   WRITING   the socket did not take a whole reply at once, and the rest is
  *             being written; reading is paused so a pipelining or flooding
  *             peer cannot make us buffer without bound
- *   DRAINING  the reply is written and the write side shut down; we read and
- *             discard until EOF or a short linger deadline, so that unread
- *             request bytes do not turn our close into an RST that would cut
- *             off the reply on the peer's side
+ *   DRAINING  the reply is written and the write side shut down, or being
+ *             shut down; we read and discard until EOF or a short linger
+ *             deadline, so that unread request bytes do not turn our close
+ *             into an RST that would cut off the reply on the peer's side
  *   CLOSING   uv_close() called on both handles
  *
  * Caps. A connection is served, or refused (over the per-address cap, or
@@ -295,17 +295,19 @@ static void shutdown_cb(uv_shutdown_t *req, int status)
         conn_close(c);
 }
 
-/* Half-closes after the last reply; reads are drained in read_cb. */
+/* Half-closes after the last reply; reads are drained in read_cb. Reading
+ * goes on (or resumes in shutdown_cb): the reply is out, so whatever the
+ * peer still sends is discarded from now on, and stopping and restarting
+ * it around the shutdown would only cost two epoll_ctl calls. */
 static void conn_finish(struct conn *c)
 {
-    conn_read_stop(c);
     idle_leave(c);
     c->sreq.data = c;
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, shutdown_cb) < 0) {
         conn_close(c);
         return;
     }
-    c->state = CONN_WRITING; /* until shutdown_cb: nothing else to do */
+    c->state = CONN_DRAINING;
     arm_timer(c, c->refused ? CONN_REFUSED_LINGER_MS : CONN_LINGER_MS);
 }
 
