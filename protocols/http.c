@@ -771,8 +771,105 @@ struct reply_meta {
     bool vary;        /* the choice depended on Accept-Encoding */
 };
 
-/* The head of a 200 or (fresh) 304: validators and caching fields on both,
- * the body's type and length only on the 200. */
+/* The fields of a 200 or (fresh) 304 between Date and Connection:
+ * validators and caching fields on both, the body's type and length only
+ * on the 200. */
+static void ok_fields(struct head *h, const struct snapshot *snap,
+                      const struct reply_meta *m, bool fresh)
+{
+    /* A 304 carries the validators and caching fields a 200 would, but no
+     * Content-Length: there is no body to measure (RFC 9110 §15.4.5). */
+    if (!fresh) {
+        HEAD_LIT(h, "Content-Type: ");
+        head_str(h, m->content_type);
+        HEAD_LIT(h, "\r\nContent-Length: ");
+        head_uint(h, m->len);
+        HEAD_LIT(h, "\r\n");
+    }
+    if (m->gz)
+        HEAD_LIT(h, "Content-Encoding: gzip\r\n");
+    if (m->vary)
+        HEAD_LIT(h, "Vary: Accept-Encoding\r\n");
+    HEAD_LIT(h, "ETag: ");
+    head_str(h, m->etag);
+    HEAD_LIT(h, "\r\n");
+    if (snap->data_changed_at != 0) {
+        HEAD_LIT(h, "Last-Modified: ");
+        head_date(h, &date_changed, snap->data_changed_at);
+        HEAD_LIT(h, "\r\n");
+    }
+    HEAD_LIT(h, "Cache-Control: public, max-age=");
+    head_uint(h, snap->site.max_age > 0 ? (uint64_t)snap->site.max_age : 0);
+    HEAD_LIT(h, "\r\nX-Content-Type-Options: nosniff\r\n");
+    if (strncmp(m->content_type, "text/html", 9) == 0)
+        HEAD_LIT(h, "Content-Security-Policy: " HTTP_CSP "\r\n");
+}
+
+/* Those fields depend on nothing but what is compared here, so the bytes
+ * made for one reply serve every later reply with the same inputs: the
+ * same view, in the same variant, of data changed at the same time. A
+ * small table of them (one thread: the loop's) spares a busy view the
+ * work of making its head again for every request; a miss makes the
+ * fields anew and takes the slot. Matching on the inputs themselves, not
+ * on pointers, keeps a freed and reused view from ever matching. */
+#define HEAD_MEMO_SLOTS 64
+#define HEAD_MEMO_BYTES 640
+#define HEAD_MEMO_TYPE 64
+
+struct head_memo {
+    char etag[SNAPSHOT_ETAG_MAX + 4];
+    char content_type[HEAD_MEMO_TYPE];
+    size_t len;
+    int64_t changed_at;
+    int max_age;
+    bool gz, vary, fresh;
+    size_t n; /* bytes held; 0: an empty slot */
+    char bytes[HEAD_MEMO_BYTES];
+};
+
+static struct head_memo head_memo[HEAD_MEMO_SLOTS];
+
+static struct head_memo *memo_slot(const struct reply_meta *m, bool fresh)
+{
+    /* The ETag is a hash of the body already: its last hex digits spread
+     * the views over the table. */
+    size_t n = strlen(m->etag), k = 0;
+    for (size_t i = n > 4 ? n - 4 : 0; i < n; i++)
+        k = k * 31 + (unsigned char)m->etag[i];
+    return &head_memo[(k * 2 + fresh) % HEAD_MEMO_SLOTS];
+}
+
+static bool memo_matches(const struct head_memo *e, const struct snapshot *snap,
+                         const struct reply_meta *m, bool fresh)
+{
+    return e->n > 0 && e->len == m->len && e->fresh == fresh &&
+           e->gz == m->gz && e->vary == m->vary &&
+           e->changed_at == snap->data_changed_at &&
+           e->max_age == snap->site.max_age && strcmp(e->etag, m->etag) == 0 &&
+           strcmp(e->content_type, m->content_type) == 0;
+}
+
+static void memo_fill(struct head_memo *e, const struct snapshot *snap,
+                      const struct reply_meta *m, bool fresh, const char *bytes,
+                      size_t n)
+{
+    e->n = 0;
+    if (n == 0 || n > sizeof(e->bytes) || strlen(m->etag) >= sizeof(e->etag) ||
+        strlen(m->content_type) >= sizeof(e->content_type))
+        return; /* not kept: made anew each time */
+    strcpy(e->etag, m->etag);
+    strcpy(e->content_type, m->content_type);
+    e->len = m->len;
+    e->changed_at = snap->data_changed_at;
+    e->max_age = snap->site.max_age;
+    e->gz = m->gz;
+    e->vary = m->vary;
+    e->fresh = fresh;
+    memcpy(e->bytes, bytes, n);
+    e->n = n;
+}
+
+/* The head of a 200 or (fresh) 304. */
 static void ok_head(struct buf *out, const struct snapshot *snap,
                     const struct reply_meta *m, bool fresh, bool keep)
 {
@@ -781,32 +878,15 @@ static void ok_head(struct buf *out, const struct snapshot *snap,
               HEAD_ROOM + sizeof(HTTP_CSP) + strlen(m->content_type) +
                   strlen(m->etag));
     head_status(&h, fresh ? 304 : 200);
-    /* A 304 carries the validators and caching fields a 200 would, but no
-     * Content-Length: there is no body to measure (RFC 9110 §15.4.5). */
-    if (!fresh) {
-        HEAD_LIT(&h, "Content-Type: ");
-        head_str(&h, m->content_type);
-        HEAD_LIT(&h, "\r\nContent-Length: ");
-        head_uint(&h, m->len);
-        HEAD_LIT(&h, "\r\n");
+    struct head_memo *e = memo_slot(m, fresh);
+    if (memo_matches(e, snap, m, fresh)) {
+        head_put(&h, e->bytes, e->n);
+    } else {
+        char *start = h.p;
+        ok_fields(&h, snap, m, fresh);
+        if (!h.over)
+            memo_fill(e, snap, m, fresh, start, (size_t)(h.p - start));
     }
-    if (m->gz)
-        HEAD_LIT(&h, "Content-Encoding: gzip\r\n");
-    if (m->vary)
-        HEAD_LIT(&h, "Vary: Accept-Encoding\r\n");
-    HEAD_LIT(&h, "ETag: ");
-    head_str(&h, m->etag);
-    HEAD_LIT(&h, "\r\n");
-    if (snap->data_changed_at != 0) {
-        HEAD_LIT(&h, "Last-Modified: ");
-        head_date(&h, &date_changed, snap->data_changed_at);
-        HEAD_LIT(&h, "\r\n");
-    }
-    HEAD_LIT(&h, "Cache-Control: public, max-age=");
-    head_uint(&h, snap->site.max_age > 0 ? (uint64_t)snap->site.max_age : 0);
-    HEAD_LIT(&h, "\r\nX-Content-Type-Options: nosniff\r\n");
-    if (strncmp(m->content_type, "text/html", 9) == 0)
-        HEAD_LIT(&h, "Content-Security-Policy: " HTTP_CSP "\r\n");
     head_connection(&h, keep);
     head_close(&h);
 }
