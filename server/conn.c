@@ -118,6 +118,37 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
     b->len = sizeof(read_scratch);
 }
 
+/* One input buffer and one reply head buffer for the whole loop, lent to
+ * the connection being served and given back once empty. A keep-alive
+ * request is read, answered and written within one callback, so one pair
+ * serves them all: their bytes stay in the cache (with hundreds of
+ * connections, each one's own buffers were cold by its next request), and
+ * an idle connection holds neither. A connection keeps what it was lent
+ * only while bytes in it are still owed: part of a request, or the rest
+ * of a reply the socket did not take. */
+static struct buf spare_in, spare_head;
+
+static void buf_lend(struct buf *to, struct buf *spare)
+{
+    if (to->data == NULL && spare->data != NULL) {
+        *to = *spare;
+        *spare = (struct buf)BUF_INIT;
+    }
+}
+
+static void buf_give_back(struct buf *from, struct buf *spare)
+{
+    if (from->data == NULL || from->len > 0)
+        return;
+    if (spare->data == NULL) {
+        *spare = *from;
+        buf_reset(spare);
+    } else {
+        buf_free(from);
+    }
+    *from = (struct buf)BUF_INIT;
+}
+
 /* ---- the idle list ---------------------------------------------------- */
 
 /* A connection is idle while it waits for a request with nothing of one
@@ -317,6 +348,7 @@ static void conn_finish(struct conn *c)
 static void reply_sent(struct conn *c)
 {
     reply_reset(&c->reply);
+    buf_give_back(&c->reply.head, &spare_head);
     if (c->snap != NULL) {
         snapshot_unref(c->snap);
         c->snap = NULL;
@@ -491,6 +523,7 @@ static void command_done_cb(uv_work_t *w, int status)
     }
     c->state = CONN_READING;
     take_snapshot(c);
+    buf_lend(&c->reply.head, &spare_head);
     enum proto_result r =
         c->proto->on_command_done(c->pstate, c->snap, &job->result, &c->reply);
     free(job);
@@ -539,6 +572,7 @@ static void conn_process(struct conn *c)
 {
     while (c->state == CONN_READING) {
         take_snapshot(c);
+        buf_lend(&c->reply.head, &spare_head);
         size_t consumed = 0;
         enum proto_result r = c->proto->on_data(
             c->pstate, c->snap, c->in.data, c->in.len, &consumed, &c->reply);
@@ -571,6 +605,8 @@ static void conn_process(struct conn *c)
         }
         conn_act(c, r);
     }
+    buf_give_back(&c->in, &spare_in);
+    buf_give_back(&c->reply.head, &spare_head);
     if (c->state == CONN_READING && !c->eof && conn_read_start(c) < 0)
         conn_close(c);
 }
@@ -601,6 +637,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         idle_leave(c);
     c->bytes_since_reply += (size_t)nread;
     size_t room = CONN_HARD_CAP - c->in.len;
+    buf_lend(&c->in, &spare_in);
     buf_append(&c->in, b->base, (size_t)nread < room ? (size_t)nread : room);
     if (buf_failed(&c->in)) {
         conn_close(c);
@@ -629,6 +666,7 @@ static void timer_cb(uv_timer_t *t)
     switch (c->state) {
     case CONN_READING: {
         take_snapshot(c);
+        buf_lend(&c->reply.head, &spare_head);
         enum proto_result r =
             c->bytes_since_reply > 0 && c->proto->on_timeout != NULL
                 ? c->proto->on_timeout(c->pstate, c->snap, c->in.data,
@@ -707,6 +745,7 @@ static void conn_refuse(struct conn *c)
     }
     note_refusal(srv, true);
     take_snapshot(c);
+    buf_lend(&c->reply.head, &spare_head);
     c->proto->busy(c->snap, &c->reply);
     c->reply.log[0] = '\0';
     conn_send(c, true);
@@ -874,4 +913,6 @@ void conn_close_all(struct server *srv)
 void conn_fini(struct server *srv)
 {
     peer_table_fini(&srv->peers);
+    buf_free(&spare_in);
+    buf_free(&spare_head);
 }
