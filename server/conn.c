@@ -464,6 +464,7 @@ static void conn_act(struct conn *c, enum proto_result r)
             snapshot_unref(c->snap);
             c->snap = NULL;
         }
+        buf_give_back(&c->reply.head, &spare_head);
         conn_finish(c);
         break;
     }
