@@ -383,7 +383,8 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
     }
     out->body = v->body;
     out->body_len = v->len;
-    out->hold = snapshot_view_hold(v); /* a cached view may go before */
+    if (v->cached) /* it may go before it is sent */
+        out->hold = snapshot_view_hold(v);
     return PROTO_REPLY_CLOSE;
 }
 

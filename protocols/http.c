@@ -396,12 +396,117 @@ static const char *error_body(int status)
     }
 }
 
+/* Reply heads are built per request from constant pieces, with no
+ * printf and no per-piece bookkeeping: room is reserved once, then the
+ * pieces are copied in. Formatting the same few fields again for every
+ * reply was most of the protocol's time on a keep-alive connection. */
+struct head {
+    struct buf *b;
+    char *p, *end; /* the cursor and the end of the reserved room */
+    bool over;     /* a piece did not fit: the head is marked failed */
+};
+
+/* Room for every fixed piece of a head, the longest reason phrase and
+ * both dates; head_open callers add their variable strings. */
+#define HEAD_ROOM 768
+
+static void head_open(struct head *h, struct buf *b, size_t room)
+{
+    buf_reserve(b, room);
+    h->b = b;
+    h->over = buf_failed(b);
+    h->p = h->over ? NULL : b->data + b->len;
+    h->end = h->over ? NULL : h->p + room;
+}
+
+static void head_close(struct head *h)
+{
+    if (h->over) {
+        /* Failed, as if an append had run out of memory: the reply is
+         * then dropped (buf_failed), never sent cut short. */
+        h->b->oom = true;
+        return;
+    }
+    h->b->len = (size_t)(h->p - h->b->data);
+    *h->p = '\0';
+}
+
+static void head_put(struct head *h, const char *s, size_t n)
+{
+    if (h->over || n > (size_t)(h->end - h->p)) {
+        h->over = true;
+        return;
+    }
+    memcpy(h->p, s, n);
+    h->p += n;
+}
+
+#define HEAD_LIT(h, lit) head_put((h), (lit), sizeof(lit) - 1)
+
+static void head_str(struct head *h, const char *s)
+{
+    head_put(h, s, strlen(s));
+}
+
+static void head_uint(struct head *h, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    head_put(h, digits + sizeof(digits) - n, n);
+}
+
+/* An HTTP-date (RFC 9110 §5.6.7) for time t, formatted again only when t
+ * changes. Heads are made on one thread only (the loop's), so a cache of
+ * one entry per field suffices: the Date field changes once a second,
+ * and Last-Modified once per change of the data. */
+struct http_date_cache {
+    int64_t t;
+    size_t len;
+    char text[TIME_BUFSZ];
+};
+
+static void head_date(struct head *h, struct http_date_cache *cache, int64_t t)
+{
+    if (cache->len == 0 || cache->t != t) {
+        time_http(t, cache->text);
+        cache->t = t;
+        cache->len = strlen(cache->text);
+    }
+    head_put(h, cache->text, cache->len);
+}
+
+static struct http_date_cache date_now, date_changed;
+
+static void head_status(struct head *h, int status)
+{
+    HEAD_LIT(h, "HTTP/1.1 ");
+    head_uint(h, (uint64_t)status);
+    HEAD_LIT(h, " ");
+    head_str(h, reason_phrase(status));
+    HEAD_LIT(h, "\r\nServer: outpost\r\nDate: ");
+    head_date(h, &date_now, time_now());
+    HEAD_LIT(h, "\r\n");
+}
+
+/* The status line, Server and Date, appended to b. */
 static void status_line(struct buf *b, int status)
 {
-    char date[TIME_BUFSZ];
-    time_http(time_now(), date);
-    buf_printf(b, "HTTP/1.1 %d %s\r\nServer: outpost\r\nDate: %s\r\n", status,
-               reason_phrase(status), date);
+    struct head h;
+    head_open(&h, b, HEAD_ROOM);
+    head_status(&h, status);
+    head_close(&h);
+}
+
+static void head_connection(struct head *h, bool keep)
+{
+    if (keep)
+        HEAD_LIT(h, "Connection: keep-alive\r\n\r\n");
+    else
+        HEAD_LIT(h, "Connection: close\r\n\r\n");
 }
 
 static void log_request(struct reply *out, const struct http_state *st,
@@ -409,6 +514,11 @@ static void log_request(struct reply *out, const struct http_state *st,
 {
     char what[sizeof(out->log)];
     size_t n = 0;
+    out->status = status;
+    if (out->no_log) {
+        out->log[0] = '\0';
+        return;
+    }
     if (st != NULL && st->url_len > 0) {
         /* "METHOD target", the target cut to what the log line holds. */
         const char *m = llhttp_method_name(
@@ -427,7 +537,6 @@ static void log_request(struct reply *out, const struct http_state *st,
         what[n++] = '-';
     }
     reply_set_log(out, what, n);
-    out->status = status;
 }
 
 /* An error reply: status line, a short text body (left out for HEAD),
@@ -437,16 +546,18 @@ static void error_reply(struct reply *out, int status, bool keep_alive,
 {
     const char *body = error_body(status);
     size_t len = strlen(body);
+    struct head h;
     buf_reset(&out->head);
-    status_line(&out->head, status);
-    buf_printf(&out->head,
-               "Content-Type: " HTTP_TEXT "\r\n"
-               "Content-Length: %zu\r\n"
-               "X-Content-Type-Options: nosniff\r\n"
-               "Cache-Control: no-store\r\n"
-               "%s"
-               "Connection: %s\r\n\r\n",
-               len, extra ? extra : "", keep_alive ? "keep-alive" : "close");
+    head_open(&h, &out->head, HEAD_ROOM + (extra != NULL ? strlen(extra) : 0));
+    head_status(&h, status);
+    HEAD_LIT(&h, "Content-Type: " HTTP_TEXT "\r\nContent-Length: ");
+    head_uint(&h, len);
+    HEAD_LIT(&h, "\r\nX-Content-Type-Options: nosniff\r\n"
+                 "Cache-Control: no-store\r\n");
+    if (extra != NULL)
+        head_str(&h, extra);
+    head_connection(&h, keep_alive);
+    head_close(&h);
     /* The body is a string constant: it outlives any reply. */
     out->body = head_only ? NULL : body;
     out->body_len = head_only ? 0 : len;
@@ -503,7 +614,10 @@ static int target_to_key(const char *url, size_t len, char *key,
     if (i >= len || url[i] != '/')
         return 400;
 
-    size_t n = (size_t)snprintf(key, key_size, "http:");
+    if (key_size < 6)
+        return 404;
+    memcpy(key, "http:", 5);
+    size_t n = 5;
     for (; i < len && url[i] != '?' && url[i] != '#'; i++) {
         unsigned char c = (unsigned char)url[i];
         if (c == '%') {
@@ -624,10 +738,12 @@ static bool http_accepts_gzip(const char *ae, size_t len)
 static void gzip_etag(const char *etag, char *out, size_t cap)
 {
     size_t n = strlen(etag);
-    if (n >= 2 && etag[n - 1] == '"')
-        snprintf(out, cap, "%.*s-gz\"", (int)(n - 1), etag);
-    else
+    if (n >= 2 && etag[n - 1] == '"' && n + 3 < cap) {
+        memcpy(out, etag, n - 1);
+        memcpy(out + n - 1, "-gz\"", 5);
+    } else {
         snprintf(out, cap, "%s", etag);
+    }
 }
 
 static bool not_modified(const struct http_state *st,
@@ -655,45 +771,131 @@ struct reply_meta {
     bool vary;        /* the choice depended on Accept-Encoding */
 };
 
-/* The head of a 200 or (fresh) 304: validators and caching fields on both,
- * the body's type and length only on the 200. */
-static void ok_head(struct buf *h, const struct snapshot *snap,
-                    const struct reply_meta *m, bool fresh, bool keep)
+/* The fields of a 200 or (fresh) 304 between Date and Connection:
+ * validators and caching fields on both, the body's type and length only
+ * on the 200. */
+static void ok_fields(struct head *h, const struct snapshot *snap,
+                      const struct reply_meta *m, bool fresh)
 {
-    status_line(h, fresh ? 304 : 200);
     /* A 304 carries the validators and caching fields a 200 would, but no
      * Content-Length: there is no body to measure (RFC 9110 §15.4.5). */
-    if (!fresh)
-        buf_printf(h, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                   m->content_type, m->len);
-    if (m->gz)
-        buf_puts(h, "Content-Encoding: gzip\r\n");
-    if (m->vary)
-        buf_puts(h, "Vary: Accept-Encoding\r\n");
-    buf_printf(h, "ETag: %s\r\n", m->etag);
-    if (snap->data_changed_at != 0) {
-        char lm[TIME_BUFSZ];
-        time_http(snap->data_changed_at, lm);
-        buf_printf(h, "Last-Modified: %s\r\n", lm);
+    if (!fresh) {
+        HEAD_LIT(h, "Content-Type: ");
+        head_str(h, m->content_type);
+        HEAD_LIT(h, "\r\nContent-Length: ");
+        head_uint(h, m->len);
+        HEAD_LIT(h, "\r\n");
     }
-    buf_printf(h, "Cache-Control: public, max-age=%d\r\n",
-               snap->site.max_age > 0 ? snap->site.max_age : 0);
-    buf_puts(h, "X-Content-Type-Options: nosniff\r\n");
+    if (m->gz)
+        HEAD_LIT(h, "Content-Encoding: gzip\r\n");
+    if (m->vary)
+        HEAD_LIT(h, "Vary: Accept-Encoding\r\n");
+    HEAD_LIT(h, "ETag: ");
+    head_str(h, m->etag);
+    HEAD_LIT(h, "\r\n");
+    if (snap->data_changed_at != 0) {
+        HEAD_LIT(h, "Last-Modified: ");
+        head_date(h, &date_changed, snap->data_changed_at);
+        HEAD_LIT(h, "\r\n");
+    }
+    HEAD_LIT(h, "Cache-Control: public, max-age=");
+    head_uint(h, snap->site.max_age > 0 ? (uint64_t)snap->site.max_age : 0);
+    HEAD_LIT(h, "\r\nX-Content-Type-Options: nosniff\r\n");
     if (strncmp(m->content_type, "text/html", 9) == 0)
-        buf_puts(h, "Content-Security-Policy: " HTTP_CSP "\r\n");
-    buf_printf(h, "Connection: %s\r\n\r\n", keep ? "keep-alive" : "close");
+        HEAD_LIT(h, "Content-Security-Policy: " HTTP_CSP "\r\n");
 }
 
-/* The 200 or 304 for a view. */
-static void view_reply(struct reply *out, const struct snapshot *snap,
-                       const struct view *v, bool gz, bool fresh,
-                       bool head_only, bool keep)
+/* Those fields depend on nothing but what is compared here, so the bytes
+ * made for one reply serve every later reply with the same inputs: the
+ * same view, in the same variant, of data changed at the same time. A
+ * small table of them (one thread: the loop's) spares a busy view the
+ * work of making its head again for every request; a miss makes the
+ * fields anew and takes the slot. Matching on the inputs themselves, not
+ * on pointers, keeps a freed and reused view from ever matching. */
+#define HEAD_MEMO_SLOTS 64
+#define HEAD_MEMO_BYTES 640
+#define HEAD_MEMO_TYPE 64
+
+struct head_memo {
+    char etag[SNAPSHOT_ETAG_MAX + 4];
+    char content_type[HEAD_MEMO_TYPE];
+    size_t len;
+    int64_t changed_at;
+    int max_age;
+    bool gz, vary, fresh;
+    size_t n; /* bytes held; 0: an empty slot */
+    char bytes[HEAD_MEMO_BYTES];
+};
+
+static struct head_memo head_memo[HEAD_MEMO_SLOTS];
+
+static struct head_memo *memo_slot(const struct reply_meta *m, bool fresh)
 {
-    char etag[sizeof(v->etag) + 4];
-    if (gz)
-        gzip_etag(v->etag, etag, sizeof(etag));
-    else
-        snprintf(etag, sizeof(etag), "%s", v->etag);
+    /* The ETag is a hash of the body already: its last hex digits spread
+     * the views over the table. */
+    size_t n = strlen(m->etag), k = 0;
+    for (size_t i = n > 4 ? n - 4 : 0; i < n; i++)
+        k = k * 31 + (unsigned char)m->etag[i];
+    return &head_memo[(k * 2 + fresh) % HEAD_MEMO_SLOTS];
+}
+
+static bool memo_matches(const struct head_memo *e, const struct snapshot *snap,
+                         const struct reply_meta *m, bool fresh)
+{
+    return e->n > 0 && e->len == m->len && e->fresh == fresh &&
+           e->gz == m->gz && e->vary == m->vary &&
+           e->changed_at == snap->data_changed_at &&
+           e->max_age == snap->site.max_age && strcmp(e->etag, m->etag) == 0 &&
+           strcmp(e->content_type, m->content_type) == 0;
+}
+
+static void memo_fill(struct head_memo *e, const struct snapshot *snap,
+                      const struct reply_meta *m, bool fresh, const char *bytes,
+                      size_t n)
+{
+    e->n = 0;
+    if (n == 0 || n > sizeof(e->bytes) || strlen(m->etag) >= sizeof(e->etag) ||
+        strlen(m->content_type) >= sizeof(e->content_type))
+        return; /* not kept: made anew each time */
+    strcpy(e->etag, m->etag);
+    strcpy(e->content_type, m->content_type);
+    e->len = m->len;
+    e->changed_at = snap->data_changed_at;
+    e->max_age = snap->site.max_age;
+    e->gz = m->gz;
+    e->vary = m->vary;
+    e->fresh = fresh;
+    memcpy(e->bytes, bytes, n);
+    e->n = n;
+}
+
+/* The head of a 200 or (fresh) 304. */
+static void ok_head(struct buf *out, const struct snapshot *snap,
+                    const struct reply_meta *m, bool fresh, bool keep)
+{
+    struct head h;
+    head_open(&h, out,
+              HEAD_ROOM + sizeof(HTTP_CSP) + strlen(m->content_type) +
+                  strlen(m->etag));
+    head_status(&h, fresh ? 304 : 200);
+    struct head_memo *e = memo_slot(m, fresh);
+    if (memo_matches(e, snap, m, fresh)) {
+        head_put(&h, e->bytes, e->n);
+    } else {
+        char *start = h.p;
+        ok_fields(&h, snap, m, fresh);
+        if (!h.over)
+            memo_fill(e, snap, m, fresh, start, (size_t)(h.p - start));
+    }
+    head_connection(&h, keep);
+    head_close(&h);
+}
+
+/* The 200 or 304 for a view; etag is that of the body chosen (gz). */
+static void view_reply(struct reply *out, const struct snapshot *snap,
+                       const struct view *v, const char *etag, bool gz,
+                       bool fresh, bool head_only, bool keep)
+{
     /* Whether or not this reply is compressed, the choice depended on
      * Accept-Encoding for every view that has a gzip body. */
     struct reply_meta m = {v->content_type, gz ? v->gzip_len : v->len, etag, gz,
@@ -904,15 +1106,16 @@ static enum proto_result respond(struct http_state *st,
     } else {
         bool gz = v->gzip != NULL && !st->ae_over &&
                   http_accepts_gzip(st->ae, st->ae_len);
-        char etag[sizeof(v->etag) + 4];
-        if (gz)
-            gzip_etag(v->etag, etag, sizeof(etag));
-        else
-            snprintf(etag, sizeof(etag), "%s", v->etag);
+        char gz_etag[sizeof(v->etag) + 4];
+        const char *etag = v->etag;
+        if (gz) {
+            gzip_etag(v->etag, gz_etag, sizeof(gz_etag));
+            etag = gz_etag;
+        }
         bool fresh = not_modified(st, snap, etag);
         status = fresh ? 304 : 200;
-        view_reply(out, snap, v, gz, fresh, head_only, keep);
-        if (out->body != NULL) /* a cached view may go before it is sent */
+        view_reply(out, snap, v, etag, gz, fresh, head_only, keep);
+        if (out->body != NULL && v->cached) /* it may go before it is sent */
             out->hold = snapshot_view_hold(v);
     }
     log_request(out, st, status);

@@ -26,7 +26,9 @@
  *                           the thread pool (reading stays paused), frees
  *                           it, then calls on_command_done() for the reply
  *                           and acts on that result as above
- *      While a reply is being written, reading is paused (backpressure).
+ *      A reply the socket takes at once is written before on_data is
+ *      called again; one it does not take pauses reading until it is
+ *      out (backpressure), so requests are answered in order.
  *   3. If the input buffer reaches max_request bytes with PROTO_MORE still
  *      the answer, server/ calls on_limit() for an error reply and closes.
  *   4. On the read deadline: on_timeout(); on EOF: on_eof(). Both may fill
@@ -65,15 +67,19 @@ struct reply {
     struct buf head;
     const char *body; /* borrowed, or NULL */
     size_t body_len;
-    /* A reference to the view the body is borrowed from, when that may
-     * outlive its place in the snapshot (a cached view, snapshot.h);
-     * released by reply_reset() and reply_free(), once the bytes are out. */
+    /* A reference to the view the body is borrowed from when that is a
+     * cached view (snapshot.h), which the cache may drop while the bytes
+     * are still going out; released by reply_reset() and reply_free(). A
+     * snapshot view needs none: server/ holds the snapshot. */
     struct view *hold;
     struct buf tail;
     /* For the access log: a short description of what was asked, with
      * control bytes already removed, and a status (HTTP code, or 0). */
     char log[160];
     int status;
+    /* Set by server/ when the access log is off: then log stays empty, and
+     * a protocol may skip the work of describing the request. */
+    bool no_log;
     /* With PROTO_COMMAND: the write to run (owned by server/ once
      * returned). NULL otherwise. */
     struct store_command *command;
@@ -125,7 +131,8 @@ void reply_reset(struct reply *r);
 void reply_free(struct reply *r);
 /* Total bytes of the reply. */
 size_t reply_len(const struct reply *r);
-/* Sets log text, replacing control and non-ASCII bytes, truncated. */
+/* Sets log text, replacing control and non-ASCII bytes, truncated; empty
+ * when r->no_log is set. */
 void reply_set_log(struct reply *r, const char *what, size_t len);
 
 struct proto {

@@ -38,6 +38,8 @@ size_t reply_len(const struct reply *r)
 void reply_set_log(struct reply *r, const char *what, size_t len)
 {
     size_t j = 0;
+    if (r->no_log)
+        len = 0;
     /* Log lines must not carry a peer's terminal escapes or fake new lines;
      * anything outside printable ASCII becomes '?'. */
     for (size_t i = 0; i < len && j + 1 < sizeof(r->log); i++) {

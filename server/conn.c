@@ -7,12 +7,13 @@
  *
  * States:
  *   READING   waiting for request bytes (read deadline or idle timer armed)
- *   WRITING   a reply is being written; reading is paused so a pipelining or
- *             flooding peer cannot make us buffer without bound
- *   DRAINING  the reply is written and the write side shut down; we read and
- *             discard until EOF or a short linger deadline, so that unread
- *             request bytes do not turn our close into an RST that would cut
- *             off the reply on the peer's side
+ *   WRITING   the socket did not take a whole reply at once, and the rest is
+ *             being written; reading is paused so a pipelining or flooding
+ *             peer cannot make us buffer without bound
+ *   DRAINING  the reply is written and the write side shut down, or being
+ *             shut down; we read and discard until EOF or a short linger
+ *             deadline, so that unread request bytes do not turn our close
+ *             into an RST that would cut off the reply on the peer's side
  *   CLOSING   uv_close() called on both handles
  *
  * Caps. A connection is served, or refused (over the per-address cap, or
@@ -86,11 +87,15 @@ struct conn {
     bool proto_ready; /* proto->init ran, so fini must run */
     bool close_after_write;
     bool eof;
+    bool reading;            /* uv_read_start() is in effect */
     bool idle;               /* on the idle list */
     bool refused;            /* counted as refused, not as served */
     struct peer *counted_as; /* its entry in srv->peers, or NULL */
     struct command_job *job; /* in flight: the conn outlives its handles */
     size_t bytes_since_reply;
+    unsigned replies_sent; /* tells read_cb that a reply went meanwhile */
+    uint64_t deadline;     /* loop time (ms) at which the state times out */
+    uint64_t timer_due;    /* when the timer, if active, fires */
     struct buf in;
     struct reply reply;
     struct snapshot *snap; /* held while a reply may point into it */
@@ -111,6 +116,37 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
     b->base = read_scratch;
     b->len = sizeof(read_scratch);
+}
+
+/* One input buffer and one reply head buffer for the whole loop, lent to
+ * the connection being served and given back once empty. A keep-alive
+ * request is read, answered and written within one callback, so one pair
+ * serves them all: their bytes stay in the cache (with hundreds of
+ * connections, each one's own buffers were cold by its next request), and
+ * an idle connection holds neither. A connection keeps what it was lent
+ * only while bytes in it are still owed: part of a request, or the rest
+ * of a reply the socket did not take. */
+static struct buf spare_in, spare_head;
+
+static void buf_lend(struct buf *to, struct buf *spare)
+{
+    if (to->data == NULL && spare->data != NULL) {
+        *to = *spare;
+        *spare = (struct buf)BUF_INIT;
+    }
+}
+
+static void buf_give_back(struct buf *from, struct buf *spare)
+{
+    if (from->data == NULL || from->len > 0)
+        return;
+    if (spare->data == NULL) {
+        *spare = *from;
+        buf_reset(spare);
+    } else {
+        buf_free(from);
+    }
+    *from = (struct buf)BUF_INIT;
 }
 
 /* ---- the idle list ---------------------------------------------------- */
@@ -224,9 +260,38 @@ static uint64_t idle_timeout(const struct conn *c)
                : c->proto->idle_timeout_ms;
 }
 
+/* Sets the deadline of the state just entered, ms from now. A deadline
+ * later than the armed one is only noted, and timer_cb arms the rest when
+ * the earlier one fires: keep-alive moves the deadline later after every
+ * reply, and this keeps that from costing a timer heap update each time. */
 static void arm_timer(struct conn *c, uint64_t ms)
 {
+    c->deadline = uv_now(c->srv->loop) + ms;
+    if (uv_is_active((uv_handle_t *)&c->timer) && c->timer_due <= c->deadline)
+        return;
+    c->timer_due = c->deadline;
     uv_timer_start(&c->timer, timer_cb, ms, 0);
+}
+
+/* Reading is left on between requests: a reply that the socket takes at
+ * once needs no pause, and every uv_read_stop() / uv_read_start() pair
+ * costs two epoll_ctl(2) calls. It stops only while a reply, a store
+ * write or a shutdown is pending, or once the peer has closed. */
+static int conn_read_start(struct conn *c)
+{
+    if (c->reading)
+        return 0;
+    int rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+    c->reading = rc == 0;
+    return rc;
+}
+
+static void conn_read_stop(struct conn *c)
+{
+    if (!c->reading)
+        return;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    c->reading = false;
 }
 
 static void log_reply(struct conn *c)
@@ -257,38 +322,38 @@ static void shutdown_cb(uv_shutdown_t *req, int status)
         c->counted_as = NULL;
     }
     arm_timer(c, c->refused ? CONN_REFUSED_LINGER_MS : CONN_LINGER_MS);
-    if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
+    if (conn_read_start(c) < 0)
         conn_close(c);
 }
 
-/* Half-closes after the last reply; reads are drained in read_cb. */
+/* Half-closes after the last reply; reads are drained in read_cb. Reading
+ * goes on (or resumes in shutdown_cb): the reply is out, so whatever the
+ * peer still sends is discarded from now on, and stopping and restarting
+ * it around the shutdown would only cost two epoll_ctl calls. */
 static void conn_finish(struct conn *c)
 {
-    uv_read_stop((uv_stream_t *)&c->tcp);
     idle_leave(c);
     c->sreq.data = c;
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, shutdown_cb) < 0) {
         conn_close(c);
         return;
     }
-    c->state = CONN_WRITING; /* until shutdown_cb: nothing else to do */
+    c->state = CONN_DRAINING;
     arm_timer(c, c->refused ? CONN_REFUSED_LINGER_MS : CONN_LINGER_MS);
 }
 
-static void write_cb(uv_write_t *req, int status)
+/* The whole reply is out: the snapshot may go, and the connection waits
+ * for the next request or closes. The caller offers any pipelined bytes
+ * to the protocol next (conn_process). */
+static void reply_sent(struct conn *c)
 {
-    struct conn *c = req->data;
-    if (c->state == CONN_CLOSING)
-        return;
     reply_reset(&c->reply);
+    buf_give_back(&c->reply.head, &spare_head);
     if (c->snap != NULL) {
         snapshot_unref(c->snap);
         c->snap = NULL;
     }
-    if (status < 0) {
-        conn_close(c);
-        return;
-    }
+    c->replies_sent++;
     if (c->close_after_write || c->srv->stopping) {
         conn_finish(c);
         return;
@@ -298,14 +363,31 @@ static void write_cb(uv_write_t *req, int status)
     arm_timer(c, c->in.len > 0 ? read_timeout(c) : idle_timeout(c));
     if (c->in.len == 0)
         idle_enter(c);
-    /* Pipelined bytes may already hold the next request. */
-    conn_process(c);
-    if (c->state == CONN_READING &&
-        uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
-        conn_close(c);
 }
 
-/* Writes c->reply; close_after decides what happens once it is out. */
+/* The rest of a reply that the socket did not take at once is out. */
+static void write_cb(uv_write_t *req, int status)
+{
+    struct conn *c = req->data;
+    if (c->state == CONN_CLOSING)
+        return;
+    if (status < 0) {
+        conn_close(c);
+        return;
+    }
+    reply_sent(c);
+    /* Pipelined bytes may already hold the next request. */
+    conn_process(c);
+}
+
+/* Writes c->reply; close_after decides what happens once it is out.
+ *
+ * First at once (uv_try_write): a reply that fits in the socket's send
+ * buffer, the usual case, is done before this returns, reading never
+ * pauses and the reply costs one write(2). Only the rest of a reply the
+ * socket did not take goes through uv_write(), with reading paused until
+ * it is out: a peer that sends requests without reading their replies
+ * fills its own receive window, then ours, and is then read no more. */
 static void conn_send(struct conn *c, bool close_after)
 {
     uv_buf_t bufs[3];
@@ -322,18 +404,44 @@ static void conn_send(struct conn *c, bool close_after)
         conn_close(c); /* out of memory: nothing sensible to send */
         return;
     }
-    uv_read_stop((uv_stream_t *)&c->tcp);
     idle_leave(c);
-    c->state = CONN_WRITING;
-    arm_timer(c, c->refused ? CONN_REFUSED_WRITE_MS : CONN_WRITE_TIMEOUT_MS);
-    if (n == 0) {
-        /* Nothing to write (e.g. a reply of zero bytes): finish at once. */
-        c->wreq.data = c;
-        write_cb(&c->wreq, 0);
+    size_t done = 0;
+    if (n > 0) {
+        int r = uv_try_write((uv_stream_t *)&c->tcp, bufs, n);
+        if (r < 0 && r != UV_EAGAIN) {
+            conn_close(c); /* the peer is gone */
+            return;
+        }
+        done = r > 0 ? (size_t)r : 0;
+    }
+    if (done == reply_len(&c->reply)) {
+        reply_sent(c);
         return;
     }
+    /* Skip what was written; the rest is what uv_write() gets. */
+    unsigned first = 0;
+    size_t skip = done;
+    while (skip >= bufs[first].len) {
+        skip -= bufs[first].len;
+        first++;
+    }
+    bufs[first].base += skip;
+    bufs[first].len -= skip;
+    /* Only the body points into the snapshot: once it is written, the
+     * snapshot need not outlive the head and tail bytes still owed. */
+    if (c->reply.body_len == 0 ||
+        done >= c->reply.head.len + c->reply.body_len) {
+        if (c->snap != NULL) {
+            snapshot_unref(c->snap);
+            c->snap = NULL;
+        }
+    }
+    conn_read_stop(c);
+    c->state = CONN_WRITING;
+    arm_timer(c, c->refused ? CONN_REFUSED_WRITE_MS : CONN_WRITE_TIMEOUT_MS);
     c->wreq.data = c;
-    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, n, write_cb) < 0)
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs + first, n - first,
+                 write_cb) < 0)
         conn_close(c);
 }
 
@@ -356,6 +464,7 @@ static void conn_act(struct conn *c, enum proto_result r)
             snapshot_unref(c->snap);
             c->snap = NULL;
         }
+        buf_give_back(&c->reply.head, &spare_head);
         conn_finish(c);
         break;
     }
@@ -415,12 +524,16 @@ static void command_done_cb(uv_work_t *w, int status)
     }
     c->state = CONN_READING;
     take_snapshot(c);
+    buf_lend(&c->reply.head, &spare_head);
     enum proto_result r =
         c->proto->on_command_done(c->pstate, c->snap, &job->result, &c->reply);
     free(job);
     if (r == PROTO_MORE || r == PROTO_COMMAND)
         r = PROTO_CLOSE; /* a protocol must answer a command */
     conn_act(c, r);
+    /* Answered at once: pipelined bytes may hold the next request, and
+     * reading, paused for the command, goes on. */
+    conn_process(c);
 }
 
 static void conn_command(struct conn *c)
@@ -439,7 +552,7 @@ static void conn_command(struct conn *c)
     job->db_path = c->srv->cfg.db_path;
     job->give_up = &c->srv->give_up_writes;
     job->work.data = job;
-    uv_read_stop((uv_stream_t *)&c->tcp);
+    conn_read_stop(c);
     c->state = CONN_COMMAND;
     arm_timer(c, CONN_WRITE_TIMEOUT_MS);
     c->job = job;
@@ -453,35 +566,50 @@ static void conn_command(struct conn *c)
 }
 
 /* Offers the buffered input to the protocol until it needs more bytes or a
- * reply is on its way. */
+ * reply is pending: replies written at once (conn_send) leave the
+ * connection READING, so pipelined requests are answered here one after
+ * the other, in order. Reading goes on while the connection waits. */
 static void conn_process(struct conn *c)
 {
-    if (c->state != CONN_READING)
-        return;
-    take_snapshot(c);
-    size_t consumed = 0;
-    enum proto_result r = c->proto->on_data(c->pstate, c->snap, c->in.data,
-                                            c->in.len, &consumed, &c->reply);
-    if (consumed > 0)
-        buf_consume(&c->in, consumed);
-    if (r == PROTO_MORE) {
-        if (c->in.len >= c->proto->max_request || c->in.len >= CONN_HARD_CAP) {
-            r = c->proto->on_limit(c->pstate, c->snap, &c->reply);
-            if (r == PROTO_REPLY)
-                r = PROTO_REPLY_CLOSE;
-        } else if (c->eof) {
-            r = c->proto->on_eof != NULL
-                    ? c->proto->on_eof(c->pstate, c->snap, c->in.data,
-                                       c->in.len, &c->reply)
-                    : PROTO_CLOSE;
-        } else {
-            /* Keep no snapshot while merely waiting for bytes. */
-            snapshot_unref(c->snap);
-            c->snap = NULL;
-            return;
+    while (c->state == CONN_READING) {
+        take_snapshot(c);
+        buf_lend(&c->reply.head, &spare_head);
+        size_t consumed = 0;
+        enum proto_result r = c->proto->on_data(
+            c->pstate, c->snap, c->in.data, c->in.len, &consumed, &c->reply);
+        if (consumed > 0)
+            buf_consume(&c->in, consumed);
+        if (r == PROTO_MORE) {
+            if (c->in.len >= c->proto->max_request ||
+                c->in.len >= CONN_HARD_CAP) {
+                r = c->proto->on_limit(c->pstate, c->snap, &c->reply);
+                if (r == PROTO_REPLY)
+                    r = PROTO_REPLY_CLOSE;
+            } else if (c->eof) {
+                r = c->proto->on_eof != NULL
+                        ? c->proto->on_eof(c->pstate, c->snap, c->in.data,
+                                           c->in.len, &c->reply)
+                        : PROTO_CLOSE;
+                if (r == PROTO_MORE) {
+                    /* on_eof should not say so: nothing more will come. */
+                    conn_close(c);
+                    return;
+                }
+            } else {
+                /* Keep no snapshot while merely waiting for bytes. */
+                snapshot_unref(c->snap);
+                c->snap = NULL;
+                break;
+            }
+            if (r == PROTO_MORE)
+                break; /* on_limit asks for more: the protocol's call */
         }
+        conn_act(c, r);
     }
-    conn_act(c, r);
+    buf_give_back(&c->in, &spare_in);
+    buf_give_back(&c->reply.head, &spare_head);
+    if (c->state == CONN_READING && !c->eof && conn_read_start(c) < 0)
+        conn_close(c);
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
@@ -500,33 +628,46 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
             return;
         }
         c->eof = true;
-        uv_read_stop(s);
+        conn_read_stop(c);
         conn_process(c);
-        /* on_eof answered PROTO_MORE (it should not): nothing will come. */
-        if (c->state == CONN_READING)
-            conn_close(c);
         return;
     }
-    if (c->bytes_since_reply == 0) {
+    bool starts = c->bytes_since_reply == 0;
+    unsigned replies = c->replies_sent;
+    if (starts)
         idle_leave(c);
-        arm_timer(c, read_timeout(c)); /* a request starts */
-    }
     c->bytes_since_reply += (size_t)nread;
     size_t room = CONN_HARD_CAP - c->in.len;
+    buf_lend(&c->in, &spare_in);
     buf_append(&c->in, b->base, (size_t)nread < room ? (size_t)nread : room);
     if (buf_failed(&c->in)) {
         conn_close(c);
         return;
     }
     conn_process(c);
+    /* A request that starts in this read and is not answered by its end
+     * gets the read deadline, from its first byte. One answered at once
+     * never needs it: the idle deadline that follows the reply is later
+     * than the one armed, so keep-alive costs no timer update. */
+    if (starts && c->replies_sent == replies && c->state == CONN_READING &&
+        c->bytes_since_reply > 0)
+        arm_timer(c, read_timeout(c));
 }
 
 static void timer_cb(uv_timer_t *t)
 {
     struct conn *c = t->data;
+    uint64_t now = uv_now(c->srv->loop);
+    if (c->deadline > now) {
+        /* The deadline moved later since the timer was armed. */
+        c->timer_due = c->deadline;
+        uv_timer_start(t, timer_cb, c->deadline - now, 0);
+        return;
+    }
     switch (c->state) {
     case CONN_READING: {
         take_snapshot(c);
+        buf_lend(&c->reply.head, &spare_head);
         enum proto_result r =
             c->bytes_since_reply > 0 && c->proto->on_timeout != NULL
                 ? c->proto->on_timeout(c->pstate, c->snap, c->in.data,
@@ -605,6 +746,7 @@ static void conn_refuse(struct conn *c)
     }
     note_refusal(srv, true);
     take_snapshot(c);
+    buf_lend(&c->reply.head, &spare_head);
     c->proto->busy(c->snap, &c->reply);
     c->reply.log[0] = '\0';
     conn_send(c, true);
@@ -618,6 +760,7 @@ int conn_accept(struct listener *l)
         return UV_ENOMEM; /* it stays queued; the listener retries */
     c->pstate = c + 1;
     c->srv = srv;
+    c->reply.no_log = srv->cfg.quiet;
     c->lst = l;
     c->proto = l->proto;
     if (uv_tcp_init(srv->loop, &c->tcp) < 0) {
@@ -670,7 +813,7 @@ int conn_accept(struct listener *l)
     c->counted_as->served++;
     arm_timer(c, read_timeout(c));
     idle_enter(c);
-    if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) < 0)
+    if (conn_read_start(c) < 0)
         conn_close(c);
     return 0;
 }
@@ -771,4 +914,6 @@ void conn_close_all(struct server *srv)
 void conn_fini(struct server *srv)
 {
     peer_table_fini(&srv->peers);
+    buf_free(&spare_in);
+    buf_free(&spare_head);
 }

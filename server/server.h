@@ -201,7 +201,8 @@ int conn_accept(struct listener *l);
 void conn_shutdown(struct server *srv);
 /* Closes every open connection (the end of shutdown). */
 void conn_close_all(struct server *srv);
-/* Frees the per-peer table once the loop has ended. */
+/* Frees the per-peer table and the buffers the connections shared, once
+ * the loop has ended. */
 void conn_fini(struct server *srv);
 /* Called by conn.c whenever the last connection goes while stopping. */
 void serve_conns_done(struct server *srv);

@@ -392,6 +392,7 @@ const struct view *snapshot_cache_view(const struct snapshot *s,
         return NULL;
     }
     v->stamp = stamp;
+    v->cached = true;
     v->gzip = gz;
     v->gzip_len = gz != NULL ? gz_len : 0;
     v->cost += v->gzip_len;

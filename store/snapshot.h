@@ -72,6 +72,7 @@ struct site {
 /* A rendered response body. */
 struct view {
     _Atomic int refs;      /* views are shared across threads */
+    bool cached;           /* in a view cache, not a snapshot's table */
     uint64_t stamp;        /* cached views: what it was made from */
     size_t cost;           /* bytes it holds, for the cache's bound */
     struct view *lru_prev; /* the cache's recency list */
