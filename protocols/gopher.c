@@ -1,5 +1,6 @@
-/* gopher: the status as a Gopher server (RFC 1436), answering from views
- * rendered once per snapshot.
+/* gopher: the status as a Gopher server (RFC 1436), answering from the
+ * snapshot's views and, for one service, incident or month, from cached
+ * views rendered on request (store/snapshot.h; find_view).
  *
  * View keys are "gopher:" + selector:
  *   gopher:                  the root menu (selectors "" and "/")
@@ -10,10 +11,12 @@
  *   gopher:/incidents/ID     one incident, long form, type 0
  *   gopher:/maintenance      running, upcoming, recently completed (menu)
  *   gopher:/history          the months (menu)
- *   gopher:/history/YYYY-MM  one month's posts (menu)
+ *   gopher:/history/YYYY-MM  one month's posts (menu); past 100 posts,
+ *                            page N is gopher:/history/YYYY-MM/N
  *   gopher:/help             help, type 0
  *   gopher:/caps.txt         server capabilities, type 0
- * A new view only needs rendering here; the request side finds it by key.
+ * A new snapshot view only needs rendering here; the request side finds it
+ * by key.
  * Requests that are not plain lookups (the Gopher+ root probe, "URL:"
  * links and the type-7 search at /search, rendered per request) are
  * routed in answer() before the lookup.

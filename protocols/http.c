@@ -1,6 +1,7 @@
 /* http: HTTP/1.0 and HTTP/1.1 (RFC 9110, 9112) over llhttp, answering
- * from the snapshot's pre-rendered views, plus http_prerender()
- * (http_proto.prerender), which renders those views.
+ * from the snapshot's pre-rendered views (http_prerender, the
+ * http_proto.prerender) and from cached views of one post, service or
+ * month, rendered on request (find_view; store/snapshot.h).
  *
  * One request at a time: on_message_complete pauses llhttp, so on_data
  * returns after exactly one request with *consumed up to its last byte,

@@ -150,8 +150,9 @@ void server_background_thread(void);
 int server_log_open(const struct serve_config *cfg);
 
 /* --- snapshot builder (reload.c) --- */
-/* Renders every protocol's views into s: HTTP's, then Gopher's, then
- * finger's prerender (struct proto), stopping at the first failure. Pure:
+/* Renders every protocol's snapshot views into s: HTTP's, then Gopher's,
+ * then finger's prerender (struct proto), stopping at the first failure
+ * (the cached views are rendered on request instead). Pure:
  * no loop, no database; a worker thread calls it before s is published.
  * 0 or UV_ENOMEM. */
 int reload_render(struct snapshot *s);

@@ -238,9 +238,8 @@ static int share(struct snapshot *s, struct incident *inc,
     *inc = *from;
     snapshot_post_mem_ref(inc->mem);
     /* A list copied into from's snapshot dies with it: copy it again. */
-    return same_places && !from->services_copied
-               ? 0
-               : remap_services(s, inc, map);
+    return same_places && !from->services_copied ? 0
+                                                 : remap_services(s, inc, map);
 }
 
 /* The change counter, which every stamp comes from (schema.c). */
