@@ -50,7 +50,7 @@
  * quotes, "..." and " does not exist" it stays within the display cap. */
 #define GOPHER_ECHO_MAX 50
 /* How many recent posts a service's menu lists. */
-#define GOPHER_SERVICE_POSTS 20
+#define GOPHER_SERVICE_POSTS QUERY_SERVICE_LONG
 
 /* Dummy selector, host and port of info and error lines: gophernicus's
  * convention, still four fields so no client trips over the line. */

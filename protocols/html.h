@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "../store/common/buf.h"
+#include "../store/query.h"
 #include "../store/snapshot.h"
 
 /* Appends s escaped for HTML text and for quoted attribute values
@@ -55,7 +56,7 @@ void html_help(struct buf *out, const struct snapshot *s);
 void html_service(struct buf *out, const struct snapshot *s,
                   const struct service *svc);
 /* How many recent posts html_service lists. */
-#define HTML_SERVICE_POSTS 20
+#define HTML_SERVICE_POSTS QUERY_SERVICE_LONG
 /* The months that have posts, newest first, each linked to its page. */
 void html_history(struct buf *out, const struct snapshot *s);
 /* Page `page` (1-based, QUERY_MONTH_PAGE posts each) of the posts of one

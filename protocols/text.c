@@ -1165,7 +1165,7 @@ static void post_list(struct buf *out, const struct snapshot *s,
 
 size_t text_service_posts(bool long_form)
 {
-    return long_form ? 20 : 10;
+    return long_form ? QUERY_SERVICE_LONG : QUERY_SERVICE_SHORT;
 }
 
 void text_service(struct buf *out, const struct snapshot *s,

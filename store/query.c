@@ -63,6 +63,8 @@ static int collect(const struct snapshot *s, size_t limit,
     return (int)n;
 }
 
+static int service_stamps(struct snapshot *s);
+
 /* A post's place in the history order, with its sort key at hand. */
 struct timed {
     int64_t t, id;
@@ -86,7 +88,7 @@ int query_index(struct snapshot *s)
     s->n_months = 0;
     size_t n = s->n_incidents;
     if (n == 0)
-        return 0;
+        return service_stamps(s);
     struct timed *v = malloc(n * sizeof(*v));
     s->by_time = malloc(n * sizeof(*s->by_time));
     if (v == NULL || s->by_time == NULL) {
@@ -127,7 +129,7 @@ int query_index(struct snapshot *s)
         s->by_time[i] = v[i].idx;
     }
     free(v);
-    return 0;
+    return service_stamps(s);
 }
 
 int query_find_month(const struct snapshot *s, int year, int month)
@@ -242,20 +244,52 @@ int query_service_posts(const struct snapshot *s, size_t svc, size_t limit,
     return (int)n;
 }
 
-uint64_t query_service_stamp(const struct snapshot *s, size_t svc, size_t limit,
-                             bool clock)
+/* The stamps of every service's newest posts, in one walk of the history
+ * (query_index): each post counts for each service it affects until that
+ * service has QUERY_SERVICE_LONG. */
+static int service_stamps(struct snapshot *s)
 {
-    uint64_t h = snapshot_mix(s->context_stamp, 0x73657276ULL + svc);
-    size_t n = 0;
-    for (size_t i = 0; s->by_time != NULL && i < s->n_incidents && n < limit;
-         i++) {
-        const struct incident *inc = &s->incidents[s->by_time[i]];
-        if (!affects(s, inc, &svc))
-            continue;
-        h = snapshot_mix(snapshot_mix(h, (uint64_t)inc->id),
-                         (uint64_t)inc->rev);
-        n++;
+    size_t n = s->n_services;
+    s->service_short = snapshot_alloc(s, (n + 1) * sizeof(uint64_t));
+    s->service_long = snapshot_alloc(s, (n + 1) * sizeof(uint64_t));
+    size_t *seen = calloc(n + 1, sizeof(*seen));
+    if (s->service_short == NULL || s->service_long == NULL || seen == NULL) {
+        free(seen);
+        return UV_ENOMEM;
     }
+    for (size_t k = 0; k < n; k++)
+        s->service_long[k] = 0x73657276ULL + k;
+    size_t full = 0;
+    for (size_t i = 0; i < s->n_incidents && full < n; i++) {
+        const struct incident *inc = &s->incidents[s->by_time[i]];
+        for (size_t j = 0; j < inc->n_services; j++) {
+            size_t k = inc->services[j].service;
+            if (k >= n || seen[k] == QUERY_SERVICE_LONG)
+                continue;
+            uint64_t h = snapshot_mix(s->service_long[k], (uint64_t)inc->id);
+            s->service_long[k] = snapshot_mix(h, (uint64_t)inc->rev);
+            if (++seen[k] == QUERY_SERVICE_SHORT)
+                s->service_short[k] = s->service_long[k];
+            if (seen[k] == QUERY_SERVICE_LONG)
+                full++;
+        }
+    }
+    for (size_t k = 0; k < n; k++)
+        if (seen[k] < QUERY_SERVICE_SHORT) /* fewer posts than either */
+            s->service_short[k] = s->service_long[k];
+    free(seen);
+    return 0;
+}
+
+uint64_t query_service_stamp(const struct snapshot *s, size_t svc,
+                             size_t limit, bool clock)
+{
+    uint64_t posts = 0;
+    if (svc < s->n_services && s->service_long != NULL)
+        posts = limit <= QUERY_SERVICE_SHORT ? s->service_short[svc]
+                                             : s->service_long[svc];
+    uint64_t h = snapshot_mix(snapshot_mix(s->context_stamp, svc), posts);
+    h = snapshot_mix(h, limit);
     return clock ? snapshot_mix(h, s->clock_stamp) : h;
 }
 

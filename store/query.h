@@ -60,7 +60,10 @@ int query_service_posts(const struct snapshot *s, size_t svc, size_t limit,
 
 /* What the page of service svc listing its `limit` newest posts is made
  * from: the context and clock of snapshot_post_stamp(), and those posts'
- * ids and change stamps. */
+ * ids and change stamps. limit is QUERY_SERVICE_SHORT or
+ * QUERY_SERVICE_LONG, whose stamps query_index() works out beforehand. */
+#define QUERY_SERVICE_SHORT 10
+#define QUERY_SERVICE_LONG 20
 uint64_t query_service_stamp(const struct snapshot *s, size_t svc, size_t limit,
                              bool clock);
 

@@ -159,6 +159,10 @@ struct snapshot {
     struct query_month *months;
     size_t n_months;
     size_t *by_time;
+    /* Per service (by index), stamps of its QUERY_SERVICE_SHORT and
+     * QUERY_SERVICE_LONG newest posts (store/query.c), so that looking a
+     * service's page up costs no walk of the archive. */
+    uint64_t *service_short, *service_long;
 
     /* snapshot_seal(): stamps of what every post's and month's pages
      * read from outside the post (site, services, the store's identity),
