@@ -23,8 +23,9 @@
 BENCH_DIR=${OUTPOST_BENCH:-$(cd "$(dirname "$OUTPOST_BIN")/.." && pwd)/bench}
 LOAD=$BENCH_DIR/load
 CEILING=$BENCH_DIR/ceiling
-CEIL_PID=
+CEIL_PID= HOLD_PID=
 trap '[ -n "$CEIL_PID" ] && kill -9 "$CEIL_PID" 2>/dev/null
+      [ -n "$HOLD_PID" ] && kill -9 "$HOLD_PID" 2>/dev/null
       [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; rm -rf "$T"' EXIT
 # The fixed clock: the demo data is laid out relative to "now" and the views
 # show the server time, so at a fixed clock every reply has the same length
@@ -185,17 +186,32 @@ server_stop
 
 # ---- nobody listening -----------------------------------------------------
 
-# A port just handed out by the kernel and closed again. load retries a
-# refused connection a millisecond later, so it counts many; the run ends at
-# its -d like any other (timeout's 124 would be a hang).
-port=$(free_port)
-for mode in http line; do
-    if run_load "no listener ($mode)" -m "$mode" -p "$port" -c 2 -d 0.3 -t 2000 "$any"; then
-        check_eq "no listener ($mode): no request answered" "${L[requests]}" 0
-        check_more "no listener ($mode): connection errors counted" "${L[connect]}" 0
-        check_eq "no listener ($mode): every error is a connection error" "${L[errors]}" "${L[connect]}"
-    fi
-done
+# A port held bound but not listening (for at most 30 s) by a helper
+# process, so that nobody can take it meanwhile and every connection to it
+# is refused. load retries a refused connection a millisecond later, so it
+# counts many; the run ends at its -d like any other (timeout's 124 would be
+# a hang).
+python3 -c 'import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+time.sleep(30)' >"$T/held" &
+HOLD_PID=$!
+if wait_for "the held port" 10 test -s "$T/held" >/dev/null; then
+    port=$(cat "$T/held")
+    for mode in http line; do
+        if run_load "no listener ($mode)" -m "$mode" -p "$port" -c 2 -d 0.3 -t 2000 "$any"; then
+            check_eq "no listener ($mode): no request answered" "${L[requests]}" 0
+            check_more "no listener ($mode): connection errors counted" "${L[connect]}" 0
+            check_eq "no listener ($mode): every error is a connection error" "${L[errors]}" "${L[connect]}"
+        fi
+    done
+else
+    fail "a port held for the no-listener runs"
+fi
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+HOLD_PID=
 
 # ---- ceiling --------------------------------------------------------------
 
