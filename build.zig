@@ -8,7 +8,7 @@
 //!                           of the benchmarks in tests/bench)
 //!   zig build fuzz       -> zig-out/fuzz/fuzz_* (libFuzzer targets, built
 //!                           with the system's clang: see addFuzz)
-//!   zig build test       -> all but bench, then every test: unit (C) and end
+//!   zig build test       -> all of them, then every test: unit (C) and end
 //!                           to end under valgrind, the fuzz targets over
 //!                           their corpus and briefly (tests/run)
 //!
@@ -229,8 +229,10 @@ pub fn build(b: *std.Build) void {
     // reference server, the ceiling: plain sockets and epoll, no project
     // code, so they link nothing but libc. Both are always optimised,
     // whatever -Doptimize says, so that the loader's own cost stays small
-    // next to the servers it measures and the ceiling is a real one. No
-    // test runs them: `zig build test` does not build them.
+    // next to the servers it measures and the ceiling is a real one. The
+    // benchmarks are long runs with their own commands (tools/dev bench,
+    // tools/dev scale), but the tools themselves are tested in the suite
+    // (tests/e2e/test_loadgen.sh), so `zig build test` builds them.
     const install_bench = b.step("bench", "Build the benchmark's load generator and ceiling server (zig-out/bench/)");
     for ([_][]const u8{ "load", "ceiling" }) |name| {
         const tool = b.addExecutable(.{ .name = name, .target = target, .optimize = .ReleaseFast });
@@ -248,10 +250,12 @@ pub fn build(b: *std.Build) void {
     run.setCwd(b.path("."));
     run.setEnvironmentVariable("OUTPOST_BIN", b.getInstallPath(.bin, "outpost"));
     run.setEnvironmentVariable("OUTPOST_TESTS", b.getInstallPath(.{ .custom = "tests" }, ""));
+    run.setEnvironmentVariable("OUTPOST_BENCH", b.getInstallPath(.{ .custom = "bench" }, ""));
     const portable = target.query.cpu_model == .baseline;
     run.setEnvironmentVariable("OUTPOST_PORTABLE_BUILD", if (portable) "1" else "0");
     run.step.dependOn(b.getInstallStep());
     run.step.dependOn(install_tests);
+    run.step.dependOn(install_bench);
     run.step.dependOn(fuzz);
     run.setEnvironmentVariable("OUTPOST_FUZZ", b.getInstallPath(.{ .custom = "fuzz" }, ""));
     run.has_side_effects = true;
