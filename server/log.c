@@ -11,8 +11,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../store/common/timeutil.h"
@@ -54,19 +52,4 @@ int server_log_open(const struct serve_config *cfg)
         close(fd);
     }
     return rc;
-}
-
-/* How much lower than the loop a pool thread runs: enough for the kernel
- * to prefer the loop when both are runnable, not so much that a build
- * starves behind other processes of the machine. */
-#define BACKGROUND_NICE 5
-
-void server_background_thread(void)
-{
-    static _Thread_local bool done;
-    if (done)
-        return;
-    done = true;
-    /* Best effort: failing to lower a priority changes nothing else. */
-    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BACKGROUND_NICE);
 }

@@ -192,6 +192,7 @@ static void reap_work_cb(uv_work_t *w)
     struct reap_job *job = w->data;
     server_background_thread();
     snapshot_free(job->snap);
+    server_memory_trim();
 }
 
 static void reap_done_cb(uv_work_t *w, int status)

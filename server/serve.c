@@ -369,6 +369,7 @@ int serve_main(const char *db_path, int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    server_memory_setup();
 
     rc = prepare_db(db_path);
     if (rc != 0) {

@@ -142,6 +142,14 @@ void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * cores the loop thread, which answers every client, is the one that runs
  * when both want a core. */
 void server_background_thread(void);
+/* Memory that a server frees in big pieces goes back to the system:
+ * allocations of a MiB or more (a snapshot's array of posts) are mapped
+ * on their own, glibc's adaptive threshold, which would move them into
+ * the heap after the first free, being fixed (mallopt). Once at start. */
+void server_memory_setup(void);
+/* After an old snapshot is freed: hands the free pages of every malloc
+ * arena back to the system (malloc_trim), on the thread pool. */
+void server_memory_trim(void);
 
 /* Logs to the configured log file, or to standard error. Opens (or
  * reopens, after a rotation) cfg.log_file and puts it on descriptor 2, so
