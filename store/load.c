@@ -488,7 +488,7 @@ static int update_row(struct store *st, struct incident *inc,
 
 /* The updates without their edits, which revisions_scan() adds. */
 #define UPDATES_PLAIN_SQL                                                      \
-    "SELECT incident_id, id, created_at, status, body, author, via, 0, 0"     \
+    "SELECT incident_id, id, created_at, status, body, author, via, 0, 0"      \
     " FROM updates"
 
 /* After the updates of many posts: each edited update's count of edits and

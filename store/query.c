@@ -281,8 +281,8 @@ static int service_stamps(struct snapshot *s)
     return 0;
 }
 
-uint64_t query_service_stamp(const struct snapshot *s, size_t svc,
-                             size_t limit, bool clock)
+uint64_t query_service_stamp(const struct snapshot *s, size_t svc, size_t limit,
+                             bool clock)
 {
     uint64_t posts = 0;
     if (svc < s->n_services && s->service_long != NULL)
