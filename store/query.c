@@ -23,7 +23,7 @@ static void year_month(int64_t t, int *year, int *month)
 }
 
 /* Newest first by filing time, then by id, so equal times stay stable. */
-static int newest_first(const void *a, const void *b)
+int query_newest_first(const void *a, const void *b)
 {
     const struct incident *x = *(const struct incident *const *)a;
     const struct incident *y = *(const struct incident *const *)b;
@@ -55,7 +55,7 @@ static int collect(const struct snapshot *s, size_t limit,
         if (k)
             v[n++] = &s->incidents[i];
     }
-    qsort(v, n, sizeof(*v), newest_first);
+    qsort(v, n, sizeof(*v), query_newest_first);
     if (limit > 0 && n > limit)
         n = limit;
     if (n == 0) {
@@ -145,11 +145,10 @@ int query_service_posts(const struct snapshot *s, size_t svc, size_t limit,
     return collect(s, limit, affects, &svc, out);
 }
 
-/* ASCII case-insensitive substring search of needle[0..n) in hay. */
-static int contains_word(const char *hay, const char *needle, size_t n)
+bool query_text_has(const char *hay, const char *needle, size_t n)
 {
     if (hay == NULL)
-        return 0;
+        return false;
     for (; *hay != '\0'; hay++) {
         size_t i = 0;
         while (i < n && hay[i] != '\0') {
@@ -164,50 +163,48 @@ static int contains_word(const char *hay, const char *needle, size_t n)
             i++;
         }
         if (i == n)
-            return 1;
+            return true;
     }
-    return 0;
+    return false;
 }
 
-struct words {
-    const char *start[QUERY_MAX_WORDS];
-    size_t len[QUERY_MAX_WORDS];
-    size_t n;
-};
-
-static int post_has_word(const struct snapshot *s, const struct incident *inc,
-                         const char *w, size_t n)
+static bool post_has_word(const struct snapshot *s, const struct incident *inc,
+                          const char *w, size_t n)
 {
-    if (contains_word(inc->title, w, n) || contains_word(inc->postmortem, w, n))
-        return 1;
+    if (query_text_has(inc->title, w, n) ||
+        query_text_has(inc->postmortem, w, n))
+        return true;
     for (size_t k = 0; k < inc->n_updates; k++)
-        if (contains_word(inc->updates[k].body, w, n))
-            return 1;
+        if (query_text_has(inc->updates[k].body, w, n))
+            return true;
     for (size_t k = 0; k < inc->n_services; k++) {
         size_t idx = inc->services[k].service;
-        if (idx < s->n_services && contains_word(s->services[idx].name, w, n))
-            return 1;
+        if (idx < s->n_services && query_text_has(s->services[idx].name, w, n))
+            return true;
     }
-    return 0;
+    return false;
+}
+
+bool query_post_matches(const struct snapshot *s, const struct incident *inc,
+                        const struct query_words *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        if (!post_has_word(s, inc, w->start[i], w->len[i]))
+            return false;
+    return true;
 }
 
 static int matches(const struct snapshot *s, const struct incident *inc,
                    const void *arg)
 {
-    const struct words *ws = arg;
-    for (size_t i = 0; i < ws->n; i++)
-        if (!post_has_word(s, inc, ws->start[i], ws->len[i]))
-            return 0;
-    return 1;
+    return query_post_matches(s, inc, arg) ? 1 : 0;
 }
 
-int query_search(const struct snapshot *s, const char *q, size_t limit,
-                 const struct incident ***out)
+int query_split(const char *q, struct query_words *ws)
 {
-    *out = NULL;
+    ws->n = 0;
     if (strlen(q) > QUERY_MAX)
         return UV_EINVAL;
-    struct words ws = {.n = 0};
     const char *p = q;
     for (;;) {
         while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
@@ -218,12 +215,23 @@ int query_search(const struct snapshot *s, const char *q, size_t limit,
         while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' &&
                *p != '\n')
             p++;
-        if (ws.n == QUERY_MAX_WORDS)
+        if (ws->n == QUERY_MAX_WORDS)
             return UV_EINVAL;
-        ws.start[ws.n] = w;
-        ws.len[ws.n] = (size_t)(p - w);
-        ws.n++;
+        ws->start[ws->n] = w;
+        ws->len[ws->n] = (size_t)(p - w);
+        ws->n++;
     }
+    return 0;
+}
+
+int query_search(const struct snapshot *s, const char *q, size_t limit,
+                 const struct incident ***out)
+{
+    *out = NULL;
+    struct query_words ws;
+    int rc = query_split(q, &ws);
+    if (rc != 0)
+        return rc;
     if (ws.n == 0)
         return 0;
     return collect(s, limit, matches, &ws, out);
