@@ -36,6 +36,8 @@ struct serve_config {
     int read_timeout_ms;   /* 0: each protocol's own request deadline */
     int idle_timeout_ms;   /* 0: each protocol's own keep-alive idle */
     int shutdown_grace_ms; /* how long writes in flight may finish */
+    int max_searches;      /* protocol jobs (searches) running at once */
+    int search_queue;      /* more that may wait for a slot */
     char log_file[256];    /* "" = standard error */
     bool quiet;            /* no access log */
 };
@@ -93,6 +95,11 @@ struct server {
      * when the total is full (conn.c). */
     struct conn *idle_head, *idle_tail;
     struct peer_table peers;
+    /* Protocol jobs (conn.c): how many run on the thread pool, and the
+     * connections whose job waits for a slot, oldest first. */
+    size_t jobs_running;
+    struct conn *jobs_head, *jobs_tail;
+    size_t jobs_waiting;
     bool stopping;
     /* shutdown (serve.c): writes in flight may finish until the grace
      * timer fires; then waiting writes give up (give_up_writes). */
@@ -177,7 +184,8 @@ void listener_close(struct listener *l);
  * limit (raised to its hard maximum first), and sets up the per-peer
  * table. Call once before listening. 0 or UV_ENOMEM. */
 int conn_setup(struct server *srv);
-/* Applies changed caps (SIGHUP); connections over a new cap stay. */
+/* Applies changed caps (SIGHUP); connections over a new cap stay, and
+ * jobs waiting for a slot start if max_searches grew. */
 void conn_reconfigure(struct server *srv);
 /* Accepts one pending connection from l (the listener's callback). 0, or
  * UV_ENOMEM when there was no memory for it: the connection stays queued
