@@ -20,6 +20,9 @@
 #include <zlib.h>
 
 static struct snapshot *snap;
+/* What the driver tells on_job_done of a search: 0 (it ran), or UV_EBUSY
+ * (the searches were at their caps). */
+static int session_job_status = 0;
 
 /* ---- the driver ------------------------------------------------------- */
 
@@ -101,6 +104,20 @@ static void session_feed(struct session *ss, const char *p, size_t len)
         CHECK(consumed <= ss->in.len);
         ss->consumed += consumed;
         buf_consume(&ss->in, consumed);
+        if (r == PROTO_JOB) {
+            /* conn.c runs it on the thread pool; here, at once, with no
+             * database (every post is read), then answers from it. */
+            struct proto_job *job = ss->reply.job;
+            ss->reply.job = NULL;
+            CHECK(job != NULL);
+            if (job == NULL)
+                return;
+            if (session_job_status == 0)
+                job->run(job, snap, NULL);
+            r = http_proto.on_job_done(ss->state, snap, job, session_job_status,
+                                       &ss->reply);
+            job->release(job);
+        }
         if (r == PROTO_MORE) {
             if (ss->in.len >= http_proto.max_request) {
                 r = http_proto.on_limit(ss->state, snap, &ss->reply);
