@@ -326,11 +326,16 @@ int search_run(const char *db_path, const struct snapshot *s, const char *q,
     /* Words that occur in many posts fill a page from the first posts
      * read, newest first, sooner than the index could list them all; so
      * read a few posts first, and ask the index only when they did not
-     * fill the page. SEARCH_READ_FIRST times as many as the page needs. */
+     * fill the page: SEARCH_READ_FIRST times as many as the page needs,
+     * and no more than a quarter of all (past that, the words are not
+     * common enough for the bet to pay). */
     size_t at = 0;
     bool may_index = db_path != NULL;
     size_t want = c.skip + per_page + 1;
-    confirm_run(&c, v, nv, &at, may_index ? SEARCH_READ_FIRST * want : nv);
+    size_t first = SEARCH_READ_FIRST * want;
+    if (first > nv / 4)
+        first = nv / 4;
+    confirm_run(&c, v, nv, &at, may_index ? first : nv);
     if (!c.done) {
         struct ids cand = {NULL, 0, 0};
         rc = index_candidates(db_path, s, &ws, &cand);

@@ -18,7 +18,8 @@
  *   1. it splits the query as query_search does (query_split), with the
  *      same limits, so a refused query is refused alike;
  *   2. it reads every post of the snapshot, newest first, but at first
- *      only SEARCH_READ_FIRST times as many as the page needs: words that
+ *      only SEARCH_READ_FIRST times as many as the page needs (and at most
+ *      a quarter of them): words that
  *      occur in many posts ("the", "outage") fill the page from those
  *      sooner than the index could list their thousands of rows;
  *   3. if that did not fill the page, it asks the index which posts can
