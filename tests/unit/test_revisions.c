@@ -167,13 +167,22 @@ TEST(migration_from_version_1_keeps_data)
     char err[256];
     CHECK_INT(store_open(path, &st, err, sizeof(err)), 0);
     int64_t id = open_incident(st);
-    /* Turn it back into a version-1 database, as an older outpost left it. */
-    CHECK_INT(sqlite3_exec(st->db,
-                           "DROP TABLE update_revisions;"
-                           " DROP TABLE api_tokens;"
-                           " PRAGMA user_version = 1;",
-                           NULL, NULL, NULL),
-              SQLITE_OK);
+    /* Turn it back into a version-1 database, as an older outpost left it
+     * (migration 5's search index gone too). */
+    CHECK_INT(
+        sqlite3_exec(st->db,
+                     "DROP TRIGGER search_posts_insert; DROP TRIGGER "
+                     "search_posts_delete;"
+                     " DROP TRIGGER search_posts_update;"
+                     " DROP TRIGGER search_updates_insert;"
+                     " DROP TRIGGER search_updates_delete;"
+                     " DROP TRIGGER search_updates_update;"
+                     " DROP TABLE search_posts; DROP TABLE search_updates;"
+                     " DROP TABLE update_revisions;"
+                     " DROP TABLE api_tokens;"
+                     " PRAGMA user_version = 1;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     store_close(st);
     CHECK_INT(store_open(path, &st, err, sizeof(err)), 0);
     if (st == NULL)

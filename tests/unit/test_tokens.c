@@ -194,11 +194,20 @@ TEST(migration_adds_last_used)
     if (st == NULL)
         return;
     CHECK_INT(store_token_add(st, "noc-bot", tok, NOW), 0);
-    CHECK_INT(sqlite3_exec(st->db,
-                           "ALTER TABLE api_tokens DROP COLUMN last_used_at;"
-                           " PRAGMA user_version = 3;",
-                           NULL, NULL, NULL),
-              SQLITE_OK);
+    /* Back to version 3 (migration 5's search index gone too). */
+    CHECK_INT(
+        sqlite3_exec(st->db,
+                     "DROP TRIGGER search_posts_insert; DROP TRIGGER "
+                     "search_posts_delete;"
+                     " DROP TRIGGER search_posts_update;"
+                     " DROP TRIGGER search_updates_insert;"
+                     " DROP TRIGGER search_updates_delete;"
+                     " DROP TRIGGER search_updates_update;"
+                     " DROP TABLE search_posts; DROP TABLE search_updates;"
+                     " ALTER TABLE api_tokens DROP COLUMN last_used_at;"
+                     " PRAGMA user_version = 3;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     store_close(st);
     CHECK_INT(store_open(path, &st, err, sizeof(err)), 0);
     if (st != NULL) {
