@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "../store/command.h"
 #include "../store/store.h"
@@ -554,10 +555,35 @@ static void jobs_start(struct server *srv)
     }
 }
 
+/* How much less CPU a worker thread that runs searches gets than the loop
+ * when both want it: nice 10 weighs about a tenth of nice 0 under Linux's
+ * scheduler (sched(7), "The nice value"), so on a machine with fewer cores
+ * than busy threads the loop, which answers every other client, is not
+ * held up behind the searches. Linux keeps a nice value per thread. An
+ * unprivileged thread cannot take the priority back (sched(7),
+ * RLIMIT_NICE), so a pool thread that ran a search stays there, and a
+ * snapshot build or a write it runs later runs there too: background work
+ * to the loop, as it is. */
+#define CONN_JOB_NICE 10
+
+/* Lowers the calling worker thread's priority, once per thread. */
+static void job_thread_background(void)
+{
+    static _Thread_local bool done;
+    if (done)
+        return;
+    done = true;
+    errno = 0;
+    int now = getpriority(PRIO_PROCESS, (id_t)gettid());
+    if (errno == 0 && now < CONN_JOB_NICE)
+        setpriority(PRIO_PROCESS, (id_t)gettid(), CONN_JOB_NICE);
+}
+
 /* Worker thread: the protocol's own work, on the snapshot the conn holds. */
 static void job_work_cb(uv_work_t *w)
 {
     struct job_work *jw = w->data;
+    job_thread_background();
     jw->job->run(jw->job, jw->snap, jw->db_path);
 }
 
