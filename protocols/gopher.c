@@ -15,8 +15,10 @@
  *   gopher:/caps.txt         server capabilities, type 0
  * A new view only needs rendering here; the request side finds it by key.
  * Requests that are not plain lookups (the Gopher+ root probe, "URL:"
- * links and the type-7 search at /search, rendered per request) are
- * routed in answer() before the lookup.
+ * links, the type-7 search at /search and its further pages at
+ * "/search?q=WORDS&page=N") are routed in answer() before the lookup. A
+ * search is rendered per request, on the thread pool: answer() hands it
+ * to server/ as a PROTO_JOB.
  *
  * Menus end with ".\r\n". Text is sent as it is, with CRLF line ends, no
  * dot-stuffing and no terminator: no client tested un-stuffs "..", and

@@ -11,7 +11,8 @@
  * bytes at once.
  *
  * The read path does no allocation beyond the reply head: bodies are
- * borrowed from the snapshot.
+ * borrowed from the snapshot. A search is the exception: its page is made
+ * per request, on the thread pool (a PROTO_JOB, search_reply()).
  */
 #include <inttypes.h>
 #include <stdbool.h>
