@@ -18,8 +18,10 @@
  * A new snapshot view only needs rendering here; the request side finds it
  * by key.
  * Requests that are not plain lookups (the Gopher+ root probe, "URL:"
- * links and the type-7 search at /search, rendered per request) are
- * routed in answer() before the lookup.
+ * links, the type-7 search at /search and its further pages at
+ * "/search?q=WORDS&page=N") are routed in answer() before the lookup. A
+ * search is rendered per request, on the thread pool: answer() hands it
+ * to server/ as a PROTO_JOB.
  *
  * Menus end with ".\r\n". Text is sent as it is, with CRLF line ends, no
  * dot-stuffing and no terminator: no client tested un-stuffs "..", and
@@ -34,6 +36,7 @@
 
 #include "../store/common/timeutil.h"
 #include "../store/query.h"
+#include "../store/search.h"
 #include "html.h"
 #include "proto.h"
 #include "text.h"
@@ -791,43 +794,198 @@ static void not_found(struct buf *out, const char *sel, size_t n)
     buf_free(&msg);
 }
 
-/* The results of a search, rendered per request from the snapshot. */
+/* ---- search ------------------------------------------------------------ */
+
+/* Results per page of a search menu. */
+#define GOPHER_SEARCH_MAX 50
+
+/* The menu of one page of results (words[0..n) is the query; res is
+ * search_run()'s answer). The first page of at most GOPHER_SEARCH_MAX
+ * matches has no link to another page. */
 static void search_menu(struct buf *out, const struct snapshot *s,
-                        const char *q, size_t n)
+                        const char *words, size_t n, size_t page,
+                        const struct search_page *res)
 {
+    struct buf title = BUF_INIT, link = BUF_INIT;
+    buf_puts(&title, "Search results for: ");
+    put_capped(&title, words, n); /* cleaned and capped like any echo */
+    menu_head(out, s, title.data);
+    if (page > 1 && res->n > 0) {
+        buf_reset(&title);
+        buf_printf(&title, "Older matches: %zu to %zu",
+                   (page - 1) * GOPHER_SEARCH_MAX + 1,
+                   (page - 1) * GOPHER_SEARCH_MAX + res->n);
+        menu_info(out, title.data);
+        menu_info(out, "");
+    }
+    menu_posts(out, s, res->posts, (int)res->n,
+               page > 1 ? "There are no more matches."
+                        : "No post matches all of those words.");
+    /* Another page is a menu (type 1) whose selector carries the words
+     * and the page (text_search_link): a type-7 item would make the
+     * client ask for the words again. */
+    if (res->more || page > 1)
+        menu_info(out, "");
+    if (res->more) {
+        text_search_link(&link, words, page + 1, false);
+        menu_item(out, s, '1', "Older matches", link.data);
+    }
+    if (page > 1) {
+        buf_reset(&link);
+        text_search_link(&link, words, page - 1, false);
+        menu_item(out, s, '1', "Newer matches", link.data);
+    }
+    menu_info(out, "");
+    menu_item(out, s, '7', "Search again", "/search");
+    menu_back(out, s);
+    if (buf_failed(&title) || buf_failed(&link))
+        out->oom = true;
+    buf_free(&title);
+    buf_free(&link);
+}
+
+/* A search, run on the thread pool (PROTO_JOB): the words and the page
+ * asked for, then the menu it rendered. */
+struct search_job {
+    struct proto_job base; /* first: a proto_job* is a search_job* */
     char words[QUERY_MAX + 1];
+    size_t len;
+    size_t page;
+    struct buf menu;
+};
+
+/* Worker thread: the search and the whole menu. */
+static void search_job_run(struct proto_job *pj, const struct snapshot *snap,
+                           const char *db_path)
+{
+    struct search_job *job = (struct search_job *)pj;
+    struct search_page res;
+    int rc = search_run(db_path, snap, job->words, job->page, GOPHER_SEARCH_MAX,
+                        &res);
+    if (rc < 0) {
+        put_error(&job->menu, rc == UV_EINVAL ? "Search: at most 8 words"
+                                              : "Search failed");
+        return;
+    }
+    search_menu(&job->menu, snap, job->words, job->len, job->page, &res);
+    search_page_free(&res);
+}
+
+static void search_job_release(struct proto_job *pj)
+{
+    struct search_job *job = (struct search_job *)pj;
+    buf_free(&job->menu);
+    free(job);
+}
+
+static enum proto_result gopher_on_job_done(void *state,
+                                            const struct snapshot *snap,
+                                            struct proto_job *pj, int status,
+                                            struct reply *out)
+{
+    struct search_job *job = (struct search_job *)pj;
+    if (status != 0) {
+        put_error(&out->head, "Too many searches at once, try again shortly");
+        return PROTO_REPLY_CLOSE;
+    }
+    /* The menu moves into the reply; the reply's old buffer goes with the
+     * job. */
+    struct buf t = out->head;
+    out->head = job->menu;
+    job->menu = t;
+    return PROTO_REPLY_CLOSE;
+}
+
+/* Checks the words q[0..n) and hands the search to server/ (PROTO_JOB),
+ * or answers a refusal at once. */
+static enum proto_result search_start(const char *q, size_t n, size_t page,
+                                      struct reply *out)
+{
     /* Blanks alone are no words: an empty results menu would suggest the
      * history holds nothing, where the client merely sent nothing. */
     size_t blank = 0;
     while (q != NULL && blank < n && (q[blank] == ' ' || q[blank] == '\t'))
         blank++;
     if (q == NULL || blank == n || memchr(q, '\0', n) != NULL) {
-        put_error(out, "Search: give some words to look for");
-        return;
+        put_error(&out->head, "Search: give some words to look for");
+        return PROTO_REPLY_CLOSE;
     }
     if (n > QUERY_MAX) {
-        put_error(out, "Search: too long a query");
-        return;
+        put_error(&out->head, "Search: too long a query");
+        return PROTO_REPLY_CLOSE;
     }
-    memcpy(words, q, n);
-    words[n] = '\0';
-    const struct incident **v = NULL;
-    int found = query_search(s, words, 50, &v);
-    if (found < 0) {
-        put_error(out, found == UV_EINVAL ? "Search: at most 8 words"
-                                          : "Search failed");
-        return;
+    struct search_job *job = calloc(1, sizeof(*job));
+    if (job == NULL) {
+        put_error(&out->head, "Search failed");
+        return PROTO_REPLY_CLOSE;
     }
-    struct buf title = BUF_INIT;
-    buf_puts(&title, "Search results for: ");
-    put_capped(&title, words, n); /* cleaned and capped like any echo */
-    menu_head(out, s, title.data);
-    buf_free(&title);
-    menu_posts(out, s, v, found, "No post matches all of those words.");
-    free(v);
-    menu_info(out, "");
-    menu_item(out, s, '7', "Search again", "/search");
-    menu_back(out, s);
+    job->base.run = search_job_run;
+    job->base.release = search_job_release;
+    memcpy(job->words, q, n);
+    job->words[n] = '\0';
+    job->len = n;
+    job->page = page;
+    out->job = &job->base;
+    return PROTO_JOB;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* A page of a search, "/search?q=WORDS&page=N" (the selector of the
+ * "Older matches" items, text_search_link): its words percent-decoded
+ * into words (cap bytes with the NUL), its page. A '%' not followed by
+ * two hex digits stands for itself, so that a selector a client decoded
+ * once already (curl decodes the URL it is given) still reads the same;
+ * '+' is itself, as RFC 3986 has it. False for a page that is not a
+ * number from 1 to SEARCH_PAGE_MAX. *n is cap when the words did not
+ * fit. */
+static bool search_selector(const char *sel, size_t len, char *words,
+                            size_t cap, size_t *n, size_t *page)
+{
+    *n = 0;
+    *page = 1;
+    const char *end = sel + len;
+    for (const char *p = sel; p < end;) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp != NULL ? amp : end;
+        if (stop - p >= 2 && p[0] == 'q' && p[1] == '=') {
+            *n = 0;
+            for (const char *c = p + 2; c < stop && *n < cap; c++) {
+                int hi = *c == '%' && stop - c >= 3 ? hex_digit(c[1]) : -1;
+                int lo = *c == '%' && stop - c >= 3 ? hex_digit(c[2]) : -1;
+                if (hi >= 0 && lo >= 0) {
+                    words[(*n)++] = (char)(hi * 16 + lo);
+                    c += 2;
+                } else {
+                    words[(*n)++] = *c;
+                }
+            }
+        } else if (stop - p >= 5 && memcmp(p, "page=", 5) == 0) {
+            size_t v = 0;
+            const char *d = p + 5;
+            if (d == stop)
+                return false;
+            for (; d < stop; d++) {
+                if (*d < '0' || *d > '9' || v > SEARCH_PAGE_MAX)
+                    return false;
+                v = v * 10 + (size_t)(*d - '0');
+            }
+            if (v < 1 || v > SEARCH_PAGE_MAX)
+                return false;
+            *page = v;
+        }
+        p = stop + 1;
+    }
+    return true;
 }
 
 /* Answers one request line (without its LF; a final CR is still there). */
@@ -874,8 +1032,18 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
             search != NULL ? memchr(search, '\t', search_len) : NULL;
         if (more != NULL)
             search_len = (size_t)(more - search);
-        search_menu(&out->head, snap, search, search_len);
-        return PROTO_REPLY_CLOSE;
+        return search_start(search, search_len, 1, out);
+    }
+    /* A further page of results: the words are in the selector. */
+    if (sel_len > 8 && memcmp(line, "/search?", 8) == 0) {
+        char words[QUERY_MAX + 1];
+        size_t wn, page;
+        if (!search_selector(line + 8, sel_len - 8, words, sizeof(words), &wn,
+                             &page)) {
+            put_error(&out->head, "Search: no such page");
+            return PROTO_REPLY_CLOSE;
+        }
+        return search_start(words, wn, page, out);
     }
 
     /* Everything else is a plain lookup; the search part (a Gopher+ "$"
@@ -977,4 +1145,5 @@ const struct proto gopher_proto = {
     .on_timeout = NULL, /* a client that stalls gets nothing: close */
     .on_eof = gopher_on_eof,
     .busy = gopher_busy,
+    .on_job_done = gopher_on_job_done,
 };

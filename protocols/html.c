@@ -1,6 +1,7 @@
 #include "html.h"
 
 #include "../store/query.h"
+#include "../store/search.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -891,8 +892,30 @@ void html_history_month(struct buf *out, const struct snapshot *s, int year,
     page_end(out, s);
 }
 
-void html_search(struct buf *out, const struct snapshot *s, const char *q,
-                 bool too_long)
+/* The links between the pages of a search: newer (the page before) and
+ * older (the page after), like the months' pager. */
+static void put_search_pager(struct buf *out, const char *q, size_t page,
+                             bool more)
+{
+    buf_puts(out, "<p class=\"pager\">");
+    if (page > 1) {
+        buf_puts(out, "<a href=\"");
+        text_search_link(out, q, page - 1, true);
+        buf_puts(out, "\" rel=\"prev\">&larr; Newer matches</a>");
+    }
+    if (page > 1 && more)
+        buf_puts(out, " | ");
+    if (more) {
+        buf_puts(out, "<a href=\"");
+        text_search_link(out, q, page + 1, true);
+        buf_puts(out, "\" rel=\"next\">Older matches &rarr;</a>");
+    }
+    buf_puts(out, "</p>\n");
+}
+
+void html_search_results(struct buf *out, const struct snapshot *s,
+                         const char *q, bool too_long, int rc, size_t page,
+                         const struct search_page *res)
 {
     page_begin(out, s, "Search");
     buf_puts(out, "<h1>Search</h1>\n");
@@ -904,27 +927,44 @@ void html_search(struct buf *out, const struct snapshot *s, const char *q,
                   "value=\"");
     html_escape(out, q);
     buf_puts(out, "\"> <button type=\"submit\">Search</button></form>\n");
-    const struct incident **v = NULL;
-    int n =
-        too_long || q[0] == '\0' ? 0 : query_search(s, q, HTML_SEARCH_MAX, &v);
-    if (n == UV_ENOMEM)
+    if (rc == UV_ENOMEM)
         out->oom = true;
-    if (too_long || n == UV_EINVAL) {
+    if (too_long || rc == UV_EINVAL) {
         buf_printf(out,
                    "<p>That search is too long: use at most %d "
                    "characters and %d words.</p>\n",
                    QUERY_MAX, QUERY_MAX_WORDS);
-    } else if (q[0] != '\0') {
+    } else if (q[0] != '\0' && res != NULL) {
         buf_puts(out, "<section id=\"results\">\n<h2>Results</h2>\n");
-        if (n == HTML_SEARCH_MAX)
+        if (page == 1 && res->more)
             buf_printf(out,
                        "<p>The %d newest matches; add words to narrow the "
                        "search.</p>\n",
                        HTML_SEARCH_MAX);
-        put_post_list(out, s, v, n, "No post matches all of those words.");
+        else if (page > 1 && res->n > 0)
+            buf_printf(out, "<p>Older matches: %zu to %zu.</p>\n",
+                       (page - 1) * HTML_SEARCH_MAX + 1,
+                       (page - 1) * HTML_SEARCH_MAX + res->n);
+        put_post_list(out, s, res->posts, (int)res->n,
+                      page > 1 ? "There are no more matches."
+                               : "No post matches all of those words.");
+        if (page > 1 || res->more)
+            put_search_pager(out, q, page, res->more);
         buf_puts(out, "</section>\n");
     }
-    free(v);
     buf_puts(out, "</main>\n");
     page_end(out, s);
+}
+
+void html_search(struct buf *out, const struct snapshot *s, const char *q,
+                 bool too_long)
+{
+    struct search_page res;
+    int rc = too_long || q[0] == '\0'
+                 ? 0
+                 : search_run(NULL, s, q, 1, HTML_SEARCH_MAX, &res);
+    bool searched = !too_long && q[0] != '\0' && rc == 0;
+    html_search_results(out, s, q, too_long, rc, 1, searched ? &res : NULL);
+    if (searched)
+        search_page_free(&res);
 }

@@ -20,6 +20,7 @@
 
 #include "../store/common/buf.h"
 #include "../store/query.h"
+#include "../store/search.h"
 #include "../store/snapshot.h"
 
 /* Appends s escaped for HTML text and for quoted attribute values
@@ -64,11 +65,19 @@ void html_history(struct buf *out, const struct snapshot *s);
  * than one page, to the neighbouring pages. */
 void html_history_month(struct buf *out, const struct snapshot *s, int year,
                         int month, int page);
-/* The search form, with q (decoded, any bytes) escaped into it, and the
- * newest HTML_SEARCH_MAX results of query_search() (saying so when there
- * may be more); too_long says the query was refused, and an empty q shows
- * the form alone. */
+/* The search page: the form, with q (decoded, any bytes) escaped into it,
+ * and page `page` of the results, HTML_SEARCH_MAX to a page, newest first,
+ * with links to the newer and older pages. res is search_run()'s answer
+ * for q and rc its return (UV_EINVAL: the query was refused as too long),
+ * or NULL when q was not searched. too_long says the query was refused
+ * before it was searched, and an empty q shows the form alone. The first
+ * page of fewer than HTML_SEARCH_MAX matches has no pager. */
 #define HTML_SEARCH_MAX 100
+void html_search_results(struct buf *out, const struct snapshot *s,
+                         const char *q, bool too_long, int rc, size_t page,
+                         const struct search_page *res);
+/* The first page for q, searched here by reading every post of s
+ * (search_run() without a database): for tests and tools. */
 void html_search(struct buf *out, const struct snapshot *s, const char *q,
                  bool too_long);
 

@@ -12,7 +12,8 @@
  * bytes at once.
  *
  * The read path does no allocation beyond the reply head: bodies are
- * borrowed from the snapshot.
+ * borrowed from the snapshot. A search is the exception: its page is made
+ * per request, on the thread pool (a PROTO_JOB, search_reply()).
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -27,6 +28,7 @@
 
 #include "../store/common/timeutil.h"
 #include "../store/query.h"
+#include "../store/search.h"
 #include "api.h"
 #include "feeds.h"
 #include "html.h"
@@ -956,8 +958,110 @@ static int query_param(const char *url, size_t len, const char *name, char *out,
     return 0;
 }
 
-/* /search?q=...: rendered per request from the snapshot (the one page
- * that depends on the request), sent from owned memory. */
+/* The search page in out->tail, answered: made per request but from the
+ * snapshot alone, so it validates like any view: same query, same
+ * snapshot, same bytes, same ETag. Never compressed: gzip is made once
+ * per snapshot, and this page is not. */
+static enum proto_result search_answer(struct http_state *st,
+                                       const struct snapshot *snap,
+                                       struct reply *out, const char *etag,
+                                       bool head_only, bool keep)
+{
+    bool fresh = not_modified(st, snap, etag);
+    struct reply_meta m = {HTTP_HTML, out->tail.len, etag, false, false};
+    ok_head(&out->head, snap, &m, fresh, keep);
+    if (fresh || head_only)
+        buf_reset(&out->tail);
+    log_request(out, st, fresh ? 304 : 200);
+    if (buf_failed(&out->head))
+        return PROTO_CLOSE;
+    if (!keep)
+        st->dead = true;
+    return keep ? PROTO_REPLY : PROTO_REPLY_CLOSE;
+}
+
+/* A search, run on the thread pool (PROTO_JOB): the request it answers,
+ * then the page it rendered. */
+struct search_job {
+    struct proto_job base; /* first: a proto_job* is a search_job* */
+    char q[QUERY_MAX + 1];
+    size_t page;
+    bool head_only, keep;
+    struct buf body;
+    char etag[SNAPSHOT_ETAG_MAX];
+};
+
+/* Worker thread: the search and the whole page, so that the loop only
+ * sends it; nothing here touches the connection's state. */
+static void search_job_run(struct proto_job *pj, const struct snapshot *snap,
+                           const char *db_path)
+{
+    struct search_job *job = (struct search_job *)pj;
+    struct search_page res;
+    int rc =
+        search_run(db_path, snap, job->q, job->page, HTML_SEARCH_MAX, &res);
+    html_search_results(&job->body, snap, job->q, false, rc, job->page,
+                        rc == 0 ? &res : NULL);
+    if (rc == 0)
+        search_page_free(&res);
+    snapshot_etag(job->body.data != NULL ? job->body.data : "", job->body.len,
+                  job->etag);
+}
+
+static void search_job_release(struct proto_job *pj)
+{
+    struct search_job *job = (struct search_job *)pj;
+    buf_free(&job->body);
+    free(job);
+}
+
+static enum proto_result http_on_job_done(void *state,
+                                          const struct snapshot *snap,
+                                          struct proto_job *pj, int status,
+                                          struct reply *out)
+{
+    struct http_state *st = state;
+    struct search_job *job = (struct search_job *)pj;
+    reply_reset(out);
+    if (status != 0) {
+        /* Too many searches at once, or shutting down: come back soon
+         * (RFC 9110 §15.6.4 and §10.2.3). */
+        error_reply(out, 503, job->keep, job->head_only, "Retry-After: 1\r\n");
+        log_request(out, st, 503);
+        if (buf_failed(&out->head))
+            return PROTO_CLOSE;
+        if (!job->keep)
+            st->dead = true;
+        return job->keep ? PROTO_REPLY : PROTO_REPLY_CLOSE;
+    }
+    if (buf_failed(&job->body))
+        return fail(st, out, 500);
+    /* The page moves into the reply; the reply's old buffer goes with the
+     * job. */
+    struct buf t = out->tail;
+    out->tail = job->body;
+    job->body = t;
+    return search_answer(st, snap, out, job->etag, job->head_only, job->keep);
+}
+
+/* The page number of a search: absent (the first), or 1..SEARCH_PAGE_MAX
+ * in plain digits; 0 for anything else. */
+static size_t page_number(const char *v)
+{
+    if (v[0] == '\0')
+        return 1;
+    size_t n = 0;
+    for (const char *p = v; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || n > SEARCH_PAGE_MAX)
+            return 0;
+        n = n * 10 + (size_t)(*p - '0');
+    }
+    return n >= 1 && n <= SEARCH_PAGE_MAX ? n : 0;
+}
+
+/* /search?q=...[&page=N]: the one page that depends on the request. The
+ * form alone, or a refusal, is made here; a search runs off the loop
+ * (PROTO_JOB), and the page it makes is sent from owned memory. */
 static enum proto_result search_reply(struct http_state *st,
                                       const struct snapshot *snap,
                                       struct reply *out, int method,
@@ -974,28 +1078,33 @@ static enum proto_result search_reply(struct http_state *st,
     int bad = query_param(st->url, st->url_len, "q", q, sizeof(q));
     if (bad == 400)
         return fail(st, out, 400);
+    char pg[16];
+    int pbad = query_param(st->url, st->url_len, "page", pg, sizeof(pg));
+    size_t page = pbad == 0 ? page_number(pg) : 0;
+    if (page == 0)
+        return fail(st, out, 400);
     bool too_long = bad != 0 || strlen(q) > QUERY_MAX;
     if (too_long)
         q[0] = '\0';
-    html_search(&out->tail, snap, q, too_long);
+    if (!too_long && q[0] != '\0') {
+        struct search_job *job = calloc(1, sizeof(*job));
+        if (job == NULL)
+            return fail(st, out, 500);
+        job->base.run = search_job_run;
+        job->base.release = search_job_release;
+        memcpy(job->q, q, strlen(q) + 1);
+        job->page = page;
+        job->head_only = head_only;
+        job->keep = keep;
+        out->job = &job->base;
+        return PROTO_JOB;
+    }
+    html_search_results(&out->tail, snap, q, too_long, 0, 1, NULL);
     if (buf_failed(&out->tail))
         return fail(st, out, 500);
-    /* Made per request but from the snapshot alone, so it validates like
-     * any view: same query, same snapshot, same bytes, same ETag. Never
-     * compressed: gzip is made once per snapshot, and this page is not. */
     char etag[SNAPSHOT_ETAG_MAX];
     snapshot_etag(out->tail.data, out->tail.len, etag);
-    bool fresh = not_modified(st, snap, etag);
-    struct reply_meta m = {HTTP_HTML, out->tail.len, etag, false, false};
-    ok_head(&out->head, snap, &m, fresh, keep);
-    if (fresh || head_only)
-        buf_reset(&out->tail);
-    log_request(out, st, fresh ? 304 : 200);
-    if (buf_failed(&out->head))
-        return PROTO_CLOSE;
-    if (!keep)
-        st->dead = true;
-    return keep ? PROTO_REPLY : PROTO_REPLY_CLOSE;
+    return search_answer(st, snap, out, etag, head_only, keep);
 }
 
 /* A JSON reply of the write API: status, body in out->tail. */
@@ -1458,4 +1567,5 @@ const struct proto http_proto = {
     .on_eof = NULL, /* a request cut short has nobody left to read an error */
     .busy = http_busy,
     .on_command_done = http_on_command_done,
+    .on_job_done = http_on_job_done,
 };

@@ -26,6 +26,16 @@
  *                           the thread pool (reading stays paused), frees
  *                           it, then calls on_command_done() for the reply
  *                           and acts on that result as above
+ *        PROTO_JOB          the protocol put work in reply.job (a search);
+ *                           server/ takes it, runs job->run on the thread
+ *                           pool (reading stays paused, the snapshot held),
+ *                           then calls on_job_done() on the loop for the
+ *                           reply, acts on that result as above, and
+ *                           releases the job. At most max_searches jobs
+ *                           run at once and search_queue wait; past that,
+ *                           or at shutdown, on_job_done() is called at
+ *                           once with UV_EBUSY or UV_ECANCELED, for the
+ *                           protocol's busy reply
  *      A reply the socket takes at once is written before on_data is
  *      called again; one it does not take pauses reading until it is
  *      out (backpressure), so requests are answered in order.
@@ -54,6 +64,7 @@ enum proto_result {
     PROTO_REPLY_CLOSE,
     PROTO_CLOSE,
     PROTO_COMMAND,
+    PROTO_JOB,
 };
 
 /* A reply: owned head bytes, then an optional body borrowed from the
@@ -62,6 +73,7 @@ enum proto_result {
 struct store_command;
 struct store_result;
 struct proto;
+struct proto_job;
 
 struct reply {
     struct buf head;
@@ -83,6 +95,28 @@ struct reply {
     /* With PROTO_COMMAND: the write to run (owned by server/ once
      * returned). NULL otherwise. */
     struct store_command *command;
+    /* With PROTO_JOB: the work to run (owned by server/ once returned,
+     * until it calls job->release). NULL otherwise. */
+    struct proto_job *job;
+};
+
+/* Work a protocol hands server/ to run off the loop thread (PROTO_JOB):
+ * a search, which reads the database and renders a page. The protocol
+ * embeds this at the start of a struct of its own that holds the request
+ * and, once run, the answer, and allocates it; what the job does is its
+ * own affair, server/ only schedules it. */
+struct proto_job {
+    /* On a worker thread: does the work, keeping its answer in the job.
+     * snap is the snapshot the request was read against (server/ holds a
+     * reference until the job is released; it is immutable, so any thread
+     * may read it); db_path is the database, or NULL where there is none
+     * (the unit tests and the fuzz targets, which call run themselves on
+     * their own thread). It may call store/ functions but must touch
+     * nothing the loop thread uses, the connection's state included. */
+    void (*run)(struct proto_job *job, const struct snapshot *snap,
+                const char *db_path);
+    /* Frees the job, on the loop thread, run or not. */
+    void (*release)(struct proto_job *job);
 };
 
 /* Where the request line of a one-line protocol (finger, Gopher) ends. */
@@ -175,6 +209,15 @@ struct proto {
                                          const struct snapshot *snap,
                                          const struct store_result *res,
                                          struct reply *out);
+    /* After a PROTO_JOB: fill the reply from the job. status is 0 when
+     * job->run ran; UV_EBUSY when it did not, for the searches running and
+     * waiting were at their caps; UV_ECANCELED when it did not, for the
+     * server is shutting down (both: the protocol's "try later"). The job
+     * is still server/'s, released after this returns. A protocol that
+     * returns PROTO_JOB must have it. */
+    enum proto_result (*on_job_done)(void *state, const struct snapshot *snap,
+                                     struct proto_job *job, int status,
+                                     struct reply *out);
 };
 
 extern const struct proto http_proto;

@@ -334,6 +334,25 @@ void text_web_url(struct buf *out, const struct snapshot *s, const char *path)
     buf_puts(out, path);
 }
 
+void text_search_link(struct buf *out, const char *q, size_t page, bool html)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    buf_puts(out, "/search?q=");
+    for (const unsigned char *p = (const unsigned char *)q; *p != '\0'; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
+            *p == '~') {
+            buf_putc(out, (char)*p);
+        } else {
+            buf_putc(out, '%');
+            buf_putc(out, hex[*p >> 4]);
+            buf_putc(out, hex[*p & 15]);
+        }
+    }
+    if (page > 1)
+        buf_printf(out, "%spage=%zu", html ? "&amp;" : "&", page);
+}
+
 static int gopher_port(const struct snapshot *s)
 {
     return s->site.gopher_port > 0 ? s->site.gopher_port : 70;

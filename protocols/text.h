@@ -60,6 +60,14 @@ void text_window(struct buf *out, const struct snapshot *s, int64_t start,
  * (or http://hostname[:port]) without its trailing slash, then path. */
 void text_web_url(struct buf *out, const struct snapshot *s, const char *path);
 
+/* Appends the path of page `page` of a search for the words q, which HTTP
+ * and Gopher both answer: "/search?q=WORDS" for the first page,
+ * "/search?q=WORDS&page=N" for the others ("&amp;" when html, for an
+ * attribute). WORDS is q percent-encoded (RFC 3986 §2.1): every byte but
+ * the unreserved letters, digits and "-._~" as %XX, a space as %20, so
+ * that the link is one token of printable ASCII to any client. */
+void text_search_link(struct buf *out, const char *q, size_t page, bool html);
+
 /* Appends text word-wrapped at width columns (counting UTF-8 code points),
  * each line prefixed with indent; paragraphs (blank lines) are kept; control
  * characters are dropped, TAB becomes a space. */

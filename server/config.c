@@ -34,6 +34,12 @@ void config_defaults(struct serve_config *cfg)
     /* Pages of single posts and months, rendered on request: room for the
      * few thousand a busy day reads, not for a crawl of the archive. */
     cfg->view_cache_mb = 32;
+    /* libuv's pool has 4 threads unless told otherwise (serve.c sizes it
+     * to leave two beside the searches), which snapshot builds and API
+     * writes need too; a search on the index takes milliseconds, so a
+     * queue of 32 is a fraction of a second of waiting. */
+    cfg->max_searches = 2;
+    cfg->search_queue = 32;
 }
 
 static int set_str(char *dst, size_t cap, const char *v, const char *key,
@@ -179,6 +185,10 @@ int config_set(struct serve_config *c, const char *k, const char *v, char *err,
         return set_int(&c->idle_timeout_ms, v, 0, 3600000, k, err, errlen);
     if (strcmp(k, "reload_ms") == 0)
         return set_int(&c->reload_ms, v, 50, 60000, k, err, errlen);
+    if (strcmp(k, "max_searches") == 0)
+        return set_int(&c->max_searches, v, 1, 64, k, err, errlen);
+    if (strcmp(k, "search_queue") == 0)
+        return set_int(&c->search_queue, v, 0, 100000, k, err, errlen);
     char shown[61];
     snprintf(err, errlen, "unknown setting '%s'", echo(shown, k));
     return UV_EINVAL;

@@ -7,6 +7,10 @@
  *
  * States:
  *   READING   waiting for request bytes (read deadline or idle timer armed)
+ *   COMMAND   a store write runs on the thread pool; reading is paused
+ *   JOB       a protocol's job (a search) runs on the thread pool, or waits
+ *             for one of the max_searches slots in a queue of search_queue;
+ *             reading is paused
  *   WRITING   the socket did not take a whole reply at once, and the rest is
  *             being written; reading is paused so a pipelining or flooding
  *             peer cannot make us buffer without bound
@@ -26,12 +30,23 @@
  * request, or kept alive between requests) is closed to make room, as
  * nginx reuses its "reusable" connections: a peer that holds connections
  * open without asking for anything cannot lock out one that asks.
+ *
+ * Jobs. A search costs milliseconds where a view costs microseconds, so it
+ * never runs on the loop: the protocol hands it over (PROTO_JOB), it runs
+ * on libuv's thread pool while the connection holds its snapshot, and the
+ * loop only sends the answer. At most max_searches run at once, so that
+ * searches leave pool threads to the snapshot builder and the writes; up
+ * to search_queue more wait, first come first served; past that the
+ * protocol says "busy" at once. A queue bounds the wait and the memory a
+ * burst of searches can take, and the busy answer tells a client to come
+ * back rather than hang.
  */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "../store/command.h"
 #include "../store/store.h"
@@ -57,6 +72,7 @@
 enum conn_state {
     CONN_READING,
     CONN_COMMAND, /* a store write runs on the thread pool; reading paused */
+    CONN_JOB,     /* a protocol's job runs or waits for a slot; paused */
     CONN_WRITING,
     CONN_DRAINING,
     CONN_CLOSING
@@ -70,6 +86,15 @@ struct command_job {
     struct store_result result;
     const char *db_path;
     const _Atomic int *give_up;
+};
+
+/* A protocol's job on the thread pool. */
+struct job_work {
+    uv_work_t work;
+    struct conn *conn;
+    struct proto_job *job;
+    const struct snapshot *snap; /* the conn's, held until the job is done */
+    const char *db_path;
 };
 
 struct conn {
@@ -92,6 +117,10 @@ struct conn {
     bool refused;            /* counted as refused, not as served */
     struct peer *counted_as; /* its entry in srv->peers, or NULL */
     struct command_job *job; /* in flight: the conn outlives its handles */
+    struct proto_job *pjob;  /* the protocol's job, until released */
+    struct job_work *work;   /* pjob on the pool: the conn outlives it too */
+    bool job_waiting;        /* pjob is in srv's queue of jobs */
+    struct conn *wait_next, *wait_prev;
     size_t bytes_since_reply;
     unsigned replies_sent; /* tells read_cb that a reply went meanwhile */
     uint64_t deadline;     /* loop time (ms) at which the state times out */
@@ -106,6 +135,7 @@ struct conn {
 static void conn_close(struct conn *c);
 static void conn_process(struct conn *c);
 static void conn_command(struct conn *c);
+static void conn_job(struct conn *c);
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
 
 /* One read buffer for the whole loop: the read callback always runs right
@@ -187,6 +217,8 @@ static void idle_leave(struct conn *c)
 
 static void conn_destroy(struct conn *c)
 {
+    if (c->pjob != NULL)
+        c->pjob->release(c->pjob);
     if (c->proto_ready && c->proto->fini != NULL)
         c->proto->fini(c->pstate);
     if (c->snap != NULL)
@@ -199,11 +231,31 @@ static void conn_destroy(struct conn *c)
 static void conn_free_cb(uv_handle_t *h)
 {
     struct conn *c = h->data;
-    /* A command job still running will come back to this conn: it frees
-     * the conn when it is done (command_done_cb). */
-    if (--c->open_handles > 0 || c->job != NULL)
+    /* A command or protocol job still running will come back to this
+     * conn: it frees the conn when it is done (command_done_cb,
+     * job_done_cb). */
+    if (--c->open_handles > 0 || c->job != NULL || c->work != NULL)
         return;
     conn_destroy(c);
+}
+
+/* Takes c out of the queue of jobs waiting for a slot. */
+static void wait_leave(struct conn *c)
+{
+    struct server *srv = c->srv;
+    if (!c->job_waiting)
+        return;
+    if (c->wait_prev != NULL)
+        c->wait_prev->wait_next = c->wait_next;
+    else
+        srv->jobs_head = c->wait_next;
+    if (c->wait_next != NULL)
+        c->wait_next->wait_prev = c->wait_prev;
+    else
+        srv->jobs_tail = c->wait_prev;
+    c->wait_next = c->wait_prev = NULL;
+    c->job_waiting = false;
+    srv->jobs_waiting--;
 }
 
 /* Takes c off the lists and out of the counts: uv_close() gives its
@@ -212,6 +264,12 @@ static void conn_unlink(struct conn *c)
 {
     struct server *srv = c->srv;
     idle_leave(c);
+    if (c->job_waiting) {
+        /* Nobody is left to answer: the job is dropped unrun. */
+        wait_leave(c);
+        c->pjob->release(c->pjob);
+        c->pjob = NULL;
+    }
     if (c->prev != NULL)
         c->prev->next = c->next;
     else if (srv->conns == c)
@@ -459,6 +517,9 @@ static void conn_act(struct conn *c, enum proto_result r)
     case PROTO_COMMAND:
         conn_command(c);
         break;
+    case PROTO_JOB:
+        conn_job(c);
+        break;
     case PROTO_CLOSE:
         if (c->snap != NULL) {
             snapshot_unref(c->snap);
@@ -562,6 +623,136 @@ static void conn_command(struct conn *c)
         store_command_free(cmd);
         free(job);
         conn_close(c);
+    }
+}
+
+/* ---- protocol jobs ------------------------------------------------------ */
+
+static void job_submit(struct conn *c);
+
+/* The job ran (status 0) or never will (UV_EBUSY, UV_ECANCELED): the
+ * protocol answers from it, and it is released. */
+static void job_finish(struct conn *c, int status)
+{
+    struct proto_job *job = c->pjob;
+    c->pjob = NULL;
+    if (c->state == CONN_CLOSING) {
+        job->release(job);
+        if (c->open_handles == 0 && c->job == NULL && c->work == NULL)
+            conn_destroy(c);
+        return;
+    }
+    c->state = CONN_READING;
+    take_snapshot(c);
+    enum proto_result r =
+        c->proto->on_job_done(c->pstate, c->snap, job, status, &c->reply);
+    job->release(job);
+    if (c->reply.job != NULL) {
+        c->reply.job->release(c->reply.job);
+        c->reply.job = NULL;
+    }
+    if (r == PROTO_MORE || r == PROTO_COMMAND || r == PROTO_JOB)
+        r = PROTO_CLOSE; /* a protocol must answer a job */
+    conn_act(c, r);
+}
+
+/* Starts waiting jobs while slots are free (a slot freed, or a larger
+ * max_searches after SIGHUP). */
+static void jobs_start(struct server *srv)
+{
+    while (srv->jobs_head != NULL &&
+           srv->jobs_running < (size_t)srv->cfg.max_searches) {
+        struct conn *c = srv->jobs_head;
+        wait_leave(c);
+        job_submit(c);
+    }
+}
+
+/* Worker thread: the protocol's own work, on the snapshot the conn holds. */
+static void job_work_cb(uv_work_t *w)
+{
+    struct job_work *jw = w->data;
+    server_background_thread();
+    jw->job->run(jw->job, jw->snap, jw->db_path);
+}
+
+static void job_done_cb(uv_work_t *w, int status)
+{
+    struct job_work *jw = w->data;
+    struct conn *c = jw->conn;
+    struct server *srv = c->srv;
+    free(jw);
+    c->work = NULL;
+    srv->jobs_running--;
+    /* Cancelled at shutdown before a thread took it up. */
+    job_finish(c, status < 0 ? UV_ECANCELED : 0);
+    if (srv->stopping) {
+        while (srv->jobs_head != NULL) {
+            struct conn *next = srv->jobs_head;
+            wait_leave(next);
+            job_finish(next, UV_ECANCELED);
+        }
+    } else {
+        jobs_start(srv);
+    }
+}
+
+static void job_submit(struct conn *c)
+{
+    struct server *srv = c->srv;
+    struct job_work *jw = calloc(1, sizeof(*jw));
+    if (jw == NULL) {
+        job_finish(c, UV_EBUSY);
+        return;
+    }
+    jw->conn = c;
+    jw->job = c->pjob;
+    jw->snap = c->snap;
+    jw->db_path = srv->cfg.db_path;
+    jw->work.data = jw;
+    c->work = jw;
+    if (uv_queue_work(srv->loop, &jw->work, job_work_cb, job_done_cb) < 0) {
+        c->work = NULL;
+        free(jw);
+        job_finish(c, UV_EBUSY);
+        return;
+    }
+    srv->jobs_running++;
+}
+
+static void conn_job(struct conn *c)
+{
+    struct server *srv = c->srv;
+    struct proto_job *job = c->reply.job;
+    c->reply.job = NULL;
+    if (job == NULL || c->proto->on_job_done == NULL || c->snap == NULL) {
+        if (job != NULL)
+            job->release(job);
+        conn_close(c);
+        return;
+    }
+    c->pjob = job;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    /* The job comes back, or is answered busy, on its own: no deadline
+     * while it runs or waits (the queue bounds the wait). */
+    uv_timer_stop(&c->timer);
+    c->state = CONN_JOB;
+    if (srv->stopping) {
+        job_finish(c, UV_ECANCELED);
+    } else if (srv->jobs_running < (size_t)srv->cfg.max_searches) {
+        job_submit(c);
+    } else if (srv->jobs_waiting < (size_t)srv->cfg.search_queue) {
+        c->job_waiting = true;
+        c->wait_next = NULL;
+        c->wait_prev = srv->jobs_tail;
+        if (srv->jobs_tail != NULL)
+            srv->jobs_tail->wait_next = c;
+        else
+            srv->jobs_head = c;
+        srv->jobs_tail = c;
+        srv->jobs_waiting++;
+    } else {
+        job_finish(c, UV_EBUSY);
     }
 }
 
@@ -682,6 +873,7 @@ static void timer_cb(uv_timer_t *t)
         break;
     }
     case CONN_COMMAND: /* the write finishes; its reply follows */
+    case CONN_JOB:     /* likewise the job (no timer is armed for it) */
         break;
     case CONN_WRITING:  /* the peer does not read its reply */
     case CONN_DRAINING: /* linger is over */
@@ -876,6 +1068,7 @@ void conn_reconfigure(struct server *srv)
         server_log("connections: at most %zu (was %zu)", limit,
                    srv->conn_limit);
     srv->conn_limit = limit;
+    jobs_start(srv); /* max_searches may have grown */
 }
 
 void conn_shutdown(struct server *srv)
@@ -893,6 +1086,17 @@ void conn_shutdown(struct server *srv)
              * command_done_cb. Started: it finishes and is answered. */
             if (c->job != NULL)
                 uv_cancel((uv_req_t *)&c->job->work);
+            break;
+        case CONN_JOB:
+            /* Waiting for a slot: answered "busy" now. On the pool but
+             * not started: likewise, from job_done_cb. Started: it
+             * finishes (a search takes milliseconds) and is answered. */
+            if (c->job_waiting) {
+                wait_leave(c);
+                job_finish(c, UV_ECANCELED);
+            } else if (c->work != NULL) {
+                uv_cancel((uv_req_t *)&c->work->work);
+            }
             break;
         case CONN_WRITING:
         case CONN_DRAINING:

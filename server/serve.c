@@ -336,6 +336,28 @@ static void check_backlog(const struct serve_config *cfg)
     fclose(f);
 }
 
+/* libuv's thread pool serves the snapshot builder, the API writes and the
+ * searches alike, with 4 threads unless UV_THREADPOOL_SIZE says otherwise
+ * (libuv's documentation, "Thread pool work scheduling"). Searches are
+ * capped at max_searches; the pool gets room for them and two threads
+ * more, unless the operator sized it. libuv reads the variable when the
+ * pool is first used, after this: a max_searches changed on SIGHUP moves
+ * the cap, not the pool. */
+static void size_pool(const struct serve_config *cfg)
+{
+    const char *set = getenv("UV_THREADPOOL_SIZE");
+    if (set == NULL) {
+        char n[16];
+        snprintf(n, sizeof(n), "%d",
+                 cfg->max_searches + 2 > 4 ? cfg->max_searches + 2 : 4);
+        setenv("UV_THREADPOOL_SIZE", n, 1);
+        set = getenv("UV_THREADPOOL_SIZE");
+    }
+    server_log("searches: at most %d at once, %d more waiting; thread pool "
+               "of %s",
+               cfg->max_searches, cfg->search_queue, set != NULL ? set : "?");
+}
+
 int serve_main(const char *db_path, int argc, char **argv)
 {
     static struct server srv; /* one per process; zeroed */
@@ -398,6 +420,7 @@ int serve_main(const char *db_path, int argc, char **argv)
         return 2;
     }
     check_backlog(cfg);
+    size_pool(cfg);
 
     const struct {
         const struct proto *proto;

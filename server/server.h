@@ -37,6 +37,8 @@ struct serve_config {
     int idle_timeout_ms;   /* 0: each protocol's own keep-alive idle */
     int shutdown_grace_ms; /* how long writes in flight may finish */
     int view_cache_mb;     /* bound of the views rendered on request */
+    int max_searches;      /* protocol jobs (searches) running at once */
+    int search_queue;      /* more that may wait for a slot */
     char log_file[256];    /* "" = standard error */
     bool quiet;            /* no access log */
 };
@@ -94,6 +96,11 @@ struct server {
      * when the total is full (conn.c). */
     struct conn *idle_head, *idle_tail;
     struct peer_table peers;
+    /* Protocol jobs (conn.c): how many run on the thread pool, and the
+     * connections whose job waits for a slot, oldest first. */
+    size_t jobs_running;
+    struct conn *jobs_head, *jobs_tail;
+    size_t jobs_waiting;
     bool stopping;
     /* shutdown (serve.c): writes in flight may finish until the grace
      * timer fires; then waiting writes give up (give_up_writes). */
@@ -136,11 +143,11 @@ int serve_main(const char *db_path, int argc, char **argv);
 
 /* Logging to stderr, one line per event, with a UTC time stamp. */
 void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Called first by a long job on libuv's thread pool (a snapshot build, a
- * snapshot's free): lowers the calling thread's scheduling priority once
- * (Linux gives each thread its own nice value), so that on a box of few
- * cores the loop thread, which answers every client, is the one that runs
- * when both want a core. */
+/* Called first by a long job on libuv's thread pool (a snapshot build or
+ * free, a search; tune.c): lowers the calling thread's scheduling priority
+ * once (Linux gives each thread its own nice value), so that on a box of
+ * few cores the loop thread, which answers every client, is the one that
+ * runs when both want a core. */
 void server_background_thread(void);
 /* Memory that a server frees in big pieces goes back to the system:
  * allocations of a MiB or more (a snapshot's array of posts) are mapped
@@ -198,7 +205,8 @@ void listener_close(struct listener *l);
  * limit (raised to its hard maximum first), and sets up the per-peer
  * table. Call once before listening. 0 or UV_ENOMEM. */
 int conn_setup(struct server *srv);
-/* Applies changed caps (SIGHUP); connections over a new cap stay. */
+/* Applies changed caps (SIGHUP); connections over a new cap stay, and
+ * jobs waiting for a slot start if max_searches grew. */
 void conn_reconfigure(struct server *srv);
 /* Accepts one pending connection from l (the listener's callback). 0, or
  * UV_ENOMEM when there was no memory for it: the connection stays queued

@@ -1,6 +1,7 @@
 /* tune: what keeps a long-lived server kind to the box it runs on: pool
  * threads that yield to the loop, and memory given back once freed.
  */
+#include <errno.h>
 #include <malloc.h>
 #include <stdbool.h>
 #include <sys/resource.h>
@@ -9,10 +10,15 @@
 
 #include "server.h"
 
-/* How much lower than the loop a pool thread runs: enough for the kernel
- * to prefer the loop when both are runnable, not so much that a build
- * starves behind other processes of the machine. */
-#define BACKGROUND_NICE 5
+/* How much less CPU a pool thread that builds or frees a snapshot or runs
+ * a search gets than the loop when both want it: nice 10 weighs about a
+ * tenth of nice 0 under Linux's scheduler (sched(7), "The nice value"), so
+ * on a machine with fewer cores than busy threads the loop, which answers
+ * every client, is not held up behind them. Linux keeps a nice value per
+ * thread. An unprivileged thread cannot take the priority back (sched(7),
+ * RLIMIT_NICE), so a pool thread stays there, and a write it runs later
+ * runs there too: background work to the loop, as it is. */
+#define BACKGROUND_NICE 10
 
 void server_background_thread(void)
 {
@@ -21,7 +27,11 @@ void server_background_thread(void)
         return;
     done = true;
     /* Best effort: failing to lower a priority changes nothing else. */
-    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BACKGROUND_NICE);
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int now = getpriority(PRIO_PROCESS, tid);
+    if (errno == 0 && now < BACKGROUND_NICE)
+        (void)setpriority(PRIO_PROCESS, tid, BACKGROUND_NICE);
 }
 
 void server_memory_setup(void)

@@ -1116,8 +1116,14 @@ int store_import(struct store *st, const char *json, size_t len)
     if (rc == 0 && !empty)
         rc = store_fail(st, UV_EINVAL,
                         "the database is not empty; import needs a new one");
+    /* The search index is rebuilt once, after the rows are in (see
+     * store_search_suspend). */
+    if (rc == 0)
+        rc = store_search_suspend(st);
     if (rc == 0)
         rc = write_document(st, doc);
+    if (rc == 0)
+        rc = store_search_resume(st);
     if (rc == 0)
         rc = store_commit(st);
     if (rc != 0)

@@ -79,4 +79,28 @@ uint64_t query_service_stamp(const struct snapshot *s, size_t svc, size_t limit,
 int query_search(const struct snapshot *s, const char *q, size_t limit,
                  const struct incident ***out);
 
+/* The pieces of query_search, for a search that finds its candidates
+ * elsewhere (store/search.c) and must still answer exactly as it does. */
+
+/* A query split into words: pointers into the query's own text. */
+struct query_words {
+    const char *start[QUERY_MAX_WORDS];
+    size_t len[QUERY_MAX_WORDS];
+    size_t n;
+};
+/* Splits q at white space (space, TAB, CR, LF) into out. 0 (n may be 0:
+ * nothing to find), or UV_EINVAL for a query of more than QUERY_MAX bytes
+ * or QUERY_MAX_WORDS words. */
+int query_split(const char *q, struct query_words *out);
+/* True when word[0..n) occurs in text, ASCII letters compared without
+ * case and every other byte exactly; a NULL text holds nothing. */
+bool query_text_has(const char *text, const char *word, size_t n);
+/* True when every word of w occurs in inc's title, an update body, its
+ * postmortem or the name of a service it affects (query_search's rule). */
+bool query_post_matches(const struct snapshot *s, const struct incident *inc,
+                        const struct query_words *w);
+/* The order of every list above, for qsort over const struct incident *:
+ * newest first by query_post_time, then by id, highest first. */
+int query_newest_first(const void *a, const void *b);
+
 #endif

@@ -21,6 +21,47 @@
     " UPDATE incidents SET rev = (SELECT n FROM change_counter)"               \
     " WHERE id = " id ";"
 
+/* The search index's triggers (migration 5, below) and the refill of the
+ * index from the rows, kept apart for store_search_suspend() and
+ * store_search_resume(); a later migration that changes the triggers
+ * must change these with them. */
+#define SEARCH_TRIGGERS                                                        \
+    "CREATE TRIGGER search_posts_insert AFTER INSERT ON incidents BEGIN"       \
+    "  INSERT INTO search_posts (rowid, title, postmortem)"                    \
+    "    VALUES (new.id, new.title, new.postmortem);"                          \
+    "END;"                                                                     \
+    "CREATE TRIGGER search_posts_delete AFTER DELETE ON incidents BEGIN"       \
+    "  INSERT INTO search_posts (search_posts, rowid, title, postmortem)"      \
+    "    VALUES ('delete', old.id, old.title, old.postmortem);"                \
+    "END;"                                                                     \
+    "CREATE TRIGGER search_posts_update"                                       \
+    "  AFTER UPDATE OF id, title, postmortem ON incidents BEGIN"               \
+    "  INSERT INTO search_posts (search_posts, rowid, title, postmortem)"      \
+    "    VALUES ('delete', old.id, old.title, old.postmortem);"                \
+    "  INSERT INTO search_posts (rowid, title, postmortem)"                    \
+    "    VALUES (new.id, new.title, new.postmortem);"                          \
+    "END;"                                                                     \
+    "CREATE TRIGGER search_updates_insert AFTER INSERT ON updates BEGIN"       \
+    "  INSERT INTO search_updates (rowid, body) VALUES (new.id, new.body);"    \
+    "END;"                                                                     \
+    "CREATE TRIGGER search_updates_delete AFTER DELETE ON updates BEGIN"       \
+    "  INSERT INTO search_updates (search_updates, rowid, body)"               \
+    "    VALUES ('delete', old.id, old.body);"                                 \
+    "END;"                                                                     \
+    "CREATE TRIGGER search_updates_update"                                     \
+    "  AFTER UPDATE OF id, body ON updates BEGIN"                              \
+    "  INSERT INTO search_updates (search_updates, rowid, body)"               \
+    "    VALUES ('delete', old.id, old.body);"                                 \
+    "  INSERT INTO search_updates (rowid, body) VALUES (new.id, new.body);"    \
+    "END;"
+#define SEARCH_REBUILD                                                         \
+    "INSERT INTO search_posts (search_posts) VALUES ('rebuild');"              \
+    "INSERT INTO search_updates (search_updates) VALUES ('rebuild');"
+#define SEARCH_DROP_TRIGGERS                                                   \
+    "DROP TRIGGER search_posts_insert; DROP TRIGGER search_posts_delete;"      \
+    "DROP TRIGGER search_posts_update; DROP TRIGGER search_updates_insert;"    \
+    "DROP TRIGGER search_updates_delete; DROP TRIGGER search_updates_update;"
+
 static const char *const migrations[] = {
     /* 1: the initial schema. */
     "CREATE TABLE services ("
@@ -141,6 +182,31 @@ static const char *const migrations[] = {
     "CREATE TRIGGER affected_rev_delete AFTER DELETE ON incident_services"
     "  BEGIN" REV_BUMP("OLD.incident_id") "END;",
     /* clang-format on */
+    /* 6: the search index (store/search.c says how it is used). Two FTS5
+     * tables with the trigram tokenizer, which indexes every sequence of
+     * three characters and so finds substrings: one over each post's
+     * title and postmortem (rowid = incident id), one over each update's
+     * body (rowid = update id). They are external-content tables over the
+     * rows themselves, so the text is not stored twice, and detail=none
+     * and columnsize=0, since a search only asks which rows hold all of
+     * some trigrams (no positions, no ranking): the index of a 10,000-post
+     * history (14 MB of text) takes 10 MB, where positions would take four
+     * times as much. The triggers are
+     * the FTS5 documentation's for external content ("External Content
+     * Tables"): a changed row's old text is deleted from the index with
+     * the values it was indexed with, then its new text is added, so every
+     * writer (the CLI, the API, import) keeps the index current inside
+     * its own transaction. One row per text, not per post, keeps a write
+     * cheap: a new update indexes its own body, not its post's whole
+     * history again. Service names are few and are matched against the
+     * snapshot, so they need no index. 'rebuild' fills both tables from
+     * the rows already there. */
+    "CREATE VIRTUAL TABLE search_posts USING fts5(title, postmortem,"
+    "  content='incidents', content_rowid='id', tokenize='trigram',"
+    "  detail='none', columnsize=0);"
+    "CREATE VIRTUAL TABLE search_updates USING fts5(body,"
+    "  content='updates', content_rowid='id', tokenize='trigram',"
+    "  detail='none', columnsize=0);" SEARCH_TRIGGERS SEARCH_REBUILD,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -213,4 +279,20 @@ int store_migrate(struct store *st)
 out:
     store_rollback(st);
     return rc;
+}
+
+int store_search_suspend(struct store *st)
+{
+    if (sqlite3_exec(st->db, SEARCH_DROP_TRIGGERS, NULL, NULL, NULL) !=
+        SQLITE_OK)
+        return store_sql_fail(st, "suspending the search index");
+    return 0;
+}
+
+int store_search_resume(struct store *st)
+{
+    if (sqlite3_exec(st->db, SEARCH_TRIGGERS SEARCH_REBUILD, NULL, NULL,
+                     NULL) != SQLITE_OK)
+        return store_sql_fail(st, "rebuilding the search index");
+    return 0;
 }

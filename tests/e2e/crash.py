@@ -453,7 +453,8 @@ class Writer:
 # stores nothing. An unanswered one (its process or its server killed, its
 # connection cut) may be stored or not, but whole either way. Whatever the
 # export shows, the tables must hold the same rows (nothing that belongs to
-# no post) and pass PRAGMA integrity_check and foreign_key_check.
+# no post) and pass PRAGMA integrity_check and foreign_key_check, and the
+# search index FTS5's integrity-check.
 
 
 def read_logs(paths):
@@ -498,6 +499,15 @@ def check(db, export_path, logs):
     fk = con.execute("PRAGMA foreign_key_check").fetchall()
     if fk:
         p(f"PRAGMA foreign_key_check: {fk[:5]}")
+    # The search index (FTS5, kept by triggers in each write's own
+    # transaction) against the rows it indexes: SQLite's integrity_check
+    # does not look inside FTS5 tables, FTS5's own check does.
+    for t in ("search_posts", "search_updates"):
+        try:
+            con.execute(f"INSERT INTO {t} ({t}, rank) "
+                        "VALUES ('integrity-check', 1)")
+        except sqlite3.Error as e:
+            p(f"{t} integrity-check: {e}")
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("incidents", "updates", "incident_services",
                         "update_revisions")}

@@ -1,12 +1,13 @@
 # End to end: a crash loses nothing. Two CLI writers and two API writers
 # hammer one store while the server and a writer are killed with SIGKILL at
 # random moments, round after round, the server restarted on the same file
-# each time. After every round: SQLite's integrity check passes, every
-# acknowledged write is in the export (title, body, status, services,
-# author, via), a refused one is not, and none is there in part (crash.py
-# says what "in part" means for each command). Last, one CLI write is
-# killed at each of its file-writing system calls in turn, and the next
-# write must go through at once every time.
+# each time. After every round: SQLite's integrity check (and FTS5's, of
+# the search index) passes, every acknowledged write is in the export
+# (title, body, status, services, author, via), a refused one is not, and
+# none is there in part (crash.py says what "in part" means for each
+# command). Last, one CLI write is killed at each of its file-writing
+# system calls in turn, and the next write must go through at once every
+# time.
 #
 # OUTPOST_CRASH_SEED=N repeats a run's kill delays and writer choices (the
 # interleaving itself is the machine's); OUTPOST_CRASH_ROUNDS=N (default 5)

@@ -236,12 +236,36 @@ static enum proto_result command(struct conn *c)
     return r;
 }
 
+/* conn_job and job_done_cb: the job run at once on this thread, with no
+ * database (search_run reads every post of the snapshot), or, as the
+ * input's result byte says, refused for the caps or the shutdown. */
+static enum proto_result job(struct conn *c)
+{
+    struct proto_job *j = c->reply.job;
+    c->reply.job = NULL;
+    FUZZ_CHECK(j != NULL); /* conn.c would close the connection */
+    FUZZ_CHECK(c->p->on_job_done != NULL);
+    static const int statuses[4] = {0, 0, UV_EBUSY, UV_ECANCELED};
+    int status = statuses[(c->result >> 4) & 3];
+    if (status == 0)
+        j->run(j, snap_of(c), NULL);
+    enum proto_result r =
+        c->p->on_job_done(c->state, snap_of(c), j, status, &c->reply);
+    j->release(j);
+    FUZZ_CHECK(c->reply.job == NULL);
+    if (r == PROTO_MORE || r == PROTO_COMMAND || r == PROTO_JOB)
+        r = PROTO_CLOSE; /* a protocol must answer a job */
+    return r;
+}
+
 /* conn_act: true when the connection reads on (and conn.c would offer the
  * protocol the buffered bytes again). */
 static bool act(struct conn *c, enum proto_result r)
 {
     if (r == PROTO_COMMAND)
         r = command(c);
+    else if (r == PROTO_JOB)
+        r = job(c);
     switch (r) {
     case PROTO_MORE:
         return false;
@@ -258,6 +282,7 @@ static bool act(struct conn *c, enum proto_result r)
         c->closed = true;
         return false;
     case PROTO_COMMAND:
+    case PROTO_JOB:
         break;
     }
     FUZZ_CHECK(!"a result outside enum proto_result");

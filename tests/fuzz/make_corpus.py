@@ -151,7 +151,8 @@ def http_seeds():
     paths = ["/", "/status.txt", "/incidents/42", "/incidents/42.txt",
              "/incidents/1", "/services/dsl", "/services/imap", "/history",
              "/history/2026-11", "/history/2026-10", "/search?q=mail+delay",
-             "/search?q=%E2%80%94&x=1", "/history.atom", "/history.rss",
+             "/search?q=%E2%80%94&x=1", "/search?q=mail&page=2",
+             "/search?page=10000&q=a+b", "/history.atom", "/history.rss",
              "/help", "/help.txt", "/api/v2/summary.json",
              "/api/v2/status.json", "/api/v2/components.json",
              "/api/v2/incidents.json", "/api/v2/incidents/unresolved.json",
@@ -235,6 +236,7 @@ def gopher_seeds():
     for s in golden_selectors():
         reqs.append(s + b"\r\n")
     reqs += [b"/search\tmail delay\r\n", b"/search\t\xe2\x80\x94\t$\r\n",
+             b"/search?q=mail%20delay&page=2\r\n", b"/search?page=1&q=%\r\n",
              b"\t$\r\n", b"URL:javascript:alert(1)\r\n",
              b"/incidents/42\t+\r\n", b"/history"]
     for i, r in enumerate(reqs):

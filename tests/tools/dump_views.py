@@ -105,7 +105,8 @@ def main():
                 "/api/v2/scheduled-maintenances/upcoming.json",
                 "/api/v2/scheduled-maintenances/active.json",
                 "/search?q=outage", "/search?q=mail+server",
-                "/search?q=%3Cscript%3E", "/search?q=", "/no/such/page",
+                "/search?q=%3Cscript%3E", "/search?q=", "/search?q=e&page=2",
+                "/no/such/page",
                 "/incidents/999999", "/services/nosuch"]
         seen = set()
         while todo:
@@ -150,7 +151,8 @@ def main():
                 fields = line[1:].split(b"\t")
                 if len(fields) >= 4 and fields[2] == b"status.example.net":
                     todo.append(fields[1].decode("utf-8", "replace"))
-        for sel in ["/search\toutage", "/search\tmail server", "URL:https://status.example.net/",
+        for sel in ["/search\toutage", "/search\tmail server",
+                    "/search?q=mail%20server&page=2", "URL:https://status.example.net/",
                     "/nosuch", "\t$"]:
             reply = exchange(gp, sel.encode() + b"\r\n")
             with open(safe_name(out + "/gopher", "q" + sel), "wb") as f:

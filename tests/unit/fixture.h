@@ -163,11 +163,23 @@ void fixture_changed(struct snapshot *s);
  * Systems Operational", no groups, data_changed_at 0. */
 struct snapshot *fixture_empty_snapshot(void);
 
+/* SQL that takes a database of this schema back to version 5, as an outpost
+ * before the search index left it. */
+#define FIXTURE_BACK_TO_V5                                                     \
+    "DROP TRIGGER search_posts_insert; DROP TRIGGER search_posts_delete;"      \
+    " DROP TRIGGER search_posts_update; DROP TRIGGER search_updates_insert;"   \
+    " DROP TRIGGER search_updates_delete;"                                     \
+    " DROP TRIGGER search_updates_update;"                                     \
+    " DROP TABLE search_posts; DROP TABLE search_updates;"                     \
+    " PRAGMA user_version = 5;"
+
 /* SQL that takes a database of this schema back to version 4, as an outpost
- * before change stamps left it, for the migration tests: the triggers go
+ * before change stamps and the search index left it, for the migration
+ * tests: version 6's search index, then version 5's stamps, the triggers
  * first, since a column a trigger names cannot be dropped. */
 #define FIXTURE_BACK_TO_V4                                                     \
-    "DROP TRIGGER incidents_rev_insert; DROP TRIGGER incidents_rev_update;"    \
+    FIXTURE_BACK_TO_V5                                                         \
+    " DROP TRIGGER incidents_rev_insert; DROP TRIGGER incidents_rev_update;"   \
     " DROP TRIGGER updates_rev_insert; DROP TRIGGER updates_rev_update;"       \
     " DROP TRIGGER updates_rev_delete; DROP TRIGGER revisions_rev_insert;"     \
     " DROP TRIGGER revisions_rev_delete; DROP TRIGGER affected_rev_insert;"    \

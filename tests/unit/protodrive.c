@@ -6,6 +6,28 @@
 
 #include "testlib.h"
 
+int protodrive_job_status = 0;
+
+/* conn_job and job_done_cb on one thread. */
+static enum proto_result run_job(const struct proto *p,
+                                 const struct snapshot *snap, struct reply *rep,
+                                 enum proto_result r)
+{
+    if (r != PROTO_JOB)
+        return r;
+    struct proto_job *job = rep->job;
+    rep->job = NULL;
+    CHECK(job != NULL && p->on_job_done != NULL);
+    if (job == NULL || p->on_job_done == NULL)
+        return PROTO_CLOSE;
+    if (protodrive_job_status == 0)
+        job->run(job, snap, NULL);
+    r = p->on_job_done(NULL, snap, job, protodrive_job_status, rep);
+    job->release(job);
+    CHECK(r != PROTO_MORE && r != PROTO_JOB && r != PROTO_COMMAND);
+    return r;
+}
+
 enum proto_result protodrive_once(const struct proto *p,
                                   const struct snapshot *snap, const char *req,
                                   size_t n, const size_t *cuts, size_t ncuts,
@@ -26,13 +48,15 @@ enum proto_result protodrive_once(const struct proto *p,
         r = p->on_data(NULL, snap, in.data, in.len, &consumed, &rep);
         CHECK(consumed <= in.len);
         buf_consume(&in, consumed);
+        r = run_job(p, snap, &rep, r);
         if (r == PROTO_MORE && in.len >= p->max_request) {
             r = p->on_limit(NULL, snap, &rep);
             CHECK(r == PROTO_REPLY_CLOSE);
         }
     }
     if (r == PROTO_MORE && eof)
-        r = p->on_eof(NULL, snap, in.data, in.len, &rep);
+        r = run_job(p, snap, &rep,
+                    p->on_eof(NULL, snap, in.data, in.len, &rep));
     buf_reset(wire);
     buf_append(wire, rep.head.data, rep.head.len);
     if (rep.body_len > 0)

@@ -21,6 +21,12 @@
 #include "../../store/common/buf.h"
 #include "../../store/snapshot.h"
 
+/* A PROTO_JOB is run at once on this thread, as server/ would run it on
+ * the thread pool, without a database (job->run gets db_path NULL), then
+ * answered with on_job_done() given protodrive_job_status: 0 (it ran), or
+ * UV_EBUSY / UV_ECANCELED (it did not run: the busy answer). */
+extern int protodrive_job_status;
+
 /* Feeds req[0..n) to p in reads ending at cuts[0..ncuts) (ascending, each
  * in 1..n-1) and a last read up to n, as conn.c does: on_data after every
  * read, on_limit once the unconsumed input reaches max_request, on_eof at

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uv.h>
+
 #include "../../protocols/proto.h"
 #include "../../store/snapshot.h"
+#include "../../store/store.h"
 #include "fixture.h"
 #include "protodrive.h"
 #include "testlib.h"
@@ -799,6 +802,140 @@ TEST(empty_store)
     snapshot_unref(s);
 }
 
+/* A snapshot of n incidents titled "Outage K at the ring", K = 0..n-1,
+ * one a day back from the fixture's clock, from a store in memory. */
+static struct snapshot *many_posts(int n)
+{
+    struct store *st = NULL;
+    char err[256];
+    struct snapshot *s = NULL;
+    if (store_open(":memory:", &st, err, sizeof(err)) != 0)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        char title[64];
+        snprintf(title, sizeof(title), "Outage %d at the ring", i);
+        const char *none[] = {NULL};
+        struct post_input in = {.kind = KIND_INCIDENT,
+                                .title = title,
+                                .status = STATUS_INVESTIGATING,
+                                .impact = IMPACT_MINOR,
+                                .services = none,
+                                .body = "Looking.",
+                                .at = 1795000000 - 86400 * (n - i)};
+        int64_t id;
+        if (store_post_open(st, &in, &id) != 0)
+            break;
+    }
+    if (store_load(st, 1795000000, &s) != 0)
+        s = NULL;
+    store_close(st);
+    if (s != NULL)
+        s->site.hostname = "status.example.net";
+    return s;
+}
+
+static int items_of(const char *m, size_t n, const char *prefix)
+{
+    int k = 0;
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i + plen <= n; i++)
+        if ((i == 0 || m[i - 1] == '\n') && memcmp(m + i, prefix, plen) == 0)
+            k++;
+    return k;
+}
+
+/* Pages of a search: 50 posts a menu, then a type-1 item to the next page,
+ * whose selector holds the words (percent-encoded) and the page; the
+ * selector also works as a client that decodes URLs sends it (curl), and
+ * a page that is no number is an error. */
+TEST(search_pages)
+{
+    struct snapshot *s = many_posts(120);
+    REQUIRE(s != NULL && s->n_incidents == 120);
+    struct buf wire = BUF_INIT;
+    static const struct {
+        const char *req;
+        int posts;
+        const char *has, *has2, *lacks;
+    } cases[] = {
+        {"/search\tat the ring\r\n", 50,
+         "1Older matches\t/search?q=at%20the%20ring&page=2\t"
+         "status.example.net\t",
+         "Search results for: at the ring", "Newer matches"},
+        {"/search?q=at%20the%20ring&page=2\r\n", 50,
+         "1Older matches\t/search?q=at%20the%20ring&page=3\t",
+         "1Newer matches\t/search?q=at%20the%20ring\t",
+         "Search results for: at%20"},
+        {"/search?q=at the ring&page=2\r\n", 50, "iOlder matches: 51 to 100\t",
+         "/search?q=at%20the%20ring&page=3\t", NULL},
+        {"/search?page=3&q=at%20the%20ring\r\n", 20,
+         "iOlder matches: 101 to 120\t",
+         "1Newer matches\t/search?q=at%20the%20ring&page=2\t",
+         "Older matches\t"},
+        {"/search?q=ring&page=4\r\n", 0, "iThere are no more matches.\t",
+         "1Newer matches\t/search?q=ring&page=3\t", "Older matches\t"},
+        {"/search?q=outage%2011\r\n", 11, "Search results for: outage 11", NULL,
+         "matches\t/search"},
+        {"/search?q=50%\r\n", 0, "No post matches", NULL, NULL},
+        {"/search?q=%\r\n", 0, "No post matches", NULL, NULL},
+        {"/search?page=2\r\n", 0, "3Search: give some words", NULL, NULL},
+        {"/search?q=ring&page=0\r\n", 0, "3Search: no such page", NULL, NULL},
+        {"/search?q=ring&page=x\r\n", 0, "3Search: no such page", NULL, NULL},
+        {"/search?q=ring&page=\r\n", 0, "3Search: no such page", NULL, NULL},
+        {"/search?q=ring&page=10001\r\n", 0, "3Search: no such page", NULL,
+         NULL},
+        {"/search?q=a%00b\r\n", 0, "3Search: give some words", NULL, NULL},
+        {"/search?q=a%20b%20c%20d%20e%20f%20g%20h%20i\r\n", 0,
+         "3Search: at most 8 words", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *req = cases[i].req;
+        enum proto_result r =
+            protodrive_all(&gopher_proto, s, req, strlen(req), false, &wire);
+        CHECK_INT(r, PROTO_REPLY_CLOSE);
+        check_menu(wire.data, wire.len);
+        int posts = items_of(wire.data, wire.len, "0#");
+        if (posts != cases[i].posts)
+            printf("  %.40s: %d posts, want %d\n", req, posts, cases[i].posts);
+        CHECK_INT(posts, cases[i].posts);
+        CHECK_HAS(wire.data, wire.len, cases[i].has);
+        if (cases[i].has2 != NULL)
+            CHECK_HAS(wire.data, wire.len, cases[i].has2);
+        if (cases[i].lacks != NULL)
+            CHECK_LACKS(wire.data, wire.len, cases[i].lacks);
+    }
+    /* Words longer than a query may be, once decoded: refused. */
+    char longq[1024] = "/search?q=";
+    for (int i = 0; i < 257; i++)
+        strcat(longq, "%41");
+    strcat(longq, "\r\n");
+    protodrive_all(&gopher_proto, s, longq, strlen(longq), false, &wire);
+    CHECK_HAS(wire.data, wire.len, "3Search: too long a query");
+    buf_free(&wire);
+    snapshot_unref(s);
+}
+
+/* The searches at their caps, or the server stopping: one error line. */
+TEST(search_busy)
+{
+    struct buf wire = BUF_INIT;
+    const char *reqs[] = {"/search\tmail\r\n", "/search?q=mail&page=2\r\n"};
+    for (int st = 0; st < 2; st++) {
+        protodrive_job_status = st == 0 ? UV_EBUSY : UV_ECANCELED;
+        for (size_t i = 0; i < 2; i++) {
+            enum proto_result r = protodrive_all(&gopher_proto, snap, reqs[i],
+                                                 strlen(reqs[i]), false, &wire);
+            CHECK_INT(r, PROTO_REPLY_CLOSE);
+            check_menu(wire.data, wire.len);
+            CHECK_HAS(wire.data, wire.len,
+                      "3Too many searches at once, try again shortly\t");
+            CHECK_INT(items_of(wire.data, wire.len, "3"), 1);
+        }
+    }
+    protodrive_job_status = 0;
+    buf_free(&wire);
+}
+
 int main(void)
 {
     snap = fixture_snapshot();
@@ -819,6 +956,8 @@ int main(void)
     RUN(hostile_site_name);
     RUN(month_menu_history_caps_exact);
     RUN(search_table);
+    RUN(search_pages);
+    RUN(search_busy);
     RUN(url_pages);
     RUN(request_lengths);
     RUN(echo_utf8_cut);

@@ -708,6 +708,43 @@ TEST(html_search_page)
     buf_free(&b);
 }
 
+/* Pages past the first: a pager linking newer and older pages with the
+ * words escaped for the URL and the attribute, well formed every way. */
+TEST(html_search_pages)
+{
+    const struct incident *v[3];
+    for (int i = 0; i < 3; i++)
+        v[i] = &snap->incidents[i];
+    static const struct {
+        size_t page, n;
+        bool more;
+        const char *has, *lacks;
+    } cases[] = {
+        {1, 3, true,
+         "<p class=\"pager\"><a href=\"/search?q=%22%3E%3Cb%3E%20x&amp;"
+         "page=2\" rel=\"next\">Older matches &rarr;</a></p>",
+         "rel=\"prev\""},
+        {2, 3, true,
+         "<p class=\"pager\"><a href=\"/search?q=%22%3E%3Cb%3E%20x\" "
+         "rel=\"prev\">&larr; Newer matches</a> | <a href=\"/search?q="
+         "%22%3E%3Cb%3E%20x&amp;page=3\" rel=\"next\">",
+         "The 100 newest"},
+        {3, 2, false, "<p>Older matches: 201 to 202.</p>", "rel=\"next\""},
+        {4, 0, false, "<p>There are no more matches.</p>", "<ul"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct search_page res = {v, cases[i].n, cases[i].more, true};
+        struct buf b = BUF_INIT;
+        html_search_results(&b, snap, "\"><b> x", false, 0, cases[i].page,
+                            &res);
+        check_page("search page", &b);
+        CHECK_HAS(b.data, b.len, cases[i].has);
+        CHECK_LACKS(b.data, b.len, cases[i].lacks);
+        CHECK_LACKS(b.data, b.len, "<b>");
+        buf_free(&b);
+    }
+}
+
 /* Hostile text where the operator or a compromised token may put it: a
  * service's name, description and status reason, and an open post. */
 static struct snapshot *hostile_snapshot(void)
@@ -794,6 +831,7 @@ int main(void)
     RUN(html_service_page);
     RUN(html_history_pages);
     RUN(html_search_page);
+    RUN(html_search_pages);
     RUN(html_every_page_hostile);
     snapshot_unref(snap);
     return test_report();

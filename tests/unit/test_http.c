@@ -10,16 +10,22 @@
 #include <string.h>
 #include <strings.h>
 
+#include <uv.h>
+
 #include "../../protocols/proto.h"
 #include "../../protocols/text.h"
 #include "../../store/common/timeutil.h"
 #include "../../store/snapshot.h"
+#include "../../store/store.h"
 #include "fixture.h"
 #include "testlib.h"
 
 #include <zlib.h>
 
 static struct snapshot *snap;
+/* What the driver tells on_job_done of a search: 0 (it ran), or UV_EBUSY
+ * (the searches were at their caps). */
+static int session_job_status = 0;
 
 /* ---- the driver ------------------------------------------------------- */
 
@@ -101,6 +107,20 @@ static void session_feed(struct session *ss, const char *p, size_t len)
         CHECK(consumed <= ss->in.len);
         ss->consumed += consumed;
         buf_consume(&ss->in, consumed);
+        if (r == PROTO_JOB) {
+            /* conn.c runs it on the thread pool; here, at once, with no
+             * database (every post is read), then answers from it. */
+            struct proto_job *job = ss->reply.job;
+            ss->reply.job = NULL;
+            CHECK(job != NULL);
+            if (job == NULL)
+                return;
+            if (session_job_status == 0)
+                job->run(job, snap, NULL);
+            r = http_proto.on_job_done(ss->state, snap, job, session_job_status,
+                                       &ss->reply);
+            job->release(job);
+        }
         if (r == PROTO_MORE) {
             if (ss->in.len >= http_proto.max_request) {
                 r = http_proto.on_limit(ss->state, snap, &ss->reply);
@@ -1473,6 +1493,177 @@ TEST(http_gzip_every_view)
     session_free(&ss);
 }
 
+/* A snapshot of n incidents titled "Outage K at the ring", K = 0..n-1,
+ * one a day back from the fixture's clock, from a store in memory. */
+static struct snapshot *many_posts(int n)
+{
+    struct store *st = NULL;
+    char err[256];
+    struct snapshot *s = NULL;
+    if (store_open(":memory:", &st, err, sizeof(err)) != 0)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        char title[64];
+        snprintf(title, sizeof(title), "Outage %d at the ring", i);
+        const char *none[] = {NULL};
+        struct post_input in = {.kind = KIND_INCIDENT,
+                                .title = title,
+                                .status = STATUS_INVESTIGATING,
+                                .impact = IMPACT_MINOR,
+                                .services = none,
+                                .body = "Looking.",
+                                .at = 1795000000 - 86400 * (n - i)};
+        int64_t id;
+        if (store_post_open(st, &in, &id) != 0)
+            break;
+    }
+    if (store_load(st, 1795000000, &s) != 0)
+        s = NULL;
+    store_close(st);
+    return s;
+}
+
+/* Pages of a search: 100 a page, newest first, linked both ways; the
+ * first page says that there is more; a page past the end says so; a
+ * page number that is not 1..10000 is a 400. Each page validates on its
+ * own. */
+TEST(http_search_pages)
+{
+    struct snapshot *fixture = snap;
+    snap = many_posts(230);
+    REQUIRE(snap != NULL && snap->n_incidents == 230);
+    struct session ss;
+    static const struct {
+        const char *target;
+        int lis; /* posts listed */
+        const char *has, *has2, *lacks;
+    } cases[] = {
+        {"/search?q=outage", 100, "The 100 newest matches",
+         "<a href=\"/search?q=outage&amp;page=2\" rel=\"next\">Older matches",
+         "rel=\"prev\""},
+        {"/search?q=outage&page=1", 100, "The 100 newest matches",
+         "&amp;page=2\"", "rel=\"prev\""},
+        {"/search?page=2&q=OUTAGE", 100, "Older matches: 101 to 200.",
+         "<a href=\"/search?q=OUTAGE\" rel=\"prev\">&larr; Newer matches</a>"
+         " | <a href=\"/search?q=OUTAGE&amp;page=3\" rel=\"next\">",
+         "The 100 newest"},
+        {"/search?q=outage&page=3", 30, "Older matches: 201 to 230.",
+         "href=\"/search?q=outage&amp;page=2\" rel=\"prev\"", "rel=\"next\""},
+        {"/search?q=outage&page=4", 0, "There are no more matches.",
+         "page=3\" rel=\"prev\"", "rel=\"next\""},
+        /* Words with spaces and bytes to escape, in the links too. */
+        {"/search?q=at+the%20ring&page=2", 100, "Older matches: 101 to 200.",
+         "/search?q=at%20the%20ring&amp;page=3", NULL},
+        {"/search?q=Outage+12", 13, "/incidents/", NULL, "pager"},
+        {"/search?q=Outage+229", 1, "Outage 229 at the ring", NULL, "pager"},
+    };
+    char et[SNAPSHOT_ETAG_MAX + 8], prev[SNAPSHOT_ETAG_MAX + 8] = "";
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char req[256];
+        snprintf(req, sizeof(req), "GET %s" H11 "\r\n", cases[i].target);
+        session_run(&ss, req, strlen(req), 0, 0);
+        CHECK(ss.n == 1 && ss.replies[0].status == 200);
+        const char *t = ss.transcript.data;
+        size_t n = ss.transcript.len;
+        int lis = 0;
+        for (const char *p = t; p != NULL && p < t + n; lis++) {
+            p = strstr(p, "<li><a href=\"/incidents/");
+            if (p == NULL)
+                break;
+            p++;
+        }
+        if (lis != cases[i].lis)
+            printf("  %s: %d posts listed, want %d\n", cases[i].target, lis,
+                   cases[i].lis);
+        CHECK_INT(lis, cases[i].lis);
+        CHECK_HAS(t, n, cases[i].has);
+        if (cases[i].has2 != NULL)
+            CHECK_HAS(t, n, cases[i].has2);
+        if (cases[i].lacks != NULL)
+            CHECK_LACKS(t, n, cases[i].lacks);
+        /* Newest first across the pages: page 2 starts below page 1. */
+        if (strcmp(cases[i].target, "/search?page=2&q=OUTAGE") == 0)
+            CHECK_HAS(t, n, ">Outage 129 at the ring<");
+        header(ss.replies[0].head, "ETag", et, sizeof(et));
+        CHECK(strcmp(et, prev) != 0 || i == 1);
+        snprintf(prev, sizeof(prev), "%s", et);
+        session_free(&ss);
+    }
+    /* A later page validates like the first. */
+    const char *p2 = "GET /search?q=outage&page=2" H11 "\r\n";
+    session_run(&ss, p2, strlen(p2), 0, 0);
+    header(ss.replies[0].head, "ETag", et, sizeof(et));
+    session_free(&ss);
+    char req[256];
+    snprintf(req, sizeof(req),
+             "GET /search?q=outage&page=2" H11 "If-None-Match: %s\r\n\r\n", et);
+    session_run(&ss, req, strlen(req), 0, 0);
+    CHECK(ss.n == 1 && ss.replies[0].status == 304);
+    session_free(&ss);
+    static const char *const bad[] = {
+        "/search?q=outage&page=0",
+        "/search?q=outage&page=10001",
+        "/search?q=outage&page=-1",
+        "/search?q=outage&page=2x",
+        "/search?q=outage&page=%32%zz",
+        "/search?q=outage&page=99999999999999999999",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(req, sizeof(req), "GET %s" H11 "\r\n", bad[i]);
+        session_run(&ss, req, strlen(req), 0, 0);
+        if (ss.n != 1 || ss.replies[0].status != 400)
+            printf("  %s: not a 400\n", bad[i]);
+        CHECK(ss.n == 1 && ss.replies[0].status == 400);
+        session_free(&ss);
+    }
+    /* The last page there is, 10000, is answered (empty). */
+    const char *last = "GET /search?q=outage&page=10000" H11 "\r\n";
+    session_run(&ss, last, strlen(last), 0, 0);
+    CHECK(ss.n == 1 && ss.replies[0].status == 200);
+    CHECK_HAS(ss.transcript.data, ss.transcript.len,
+              "There are no more matches.");
+    session_free(&ss);
+    /* The form with no words ignores the page. */
+    const char *form = "GET /search?page=3" H11 "\r\n";
+    session_run(&ss, form, strlen(form), 0, 0);
+    CHECK(ss.n == 1 && ss.replies[0].status == 200);
+    CHECK_LACKS(ss.transcript.data, ss.transcript.len, "Results");
+    session_free(&ss);
+    snapshot_unref(snap);
+    snap = fixture;
+}
+
+/* When the searches are at their caps (conn.c calls on_job_done with
+ * UV_EBUSY), the search is a 503 with Retry-After, on a connection kept
+ * alive if the request asked so, and a pipelined request after it is
+ * answered as usual. */
+TEST(http_search_busy)
+{
+    session_job_status = UV_EBUSY;
+    const char *req = "GET /search?q=mail" H11 "\r\nGET /status.txt" H11
+                      "\r\nHEAD /search?q=mail HTTP/1.1\r\n"
+                      "Connection: close\r\n\r\n";
+    struct session ss;
+    session_run(&ss, req, strlen(req), 0, 0);
+    CHECK_INT(ss.n, 3);
+    CHECK_INT(ss.replies[0].status, 503);
+    CHECK_INT(ss.replies[0].result, PROTO_REPLY);
+    CHECK(strstr(ss.replies[0].head, "\r\nRetry-After: 1\r\n") != NULL);
+    CHECK(strstr(ss.replies[0].head, "Connection: keep-alive") != NULL);
+    CHECK_INT(ss.replies[1].status, 200);
+    CHECK_INT(ss.replies[2].status, 503);
+    CHECK_INT(ss.replies[2].result, PROTO_REPLY_CLOSE);
+    CHECK_INT(ss.replies[2].body_len, 0); /* HEAD */
+    CHECK(ss.closed);
+    session_free(&ss);
+    check_splits("search busy", req);
+    session_job_status = UV_ECANCELED;
+    session_run(&ss, req, strlen(req), 0, 0);
+    CHECK(ss.n >= 1 && ss.replies[0].status == 503);
+    session_free(&ss);
+    session_job_status = 0;
+}
+
 int main(void)
 {
     setenv("OUTPOST_NOW", "1795000000", 1);
@@ -1498,6 +1689,8 @@ int main(void)
     RUN(http_gzip_negotiation);
     RUN(http_search_length);
     RUN(http_search_conditional);
+    RUN(http_search_pages);
+    RUN(http_search_busy);
     RUN(http_gzip_head_and_validators);
     RUN(http_gzip_every_view);
     snapshot_unref(snap);

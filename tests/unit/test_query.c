@@ -1,4 +1,5 @@
 /* Unit tests for store/query.c against the hand-built fixture. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <uv.h>
@@ -123,6 +124,67 @@ TEST(search_table)
     snapshot_unref(s);
 }
 
+/* The rule of query_search, written the plainest way: at some position
+ * of hay, the n bytes of needle, ASCII letters without case. */
+static bool naive_has(const char *hay, const char *needle, size_t n)
+{
+    for (size_t at = 0; hay[at] != '\0'; at++) {
+        size_t i = 0;
+        for (; i < n && hay[at + i] != '\0'; i++) {
+            int a = hay[at + i], b = needle[i];
+            if (a >= 'A' && a <= 'Z')
+                a += 'a' - 'A';
+            if (b >= 'A' && b <= 'Z')
+                b += 'a' - 'A';
+            if (a != b)
+                break;
+        }
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+/* query_text_has (which skips ahead with strchr and strpbrk) against the
+ * plain rule, on random texts over a small alphabet (so that matches are
+ * common): letters of both cases, digits, punctuation, UTF-8 bytes. */
+TEST(text_has_matches_the_plain_rule)
+{
+    static const char alphabet[] = "aAbBzZ09 .-_~\"\xc3\xbc\xe2\x80\x94\x1b";
+    uint64_t rng = 0x9e3779b97f4a7c15ULL;
+    int agree = 0, found = 0;
+    for (int t = 0; t < 20000; t++) {
+        char hay[40], needle[8];
+        size_t hn = 0, nn = 0;
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        size_t hl = (size_t)(rng % 30), nl = 1 + (size_t)((rng >> 8) % 5);
+        for (size_t i = 0; i < hl; i++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            hay[hn++] = alphabet[rng % (sizeof(alphabet) - 1)];
+        }
+        hay[hn] = '\0';
+        for (size_t i = 0; i < nl; i++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            needle[nn++] = alphabet[rng % (sizeof(alphabet) - 1)];
+        }
+        needle[nn] = '\0';
+        bool want = naive_has(hay, needle, nn);
+        bool got = query_text_has(hay, needle, nn);
+        if (got != want)
+            printf("  '%s' in '%s': %d, want %d\n", needle, hay, got, want);
+        agree += got == want;
+        found += want;
+    }
+    CHECK_INT(agree, 20000);
+    CHECK(found > 2000); /* the texts do hold the words, often */
+    CHECK(!query_text_has(NULL, "a", 1));
+    CHECK(!query_text_has("", "a", 1));
+    CHECK(query_text_has("MAIL", "mail", 4));
+    CHECK(query_text_has("e-mail", "-MA", 3));
+    CHECK(!query_text_has("Z\xc3\xbcrich", "Z\xc3\x9c", 3)); /* not ASCII */
+    CHECK(query_text_has("ab", "b", 1) && !query_text_has("ab", "abc", 3));
+}
+
 TEST(empty_snapshot)
 {
     struct snapshot *s = fixture_empty_snapshot();
@@ -139,6 +201,7 @@ int main(void)
     RUN(month_posts_match_months);
     RUN(service_posts);
     RUN(search_table);
+    RUN(text_has_matches_the_plain_rule);
     RUN(empty_snapshot);
     return test_report();
 }
