@@ -9,6 +9,7 @@
 
 #include <uv.h>
 
+#include "../../protocols/proto.h"
 #include "../../server/server.h"
 #include "../../store/store.h"
 #include "fuzz.h"
@@ -38,6 +39,12 @@ static void export_or_die(struct store *st, struct buf *out)
     FUZZ_CHECK(rc == 0);
 }
 
+static void count_view(const struct view *v, void *arg)
+{
+    (void)arg;
+    FUZZ_CHECK(v->body != NULL);
+}
+
 static void render_or_die(struct store *st)
 {
     struct snapshot *s = NULL;
@@ -53,6 +60,11 @@ static void render_or_die(struct store *st)
     s->site.finger_port = 79;
     s->site.max_age = 15;
     FUZZ_CHECK(reload_render(s) == 0);
+    /* And every cached page: each post's, service's and month's. */
+    const struct proto *const protos[] = {&http_proto, &gopher_proto,
+                                          &finger_proto};
+    for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+        FUZZ_CHECK(protos[i]->each_view(s, count_view, NULL) == 0);
     snapshot_unref(s);
 }
 
