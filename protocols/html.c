@@ -348,10 +348,15 @@ static void page_begin(struct buf *out, const struct snapshot *s,
                   "<a href=\"/history.rss\">RSS</a></nav>\n");
 }
 
+/* To the minute, in the words and in the datetime: a page rendered at any
+ * second of a minute has the same bytes, so that a cached page (whose
+ * stamp holds the minute shown) is exactly what rendering it again would
+ * give. */
 static void put_server_time(struct buf *out, const struct snapshot *s)
 {
     buf_puts(out, "<p class=\"now\">Server time: ");
-    put_time(out, s, s->generated_at);
+    int64_t t = s->generated_at;
+    put_time(out, s, t - ((t % 60) + 60) % 60);
     buf_puts(out, "</p>\n");
 }
 
