@@ -37,7 +37,9 @@ fq svc dsl
 check_has "service slug: its status" "$(cat "$T/svc")" "Status: Partial outage"
 check_has "service slug: its recent posts" "$(cat "$T/svc")" "#$OPEN_ID Packet loss on DSL North"
 fq svc_upper DSL
-check_eq "service slug is case-insensitive" "$(cat "$T/svc_upper")" "$(cat "$T/svc")"
+# The server time may have turned a minute between the two questions.
+check_eq "service slug is case-insensitive" \
+    "$(grep -v '^Server time:' "$T/svc_upper")" "$(grep -v '^Server time:' "$T/svc")"
 fq svc_long "/W dsl"
 check_has "/W service: the posts in full" "$(cat "$T/svc_long")" "line card in exchange N3"
 fq svc_long_lynx "/w dsl"

@@ -86,7 +86,10 @@ check_eq "every post once, newest first, over the three pages" \
     "$(seq 260 -1 1 | tr '\n' ' ')"
 prev=$(link "$T/p3.html" prev)
 check_eq "page 3 links back to page 2" "$prev" "/search?q=ring%20millbrook&page=2"
-check_eq "back to page 2: the same bytes" "$(curl -fsS "$U$prev" | md5sum)" "$(md5sum <"$T/p2.html")"
+# The same bytes but the server time, which may have turned a minute.
+check_eq "back to page 2: the same bytes" \
+    "$(curl -fsS "$U$prev" | grep -v '<p class="now">' | md5sum)" \
+    "$(grep -v '<p class="now">' "$T/p2.html" | md5sum)"
 check_eq "page 2 links back to the first page's own address" \
     "$(link "$T/p2.html" prev)" "/search?q=ring%20millbrook"
 curl -fsS "$U/search?q=ring+millbrook&page=4" -o "$T/p4.html"
