@@ -3,7 +3,8 @@
 # served on every protocol (curl for HTTP and Gopher, the Debian finger
 # client) within a bounded wait while an untouched post's pages keep their
 # ETags; a month's page and its Gopher menu follow a change to one of its
-# posts and no other month's does; the server's memory after 200 changes
+# posts and no other month's does; a service added in front of the others
+# leaves every untouched post naming its own; the server's memory after 200 changes
 # is not more than a bound above what it was after 20 (an old snapshot
 # leaked per change would be megabytes each); and `view_cache_mb = 1` in
 # a config file bounds the cache while a crawl of every post's page is
@@ -44,6 +45,10 @@ elif what == "month":       # the month post N is filed under
     i = inc[int(sys.argv[3])]
     t = i["scheduled_start"] if i["kind"] == "maintenance" and i["scheduled_start"] else i["started_at"]
     print(time.strftime("%Y-%m", time.gmtime(t)))
+elif what == "services":    # the names of the services post N affects
+    names = {v["id"]: v["name"] for v in doc["services"]}
+    for l in inc[int(sys.argv[3])]["services"]:
+        print(names[l["service_id"]])
 elif what == "titles":      # every id and title
     for i in doc["incidents"]:
         print(i["id"], i["title"])
@@ -118,6 +123,29 @@ if ms=$(wait_for month "$LIMIT" month_gopher); then pass "the month's Gopher men
 else fail "the month's Gopher menu shows the new status"; fi
 check_eq "another month's page keeps its ETag" "$(etag "/history/$QUIET_MONTH")" "$quiet_month"
 check_eq "an untouched post's page still keeps its ETag" "$(etag "/incidents/$QUIET")" "$quiet_html"
+
+# ---- a service added in front of the others ---------------------------------
+
+# Every post's services now stand one place further on: the posts that
+# are shared from snapshot to snapshot must still name theirs, through
+# the builds that follow (each freeing the one before it).
+published() { grep -c 'snapshot: version [0-9]* published' "$T/server.log"; }
+newer() { [ "$(published)" -gt "$1" ]; }
+before=$(published)
+"$OUTPOST" --db "$DB" service add aaa-first --name "A service in front" --position 1 >/dev/null
+check_rc "a service added in front" $? 0
+wait_for "snapshot" "$LIMIT" newer "$before" >/dev/null
+for i in 1 2 3 4; do
+    before=$(published)
+    "$OUTPOST" --db "$DB" update edit $((i * 997)) --body "Edit $i after the new service." >/dev/null
+    wait_for "snapshot" "$LIMIT" newer "$before" >/dev/null
+done
+check "the snapshots after it are published" test "$(published)" -gt "$before"
+quiet_text=$(page "/incidents/$QUIET.txt")
+while IFS= read -r name; do
+    check_has "an untouched post still names $name" "$quiet_text" "  $name (now "
+done < <(facts services "$QUIET")
+check_has "the new service is on the front page" "$(page /)" "A service in front"
 server_stop
 
 # ---- memory across changes ------------------------------------------------
