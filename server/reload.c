@@ -296,6 +296,9 @@ static void apply_pending(struct server *srv)
         srv->pending_tz = NULL;
     }
     bool new_period = next->reload_ms != srv->cfg.reload_ms;
+    if (next->view_cache_mb != srv->cfg.view_cache_mb && srv->view_cache)
+        snapshot_cache_set_max(srv->view_cache,
+                               (size_t)next->view_cache_mb << 20);
     srv->cfg = *next;
     free(next);
     conn_reconfigure(srv);

@@ -242,17 +242,20 @@ static int share(struct snapshot *s, struct incident *inc,
                                                  : remap_services(s, inc, map);
 }
 
-/* The change counter, which every stamp comes from (schema.c). */
-static int read_counter(struct store *st, int64_t *out)
+/* The change counter, which every stamp comes from, and the database's
+ * own random id (schema.c). */
+static int read_counter(struct store *st, struct snapshot *s)
 {
     sqlite3_stmt *stmt;
-    int rc = store_prepare(st, "SELECT n FROM change_counter", &stmt);
+    int rc = store_prepare(st, "SELECT n, store_id FROM change_counter", &stmt);
     if (rc != 0)
         return rc;
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        *out = sqlite3_column_int64(stmt, 0);
-    else
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        s->change_seq = sqlite3_column_int64(stmt, 0);
+        s->store_id = sqlite3_column_int64(stmt, 1);
+    } else {
         rc = store_sql_fail(st, "reading the change counter");
+    }
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -363,9 +366,7 @@ static int load_heads(struct store *st, struct snapshot *s,
 {
     *n_fresh = 0;
     size_t n;
-    int rc = read_counter(st, &s->change_seq);
-    if (rc == 0)
-        rc = count_rows(st, "SELECT count(*) FROM incidents", &n);
+    int rc = count_rows(st, "SELECT count(*) FROM incidents", &n);
     if (rc != 0)
         return rc;
     s->incidents = snapshot_alloc(s, (n + 1) * sizeof(*s->incidents));
@@ -677,8 +678,17 @@ int store_load_from(struct store *st, int64_t now, const struct snapshot *base,
      * committed state, so an incident never refers to a service that a
      * concurrent writer added after the services were read. */
     int rc = store_begin(st, false);
+    if (rc == 0)
+        rc = read_counter(st, s);
     if (rc != 0)
         goto out;
+    if (base != NULL && base->store_id != s->store_id) {
+        /* Another database at the same path and inode (copied over the
+         * file in place): none of base's posts are its posts. */
+        base = NULL;
+        s->prev = NULL;
+        s->epoch = atomic_fetch_add(&epochs, 1) + 1;
+    }
     rc = load_services(st, s, &map);
     if (rc == 0)
         rc = load_heads(st, s, base, map, &fresh, &n_fresh);

@@ -147,16 +147,19 @@ static const char *const migrations[] = {
      * services) gives the post a new rev from one counter that only goes
      * up. Triggers make it hold for every write path, the CLI, the API
      * and import alike. Posts written before this version share rev 0,
-     * which is as good: they have not changed since. The index finds the
+     * which is as good: they have not changed since. store_id, random,
+     * tells this database's stamps from another's, even one copied over
+     * it in place. The index finds the
      * posts changed since a stamp without reading the others. WHEN keeps
      * the trigger's own UPDATE of rev from firing it again, whatever
      * recursive_triggers says; any other column counts. */
     /* clang-format off */
     "CREATE TABLE change_counter ("
     "  id INTEGER PRIMARY KEY CHECK (id = 1),"
-    "  n INTEGER NOT NULL"
+    "  n INTEGER NOT NULL,"
+    "  store_id INTEGER NOT NULL"
     ") STRICT;"
-    "INSERT INTO change_counter VALUES (1, 0);"
+    "INSERT INTO change_counter VALUES (1, 0, random());"
     "ALTER TABLE incidents ADD rev INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX incidents_rev ON incidents(rev);"
     "CREATE TRIGGER incidents_rev_insert AFTER INSERT ON incidents"

@@ -263,6 +263,16 @@ void snapshot_cache_free(struct view_cache *c)
     free(c);
 }
 
+static void cache_remove_slot(struct view_cache *c, size_t i);
+static size_t cache_slot(const struct view_cache *c, const char *key);
+
+void snapshot_cache_set_max(struct view_cache *c, size_t max_bytes)
+{
+    c->max_bytes = max_bytes;
+    while (c->tail != NULL && c->bytes > c->max_bytes)
+        cache_remove_slot(c, cache_slot(c, c->tail->key));
+}
+
 size_t snapshot_cache_bytes(const struct view_cache *c)
 {
     return c != NULL ? c->bytes : 0;

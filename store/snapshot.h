@@ -174,8 +174,10 @@ struct snapshot {
      * taken for one another (store_load_from, a database replaced). */
     uint64_t epoch;
     /* The store's change counter when it was loaded: every post changed
-     * since has a higher stamp (store/load.c). 0: not loaded from one. */
+     * since has a higher stamp (store/load.c). 0: not loaded from one. And
+     * the store's random id, which the stamps are only good within. */
     int64_t change_seq;
+    int64_t store_id;
 
     void (*reaper)(struct snapshot *s, void *arg);
     void *reaper_arg;
@@ -261,6 +263,8 @@ void snapshot_view_release(struct view *v);
  * NULL on OOM. Free drops the cache's references. */
 struct view_cache *snapshot_cache_new(size_t max_bytes);
 void snapshot_cache_free(struct view_cache *c);
+/* A new bound, dropping the least recently used views down to it. */
+void snapshot_cache_set_max(struct view_cache *c, size_t max_bytes);
 /* Bytes and views held now. */
 size_t snapshot_cache_bytes(const struct view_cache *c);
 size_t snapshot_cache_count(const struct view_cache *c);

@@ -3,7 +3,8 @@
 # fixed clock, byte for byte as tests/golden/http/history_YYYY-MM.html.
 # The files were made by the server as it was before months were paged
 # (commit c47865c), so a month of one page must still be exactly what it
-# was: no pager, nothing moved. The months are found from /history, so a
+# was: no pager, nothing moved. (One intended change since: the server
+# time's datetime attribute is to the minute, like its words.) The months are found from /history, so a
 # month the index links and no file has (or the reverse) fails here.
 #
 #   OUTPOST_UPDATE_GOLDEN=1 bash tests/e2e/test_golden_months.sh
