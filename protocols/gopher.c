@@ -929,17 +929,6 @@ static enum proto_result search_start(const char *q, size_t n, size_t page,
     return PROTO_JOB;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A page of a search, "/search?q=WORDS&page=N" (the selector of the
  * "Older matches" items, text_search_link): its words percent-decoded
  * into words (cap bytes with the NUL), its page. A '%' not followed by
@@ -960,8 +949,10 @@ static bool search_selector(const char *sel, size_t len, char *words,
         if (stop - p >= 2 && p[0] == 'q' && p[1] == '=') {
             *n = 0;
             for (const char *c = p + 2; c < stop && *n < cap; c++) {
-                int hi = *c == '%' && stop - c >= 3 ? hex_digit(c[1]) : -1;
-                int lo = *c == '%' && stop - c >= 3 ? hex_digit(c[2]) : -1;
+                int hi =
+                    *c == '%' && stop - c >= 3 ? proto_hex_value(c[1]) : -1;
+                int lo =
+                    *c == '%' && stop - c >= 3 ? proto_hex_value(c[2]) : -1;
                 if (hi >= 0 && lo >= 0) {
                     words[(*n)++] = (char)(hi * 16 + lo);
                     c += 2;

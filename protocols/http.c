@@ -580,17 +580,6 @@ static enum proto_result fail(struct http_state *st, struct reply *out,
 
 /* ---- routing ---------------------------------------------------------- */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Turns the request target into a view key, "http:" + the decoded path
  * (no query, no fragment). Returns 0, 400 for a target that is not a path
  * (or a malformed %-escape), or 404 for a path no view can have. */
@@ -624,8 +613,8 @@ static int target_to_key(const char *url, size_t len, char *key,
     for (; i < len && url[i] != '?' && url[i] != '#'; i++) {
         unsigned char c = (unsigned char)url[i];
         if (c == '%') {
-            int hi = i + 2 < len ? hex_value(url[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value(url[i + 2]) : -1;
+            int hi = i + 2 < len ? proto_hex_value(url[i + 1]) : -1;
+            int lo = i + 2 < len ? proto_hex_value(url[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return 400;
             c = (unsigned char)(hi * 16 + lo);
@@ -937,8 +926,8 @@ static int query_param(const char *url, size_t len, const char *name, char *out,
                 if (ch == '+') {
                     ch = ' ';
                 } else if (ch == '%') {
-                    int hi = c + 2 < stop ? hex_value(c[1]) : -1;
-                    int lo = c + 2 < stop ? hex_value(c[2]) : -1;
+                    int hi = c + 2 < stop ? proto_hex_value(c[1]) : -1;
+                    int lo = c + 2 < stop ? proto_hex_value(c[2]) : -1;
                     if (hi < 0 || lo < 0)
                         return 400;
                     ch = hi * 16 + lo;

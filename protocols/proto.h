@@ -160,6 +160,10 @@ int proto_walk_views(const struct proto *p, const struct snapshot *s,
                      const char *prefix, const struct proto_keys *keys,
                      void (*fn)(const struct view *v, void *arg), void *arg);
 
+/* The value of a hexadecimal digit (either case), or -1: for the
+ * %-escapes of URLs and selectors. */
+int proto_hex_value(char c);
+
 /* Resets a reply for reuse (keeps buffer memory). */
 void reply_reset(struct reply *r);
 void reply_free(struct reply *r);

@@ -173,3 +173,14 @@ int proto_walk_views(const struct proto *p, const struct snapshot *s,
         }
     return rc;
 }
+
+int proto_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -644,6 +644,7 @@ static void job_finish(struct conn *c, int status)
     }
     c->state = CONN_READING;
     take_snapshot(c);
+    buf_lend(&c->reply.head, &spare_head);
     enum proto_result r =
         c->proto->on_job_done(c->pstate, c->snap, job, status, &c->reply);
     job->release(job);
@@ -654,6 +655,9 @@ static void job_finish(struct conn *c, int status)
     if (r == PROTO_MORE || r == PROTO_COMMAND || r == PROTO_JOB)
         r = PROTO_CLOSE; /* a protocol must answer a job */
     conn_act(c, r);
+    /* Answered at once: pipelined bytes may hold the next request, and
+     * reading, paused for the job, goes on (as after a command). */
+    conn_process(c);
 }
 
 /* Starts waiting jobs while slots are free (a slot freed, or a larger
@@ -732,7 +736,7 @@ static void conn_job(struct conn *c)
         return;
     }
     c->pjob = job;
-    uv_read_stop((uv_stream_t *)&c->tcp);
+    conn_read_stop(c);
     /* The job comes back, or is answered busy, on its own: no deadline
      * while it runs or waits (the queue bounds the wait). */
     uv_timer_stop(&c->timer);

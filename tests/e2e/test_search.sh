@@ -73,6 +73,14 @@ check_eq "page 1 starts with the newest" "$(posts "$T/p1.html" | head -1)" 260
 check "page 1 says there are more" grep -q "The 100 newest matches" "$T/p1.html"
 next=$(link "$T/p1.html" next)
 check_eq "page 1 links the older matches" "$next" "/search?q=ring%20millbrook&page=2"
+# A search answered from the thread pool leaves its keep-alive connection
+# reading: the next request on it is answered, on the same connection.
+curl -sv "$U/search?q=zzz" "$U/search?q=millbrook" -o /dev/null -o /dev/null \
+    >"$T/ka.txt" 2>&1
+check "two searches on one keep-alive connection" \
+    grep -q "Re-using existing connection" "$T/ka.txt"
+check_eq "both answered 200, none retried" \
+    "$(grep -c '^< HTTP/1.1 200' "$T/ka.txt") $(grep -c 'Connection died' "$T/ka.txt")" "2 0"
 check_eq "page 1 has no newer page" "$(link "$T/p1.html" prev)" ""
 curl -fsS "$U$next" -o "$T/p2.html"
 check_eq "page 2: the next 100" "$(posts "$T/p2.html" | sed -n '1p;$p' | tr '\n' ' ')" "160 61 "
