@@ -6,9 +6,9 @@
  * Per snapshot (server/reload.c): prerender(snap) once, on a worker
  * thread before the snapshot is published, stores the snapshot views the
  * protocol answers from, so that a request for them costs a lookup and no
- * rendering. A post's and a month's pages are cached views instead
- * (store/snapshot.h): rendered on their first request, by the protocol's
- * on_data, and then looked up like the others.
+ * rendering. A post's, a service's and a month's pages are cached views
+ * instead (store/snapshot.h): rendered on their first request, by the
+ * protocol's on_data, and then looked up like the others.
  *
  * Flow, per connection (server/conn.c):
  *   1. init(state) once, with state_size zeroed bytes.
