@@ -19,12 +19,13 @@
  *     worker thread before the snapshot is published. Their cost follows
  *     what is current (open posts, the fifty newest) and the number of
  *     months, never the whole text of the archive.
- *   - cached views (snapshot_cached_view / snapshot_cache_view): one post's
- *     pages and one month's pages, rendered on first request on the loop
- *     thread (the work of one post, or one page of a month, bounded) and
- *     kept in a view cache that outlives snapshots, bounded in bytes, least
- *     recently used out first. Each is stored with a stamp of everything it
- *     was made from (snapshot_post_stamp, snapshot_month_stamp); a lookup
+ *   - cached views (snapshot_cached_view / snapshot_cache_view): one post's,
+ *     one service's and one month's pages, rendered on first request on the
+ *     loop thread (the work of one post, twenty post lines, or one page of
+ *     a month: bounded) and kept in a view cache that outlives snapshots,
+ *     bounded in bytes, least recently used out first. Each is stored with
+ *     a stamp of everything it was made from (snapshot_post_stamp,
+ *     query_service_stamp, snapshot_month_stamp); a lookup
  *     whose stamp differs renders again. An unchanged post therefore keeps
  *     its rendered pages across versions, and a change renders only the
  *     pages asked for that depend on it.
