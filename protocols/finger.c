@@ -414,7 +414,9 @@ static enum proto_result finger_on_data(void *state,
         break;
     }
     *consumed = len;
-    return answer(snap, in, n, out);
+    enum proto_result r = answer(snap, in, n, out);
+    out->whole = true;
+    return r;
 }
 
 static enum proto_result finger_on_eof(void *state, const struct snapshot *snap,

@@ -1280,7 +1280,9 @@ static enum proto_result http_on_data(void *state, const struct snapshot *snap,
         st->paused = true;
         st->head_raw = 0;
         st->head_done = false;
-        return respond(st, snap, out);
+        enum proto_result r = respond(st, snap, out);
+        out->whole = true; /* paused only when a message is complete */
+        return r;
     }
     *consumed = len;
     if (e == HPE_OK) {

@@ -89,6 +89,11 @@ struct reply {
      * control bytes already removed, and a status (HTTP code, or 0). */
     char log[160];
     int status;
+    /* Set by the protocol when the request was read to its last byte (an
+     * answer, not a limit or a timeout): after a reply that closes, server/
+     * may then close at once when nothing else has arrived, instead of
+     * draining and lingering (as nginx skips its lingering close). */
+    bool whole;
     /* Set by server/ when the access log is off: then log stays empty, and
      * a protocol may skip the work of describing the request. */
     bool no_log;

@@ -16,6 +16,7 @@ void reply_reset(struct reply *r)
     r->body_len = 0;
     r->log[0] = '\0';
     r->status = 0;
+    r->whole = false;
     snapshot_view_release(r->hold);
     r->hold = NULL;
 }

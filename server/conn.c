@@ -113,6 +113,9 @@ struct conn {
     bool close_after_write;
     bool eof;
     bool reading;            /* uv_read_start() is in effect */
+    bool read_short;         /* the last read emptied the socket; reading
+                                has not paused since */
+    bool close_now;          /* the closing reply left no unread input */
     bool idle;               /* on the idle list */
     bool refused;            /* counted as refused, not as served */
     struct peer *counted_as; /* its entry in srv->peers, or NULL */
@@ -350,6 +353,7 @@ static void conn_read_stop(struct conn *c)
         return;
     uv_read_stop((uv_stream_t *)&c->tcp);
     c->reading = false;
+    c->read_short = false; /* bytes may come meanwhile, unread */
 }
 
 static void log_reply(struct conn *c)
@@ -384,13 +388,25 @@ static void shutdown_cb(uv_shutdown_t *req, int status)
         conn_close(c);
 }
 
-/* Half-closes after the last reply; reads are drained in read_cb. Reading
- * goes on (or resumes in shutdown_cb): the reply is out, so whatever the
- * peer still sends is discarded from now on, and stopping and restarting
- * it around the shutdown would only cost two epoll_ctl calls. */
+/* After the last reply. When the request was read to its end and nothing
+ * else has come (the last read emptied the socket, and reading never
+ * paused since), or the peer has closed its side, the connection closes
+ * at once: close(2) with nothing unread sends a FIN after the reply, as
+ * nginx closes without lingering when no input is pending. That is the
+ * one-request-per-connection case (HTTP/1.0, Gopher, finger), and it saves
+ * a shutdown, a wakeup and a read per connection. Otherwise it half-closes
+ * and reads are drained in read_cb, so that bytes still on their way do
+ * not turn the close into an RST that cuts off the reply. Reading goes on
+ * (or resumes in shutdown_cb): the reply is out, so whatever the peer
+ * still sends is discarded from now on, and stopping and restarting it
+ * around the shutdown would only cost two epoll_ctl calls. */
 static void conn_finish(struct conn *c)
 {
     idle_leave(c);
+    if (c->close_now || c->eof) {
+        conn_close(c);
+        return;
+    }
     c->sreq.data = c;
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, shutdown_cb) < 0) {
         conn_close(c);
@@ -463,6 +479,8 @@ static void conn_send(struct conn *c, bool close_after)
         return;
     }
     idle_leave(c);
+    c->close_now = close_after && c->reply.whole && c->read_short &&
+                   c->in.len == 0 && !c->refused;
     size_t done = 0;
     if (n > 0) {
         int r = uv_try_write((uv_stream_t *)&c->tcp, bufs, n);
@@ -495,6 +513,7 @@ static void conn_send(struct conn *c, bool close_after)
         }
     }
     conn_read_stop(c);
+    c->close_now = false; /* the peer may send more while we wait */
     c->state = CONN_WRITING;
     arm_timer(c, c->refused ? CONN_REFUSED_WRITE_MS : CONN_WRITE_TIMEOUT_MS);
     c->wreq.data = c;
@@ -827,6 +846,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         conn_process(c);
         return;
     }
+    c->read_short = (size_t)nread < b->len;
     bool starts = c->bytes_since_reply == 0;
     unsigned replies = c->replies_sent;
     if (starts)

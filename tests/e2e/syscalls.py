@@ -22,6 +22,12 @@ Prints one "NAME VALUE" line per count:
                        sendfile)
     http_epoll_ctl     epoll_ctl calls naming the connection
     gopher_writes, finger_writes, gopher_epoll_ctl, finger_epoll_ctl
+    PROTO_shutdowns    shutdown calls on one-shot connections: none for an
+                       answered request with nothing else sent (the server
+                       closes at once), one for an over-long Gopher
+                       selector (it half-closes and drains, so the rest of
+                       the request cannot turn the close into an RST)
+    http10_*           one HTTP/1.0 request on its own connection
 Exits 1 with a reason on stderr if a reply is wrong or a bound is hit.
 Every wait is bounded (socket timeouts, strace attach and detach).
 """
@@ -137,6 +143,8 @@ for p in batch:
     expect(conn, p, TYPES[p])
 gopher_port = one_shot(GOPHER, b"/status.txt\r\n")
 finger_port = one_shot(FINGER, b"status\r\n")
+http10_port = one_shot(HTTP, b"GET /status.txt HTTP/1.0\r\n\r\n")
+long_port = one_shot(GOPHER, b"/" + b"a" * 8000)
 time.sleep(0.3)  # the lingering close of the one-shot connections
 
 st.send_signal(signal.SIGINT)
@@ -163,7 +171,8 @@ for line in open(log, errors="replace"):
         continue
     name = m.group(1)
     for proto, port, server in (("http", conn.port, HTTP), ("gopher", gopher_port, GOPHER),
-                                ("finger", finger_port, FINGER)):
+                                ("finger", finger_port, FINGER), ("http10", http10_port, HTTP),
+                                ("long", long_port, GOPHER)):
         # Our end as the server sees it: "127.0.0.1:SERVER->127.0.0.1:CLIENT".
         if ":%d->127.0.0.1:%d]" % (server, port) not in line:
             continue
@@ -173,7 +182,10 @@ for line in open(log, errors="replace"):
             count(proto + "_writes")
         elif name == "epoll_ctl":
             count(proto + "_epoll_ctl")
+        elif name == "shutdown":
+            count(proto + "_shutdowns")
 print("http_requests %d" % (N + PIPE))
 for key in ("http_reads", "http_writes", "http_epoll_ctl", "gopher_writes", "gopher_epoll_ctl",
-            "finger_writes", "finger_epoll_ctl"):
+            "finger_writes", "finger_epoll_ctl", "gopher_shutdowns", "finger_shutdowns",
+            "http10_writes", "http10_reads", "http10_shutdowns", "long_shutdowns"):
     print("%s %d" % (key, counts.get(key, 0)))

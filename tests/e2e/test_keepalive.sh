@@ -2,8 +2,10 @@
 # keep-alive requests and a pipelined burst on one connection, the server
 # makes at most one write per reply, at most one read per request, and no
 # epoll_ctl calls beyond a small constant (reading is not paused and
-# resumed around replies the socket takes at once). A Gopher and a finger
-# reply are one write each. Counted by strace attached to the real server
+# resumed around replies the socket takes at once). A Gopher, a finger and
+# an HTTP/1.0 reply are one write each, and the connection closes at once
+# with no shutdown or drain; an over-long request is half-closed and
+# drained. Counted by strace attached to the real server
 # (tests/e2e/syscalls.py), per connection, so valgrind's own calls or the
 # snapshot builder's do not count. A behaviour check, not a timing.
 . "$(dirname "$0")/lib.sh"
@@ -42,6 +44,14 @@ check "a Gopher connection costs at most 3 epoll_ctl calls ($(count gopher_epoll
     test "$(count gopher_epoll_ctl)" -le 3
 check "a finger connection costs at most 3 epoll_ctl calls ($(count finger_epoll_ctl))" \
     test "$(count finger_epoll_ctl)" -le 3
+check_eq "a Gopher request answered closes at once (no shutdown)" "$(count gopher_shutdowns)" 0
+check_eq "a finger request answered closes at once (no shutdown)" "$(count finger_shutdowns)" 0
+check_eq "an HTTP/1.0 reply is one write" "$(count http10_writes)" 1
+check_eq "an HTTP/1.0 request answered closes at once (no shutdown)" "$(count http10_shutdowns)" 0
+check "an HTTP/1.0 request costs at most one read ($(count http10_reads))" \
+    test "$(count http10_reads)" -le 1
+check_eq "an over-long selector is half-closed and drained (one shutdown)" \
+    "$(count long_shutdowns)" 1
 
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/")
 check_eq "still serving once strace has let go" "$code" 200
