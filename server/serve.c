@@ -392,6 +392,7 @@ int serve_main(const char *db_path, int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     server_memory_setup();
+    server_loop_thread();
 
     rc = prepare_db(db_path);
     if (rc != 0) {

@@ -149,6 +149,10 @@ void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * few cores the loop thread, which answers every client, is the one that
  * runs when both want a core. */
 void server_background_thread(void);
+/* Called once by the loop thread at start: asks the kernel for a short
+ * time slice, so that a waking loop preempts a CPU-bound task rather than
+ * wait out its slice (tune.c). Pool threads give it up again. */
+void server_loop_thread(void);
 /* Memory that a server frees in big pieces goes back to the system:
  * allocations of a MiB or more (a snapshot's array of posts) are mapped
  * on their own, glibc's adaptive threshold, which would move them into
