@@ -275,21 +275,33 @@ struct confirm {
     bool more, done;
 };
 
-/* Confirms v[*at..n) in order, no further than `budget` posts; done when
- * the page is full and one more match is known, or v is exhausted. */
-static void confirm_run(struct confirm *c, const struct listed *v, size_t n,
-                        size_t *at, size_t budget)
+/* The i-th post of the list being confirmed: the snapshot's history index
+ * (order) or an array of its own (v). */
+static const struct incident *listed_at(const struct confirm *c,
+                                        const size_t *order,
+                                        const struct listed *v, size_t i)
+{
+    return order != NULL ? &c->s->incidents[order[i]] : v[i].inc;
+}
+
+/* Confirms the list's posts [*at..n) in order, no further than `budget`
+ * posts; done when the page is full and one more match is known, or the
+ * list is exhausted. */
+static void confirm_run(struct confirm *c, const size_t *order,
+                        const struct listed *v, size_t n, size_t *at,
+                        size_t budget)
 {
     size_t stop = budget < n - *at ? *at + budget : n;
     for (; *at < stop && !c->done; (*at)++) {
-        if (!query_post_matches(c->s, v[*at].inc, c->ws))
+        const struct incident *inc = listed_at(c, order, v, *at);
+        if (!query_post_matches(c->s, inc, c->ws))
             continue;
         if (c->found >= c->skip + c->per_page) {
             c->more = true;
             c->done = true;
         } else {
             if (c->found >= c->skip)
-                c->page[c->n++] = v[*at].inc;
+                c->page[c->n++] = inc;
             c->found++;
         }
     }
@@ -310,18 +322,28 @@ int search_run(const char *db_path, const struct snapshot *s, const char *q,
         return rc;
 
     size_t nv = s->n_incidents;
-    struct listed *v = malloc(nv * sizeof(*v));
     struct confirm c = {
         s, &ws, (page - 1) * per_page, per_page, 0, NULL, 0, false, false};
     c.page = malloc(per_page * sizeof(*c.page));
-    if (v == NULL || c.page == NULL) {
-        free(v);
-        free(c.page);
+    if (c.page == NULL)
         return UV_ENOMEM;
+    /* Newest first: the snapshot's history index is that order already
+     * (query_index sorts by the same key), so a search of a large archive
+     * reads it in place, with no copy or sort of the archive (a copy of
+     * 100,000 posts is fresh pages to fault in on every search). Only a
+     * snapshot built without the index (a test's) is sorted here. */
+    const size_t *order = s->by_time;
+    struct listed *v = NULL;
+    if (order == NULL) {
+        v = malloc(nv * sizeof(*v));
+        if (v == NULL) {
+            free(c.page);
+            return UV_ENOMEM;
+        }
+        for (size_t i = 0; i < nv; i++)
+            listed_set(&v[i], &s->incidents[i]);
+        listed_sort(v, nv);
     }
-    for (size_t i = 0; i < nv; i++)
-        listed_set(&v[i], &s->incidents[i]);
-    listed_sort(v, nv);
 
     /* Words that occur in many posts fill a page from the first posts
      * read, newest first, sooner than the index could list them all; so
@@ -335,7 +357,7 @@ int search_run(const char *db_path, const struct snapshot *s, const char *q,
     size_t first = SEARCH_READ_FIRST * want;
     if (first > nv / 4)
         first = nv / 4;
-    confirm_run(&c, v, nv, &at, may_index ? first : nv);
+    confirm_run(&c, order, v, nv, &at, may_index ? first : nv);
     if (!c.done) {
         struct ids cand = {NULL, 0, 0};
         rc = index_candidates(db_path, s, &ws, &cand);
@@ -346,8 +368,19 @@ int search_run(const char *db_path, const struct snapshot *s, const char *q,
             return rc;
         }
         if (rc == 0) {
-            /* Start again over the candidates alone. */
+            /* Start again over the candidates alone, in an array of
+             * their own: at most the archive's size. */
             out->indexed = true;
+            if (order != NULL) {
+                free(v);
+                v = cand.n > 0 ? malloc(cand.n * sizeof(*v)) : NULL;
+                if (cand.n > 0 && v == NULL) {
+                    free(cand.v);
+                    free(c.page);
+                    return UV_ENOMEM;
+                }
+                order = NULL;
+            }
             nv = 0;
             for (size_t i = 0; i < cand.n; i++) {
                 const struct incident *inc = snapshot_incident(s, cand.v[i]);
@@ -361,7 +394,7 @@ int search_run(const char *db_path, const struct snapshot *s, const char *q,
         }
         free(cand.v);
         /* Without the index, read on where the first pass stopped. */
-        confirm_run(&c, v, nv, &at, nv);
+        confirm_run(&c, order, v, nv, &at, nv);
     }
     free(v);
     out->n = c.n;
