@@ -83,6 +83,7 @@ struct service_input {
     const char *group;       /* NULL: ungrouped */
     const char *description; /* NULL: none */
     int position;            /* <= 0: after the last one */
+    int64_t at;              /* when it was added; 0: now (the demo's past) */
 };
 int store_service_add(struct store *st, const struct service_input *in);
 /* Sets a manual status. auto_status = true clears it (derive again). */

@@ -1,6 +1,7 @@
 /* uptime: the rule is written out at the top of uptime.h. */
 #include "uptime.h"
 
+#include "common/timeutil.h"
 #include "common/tz.h"
 #include "query.h"
 
@@ -264,6 +265,15 @@ int uptime_hundredths(int64_t counted, int64_t down)
     if (up < 0)
         up = 0;
     return (int)(up * 10000 / total);
+}
+
+void uptime_date(const struct uptime_day *d, char out[11])
+{
+    /* The local date is a UTC date number: its midnight in UTC has it. */
+    char iso[TIME_BUFSZ];
+    time_iso8601(d->date * 86400, iso);
+    memcpy(out, iso, 10);
+    out[10] = '\0';
 }
 
 void uptime_format(int64_t counted, int64_t down, char out[8])

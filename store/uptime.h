@@ -78,6 +78,13 @@ void uptime_seal(struct snapshot *s);
  * (not worked out, or out of memory). */
 const struct uptime *uptime_of(const struct snapshot *s, size_t svc);
 
+/* Days a row of the bars shows: three rows fit 72 columns with a date
+ * in front and a percentage behind. */
+#define UPTIME_ROW 30
+_Static_assert(UPTIME_DAYS % UPTIME_ROW == 0, "whole rows");
+/* "YYYY-MM-DD" of a day's date, for every protocol's labels. */
+void uptime_date(const struct uptime_day *d, char out[11]);
+
 /* A percentage of rule 6 in hundredths, 0..10000, of down thousandths of
  * seconds out of counted seconds; 10000 when nothing counted. */
 int uptime_hundredths(int64_t counted, int64_t down);
@@ -89,8 +96,7 @@ void uptime_format(int64_t counted, int64_t down, char out[8]);
  * UPTIME_LEGEND spells it out. */
 char uptime_mark(const struct uptime_day *d);
 #define UPTIME_LEGEND                                                          \
-    "'.' up, 'm' maintenance, '-' degraded, '+' partial outage, "              \
-    "'#' major outage"
+    "Key: . up  m maintenance  - degraded  + partial outage  # major outage"
 /* The word for a day's worst status: "up", "maintenance", "degraded
  * performance", "partial outage", "major outage", or "no data". */
 const char *uptime_mark_word(const struct uptime_day *d);

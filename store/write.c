@@ -231,7 +231,8 @@ int store_service_add(struct store *st, const struct service_input *in)
     if (rc != 0)
         goto done;
 
-    int64_t now = time_now();
+    /* Its uptime counts from this time (store/uptime.h). */
+    int64_t now = in->at != 0 ? in->at : time_now();
     rc = store_begin(st, true);
     if (rc != 0)
         goto done;
