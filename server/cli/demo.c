@@ -831,9 +831,9 @@ static int add_services(struct store *st, int64_t now)
             .group = d->group,
             .description = d->description,
             .position = (int)i + 1,
-            .at = now - (int64_t)DEMO_SERVICE_DAYS * 86400,
         };
-        int rc = store_service_add(st, &in);
+        int rc = store_service_add_at(st, &in,
+                                      now - (int64_t)DEMO_SERVICE_DAYS * 86400);
         if (rc != 0)
             return rc;
     }
