@@ -438,6 +438,22 @@ static void service_menu(struct buf *out, const struct snapshot *s,
     if (svc->description != NULL)
         menu_info_wrapped(out, svc->description, "");
     menu_info(out, "");
+    /* The uptime bars as info lines: text_uptime writes ASCII without
+     * control bytes, in lines that fit the display width. */
+    if (buf_failed(&d))
+        out->oom = true;
+    buf_reset(&d);
+    text_uptime(&d, s, (size_t)(svc - s->services), false);
+    for (size_t i = 0; i < d.len && !buf_failed(&d);) {
+        const char *nl = memchr(d.data + i, '\n', d.len - i);
+        size_t n = nl != NULL ? (size_t)(nl - (d.data + i)) : d.len - i;
+        buf_putc(out, 'i');
+        buf_append(out, d.data + i, n);
+        buf_puts(out, GOPHER_INFO_TAIL);
+        i += n + 1;
+    }
+    if (d.len > 0)
+        menu_info(out, "");
     menu_info(out, "Recent posts");
     const struct incident **v = NULL;
     int n = query_service_posts(s, (size_t)(svc - s->services),

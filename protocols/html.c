@@ -2,6 +2,7 @@
 
 #include "../store/query.h"
 #include "../store/search.h"
+#include "../store/uptime.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -764,6 +765,64 @@ static void put_post_list(struct buf *out, const struct snapshot *s,
     buf_puts(out, "</ul>\n");
 }
 
+/* The uptime bars: in a <pre>, so that lynx, w3m and a graphical browser
+ * all keep the columns without CSS; one <abbr> a day, its mark as text and
+ * its date and figure as the title; then the days with down time as a
+ * list, which a text browser reads out in full. */
+static void put_uptime(struct buf *out, const struct snapshot *s, size_t svc)
+{
+    const struct uptime *u = uptime_of(s, svc);
+    if (u == NULL)
+        return;
+    char pct[8], date[11];
+    uptime_format(u->counted, u->down, pct);
+    buf_printf(out,
+               "<section id=\"uptime\">\n<h2>Uptime, last %d days: %s</h2>\n"
+               "<pre class=\"uptime\">",
+               UPTIME_DAYS, pct);
+    for (size_t r = 0; r < UPTIME_DAYS; r += UPTIME_ROW) {
+        int64_t counted = 0, down = 0;
+        uptime_date(&u->day[r], date);
+        buf_printf(out, "%s ", date);
+        for (size_t i = r; i < r + UPTIME_ROW; i++)
+            counted += u->day[i].counted;
+        if (counted == 0) { /* before the service existed */
+            buf_puts(out, "(no data)\n");
+            continue;
+        }
+        for (size_t i = r; i < r + UPTIME_ROW; i++) {
+            const struct uptime_day *d = &u->day[i];
+            uptime_date(d, date);
+            uptime_format(d->counted, d->down, pct);
+            if (d->counted > 0)
+                buf_printf(out, "<abbr title=\"%s: %s, %s\">%c</abbr>", date,
+                           pct, uptime_mark_word(d), uptime_mark(d));
+            else
+                buf_printf(out, "<abbr title=\"%s: no data\"> </abbr>", date);
+            down += d->down;
+        }
+        uptime_format(counted, down, pct);
+        buf_printf(out, " %7s\n", pct);
+    }
+    buf_puts(out, UPTIME_LEGEND "</pre>\n");
+    bool any = false;
+    for (size_t i = UPTIME_DAYS; i-- > 0;) {
+        const struct uptime_day *d = &u->day[i];
+        if (d->down == 0)
+            continue;
+        if (!any)
+            buf_puts(out, "<p>Days with down time, newest first:</p>\n<ul>\n");
+        any = true;
+        uptime_date(d, date);
+        uptime_format(d->counted, d->down, pct);
+        buf_printf(out, "<li>%s: %s (%s)</li>\n", date, pct,
+                   uptime_mark_word(d));
+    }
+    if (any)
+        buf_puts(out, "</ul>\n");
+    buf_puts(out, "</section>\n");
+}
+
 void html_service(struct buf *out, const struct snapshot *s,
                   const struct service *svc)
 {
@@ -796,6 +855,7 @@ void html_service(struct buf *out, const struct snapshot *s,
     }
     if (svc->group != NULL || svc->description != NULL)
         buf_puts(out, "</dl>\n");
+    put_uptime(out, s, (size_t)(svc - s->services));
     buf_puts(out, "<section id=\"posts\">\n<h2>Recent posts</h2>\n");
     const struct incident **v = NULL;
     int n = query_service_posts(s, (size_t)(svc - s->services),

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../store/common/jsonw.h"
+#include "../store/uptime.h"
 
 static const char *const doc_paths[STATUSPAGE_DOC_COUNT] = {
     [STATUSPAGE_SUMMARY] = "/api/v2/summary.json",
@@ -18,6 +19,7 @@ static const char *const doc_paths[STATUSPAGE_DOC_COUNT] = {
         "/api/v2/scheduled-maintenances/upcoming.json",
     [STATUSPAGE_MAINTENANCES_ACTIVE] =
         "/api/v2/scheduled-maintenances/active.json",
+    [STATUSPAGE_UPTIME] = "/api/v2/uptime.json",
 };
 
 const char *statuspage_path(enum statuspage_doc doc)
@@ -442,6 +444,73 @@ static void write_list(struct ctx *c, const char *key, enum selection sel)
     jsonw_array_end(w);
 }
 
+/* A percentage as shown on the pages ("99.87"), as a string so that no
+ * reader rounds it again, and in hundredths as a number. */
+static void write_percent(struct jsonw *w, int64_t counted, int64_t down)
+{
+    char pct[8];
+    uptime_format(counted, down, pct);
+    pct[strlen(pct) - 1] = '\0'; /* the '%' */
+    jsonw_key(w, "uptime");
+    jsonw_string(w, pct);
+    jsonw_key(w, "uptime_hundredths");
+    jsonw_int(w, uptime_hundredths(counted, down));
+    jsonw_key(w, "counted_seconds");
+    jsonw_int(w, counted);
+    jsonw_key(w, "down_milliseconds");
+    jsonw_int(w, down);
+}
+
+static void write_uptime(struct ctx *c)
+{
+    const struct snapshot *s = c->s;
+    struct jsonw *w = &c->w;
+    jsonw_key(w, "uptime");
+    jsonw_object_begin(w);
+    jsonw_key(w, "days");
+    jsonw_int(w, UPTIME_DAYS);
+    jsonw_key(w, "time_zone");
+    jsonw_string(w, s->site.time_zone ? s->site.time_zone : "Etc/UTC");
+    jsonw_key(w, "partial_outage_permille");
+    jsonw_int(w, UPTIME_PARTIAL_PERMILLE);
+    jsonw_key(w, "components");
+    jsonw_array_begin(w);
+    for (size_t i = 0; i < s->n_services; i++) {
+        const struct uptime *u = uptime_of(s, i);
+        if (u == NULL)
+            break;
+        jsonw_object_begin(w);
+        jsonw_key(w, "id");
+        jsonw_string(w, s->services[i].slug);
+        jsonw_key(w, "name");
+        jsonw_string(w, s->services[i].name);
+        write_percent(w, u->counted, u->down);
+        jsonw_key(w, "days");
+        jsonw_array_begin(w);
+        for (size_t k = 0; k < UPTIME_DAYS; k++) {
+            const struct uptime_day *d = &u->day[k];
+            char date[11];
+            uptime_date(d, date);
+            jsonw_object_begin(w);
+            jsonw_key(w, "date");
+            jsonw_string(w, date);
+            jsonw_key(w, "start");
+            jsonw_time(w, d->start);
+            write_percent(w, d->counted, d->down);
+            jsonw_key(w, "worst");
+            if (d->counted > 0)
+                jsonw_string(w, model_service_status_name(d->worst));
+            else
+                jsonw_null(w);
+            jsonw_object_end(w);
+        }
+        jsonw_array_end(w);
+        jsonw_object_end(w);
+    }
+    jsonw_array_end(w);
+    jsonw_object_end(w);
+}
+
 void statuspage_render(struct buf *out, const struct snapshot *s,
                        enum statuspage_doc doc)
 {
@@ -479,6 +548,9 @@ void statuspage_render(struct buf *out, const struct snapshot *s,
         break;
     case STATUSPAGE_MAINTENANCES_ACTIVE:
         write_list(&c, "scheduled_maintenances", SEL_ACTIVE);
+        break;
+    case STATUSPAGE_UPTIME:
+        write_uptime(&c);
         break;
     default:
         break;

@@ -38,6 +38,10 @@ enum statuspage_doc {
     STATUSPAGE_MAINTENANCES,          /* page, 50 most recent maintenance */
     STATUSPAGE_MAINTENANCES_UPCOMING, /* page, scheduled maintenance */
     STATUSPAGE_MAINTENANCES_ACTIVE,   /* page, in progress or verifying */
+    /* Not Statuspage's: outpost's extension, /api/v2/uptime.json, page
+     * and "uptime": every service's 90 days (store/uptime.h), with the
+     * rule's figures, so that a poller gets what the bars show. */
+    STATUSPAGE_UPTIME,
     STATUSPAGE_DOC_COUNT
 };
 

@@ -19,6 +19,7 @@
 #include "../store/common/tz.h"
 #include "../store/common/utf8.h"
 #include "../store/query.h"
+#include "../store/uptime.h"
 
 /* ---- UTF-8 ------------------------------------------------------------ */
 
@@ -1187,6 +1188,53 @@ size_t text_service_posts(bool long_form)
     return long_form ? QUERY_SERVICE_LONG : QUERY_SERVICE_SHORT;
 }
 
+void text_uptime(struct buf *out, const struct snapshot *s, size_t svc,
+                 bool long_form)
+{
+    const struct uptime *u = uptime_of(s, svc);
+    if (u == NULL)
+        return;
+    char pct[8], date[11];
+    uptime_format(u->counted, u->down, pct);
+    char title[64];
+    snprintf(title, sizeof(title), "Uptime, last %d days: %s", UPTIME_DAYS,
+             pct);
+    heading(out, title, '-');
+    for (size_t r = 0; r < UPTIME_DAYS; r += UPTIME_ROW) {
+        int64_t counted = 0, down = 0;
+        uptime_date(&u->day[r], date);
+        buf_printf(out, "%s ", date);
+        for (size_t i = r; i < r + UPTIME_ROW && i < UPTIME_DAYS; i++) {
+            counted += u->day[i].counted;
+            down += u->day[i].down;
+        }
+        /* A row from before the service existed says so, not a blank. */
+        for (size_t i = r; counted > 0 && i < r + UPTIME_ROW; i++)
+            buf_putc(out, uptime_mark(&u->day[i]));
+        if (counted > 0) {
+            uptime_format(counted, down, pct);
+            buf_printf(out, " %7s\n", pct);
+        } else {
+            buf_puts(out, "(no data)\n");
+        }
+    }
+    buf_puts(out, UPTIME_LEGEND "\n");
+    if (!long_form)
+        return;
+    bool any = false;
+    for (size_t i = UPTIME_DAYS; i-- > 0;) {
+        const struct uptime_day *d = &u->day[i];
+        if (d->down == 0)
+            continue;
+        if (!any)
+            buf_puts(out, "Days with down time, newest first:\n");
+        any = true;
+        uptime_date(d, date);
+        uptime_format(d->counted, d->down, pct);
+        buf_printf(out, "  %s %7s  %s\n", date, pct, uptime_mark_word(d));
+    }
+}
+
 void text_service(struct buf *out, const struct snapshot *s,
                   const struct service *svc, bool long_form)
 {
@@ -1208,6 +1256,10 @@ void text_service(struct buf *out, const struct snapshot *s,
     buf_puts(out, "Server time: ");
     text_time(out, s, s->generated_at);
     buf_puts(out, "\n\n");
+    size_t at = out->len;
+    text_uptime(out, s, (size_t)(svc - s->services), long_form);
+    if (out->len > at)
+        buf_putc(out, '\n');
     heading(out, "Recent posts", '-');
     const struct incident **v = NULL;
     int n = query_service_posts(s, (size_t)(svc - s->services),

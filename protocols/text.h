@@ -29,6 +29,13 @@ void text_incident(struct buf *out, const struct snapshot *s,
  * one entry each (long_form: 20 of them, each in full). */
 void text_service(struct buf *out, const struct snapshot *s,
                   const struct service *svc, bool long_form);
+/* The uptime of service index svc (store/uptime.h): a heading with the
+ * 90-day percentage, then rows of UPTIME_ROW days, one character a day,
+ * each row with its first date and its own percentage, and the key
+ * (at most 72 columns, ASCII). long_form adds a line for every day that
+ * was not fully up. Nothing when the snapshot has no uptime. */
+void text_uptime(struct buf *out, const struct snapshot *s, size_t svc,
+                 bool long_form);
 /* How many recent posts text_service lists. */
 size_t text_service_posts(bool long_form);
 /* The history by month, newest first: the last 12 months with one entry

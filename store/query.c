@@ -1,6 +1,7 @@
 #include "query.h"
 
 #include "common/timeutil.h"
+#include "uptime.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,7 @@ int query_index(struct snapshot *s)
     s->by_time = NULL;
     s->months = NULL;
     s->n_months = 0;
+    s->longest_span = 0;
     size_t n = s->n_incidents;
     if (n == 0)
         return service_stamps(s);
@@ -97,6 +99,9 @@ int query_index(struct snapshot *s)
     }
     for (size_t i = 0; i < n; i++) {
         v[i].t = query_post_time(&s->incidents[i]);
+        int64_t closed = s->incidents[i].resolved_at;
+        if (closed - v[i].t > s->longest_span)
+            s->longest_span = closed - v[i].t;
         v[i].id = s->incidents[i].id;
         v[i].idx = i;
         year_month(v[i].t, &v[i].year, &v[i].month);
@@ -290,6 +295,10 @@ uint64_t query_service_stamp(const struct snapshot *s, size_t svc, size_t limit,
                                              : s->service_long[svc];
     uint64_t h = snapshot_mix(snapshot_mix(s->context_stamp, svc), posts);
     h = snapshot_mix(h, limit);
+    /* Every service page shows the uptime bar, which reads posts beyond
+     * the newest few and changes with the time and the day. */
+    const struct uptime *u = uptime_of(s, svc);
+    h = snapshot_mix(h, u != NULL ? u->stamp : 0);
     return clock ? snapshot_mix(h, s->clock_stamp) : h;
 }
 

@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "common/tz.h"
 #include "query.h"
+#include "uptime.h"
 
 #include <assert.h>
 #include <stdatomic.h>
@@ -534,6 +535,8 @@ void snapshot_seal(struct snapshot *s)
     char shown[TZ_HUMAN_MAX];
     tz_format_human(s->site.tz, s->generated_at, shown);
     s->clock_stamp = mix_str(0x636c6f636bULL, shown);
+    /* Last: it reads the site's zone and the server time. */
+    uptime_seal(s);
 }
 
 uint64_t snapshot_post_stamp(const struct snapshot *s,

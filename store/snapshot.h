@@ -118,6 +118,7 @@ struct view_table;  /* private */
 struct view_cache;  /* see snapshot_cache_new() */
 struct post_mem;    /* a post's own memory; see the top of this file */
 struct query_month; /* store/query.h */
+struct uptime;      /* store/uptime.h */
 
 struct snapshot {
     int refs;
@@ -164,6 +165,11 @@ struct snapshot {
      * QUERY_SERVICE_LONG newest posts (store/query.c), so that looking a
      * service's page up costs no walk of the archive. */
     uint64_t *service_short, *service_long;
+    /* The longest a closed post stayed open past its filing time
+     * (resolved_at - query_post_time, query_index), so that uptime's walk
+     * of by_time knows how far back a post can still reach into its
+     * window. */
+    int64_t longest_span;
 
     /* snapshot_seal(): stamps of what every post's and month's pages
      * read from outside the post (site, services, the store's identity),
@@ -171,6 +177,9 @@ struct snapshot {
     bool sealed;
     uint64_t context_stamp;
     uint64_t clock_stamp;
+    /* And every service's uptime (store/uptime.h), by index, as of the
+     * time shown; NULL when none was worked out (out of memory). */
+    struct uptime *uptime;
     /* Which store the posts came from: posts of two epochs are never
      * taken for one another (store_load_from, a database replaced). */
     uint64_t epoch;

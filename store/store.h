@@ -85,6 +85,10 @@ struct service_input {
     int position;            /* <= 0: after the last one */
 };
 int store_service_add(struct store *st, const struct service_input *in);
+/* The same, added at time at (0: now): the demo's services are as old as
+ * its history, which their uptime (store/uptime.h) counts from. */
+int store_service_add_at(struct store *st, const struct service_input *in,
+                         int64_t at);
 /* Sets a manual status. auto_status = true clears it (derive again). */
 int store_service_set(struct store *st, const char *slug,
                       enum service_status status, bool auto_status);

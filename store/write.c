@@ -215,6 +215,12 @@ static int service_id(struct store *st, const char *slug, int64_t *id)
 
 int store_service_add(struct store *st, const struct service_input *in)
 {
+    return store_service_add_at(st, in, 0);
+}
+
+int store_service_add_at(struct store *st, const struct service_input *in,
+                         int64_t at)
+{
     char *name = NULL, *group = NULL, *description = NULL;
     int rc;
     if (!slug_valid(in->slug))
@@ -231,7 +237,8 @@ int store_service_add(struct store *st, const struct service_input *in)
     if (rc != 0)
         goto done;
 
-    int64_t now = time_now();
+    /* Its uptime counts from this time (store/uptime.h). */
+    int64_t now = at != 0 ? at : time_now();
     rc = store_begin(st, true);
     if (rc != 0)
         goto done;

@@ -816,7 +816,11 @@ static const struct demo_post demo_posts[] = {
 };
 /* clang-format on */
 
-static int add_services(struct store *st)
+/* The services are as old as the oldest post and more, so that their
+ * 90-day uptime (store/uptime.h) has every day to show. */
+#define DEMO_SERVICE_DAYS 800
+
+static int add_services(struct store *st, int64_t now)
 {
     for (size_t i = 0; i < sizeof demo_services / sizeof demo_services[0];
          i++) {
@@ -828,7 +832,8 @@ static int add_services(struct store *st)
             .description = d->description,
             .position = (int)i + 1,
         };
-        int rc = store_service_add(st, &in);
+        int rc = store_service_add_at(st, &in,
+                                      now - (int64_t)DEMO_SERVICE_DAYS * 86400);
         if (rc != 0)
             return rc;
     }
@@ -913,7 +918,7 @@ static int add_post(struct store *st, const struct demo_post *p, int64_t now)
 
 int store_demo(struct store *st, int64_t now)
 {
-    int rc = add_services(st);
+    int rc = add_services(st, now);
     for (size_t i = 0; rc == 0 && i < sizeof demo_posts / sizeof demo_posts[0];
          i++)
         rc = add_post(st, &demo_posts[i], now);
