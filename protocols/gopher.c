@@ -335,6 +335,8 @@ static void root_menu(struct buf *out, const struct snapshot *s)
                  snapshot_is_active_maintenance, &any);
     root_section(out, s, "Upcoming maintenance",
                  snapshot_is_upcoming_maintenance, &any);
+    root_section(out, s, "Overdue maintenance (window begun, not started)",
+                 snapshot_is_overdue_maintenance, &any);
     root_section(out, s, "Notices", snapshot_is_current_notice, &any);
 
     menu_info(out, "");
@@ -610,6 +612,14 @@ static int gopher_prerender(struct snapshot *s)
     menu_info(&b, "");
     picked_menu(&b, s, "Upcoming", snapshot_is_upcoming_maintenance, "None.");
     menu_info(&b, "");
+    bool overdue = false;
+    for (size_t j = 0; j < s->n_live && !overdue; j++)
+        overdue = snapshot_is_overdue_maintenance(s, &s->incidents[s->live[j]]);
+    if (overdue) {
+        picked_menu(&b, s, "Overdue (window begun, not started)",
+                    snapshot_is_overdue_maintenance, "None.");
+        menu_info(&b, "");
+    }
     picked_menu(&b, s, "Completed in the last 30 days",
                 snapshot_is_recent_maintenance, "None.");
     menu_back(&b, s);

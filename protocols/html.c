@@ -608,6 +608,9 @@ void html_summary(struct buf *out, const struct snapshot *s)
               snapshot_is_active_maintenance, NULL);
     put_posts(out, s, "upcoming", "Upcoming maintenance",
               snapshot_is_upcoming_maintenance, NULL);
+    put_posts(out, s, "overdue",
+              "Overdue maintenance (window begun, not started)",
+              snapshot_is_overdue_maintenance, NULL);
     put_posts(out, s, "notices", "Notices", snapshot_is_current_notice, NULL);
 
     buf_puts(out, "</main>\n");
