@@ -11,7 +11,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "../../protocols/ics.h"
 #include "../../store/store.h"
+#include "fixture.h"
 #include "testlib.h"
 
 #define NOW 1795000000
@@ -309,6 +311,63 @@ TEST(by_hand_the_windows_are_only_the_plan)
     store_close(st);
 }
 
+/* The calendar of the fixture: an event per listed maintenance, with a
+ * title long enough and non-ASCII enough to be folded, and every content
+ * line within 75 octets, never cut inside a UTF-8 character, TEXT values
+ * escaped. */
+TEST(ics_events_folding_and_escapes)
+{
+    struct snapshot *s = fixture_snapshot();
+    REQUIRE(s != NULL);
+    struct incident *inc = (struct incident *)snapshot_incident(s, 43);
+    REQUIRE(inc != NULL);
+    inc->title = "Wartung der Kernrouter; Glasfaser, DSL und \\ "
+                 "Übergänge in Zürich, Genève und München (zweite Runde)";
+    struct buf b = BUF_INIT;
+    ics_maintenance(&b, s);
+    REQUIRE(!buf_failed(&b) && b.data != NULL);
+    CHECK_HAS(b.data, b.len, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+    CHECK_HAS(b.data, b.len, "UID:maintenance-43@");
+    CHECK_HAS(b.data, b.len, "UID:maintenance-44@");
+    CHECK_HAS(b.data, b.len, "DTSTART:20261120T003000Z\r\n");
+    CHECK_HAS(b.data, b.len,
+              "SUMMARY:Wartung der Kernrouter\\; Glasfaser\\, "
+              "DSL und \\\\ ");
+    CHECK_LACKS(b.data, b.len, "UID:maintenance-42@"); /* an incident */
+    /* Unfolded, the title is there whole. */
+    struct buf u = BUF_INIT;
+    for (size_t i = 0; i < b.len; i++) {
+        if (i + 2 < b.len && b.data[i] == '\r' && b.data[i + 1] == '\n' &&
+            b.data[i + 2] == ' ') {
+            i += 2;
+            continue;
+        }
+        buf_putc(&u, b.data[i]);
+    }
+    CHECK_HAS(u.data, u.len,
+              "Übergänge in Zürich\\, Genève und München "
+              "(zweite Runde)\r\n");
+    int folded = 0;
+    size_t line = 0;
+    for (size_t i = 0; i < b.len; i++) {
+        if (b.data[i] == '\r') {
+            CHECK(i + 1 < b.len && b.data[i + 1] == '\n');
+            CHECK(i - line <= 75);
+            if (i + 2 < b.len && b.data[i + 2] == ' ') {
+                folded++;
+                CHECK(((unsigned char)b.data[i + 3] & 0xc0) != 0x80);
+            }
+            line = i + 2;
+        }
+    }
+    CHECK(folded > 0);
+    CHECK(b.len >= 15 &&
+          memcmp(b.data + b.len - 15, "END:VCALENDAR\r\n", 15) == 0);
+    buf_free(&u);
+    buf_free(&b);
+    snapshot_unref(s);
+}
+
 int main(void)
 {
     setup();
@@ -318,6 +377,7 @@ int main(void)
     RUN(only_maintenance_runs_itself);
     RUN(next_edge_and_service_windows);
     RUN(by_hand_the_windows_are_only_the_plan);
+    RUN(ics_events_folding_and_escapes);
     clean();
     rmdir(tmpdir);
     return test_report();
