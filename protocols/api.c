@@ -161,6 +161,18 @@ static int p_service_status(const char *s, void *o)
     return model_parse_service_status(s, o);
 }
 
+/* A boolean member; false when absent or null. */
+static bool bool_field(struct fields *f, const char *key)
+{
+    const struct jsonr_value *v = jsonr_get(f->obj, key);
+    enum jsonr_type t = jsonr_type(v);
+    if (f->status || t == JSONR_NULL)
+        return false;
+    if (t != JSONR_TRUE && t != JSONR_FALSE)
+        f->status = error(f->out, 400, "'%s' must be true or false", key);
+    return t == JSONR_TRUE;
+}
+
 static int64_t time_field(struct fields *f, const char *key)
 {
     const char *s = str(f, key, true);
@@ -296,8 +308,9 @@ static void decode_incident(struct fields *f)
 
 static void decode_maintenance(struct fields *f)
 {
-    static const char *const k[] = {"title", "start",  "end", "services",
-                                    "body",  "author", NULL};
+    static const char *const k[] = {"title",      "start",         "end",
+                                    "services",   "body",          "author",
+                                    "auto_start", "auto_complete", NULL};
     struct post_input *in = &f->cmd->post;
     in->kind = KIND_MAINTENANCE;
     only(f, k);
@@ -305,6 +318,8 @@ static void decode_maintenance(struct fields *f)
     in->impact = IMPACT_MAINTENANCE;
     in->scheduled_start = time_field(f, "start");
     in->scheduled_end = time_field(f, "end");
+    in->auto_start = bool_field(f, "auto_start");
+    in->auto_complete = bool_field(f, "auto_complete");
     decode_post_tail(f, in);
 }
 

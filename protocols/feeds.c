@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../store/common/timeutil.h"
+#include "../store/query.h"
 #include "html.h"
 #include "text.h"
 
@@ -173,30 +174,96 @@ static void put_title(struct buf *out, const struct incident *inc)
     buf_printf(out, " (%s)", model_status_label(inc->status));
 }
 
-void feeds_atom(struct buf *out, const struct snapshot *s)
+/* What one feed shows: the history's, or one service's. */
+struct feed {
+    const struct service *svc; /* NULL: the whole history */
+    const struct incident **posts;
+    size_t n;
+    int64_t updated; /* the feed's own updated time */
+};
+
+/* The FEEDS_SERVICE_ENTRIES newest posts of the service, in by_updated
+ * order, and the latest change among them and the service's own: the feed
+ * is made of nothing else, so its stamp (query_service_stamp()) covers
+ * it. */
+static void feed_of(struct feed *f, struct buf *out, const struct snapshot *s,
+                    const struct service *svc)
+{
+    *f = (struct feed){.svc = svc, .updated = s->data_changed_at};
+    if (svc == NULL) {
+        f->n = recent_posts(s, out, &f->posts);
+        return;
+    }
+    int n = query_service_posts(s, (size_t)(svc - s->services),
+                                FEEDS_SERVICE_ENTRIES, &f->posts);
+    if (n < 0) {
+        out->oom = true;
+        f->posts = NULL;
+        n = 0;
+    }
+    f->n = (size_t)n;
+    if (f->n > 1)
+        qsort(f->posts, f->n, sizeof(*f->posts), by_updated);
+    f->updated =
+        svc->updated_at > svc->created_at ? svc->updated_at : svc->created_at;
+    for (size_t i = 0; i < f->n; i++)
+        if (changed_at(f->posts[i]) > f->updated)
+            f->updated = changed_at(f->posts[i]);
+}
+
+/* The feed's own page ("/history.atom", "/services/SLUG.rss") and the
+ * HTML page it follows ("/", "/services/SLUG"), absolute and escaped. */
+static void put_feed_url(struct buf *out, const struct snapshot *s,
+                         const struct feed *f, const char *ext)
+{
+    put_base(out, s);
+    if (f->svc == NULL) {
+        buf_printf(out, "/history%s", ext);
+        return;
+    }
+    buf_puts(out, "/services/");
+    feeds_xml_escape(out, f->svc->slug);
+    buf_puts(out, ext);
+}
+
+/* The feed's title: the page's name, and what the feed is of. */
+static void put_feed_title(struct buf *out, const struct snapshot *s,
+                           const struct feed *f)
+{
+    feeds_xml_escape(out, site_name(s));
+    buf_puts(out, ": ");
+    feeds_xml_escape(out, f->svc != NULL ? f->svc->name : "history");
+}
+
+static void atom(struct buf *out, const struct snapshot *s,
+                 const struct service *svc)
 {
     char when[TIME_BUFSZ];
-    const struct incident **v;
-    size_t n = recent_posts(s, out, &v);
+    struct feed f;
+    feed_of(&f, out, s, svc);
     buf_puts(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                   "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
-    feeds_xml_escape(out, site_name(s));
-    buf_puts(out, ": history</title>\n<id>");
-    put_base(out, s);
-    buf_puts(out, "/history.atom</id>\n<link rel=\"self\" "
+    put_feed_title(out, s, &f);
+    buf_puts(out, "</title>\n<id>");
+    put_feed_url(out, s, &f, ".atom");
+    buf_puts(out, "</id>\n<link rel=\"self\" "
                   "type=\"application/atom+xml\" href=\"");
-    put_base(out, s);
-    buf_puts(out, "/history.atom\"/>\n<link rel=\"alternate\" "
+    put_feed_url(out, s, &f, ".atom");
+    buf_puts(out, "\"/>\n<link rel=\"alternate\" "
                   "type=\"text/html\" href=\"");
-    put_base(out, s);
+    if (svc != NULL)
+        put_feed_url(out, s, &f, "");
+    else
+        put_base(out, s);
     /* The data's time, not the clock's: the document stays the same bytes
      * (and ETag) until something changes. */
-    time_iso8601(s->data_changed_at, when);
-    buf_printf(out, "/\"/>\n<updated>%s</updated>\n<author><name>", when);
+    time_iso8601(f.updated, when);
+    buf_printf(out, "%s\"/>\n<updated>%s</updated>\n<author><name>",
+               svc != NULL ? "" : "/", when);
     feeds_xml_escape(out, site_name(s));
     buf_puts(out, "</name></author>\n<generator>outpost</generator>\n");
-    for (size_t i = 0; i < n; i++) {
-        const struct incident *inc = v[i];
+    for (size_t i = 0; i < f.n; i++) {
+        const struct incident *inc = f.posts[i];
         buf_puts(out, "<entry>\n<title>");
         put_title(out, inc);
         /* The post's URL: it never changes, so a reader updates the entry
@@ -218,35 +285,41 @@ void feeds_atom(struct buf *out, const struct snapshot *s)
         buf_puts(out, "</content>\n</entry>\n");
     }
     buf_puts(out, "</feed>\n");
-    free(v);
+    free(f.posts);
 }
 
-void feeds_rss(struct buf *out, const struct snapshot *s)
+static void rss(struct buf *out, const struct snapshot *s,
+                const struct service *svc)
 {
     char when[TIME_BUFSZ];
-    const struct incident **v;
-    size_t n = recent_posts(s, out, &v);
+    struct feed f;
+    feed_of(&f, out, s, svc);
     buf_puts(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                   "<rss version=\"2.0\" "
                   "xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n"
                   "<title>");
-    feeds_xml_escape(out, site_name(s));
-    buf_puts(out, ": history</title>\n<link>");
-    put_base(out, s);
-    buf_puts(out, "/</link>\n<description>Incidents, maintenance and notices "
-                  "of ");
-    feeds_xml_escape(out, site_name(s));
+    put_feed_title(out, s, &f);
+    buf_puts(out, "</title>\n<link>");
+    if (svc != NULL)
+        put_feed_url(out, s, &f, "");
+    else
+        put_base(out, s);
+    buf_puts(out, svc != NULL ? "</link>\n<description>"
+                              : "/</link>\n"
+                                "<description>");
+    buf_puts(out, "Incidents, maintenance and notices of ");
+    feeds_xml_escape(out, svc != NULL ? svc->name : site_name(s));
     buf_puts(out, "</description>\n<language>en</language>\n"
                   "<atom:link rel=\"self\" type=\"application/rss+xml\" "
                   "href=\"");
-    put_base(out, s);
-    buf_puts(out, "/history.rss\"/>\n<generator>outpost</generator>\n");
-    if (s->data_changed_at != 0) {
-        time_http(s->data_changed_at, when);
+    put_feed_url(out, s, &f, ".rss");
+    buf_puts(out, "\"/>\n<generator>outpost</generator>\n");
+    if (f.updated != 0) {
+        time_http(f.updated, when);
         buf_printf(out, "<lastBuildDate>%s</lastBuildDate>\n", when);
     }
-    for (size_t i = 0; i < n; i++) {
-        const struct incident *inc = v[i];
+    for (size_t i = 0; i < f.n; i++) {
+        const struct incident *inc = f.posts[i];
         buf_puts(out, "<item>\n<title>");
         put_title(out, inc);
         buf_puts(out, "</title>\n<link>");
@@ -266,5 +339,27 @@ void feeds_rss(struct buf *out, const struct snapshot *s)
         buf_puts(out, "</description>\n</item>\n");
     }
     buf_puts(out, "</channel>\n</rss>\n");
-    free(v);
+    free(f.posts);
+}
+
+void feeds_atom(struct buf *out, const struct snapshot *s)
+{
+    atom(out, s, NULL);
+}
+
+void feeds_rss(struct buf *out, const struct snapshot *s)
+{
+    rss(out, s, NULL);
+}
+
+void feeds_service_atom(struct buf *out, const struct snapshot *s,
+                        const struct service *svc)
+{
+    atom(out, s, svc);
+}
+
+void feeds_service_rss(struct buf *out, const struct snapshot *s,
+                       const struct service *svc)
+{
+    rss(out, s, svc);
 }

@@ -6,6 +6,7 @@
 #define OUTPOST_FEEDS_H
 
 #include "../store/common/buf.h"
+#include "../store/query.h"
 #include "../store/snapshot.h"
 
 /* How many posts a feed carries (the most recently changed). */
@@ -23,6 +24,18 @@ void feeds_atom(struct buf *out, const struct snapshot *s);
  * URL, pubDate = its latest change in RFC 822 form, description = the same
  * HTML as Atom's content. */
 void feeds_rss(struct buf *out, const struct snapshot *s);
+/* How many posts a service's feeds carry: the newest that affect it, as
+ * many as its page's stamp covers (QUERY_SERVICE_LONG), which makes the
+ * feeds cached views stamped like the page. */
+#define FEEDS_SERVICE_ENTRIES QUERY_SERVICE_LONG
+/* The same two documents for one service (/services/SLUG.atom, .rss):
+ * its FEEDS_SERVICE_ENTRIES newest posts, most recently changed first;
+ * the feed's updated time is the latest change among them and the
+ * service's own, so the bytes follow only what the feed shows. */
+void feeds_service_atom(struct buf *out, const struct snapshot *s,
+                        const struct service *svc);
+void feeds_service_rss(struct buf *out, const struct snapshot *s,
+                       const struct service *svc);
 /* Appends s escaped for XML character data and attribute values (& < > "
  * ' as entities), keeping only what XML 1.0 allows and readers show: C0
  * controls but TAB and LF, DEL, C1 controls and U+FFFE/U+FFFF are

@@ -301,6 +301,22 @@ static void root_section(struct buf *out, const struct snapshot *s,
     *any_post = *any_post || any;
 }
 
+/* "URL:" and the web pages' base, without a trailing slash: the selector
+ * of an 'h' item that points at a web page. */
+static void put_web_base(struct buf *line, const struct snapshot *s)
+{
+    buf_puts(line, "URL:");
+    if (s->site.base_url != NULL && s->site.base_url[0] != '\0') {
+        size_t n = strlen(s->site.base_url);
+        while (n > 0 && s->site.base_url[n - 1] == '/')
+            n--;
+        buf_append(line, s->site.base_url, n);
+    } else {
+        buf_puts(line, "http://");
+        put_host(line, s);
+    }
+}
+
 static void root_menu(struct buf *out, const struct snapshot *s)
 {
     struct buf line = BUF_INIT;
@@ -335,22 +351,15 @@ static void root_menu(struct buf *out, const struct snapshot *s)
                  snapshot_is_active_maintenance, &any);
     root_section(out, s, "Upcoming maintenance",
                  snapshot_is_upcoming_maintenance, &any);
+    root_section(out, s, "Overdue maintenance (window begun, not started)",
+                 snapshot_is_overdue_maintenance, &any);
     root_section(out, s, "Notices", snapshot_is_current_notice, &any);
 
     menu_info(out, "");
     menu_item(out, s, '0', "Help: every way to read this status", "/help");
     menu_item(out, s, '0', "Server capabilities (caps.txt)", "/caps.txt");
     buf_reset(&line);
-    buf_puts(&line, "URL:");
-    if (s->site.base_url != NULL && s->site.base_url[0] != '\0') {
-        size_t n = strlen(s->site.base_url);
-        while (n > 0 && s->site.base_url[n - 1] == '/')
-            n--;
-        buf_append(&line, s->site.base_url, n);
-    } else {
-        buf_puts(&line, "http://");
-        put_host(&line, s);
-    }
+    put_web_base(&line, s);
     size_t base_len = line.len;
     buf_putc(&line, '/');
     menu_item(out, s, 'h', "Web version", line.data);
@@ -461,6 +470,17 @@ static void service_menu(struct buf *out, const struct snapshot *s,
     menu_posts(out, s, v, n, "Nothing has been posted about this service.");
     free(v);
     menu_info(out, "");
+    /* The service's own feeds, on the web server, as the root menu links
+     * the history's. */
+    for (int k = 0; k < 2; k++) {
+        buf_reset(&d);
+        put_web_base(&d, s);
+        buf_printf(&d, "/services/%s.%s", svc->slug, k == 0 ? "atom" : "rss");
+        menu_item(out, s, 'h',
+                  k == 0 ? "Feed of this service (Atom)"
+                         : "Feed of this service (RSS)",
+                  d.data);
+    }
     menu_item(out, s, '1', "All services", "/services");
     menu_back(out, s);
     if (buf_failed(&d))
@@ -626,6 +646,14 @@ static int gopher_prerender(struct snapshot *s)
     menu_info(&b, "");
     picked_menu(&b, s, "Upcoming", snapshot_is_upcoming_maintenance, "None.");
     menu_info(&b, "");
+    bool overdue = false;
+    for (size_t j = 0; j < s->n_live && !overdue; j++)
+        overdue = snapshot_is_overdue_maintenance(s, &s->incidents[s->live[j]]);
+    if (overdue) {
+        picked_menu(&b, s, "Overdue (window begun, not started)",
+                    snapshot_is_overdue_maintenance, "None.");
+        menu_info(&b, "");
+    }
     picked_menu(&b, s, "Completed in the last 30 days",
                 snapshot_is_recent_maintenance, "None.");
     menu_back(&b, s);

@@ -320,8 +320,10 @@ static void put_window(struct buf *out, const struct snapshot *s, int64_t from,
 
 /* Opens the document; title is plain text (escaped here), h1 is written
  * by the caller so each page decides what it is about. */
-static void page_begin(struct buf *out, const struct snapshot *s,
-                       const char *title)
+/* The head and the top of a page; a service's page (svc not NULL) also
+ * links that service's own feeds. */
+static void page_begin_of(struct buf *out, const struct snapshot *s,
+                          const char *title, const struct service *svc)
 {
     buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
                   "<meta charset=\"utf-8\">\n"
@@ -338,6 +340,16 @@ static void page_begin(struct buf *out, const struct snapshot *s,
                   "title=\"History (Atom)\" href=\"/history.atom\">\n"
                   "<link rel=\"alternate\" type=\"application/rss+xml\" "
                   "title=\"History (RSS)\" href=\"/history.rss\">\n");
+    for (int k = 0; svc != NULL && k < 2; k++) {
+        buf_printf(out,
+                   "<link rel=\"alternate\" type=\"application/%s+xml\" "
+                   "title=\"",
+                   k == 0 ? "atom" : "rss");
+        html_escape(out, svc->name);
+        buf_printf(out, " (%s)\" href=\"/services/", k == 0 ? "Atom" : "RSS");
+        html_escape(out, svc->slug);
+        buf_printf(out, ".%s\">\n", k == 0 ? "atom" : "rss");
+    }
     buf_printf(out, "<style>%s</style>\n</head>\n<body>\n<header>\n", style);
     /* The same few links on every page, feeds included, so that a text
      * browser reaches everything from anywhere. */
@@ -347,6 +359,12 @@ static void page_begin(struct buf *out, const struct snapshot *s,
                   "<a href=\"/help\">Help</a> | Feeds: "
                   "<a href=\"/history.atom\">Atom</a>, "
                   "<a href=\"/history.rss\">RSS</a></nav>\n");
+}
+
+static void page_begin(struct buf *out, const struct snapshot *s,
+                       const char *title)
+{
+    page_begin_of(out, s, title, NULL);
 }
 
 /* To the minute, in the words and in the datetime: a page rendered at any
@@ -609,6 +627,9 @@ void html_summary(struct buf *out, const struct snapshot *s)
               snapshot_is_active_maintenance, NULL);
     put_posts(out, s, "upcoming", "Upcoming maintenance",
               snapshot_is_upcoming_maintenance, NULL);
+    put_posts(out, s, "overdue",
+              "Overdue maintenance (window begun, not started)",
+              snapshot_is_overdue_maintenance, NULL);
     put_posts(out, s, "notices", "Notices", snapshot_is_current_notice, NULL);
 
     buf_puts(out, "</main>\n");
@@ -826,7 +847,7 @@ static void put_uptime(struct buf *out, const struct snapshot *s, size_t svc)
 void html_service(struct buf *out, const struct snapshot *s,
                   const struct service *svc)
 {
-    page_begin(out, s, svc->name);
+    page_begin_of(out, s, svc->name, svc);
     buf_puts(out, "<h1>");
     html_escape(out, svc->name);
     buf_puts(out, "</h1>\n<p class=\"overall\"><strong>");
@@ -862,6 +883,11 @@ void html_service(struct buf *out, const struct snapshot *s,
                                 HTML_SERVICE_POSTS, &v);
     put_post_list(out, s, v, n, "Nothing has been posted about this service.");
     free(v);
+    buf_puts(out, "<p>Feeds of this service: <a href=\"/services/");
+    html_escape(out, svc->slug);
+    buf_puts(out, ".atom\">Atom</a>, <a href=\"/services/");
+    html_escape(out, svc->slug);
+    buf_puts(out, ".rss\">RSS</a></p>\n");
     buf_puts(out, "</section>\n</main>\n");
     page_end(out, s);
 }

@@ -32,6 +32,7 @@
 #include "api.h"
 #include "feeds.h"
 #include "html.h"
+#include "ics.h"
 #include "proto.h"
 #include "statuspage.h"
 #include "text.h"
@@ -57,6 +58,7 @@
 #define HTTP_JSON "application/json"
 #define HTTP_ATOM "application/atom+xml"
 #define HTTP_RSS "application/rss+xml"
+#define HTTP_ICS "text/calendar; charset=utf-8"
 
 /* The page may be framed by nobody and run no script; the one inline
  * stylesheet needs style-src. */
@@ -1412,6 +1414,23 @@ static const struct view *cache_page(const struct snapshot *s, const char *key,
     return snapshot_cache_view(s, key, stamp, type, body, len, gz, gz_len);
 }
 
+/* The service whose feed name is "SLUG.atom" or "SLUG.rss" (*rss says
+ * which), or NULL. */
+static const struct service *feed_service(const struct snapshot *s,
+                                          const char *name, bool *rss)
+{
+    const char *dot = strrchr(name, '.');
+    char slug[40];
+    size_t n = dot != NULL ? (size_t)(dot - name) : 0;
+    if (n == 0 || n >= sizeof(slug) ||
+        (strcmp(dot, ".atom") != 0 && strcmp(dot, ".rss") != 0))
+        return NULL;
+    memcpy(slug, name, n);
+    slug[n] = '\0';
+    *rss = strcmp(dot, ".rss") == 0;
+    return snapshot_service(s, slug);
+}
+
 /* A snapshot view, or else a post's, a service's or a month's page from
  * the cache,
  * rendered now if it is not there as of this snapshot (snapshot.h): one
@@ -1443,6 +1462,20 @@ static const struct view *find_view(const struct snapshot *s, const char *key)
         return cache_page(s, key, stamp, txt ? HTTP_TEXT : HTTP_HTML, &b);
     }
     const struct service *svc;
+    bool rss = false;
+    if (strncmp(key, "http:/services/", 15) == 0 &&
+        (svc = feed_service(s, key + 15, &rss)) != NULL) {
+        /* A service's feeds show no clock: stamped by its posts alone. */
+        uint64_t stamp = query_service_stamp(s, (size_t)(svc - s->services),
+                                             FEEDS_SERVICE_ENTRIES, false);
+        if ((v = snapshot_cached_view(s, key, stamp)) != NULL)
+            return v;
+        if (rss)
+            feeds_service_rss(&b, s, svc);
+        else
+            feeds_service_atom(&b, s, svc);
+        return cache_page(s, key, stamp, rss ? HTTP_RSS : HTTP_ATOM, &b);
+    }
     if (strncmp(key, "http:/services/", 15) == 0 &&
         (svc = snapshot_service(s, key + 15)) != NULL) {
         uint64_t stamp = query_service_stamp(s, (size_t)(svc - s->services),
@@ -1514,6 +1547,9 @@ static int http_prerender(struct snapshot *s)
     feeds_rss(&b, s);
     if ((rc = put_view(s, "http:/history.rss", HTTP_RSS, &b)) != 0)
         return rc;
+    ics_maintenance(&b, s);
+    if ((rc = put_view(s, "http:/maintenance.ics", HTTP_ICS, &b)) != 0)
+        return rc;
 
     for (int d = 0; d < STATUSPAGE_DOC_COUNT; d++) {
         char key[96];
@@ -1535,8 +1571,9 @@ static int http_each_view(const struct snapshot *s,
 {
     static const char *const posts[] = {"http:/incidents/%" PRId64,
                                         "http:/incidents/%" PRId64 ".txt"};
-    static const char *const services[] = {"http:/services/%s"};
-    static const struct proto_keys keys = {posts, 2, services, 1,
+    static const char *const services[] = {
+        "http:/services/%s", "http:/services/%s.atom", "http:/services/%s.rss"};
+    static const struct proto_keys keys = {posts, 2, services, 3,
                                            "http:/history/%04d-%02d"};
     return proto_walk_views(&http_proto, s, "http:", &keys, fn, arg);
 }

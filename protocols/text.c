@@ -641,6 +641,8 @@ void text_summary(struct buf *out, const struct snapshot *s)
                     snapshot_is_active_maintenance, &first);
     summary_section(out, s, "Upcoming maintenance",
                     snapshot_is_upcoming_maintenance, &first);
+    summary_section(out, s, "Overdue maintenance (window begun, not started)",
+                    snapshot_is_overdue_maintenance, &first);
     summary_section(out, s, "Notices", snapshot_is_current_notice, &first);
 
     /* Where to read more, one command per line so that none is split
@@ -1321,24 +1323,30 @@ bool text_history_upto(struct buf *out, const struct snapshot *s,
 void text_maintenance(struct buf *out, const struct snapshot *s, bool long_form)
 {
     list_head(out, s, "maintenance");
-    static const char *const sections[] = {"In progress", "Upcoming",
-                                           "Completed in the last 30 days"};
-    for (int sec = 0; sec < 3; sec++) {
+    /* The overdue section is there only when it lists something. */
+    static const char *const sections[] = {
+        "In progress", "Upcoming", "Overdue (window begun, not started)",
+        "Completed in the last 30 days"};
+    static const snapshot_filter picks[] = {
+        snapshot_is_active_maintenance, snapshot_is_upcoming_maintenance,
+        snapshot_is_overdue_maintenance, snapshot_is_recent_maintenance};
+    for (int sec = 0; sec < 4; sec++) {
         const struct incident **v = malloc((s->n_live + 1) * sizeof(*v));
         int n = 0;
         for (size_t j = 0; v != NULL && j < s->n_live; j++) {
             const struct incident *inc = &s->incidents[s->live[j]];
-            bool pick = sec == 0   ? snapshot_is_active_maintenance(s, inc)
-                        : sec == 1 ? snapshot_is_upcoming_maintenance(s, inc)
-                                   : snapshot_is_recent_maintenance(s, inc);
-            if (pick)
+            if (picks[sec](s, inc))
                 v[n++] = inc;
         }
         if (v == NULL)
             out->oom = true;
+        if (sec == 2 && n == 0) {
+            free(v);
+            continue;
+        }
         buf_putc(out, '\n');
         heading(out, sections[sec], '-');
-        post_list(out, s, v, n, long_form && sec < 2, "None.");
+        post_list(out, s, v, n, long_form && sec < 3, "None.");
         free(v);
     }
 }

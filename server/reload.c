@@ -235,6 +235,7 @@ static void publish(struct server *srv, struct snapshot *s)
     srv->current = s;
     if (old != NULL)
         snapshot_unref(old);
+    maint_arm(srv);
 }
 
 int reload_initial(struct server *srv, char *err, size_t errlen)
@@ -376,13 +377,15 @@ int reload_start(struct server *srv)
     if (rc < 0)
         return rc;
     srv->reload_timer.data = srv;
-    return uv_timer_start(&srv->reload_timer, tick_cb,
-                          (uint64_t)srv->cfg.reload_ms,
-                          (uint64_t)srv->cfg.reload_ms);
+    rc = uv_timer_start(&srv->reload_timer, tick_cb,
+                        (uint64_t)srv->cfg.reload_ms,
+                        (uint64_t)srv->cfg.reload_ms);
+    return rc < 0 ? rc : maint_start(srv);
 }
 
 void reload_stop(struct server *srv)
 {
+    maint_stop(srv);
     uv_timer_stop(&srv->reload_timer);
     uv_close((uv_handle_t *)&srv->reload_timer, NULL);
 }

@@ -121,6 +121,14 @@ struct server {
     bool reload_job_force; /* reload_force, as the job in flight saw it */
     struct snapshot *reload_result;
     uint64_t reload_build_ns; /* how long the last build took */
+    /* maintenance that runs itself (maint.c): one timer for the next
+     * window edge, and the job that makes the moves on the thread pool */
+    uv_timer_t maint_timer;
+    uv_work_t maint_work;
+    bool maint_ready, maint_busy, maint_again;
+    int maint_rc, maint_started, maint_completed;
+    int64_t maint_ran_ms; /* when the last job ended (ms), or 0 */
+    char maint_err[256];
     /* Views rendered on request, shared by every snapshot (snapshot.h). */
     struct view_cache *view_cache;
     /* Old snapshots being freed on the thread pool (reload.c). */
@@ -189,6 +197,17 @@ void reload_config(struct server *srv);
 void reload_stop(struct server *srv);
 /* Frees the builder's resources once the loop has finished. */
 void reload_fini(struct server *srv);
+
+/* --- maintenance that runs itself (maint.c) --- */
+/* Sets up the window-edge timer and arms it from srv->current (called by
+ * reload_start()). 0 or a UV_E* code. */
+int maint_start(struct server *srv);
+/* Arms the timer for the published snapshot's next edge, or at once when
+ * a maintenance that runs itself is due (after each publish). */
+void maint_arm(struct server *srv);
+/* Stops and closes the timer (called by reload_stop()); a job in flight
+ * finishes and writes what it was writing, and asks for nothing more. */
+void maint_stop(struct server *srv);
 
 /* --- listeners and connections (listener.c, conn.c) --- */
 struct listener {

@@ -22,9 +22,12 @@
  *         "maintenance #7"); among equals the newest post decides;
  *       - "operational" with reason "no open incidents" when nothing open
  *         affects it.
- *     A maintenance marks its services for as long as its status says it
- *     is active, whatever the per-service windows say: the operator's
- *     "start"/"complete" is the truth, a window is only the plan.
+ *     A maintenance run by hand marks its services for as long as its
+ *     status says it is active, whatever the per-service windows say: the
+ *     operator's "start"/"complete" is the truth, a window is only the
+ *     plan. One that runs itself (auto_start or auto_complete) follows
+ *     the plan: while it is active, a service with a window of its own is
+ *     under maintenance during that window only.
  *
  *  3. Groups: one per distinct group name (NULL is no group, "" is a
  *     name), members in service order, the group's status the worst
@@ -80,7 +83,67 @@ bool snapshot_is_active_maintenance(const struct snapshot *s,
 bool snapshot_is_upcoming_maintenance(const struct snapshot *s,
                                       const struct incident *i)
 {
-    return i->kind == KIND_MAINTENANCE && i->status == STATUS_SCHEDULED;
+    return i->kind == KIND_MAINTENANCE && i->status == STATUS_SCHEDULED &&
+           s->generated_at < i->scheduled_start;
+}
+
+bool snapshot_is_overdue_maintenance(const struct snapshot *s,
+                                     const struct incident *i)
+{
+    return i->kind == KIND_MAINTENANCE && i->status == STATUS_SCHEDULED &&
+           s->generated_at >= i->scheduled_start &&
+           s->generated_at - i->scheduled_end <=
+               (int64_t)SNAPSHOT_RECENT_DAYS * 86400;
+}
+
+/* Whether a maintenance follows its services' own windows (rule 2): one
+ * that runs itself does, one run by hand does not. */
+static bool runs_itself(const struct incident *i)
+{
+    return i->auto_start || i->auto_complete;
+}
+
+/* Whether affected service a of active maintenance i is under it now. */
+static bool in_window(const struct snapshot *s, const struct incident *i,
+                      const struct incident_service *a)
+{
+    if (!runs_itself(i) || a->window_start == 0)
+        return true;
+    return s->generated_at >= a->window_start &&
+           s->generated_at < a->window_end;
+}
+
+static void earliest(int64_t *acc, int64_t t, int64_t after)
+{
+    if (t > after && (*acc == 0 || t < *acc))
+        *acc = t;
+}
+
+int64_t snapshot_next_edge(const struct snapshot *s, bool *due)
+{
+    int64_t now = s->generated_at, next = 0;
+    *due = false;
+    for (size_t j = 0; j < s->n_live; j++) {
+        const struct incident *i = &s->incidents[s->live[j]];
+        if (i->kind != KIND_MAINTENANCE)
+            continue;
+        if (i->status == STATUS_SCHEDULED) {
+            earliest(&next, i->scheduled_start, now);
+            if (i->auto_start && i->scheduled_start <= now)
+                *due = true;
+        } else if (snapshot_is_active_maintenance(s, i)) {
+            if (i->auto_complete) {
+                earliest(&next, i->scheduled_end, now);
+                if (i->scheduled_end <= now)
+                    *due = true;
+            }
+            for (size_t k = 0; runs_itself(i) && k < i->n_services; k++) {
+                earliest(&next, i->services[k].window_start, now);
+                earliest(&next, i->services[k].window_end, now);
+            }
+        }
+    }
+    return next;
 }
 
 bool snapshot_is_current_notice(const struct snapshot *s,
@@ -97,6 +160,7 @@ bool snapshot_is_current(const struct snapshot *s, const struct incident *i)
     return snapshot_is_open_incident(s, i) ||
            snapshot_is_active_maintenance(s, i) ||
            snapshot_is_upcoming_maintenance(s, i) ||
+           snapshot_is_overdue_maintenance(s, i) ||
            snapshot_is_current_notice(s, i);
 }
 
@@ -220,7 +284,8 @@ static void find_deciders(struct snapshot *s, const struct incident **decider)
             continue;
         for (size_t j = 0; j < inc->n_services; j++) {
             size_t idx = inc->services[j].service;
-            if (idx >= n)
+            if (idx >= n || (st == SERVICE_UNDER_MAINTENANCE &&
+                             !in_window(s, inc, &inc->services[j])))
                 continue;
             if (decider[idx] == NULL || st > s->services[idx].status) {
                 decider[idx] = inc;

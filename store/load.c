@@ -197,7 +197,7 @@ static int remap_services(struct snapshot *s, struct incident *inc,
 #define HEADS_SQL                                                              \
     "SELECT id, rev, kind, title, status, impact, created_at, started_at,"     \
     " updated_at, monitoring_at, resolved_at, scheduled_start, scheduled_end," \
-    " postmortem, postmortem_at FROM incidents"
+    " postmortem, postmortem_at, auto_start, auto_complete FROM incidents"
 
 /* A post read fresh from a HEADS_SQL row into inc, in memory of its own. */
 static int head_row(struct store *st, struct snapshot *s, sqlite3_stmt *stmt,
@@ -227,6 +227,8 @@ static int head_row(struct store *st, struct snapshot *s, sqlite3_stmt *stmt,
     inc->scheduled_end = sqlite3_column_int64(stmt, 12);
     inc->postmortem = col_text(s, inc->mem, stmt, 13, &oom);
     inc->postmortem_at = sqlite3_column_int64(stmt, 14);
+    inc->auto_start = sqlite3_column_int(stmt, 15) != 0;
+    inc->auto_complete = sqlite3_column_int(stmt, 16) != 0;
     return oom ? store_fail(st, UV_ENOMEM, "out of memory") : 0;
 }
 

@@ -124,6 +124,9 @@ struct incident {
     int64_t resolved_at;     /* resolved / completed time, or 0 */
     int64_t scheduled_start; /* maintenance window, or 0 */
     int64_t scheduled_end;
+    /* Maintenance that runs itself: the server starts it when its window
+     * begins and completes it when it ends (store_maintenance_due()). */
+    bool auto_start, auto_complete;
     const char *postmortem; /* NULL when none */
     int64_t postmortem_at;
     struct incident_service *services;

@@ -210,6 +210,14 @@ static const char *const migrations[] = {
     "CREATE VIRTUAL TABLE search_updates USING fts5(body,"
     "  content='updates', content_rowid='id', tokenize='trigram',"
     "  detail='none', columnsize=0);" SEARCH_TRIGGERS SEARCH_REBUILD,
+    /* 7: maintenance that runs itself, as Statuspage's "automatically
+     * start/complete on schedule": the server moves a maintenance with
+     * auto_start to in_progress when its window begins, and one with
+     * auto_complete to completed when it ends (store_maintenance_due()). */
+    "ALTER TABLE incidents ADD auto_start INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (auto_start IN (0, 1));"
+    "ALTER TABLE incidents ADD auto_complete INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (auto_complete IN (0, 1));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

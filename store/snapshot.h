@@ -324,7 +324,12 @@ int snapshot_derive(struct snapshot *s);
 /* Classification used by every summary view, so all protocols agree:
  *  open incident:       kind incident, status investigating..monitoring
  *  active maintenance:  kind maintenance, in_progress or verifying
- *  upcoming maintenance: kind maintenance, scheduled
+ *  upcoming maintenance: kind maintenance, scheduled, its window not
+ *                       begun (generated_at < scheduled_start)
+ *  overdue maintenance: kind maintenance, still scheduled though its
+ *                       window has begun, until SNAPSHOT_RECENT_DAYS after
+ *                       its end: never "upcoming", since a window in the
+ *                       past is not
  *  current notice:      kind notice, posted within SNAPSHOT_NOTICE_DAYS
  *  recent maintenance:  kind maintenance, completed within
  *                       SNAPSHOT_RECENT_DAYS (the maintenance lists) */
@@ -338,13 +343,24 @@ bool snapshot_is_active_maintenance(const struct snapshot *s,
                                     const struct incident *i);
 bool snapshot_is_upcoming_maintenance(const struct snapshot *s,
                                       const struct incident *i);
+bool snapshot_is_overdue_maintenance(const struct snapshot *s,
+                                     const struct incident *i);
 bool snapshot_is_current_notice(const struct snapshot *s,
                                 const struct incident *i);
 bool snapshot_is_recent_maintenance(const struct snapshot *s,
                                     const struct incident *i);
-/* Any of the five: what s->live holds. */
+/* Any of the six: what s->live holds. */
 bool snapshot_is_live(const struct snapshot *s, const struct incident *i);
-/* Open, active, upcoming or current: what the front page lists. */
+/* Open, active, upcoming, overdue or current: what the front page
+ * lists. */
 bool snapshot_is_current(const struct snapshot *s, const struct incident *i);
+/* The first time after s->generated_at at which something s shows from
+ * the clock changes (a window begins or ends: upcoming becomes overdue, a
+ * maintenance that runs itself is due, a service's own window opens or
+ * closes), or 0 when none is coming; *due is set when a maintenance that
+ * runs itself is due already (store_maintenance_due() would move it).
+ * The server arms a timer for it, so that no view shows a window's edge
+ * late. Pure. */
+int64_t snapshot_next_edge(const struct snapshot *s, bool *due);
 
 #endif

@@ -110,6 +110,9 @@ struct post_input {
      * giving each service its own window; {0, 0} means the post's own
      * window. Each window must have start < end. */
     const int64_t (*windows)[2];
+    /* Maintenance only: the server starts it when its window begins and
+     * completes it when the window ends (store_maintenance_due()). */
+    bool auto_start, auto_complete;
 };
 /* Opens an incident, schedules a maintenance or posts a notice; the first
  * update row is written with it. *id_out receives the new id. */
@@ -142,6 +145,20 @@ int store_update_edit(struct store *st, int64_t update_id, const char *body,
 /* The post that update update_id belongs to, in *post_id; UV_ENOENT for
  * an unknown update. */
 int store_update_post(struct store *st, int64_t update_id, int64_t *post_id);
+
+/* The `via` of the updates the server writes itself when a maintenance
+ * starts or completes on its schedule; no token may take the name. */
+#define STORE_VIA_SCHEDULE "schedule"
+/* Maintenance that runs itself, at time now (0: the clock): in one
+ * transaction, every scheduled maintenance with auto_start whose window
+ * has begun goes to in_progress, then every one in progress or verifying
+ * with auto_complete whose window has ended goes to completed, each with
+ * an update saying it was automatic (via STORE_VIA_SCHEDULE). Every move
+ * is conditional on the status it leaves, so calling it again, from this
+ * process or another on the same file, moves nothing twice. *started and
+ * *completed (either may be NULL) count the posts moved. */
+int store_maintenance_due(struct store *st, int64_t now, int *started,
+                          int *completed);
 
 /* ---- API tokens -------------------------------------------------------- */
 

@@ -15,13 +15,15 @@ _Static_assert(sizeof(((struct snapshot_token *)0)->hash) == STORE_TOKEN_HASH,
 
 /* Every write records who made it: "cli" for the command line, else the
  * token's name. A token called "cli" would make its writes look like the
- * operator's own, so the name is not available. */
+ * operator's own, so the name is not available; nor is the name the
+ * server's own scheduled updates carry (STORE_VIA_SCHEDULE). */
 #define RESERVED_NAME "cli"
 
 bool store_check_token_name(const char *s)
 {
     size_t n = s != NULL ? strlen(s) : 0;
-    if (n == 0 || n > 64 || strcmp(s, RESERVED_NAME) == 0)
+    if (n == 0 || n > 64 || strcmp(s, RESERVED_NAME) == 0 ||
+        strcmp(s, STORE_VIA_SCHEDULE) == 0)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];

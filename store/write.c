@@ -409,6 +409,9 @@ static int check_post_input(struct store *st, const struct post_input *in,
     rc = store_rules_post(st, row, NULL);
     if (rc != 0)
         return rc;
+    if ((in->auto_start || in->auto_complete) && in->kind != KIND_MAINTENANCE)
+        return store_fail(st, UV_EINVAL,
+                          "only maintenance starts or completes itself");
     if (in->windows != NULL && in->kind != KIND_MAINTENANCE)
         return store_fail(st, UV_EINVAL,
                           "only maintenance has service windows");
@@ -458,8 +461,10 @@ int store_post_open(struct store *st, const struct post_input *in,
     rc = store_prepare(st,
                        "INSERT INTO incidents (kind, title, status, impact,"
                        " created_at, started_at, updated_at, monitoring_at,"
-                       " resolved_at, scheduled_start, scheduled_end)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7, ?8, ?9)",
+                       " resolved_at, scheduled_start, scheduled_end,"
+                       " auto_start, auto_complete)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7, ?8, ?9,"
+                       " ?10, ?11)",
                        &stmt);
     if (rc != 0)
         goto out;
@@ -472,6 +477,8 @@ int store_post_open(struct store *st, const struct post_input *in,
     sqlite3_bind_int64(stmt, 7, row.resolved_at);
     sqlite3_bind_int64(stmt, 8, row.scheduled_start);
     sqlite3_bind_int64(stmt, 9, row.scheduled_end);
+    sqlite3_bind_int(stmt, 10, in->auto_start);
+    sqlite3_bind_int(stmt, 11, in->auto_complete);
     rc = exec_stmt(st, stmt, "adding a post");
     if (rc != 0)
         goto out;

@@ -104,11 +104,14 @@ static const struct command commands[] = {
      CLI_OPT_OPEN | CLI_OPT_JSON, 0, 0, cli_cmd_incident_list},
     {"maintenance", "schedule",
      "--title T --start ISO8601 --end ISO8601 [--service SLUG[@START/END]]... "
-     "[--body TEXT|-] [--author A]",
+     "[--body TEXT|-] [--author A] [--auto-start] [--auto-complete]",
      "Schedules a maintenance window and prints its id. Times need a zone: "
-     "2026-11-23T22:00Z or 2026-11-23T17:00-05:00.",
+     "2026-11-23T22:00Z or 2026-11-23T17:00-05:00. With --auto-start the "
+     "server starts it when the window begins, with --auto-complete it "
+     "completes it when the window ends (each with an update saying so).",
      CLI_OPT_TITLE | CLI_OPT_START | CLI_OPT_END | CLI_OPT_SERVICE |
-         CLI_OPT_BODY | CLI_OPT_AUTHOR,
+         CLI_OPT_BODY | CLI_OPT_AUTHOR | CLI_OPT_AUTO_START |
+         CLI_OPT_AUTO_COMPLETE,
      0, 0, cli_cmd_maintenance_schedule},
     {"maintenance", "start", "ID [--body TEXT|-] [--author A]",
      "Marks a maintenance in progress.", CLI_OPT_BODY | CLI_OPT_AUTHOR, 1, 1,

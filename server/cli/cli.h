@@ -39,6 +39,8 @@ enum {
     CLI_OPT_JSON = 1u << 12,
     CLI_OPT_OPEN = 1u << 13,
     CLI_OPT_DEMO = 1u << 14,
+    CLI_OPT_AUTO_START = 1u << 20,
+    CLI_OPT_AUTO_COMPLETE = 1u << 21,
 };
 
 /* A parsed argument list. Every string points into argv (a value given
@@ -49,7 +51,8 @@ struct cli_opts {
     const char **services; /* every --service, in order */
     size_t n_services;
     bool json, open, demo;
-    char **args; /* positional arguments */
+    bool auto_start, auto_complete; /* maintenance schedule */
+    char **args;                    /* positional arguments */
     size_t n_args;
     unsigned seen; /* the CLI_OPT_* bits of the options given */
 };

@@ -287,6 +287,8 @@ int cli_cmd_maintenance_schedule(const char *db_path, const char *name,
         .impact = IMPACT_MAINTENANCE,
         .author = o->author,
         .via = "cli",
+        .auto_start = o->auto_start,
+        .auto_complete = o->auto_complete,
     };
     if (o->title == NULL)
         return cli_fail("%s: --title is required", name);

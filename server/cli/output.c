@@ -148,6 +148,13 @@ static void json_incident(struct jsonw *w, const struct snapshot *snap,
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
         member_time(w, time_names[i], times[i]);
     member_str(w, "postmortem_body", inc->postmortem);
+    if (inc->kind == KIND_MAINTENANCE) {
+        /* Statuspage's names for "starts/completes on schedule". */
+        jsonw_key(w, "scheduled_auto_in_progress");
+        jsonw_bool(w, inc->auto_start);
+        jsonw_key(w, "scheduled_auto_completed");
+        jsonw_bool(w, inc->auto_complete);
+    }
     jsonw_key(w, "components");
     jsonw_array_begin(w);
     for (size_t i = 0; i < inc->n_services; i++) {
@@ -309,6 +316,12 @@ static void text_incident_head(struct buf *b, const struct incident *inc)
         time_human(inc->scheduled_end, t2);
         buf_printf(b, "%-12s%s to %s\n", "window:", t1, t2);
     }
+    if (inc->auto_start || inc->auto_complete)
+        buf_printf(b, "%-12s%s\n", "on window:",
+                   inc->auto_start && inc->auto_complete
+                       ? "starts and completes itself"
+                   : inc->auto_start ? "starts itself"
+                                     : "completes itself");
     text_time_line(b, "created:", inc->created_at);
     text_time_line(b, "started:", inc->started_at);
     text_time_line(b, "updated:", inc->updated_at);

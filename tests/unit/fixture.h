@@ -163,10 +163,18 @@ void fixture_changed(struct snapshot *s);
  * Systems Operational", no groups, data_changed_at 0. */
 struct snapshot *fixture_empty_snapshot(void);
 
+/* SQL that takes a database of this schema back to version 6, as an outpost
+ * before maintenance ran itself left it. */
+#define FIXTURE_BACK_TO_V6                                                     \
+    "ALTER TABLE incidents DROP COLUMN auto_start;"                            \
+    " ALTER TABLE incidents DROP COLUMN auto_complete;"                        \
+    " PRAGMA user_version = 6;"
+
 /* SQL that takes a database of this schema back to version 5, as an outpost
  * before the search index left it. */
 #define FIXTURE_BACK_TO_V5                                                     \
-    "DROP TRIGGER search_posts_insert; DROP TRIGGER search_posts_delete;"      \
+    FIXTURE_BACK_TO_V6                                                         \
+    " DROP TRIGGER search_posts_insert; DROP TRIGGER search_posts_delete;"     \
     " DROP TRIGGER search_posts_update; DROP TRIGGER search_updates_insert;"   \
     " DROP TRIGGER search_updates_delete;"                                     \
     " DROP TRIGGER search_updates_update;"                                     \

@@ -630,14 +630,15 @@ TEST(migration_fills_the_index)
     struct store *st = open_fresh(db_path);
     REQUIRE(st != NULL);
     fill(st);
-    /* Back to schema 5: no index, no triggers. */
-    CHECK(sqlite3_exec(st->db, FIXTURE_BACK_TO_V5, NULL, NULL, NULL) ==
-          SQLITE_OK);
-    /* A write at schema 5, which no search trigger sees. */
+    /* The post to write to, found while the schema is this binary's. */
     struct snapshot *s = load(st);
     REQUIRE(s != NULL);
     int64_t pid = open_incident(s, 2);
     snapshot_unref(s);
+    /* Back to schema 5: no index, no triggers. */
+    CHECK(sqlite3_exec(st->db, FIXTURE_BACK_TO_V5, NULL, NULL, NULL) ==
+          SQLITE_OK);
+    /* A write at schema 5, which no search trigger sees. */
     struct update_input up = {.body = "Written at schema 5: bandicoot.",
                               .at = NOW};
     CHECK_INT(store_post_update(st, pid, &up), 0);

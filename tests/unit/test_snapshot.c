@@ -746,11 +746,45 @@ TEST(classification)
         inc.kind = cases[k].kind;
         inc.status = cases[k].status;
         inc.created_at = inc.started_at = FIXTURE_NOW - cases[k].age;
-        CHECK_INT(snapshot_is_open_incident(NULL, &inc), cases[k].open);
-        CHECK_INT(snapshot_is_active_maintenance(NULL, &inc), cases[k].active);
-        CHECK_INT(snapshot_is_upcoming_maintenance(NULL, &inc),
-                  cases[k].upcoming);
+        inc.scheduled_start = FIXTURE_NOW + 3600;
+        inc.scheduled_end = FIXTURE_NOW + 7200;
+        CHECK_INT(snapshot_is_open_incident(s, &inc), cases[k].open);
+        CHECK_INT(snapshot_is_active_maintenance(s, &inc), cases[k].active);
+        CHECK_INT(snapshot_is_upcoming_maintenance(s, &inc), cases[k].upcoming);
+        CHECK_INT(snapshot_is_overdue_maintenance(s, &inc), false);
         CHECK_INT(snapshot_is_current_notice(s, &inc), cases[k].notice);
+    }
+    snapshot_unref(s);
+}
+
+/* A scheduled maintenance is upcoming until its window begins, and from
+ * then on overdue (still listed, never "upcoming") until
+ * SNAPSHOT_RECENT_DAYS after its end. */
+TEST(classification_overdue_maintenance)
+{
+    struct snapshot *s = snapshot_new();
+    s->generated_at = FIXTURE_NOW;
+    static const struct {
+        int64_t start, end; /* relative to generated_at */
+        bool upcoming, overdue;
+    } cases[] = {
+        {1, 3600, true, false},
+        {0, 3600, false, true},
+        {-3600, -1, false, true},
+        {-7200, -30 * 86400, false, true},
+        {-7200, -30 * 86400 - 1, false, false},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct incident inc = {.kind = KIND_MAINTENANCE,
+                               .status = STATUS_SCHEDULED,
+                               .scheduled_start = FIXTURE_NOW + cases[k].start,
+                               .scheduled_end = FIXTURE_NOW + cases[k].end};
+        CHECK_INT(snapshot_is_upcoming_maintenance(s, &inc), cases[k].upcoming);
+        CHECK_INT(snapshot_is_overdue_maintenance(s, &inc), cases[k].overdue);
+        CHECK_INT(snapshot_is_current(s, &inc),
+                  cases[k].upcoming || cases[k].overdue);
+        inc.status = STATUS_IN_PROGRESS;
+        CHECK_INT(snapshot_is_overdue_maintenance(s, &inc), false);
     }
     snapshot_unref(s);
 }
@@ -856,6 +890,7 @@ int main(void)
     RUN(derive_page_order);
     RUN(derive_sorts_posts_and_updates);
     RUN(classification);
+    RUN(classification_overdue_maintenance);
     RUN(fixture_matches_its_documentation);
     return test_report();
 }
