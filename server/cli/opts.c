@@ -38,6 +38,8 @@ static const struct optspec optspecs[] = {
     {"json", CLI_OPT_JSON, OPT_NO_FIELD},
     {"open", CLI_OPT_OPEN, OPT_NO_FIELD},
     {"demo", CLI_OPT_DEMO, OPT_NO_FIELD},
+    {"at", CLI_OPT_AT, offsetof(struct cli_opts, at)},
+    {"merge", CLI_OPT_MERGE, OPT_NO_FIELD},
 };
 
 void cli_opts_free(struct cli_opts *o)
@@ -70,6 +72,8 @@ static void set_option(struct cli_opts *o, const struct optspec *spec,
         o->open = true;
     else if (spec->bit == CLI_OPT_DEMO)
         o->demo = true;
+    else if (spec->bit == CLI_OPT_MERGE)
+        o->merge = true;
     else
         *(const char **)((char *)o + spec->field) = value;
 }
