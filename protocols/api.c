@@ -185,6 +185,20 @@ static int64_t time_field(struct fields *f, const char *key)
     return t;
 }
 
+/* "at": when a post or an update happened, for a report after the fact
+ * or an old page's history; absent or null is now (0). The store judges
+ * it (not in the future, not before the post's latest update). */
+static int64_t at_field(struct fields *f)
+{
+    const struct jsonr_value *v = jsonr_get(f->obj, "at");
+    if (f->status || v == NULL || jsonr_type(v) == JSONR_NULL)
+        return 0;
+    int64_t t = time_field(f, "at");
+    if (!f->status && t <= 0)
+        f->status = error(f->out, 400, "'at' must be after 1970");
+    return t;
+}
+
 /* One time of a per-service window: an ISO 8601 string member of o. */
 static int64_t window_time(struct fields *f, const struct jsonr_value *o,
                            const char *key)
@@ -290,12 +304,13 @@ static void decode_post_tail(struct fields *f, struct post_input *in)
         services(f, in);
     in->body = str(f, "body", in->kind == KIND_NOTICE);
     in->author = str(f, "author", false);
+    in->at = at_field(f);
 }
 
 static void decode_incident(struct fields *f)
 {
     static const char *const k[] = {"title", "services", "impact", "status",
-                                    "body",  "author",   NULL};
+                                    "body",  "author",   "at",     NULL};
     struct post_input *in = &f->cmd->post;
     in->kind = KIND_INCIDENT;
     only(f, k);
@@ -308,9 +323,9 @@ static void decode_incident(struct fields *f)
 
 static void decode_maintenance(struct fields *f)
 {
-    static const char *const k[] = {"title",      "start",         "end",
-                                    "services",   "body",          "author",
-                                    "auto_start", "auto_complete", NULL};
+    static const char *const k[] = {
+        "title",  "start",      "end",           "services", "body",
+        "author", "auto_start", "auto_complete", "at",       NULL};
     struct post_input *in = &f->cmd->post;
     in->kind = KIND_MAINTENANCE;
     only(f, k);
@@ -325,7 +340,7 @@ static void decode_maintenance(struct fields *f)
 
 static void decode_notice(struct fields *f)
 {
-    static const char *const k[] = {"title", "body", "author", NULL};
+    static const char *const k[] = {"title", "body", "author", "at", NULL};
     struct post_input *in = &f->cmd->post;
     in->kind = KIND_NOTICE;
     only(f, k);
@@ -341,6 +356,7 @@ static void decode_update_tail(struct fields *f, struct update_input *in)
 {
     in->body = str(f, "body", false);
     in->author = str(f, "author", false);
+    in->at = at_field(f);
     enum incident_kind kind = f->route->kind;
     const struct incident *inc = snapshot_incident(f->snap, f->cmd->id);
     if (!f->status && inc != NULL && inc->kind != kind)
@@ -352,7 +368,8 @@ static void decode_update_tail(struct fields *f, struct update_input *in)
 /* .../updates: any status and impact the post's kind allows. */
 static void decode_update(struct fields *f)
 {
-    static const char *const k[] = {"status", "impact", "body", "author", NULL};
+    static const char *const k[] = {"status", "impact", "body",
+                                    "author", "at",     NULL};
     struct update_input *in = &f->cmd->update;
     only(f, k);
     in->set_status =
@@ -365,7 +382,7 @@ static void decode_update(struct fields *f)
 /* .../resolve, /start, /complete: an update to the route's status. */
 static void decode_transition(struct fields *f)
 {
-    static const char *const k[] = {"body", "author", NULL};
+    static const char *const k[] = {"body", "author", "at", NULL};
     struct update_input *in = &f->cmd->update;
     only(f, k);
     in->set_status = true;

@@ -199,17 +199,23 @@ static void history_text(struct buf *text, const struct snapshot *s,
 }
 
 /* "/W" on an empty name: the summary, then the full story of everything
- * still going on, since `finger -l @host` asks for all the detail. */
+ * still going on, since `finger -l @host` asks for all the detail; in the
+ * summary's order, section by section, so that an open incident comes
+ * before a maintenance whose window is still ahead. */
 static void long_summary(struct buf *out, const struct snapshot *s)
 {
+    static const snapshot_filter sections[] = {
+        snapshot_is_open_incident, snapshot_is_active_maintenance,
+        snapshot_is_upcoming_maintenance, snapshot_is_current_notice};
     text_summary(out, s);
-    for (size_t j = 0; j < s->n_live; j++) {
-        const struct incident *inc = &s->incidents[s->live[j]];
-        if (!snapshot_is_current(s, inc))
-            continue;
-        buf_puts(out, "\n\n");
-        text_incident(out, s, inc, true);
-    }
+    for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++)
+        for (size_t j = 0; j < s->n_live; j++) {
+            const struct incident *inc = &s->incidents[s->live[j]];
+            if (!sections[k](s, inc))
+                continue;
+            buf_puts(out, "\n\n");
+            text_incident(out, s, inc, true);
+        }
 }
 
 static int finger_prerender(struct snapshot *s)

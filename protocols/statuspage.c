@@ -369,8 +369,8 @@ enum selection {
 };
 
 /* Upcoming maintenance is listed soonest first, which is what a reader
- * (and a "next window" bot) wants; everything else newest first, the
- * snapshot's own order. Returns how many of the ids were chosen. */
+ * (and a "next window" bot) wants; everything else newest first, in the
+ * history order of the snapshot. Returns how many of the ids were chosen. */
 static size_t select_upcoming(const struct snapshot *s, size_t *out)
 {
     size_t n = 0;
@@ -417,11 +417,15 @@ static void write_list(struct ctx *c, const char *key, enum selection sel)
             write_incident(c, &s->incidents[order[i]]);
         free(order);
     }
-    /* Open incidents are live; the recent lists stop at their limit. */
+    /* Open incidents are live; the recent lists stop at their limit and
+     * walk the history index, so that "recent" means by the posts' own
+     * times: an old page merged in gets new, higher ids, but is not
+     * recent. */
     bool all = sel == SEL_RECENT_INCIDENTS || sel == SEL_RECENT_MAINTENANCE;
     size_t n = all ? s->n_incidents : s->n_live;
     for (size_t j = 0; j < n && (!all || listed < STATUSPAGE_RECENT); j++) {
-        const struct incident *inc = &s->incidents[all ? j : s->live[j]];
+        size_t k = !all ? s->live[j] : s->by_time != NULL ? s->by_time[j] : j;
+        const struct incident *inc = &s->incidents[k];
         bool take = false;
         switch (sel) {
         case SEL_OPEN_INCIDENTS:

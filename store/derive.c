@@ -53,6 +53,10 @@
  *
  *  6. The history index: every post by the time it is filed under
  *     (query_post_time), newest first, and the months (store/query.c).
+ *     The live posts (snapshot.live), and so every list of current posts,
+ *     follow the same order: times given with a write (a back-dated
+ *     post, an old page merged in) decide where a post stands, not its
+ *     id.
  */
 #include "snapshot.h"
 
@@ -226,16 +230,20 @@ static void derive_order(struct snapshot *s)
 }
 
 /* The live posts (snapshot.live), found once so that nothing else walks
- * the archive for them. */
+ * the archive for them, in history order (snapshot.by_time: newest first
+ * by the time each post is filed under), so that a post opened after the
+ * fact with an earlier time stands below the ones that began after it. */
 static int derive_live(struct snapshot *s)
 {
     s->live = snapshot_alloc(s, (s->n_incidents + 1) * sizeof(*s->live));
     if (s->live == NULL)
         return UV_ENOMEM;
     s->n_live = 0;
-    for (size_t k = 0; k < s->n_incidents; k++)
+    for (size_t i = 0; i < s->n_incidents; i++) {
+        size_t k = s->by_time != NULL ? s->by_time[i] : i;
         if (snapshot_is_live(s, &s->incidents[k]))
             s->live[s->n_live++] = k;
+    }
     return 0;
 }
 
@@ -503,7 +511,10 @@ static void derive_changed_at(struct snapshot *s)
 int snapshot_derive(struct snapshot *s)
 {
     derive_order(s);
-    int rc = derive_live(s);
+    /* The history index first: the live posts are listed in its order. */
+    int rc = query_index(s);
+    if (rc == 0)
+        rc = derive_live(s);
     if (rc == 0)
         rc = derive_services(s);
     if (rc == 0)
@@ -512,5 +523,5 @@ int snapshot_derive(struct snapshot *s)
         return rc;
     derive_indicator(s);
     derive_changed_at(s);
-    return query_index(s);
+    return 0;
 }

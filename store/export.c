@@ -60,6 +60,13 @@
  * What it does not second-guess: the times' order and the history of
  * statuses, which an operator may have back-dated.
  *
+ * MERGE (store_import_merge) runs the same checks, then adds the
+ * document's posts to a store that has posts of its own: new ids for
+ * posts, updates and revisions, services matched by slug (the missing
+ * ones added), tokens left out. The pages file each post by its own
+ * times (store/query.c), so an old page's history lands in its months
+ * and in time order among the store's posts, whatever its new id.
+ *
  * The document is read with jsonr, at most STORE_IMPORT_MAX (64 MiB);
  * every other parser limit holds (texts are far below them).
  */
@@ -1092,7 +1099,156 @@ static int write_document(struct store *st, const struct jsonr_value *doc)
     return rc;
 }
 
-int store_import(struct store *st, const char *json, size_t len)
+/* ---- merge ------------------------------------------------------------- */
+
+/* A service of the document and the store's service it became. */
+struct service_map {
+    int64_t doc_id, id;
+};
+
+static int service_map_cmp(const void *a, const void *b)
+{
+    const struct service_map *x = a, *y = b;
+    return (x->doc_id > y->doc_id) - (x->doc_id < y->doc_id);
+}
+
+static const char *const merge_sql[Q_COUNT] = {
+    [Q_SERVICE] = "INSERT INTO services (slug, name, grp, description,"
+                  " position, created_at, updated_at) VALUES (?, ?, ?, ?,"
+                  " (SELECT coalesce(max(position), 0) + 1 FROM services),"
+                  " ?, ?)",
+    [Q_INCIDENT] = "INSERT INTO incidents (kind, title, status, impact,"
+                   " created_at, started_at, updated_at, monitoring_at,"
+                   " resolved_at, scheduled_start, scheduled_end,"
+                   " postmortem, postmortem_at, postmortem_via)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [Q_LINK] = "INSERT INTO incident_services (service_id, window_start,"
+               " window_end, incident_id) VALUES (?, ?, ?, ?)",
+    [Q_UPDATE] = "INSERT INTO updates (created_at, status, body,"
+                 " author, via, incident_id) VALUES (?, ?, ?, ?, ?, ?)",
+    [Q_REVISION] = "INSERT INTO update_revisions (edited_at, old_body,"
+                   " via, update_id) VALUES (?, ?, ?, ?)",
+    [Q_TOKEN] = "SELECT id FROM services WHERE slug = ?",
+};
+
+/* The store's service for each of the document's: the one of the same
+ * slug, else a new one made from the document's (name, group,
+ * description and times; placed after the last, and with no status set
+ * by hand, since an old page's manual status says nothing about today's
+ * services). */
+static int merge_services(struct store *st, sqlite3_stmt **q,
+                          const struct jsonr_value *doc,
+                          struct service_map *map, size_t *n_map,
+                          struct store_merge *res)
+{
+    static const char *const new_keys[] = {"slug", "name", "group",
+                                           "description"};
+    int rc = 0;
+    size_t n = 0;
+    for (const struct jsonr_value *s = jsonr_first(jsonr_get(doc, "services"));
+         rc == 0 && s != NULL; s = jsonr_next(s)) {
+        struct service_map *m = &map[n++];
+        jsonr_as_int64(jsonr_get(s, "id"), &m->doc_id);
+        bind_member(q[Q_TOKEN], 1, s, "slug");
+        int step = sqlite3_step(q[Q_TOKEN]);
+        if (step == SQLITE_ROW)
+            m->id = sqlite3_column_int64(q[Q_TOKEN], 0);
+        else if (step != SQLITE_DONE)
+            rc = store_sql_fail(st, "looking up a service");
+        sqlite3_reset(q[Q_TOKEN]);
+        if (rc != 0 || step == SQLITE_ROW)
+            continue;
+        for (size_t i = 0; i < N(new_keys); i++)
+            bind_member(q[Q_SERVICE], (int)i + 1, s, new_keys[i]);
+        bind_member(q[Q_SERVICE], 5, s, "created_at");
+        bind_member(q[Q_SERVICE], 6, s, "updated_at");
+        if (sqlite3_step(q[Q_SERVICE]) != SQLITE_DONE)
+            rc = store_sql_fail(st, "adding a service");
+        sqlite3_reset(q[Q_SERVICE]);
+        sqlite3_clear_bindings(q[Q_SERVICE]);
+        m->id = sqlite3_last_insert_rowid(st->db);
+        res->services_added++;
+    }
+    *n_map = n;
+    if (n > 0)
+        qsort(map, n, sizeof(*map), service_map_cmp);
+    return rc;
+}
+
+/* One affected service of a merged post, by the store's service id. */
+static int merge_link(struct store *st, sqlite3_stmt *q,
+                      const struct jsonr_value *l,
+                      const struct service_map *map, size_t n_map, int64_t id)
+{
+    struct service_map key = {0, 0};
+    jsonr_as_int64(jsonr_get(l, "service_id"), &key.doc_id);
+    const struct service_map *hit =
+        bsearch(&key, map, n_map, sizeof(*map), service_map_cmp);
+    if (hit == NULL) /* check_references() saw that it is there */
+        return store_fail(st, UV_EIO, "a merged service is missing");
+    sqlite3_bind_int64(q, 1, hit->id);
+    bind_member(q, 2, l, "window_start");
+    bind_member(q, 3, l, "window_end");
+    sqlite3_bind_int64(q, 4, id);
+    int rc = 0;
+    if (sqlite3_step(q) != SQLITE_DONE)
+        rc = store_sql_fail(st, "importing");
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc;
+}
+
+/* Adds a checked document's posts to the store under new ids (the
+ * document's ids are left behind: the store's own may be taken), in the
+ * document's order, each with its affected services, updates and
+ * revisions; the caller holds the transaction. */
+static int merge_document(struct store *st, const struct jsonr_value *doc,
+                          struct store_merge *res)
+{
+    sqlite3_stmt *q[Q_COUNT] = {NULL};
+    size_t n_map = 0;
+    struct service_map *map =
+        calloc(jsonr_len(jsonr_get(doc, "services")) + 1, sizeof(*map));
+    int rc = map == NULL ? store_fail(st, UV_ENOMEM, "out of memory") : 0;
+    for (int i = 0; rc == 0 && i < Q_COUNT; i++)
+        rc = store_prepare(st, merge_sql[i], &q[i]);
+    if (rc == 0)
+        rc = merge_services(st, q, doc, map, &n_map, res);
+    for (const struct jsonr_value *o = jsonr_first(jsonr_get(doc, "incidents"));
+         rc == 0 && o != NULL; o = jsonr_next(o)) {
+        rc = insert_row(st, q[Q_INCIDENT], o, incident_keys + 1,
+                        INCIDENT_COLUMNS - 1, 0);
+        int64_t id = sqlite3_last_insert_rowid(st->db);
+        if (rc == 0 && res->posts++ == 0)
+            res->first_id = id;
+        res->last_id = id;
+        for (const struct jsonr_value *l =
+                 jsonr_first(jsonr_get(o, "services"));
+             rc == 0 && l != NULL; l = jsonr_next(l))
+            rc = merge_link(st, q[Q_LINK], l, map, n_map, id);
+        for (const struct jsonr_value *u = jsonr_first(jsonr_get(o, "updates"));
+             rc == 0 && u != NULL; u = jsonr_next(u)) {
+            rc = insert_row(st, q[Q_UPDATE], u, update_keys + 1,
+                            UPDATE_COLUMNS - 1, id);
+            int64_t uid = sqlite3_last_insert_rowid(st->db);
+            for (const struct jsonr_value *r =
+                     jsonr_first(jsonr_get(u, "revisions"));
+                 rc == 0 && r != NULL; r = jsonr_next(r))
+                rc = insert_row(st, q[Q_REVISION], r, revision_keys + 1,
+                                N(revision_keys) - 1, uid);
+        }
+    }
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(q[i]);
+    free(map);
+    return rc;
+}
+
+/* store_import() and store_import_merge(): the same checks of the whole
+ * document, then one transaction that writes it as it is into an empty
+ * store (res NULL) or adds its posts to this one. */
+static int import_document(struct store *st, const char *json, size_t len,
+                           struct store_merge *res)
 {
     char err[160];
     struct jsonr_value *doc = NULL;
@@ -1112,16 +1268,18 @@ int store_import(struct store *st, const char *json, size_t len)
     /* Checked inside the write transaction, so no other writer can slip a
      * row in between the check and the import. */
     bool empty = false;
-    rc = store_is_empty(st, &empty);
-    if (rc == 0 && !empty)
+    rc = res != NULL ? 0 : store_is_empty(st, &empty);
+    if (rc == 0 && res == NULL && !empty)
         rc = store_fail(st, UV_EINVAL,
-                        "the database is not empty; import needs a new one");
+                        "the database is not empty; import needs a new one "
+                        "(or --merge, to add the document's posts)");
     /* The search index is rebuilt once, after the rows are in (see
      * store_search_suspend). */
     if (rc == 0)
         rc = store_search_suspend(st);
     if (rc == 0)
-        rc = write_document(st, doc);
+        rc = res != NULL ? merge_document(st, doc, res)
+                         : write_document(st, doc);
     if (rc == 0)
         rc = store_search_resume(st);
     if (rc == 0)
@@ -1131,5 +1289,20 @@ int store_import(struct store *st, const char *json, size_t len)
 out:
     jsonr_free(doc);
     free(im.e);
+    return rc;
+}
+
+int store_import(struct store *st, const char *json, size_t len)
+{
+    return import_document(st, json, len, NULL);
+}
+
+int store_import_merge(struct store *st, const char *json, size_t len,
+                       struct store_merge *res)
+{
+    *res = (struct store_merge){0, 0, 0, 0};
+    int rc = import_document(st, json, len, res);
+    if (rc != 0)
+        *res = (struct store_merge){0, 0, 0, 0};
     return rc;
 }

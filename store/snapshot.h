@@ -138,7 +138,8 @@ struct snapshot {
     size_t n_incidents;
     /* Derived: the posts that any of the classifications below selects
      * (open, active, upcoming, current notice, recent maintenance), as
-     * indices into incidents, in its order. The summaries walk these, not
+     * indices into incidents, in history order (by_time: newest first by
+     * each post's own time, not its id). The summaries walk these, not
      * the archive. */
     size_t *live;
     size_t n_live;

@@ -93,6 +93,12 @@ int store_service_add_at(struct store *st, const struct service_input *in,
 int store_service_set(struct store *st, const char *slug,
                       enum service_status status, bool auto_status);
 
+/* How far ahead of the server's clock the time of a write (post_input.at,
+ * update_input.at) may be: 5 minutes, more than NTP-less clocks drift
+ * between two checks and less than any real event takes to report. Such
+ * a time is taken as now; one further ahead is refused (UV_EINVAL). */
+#define STORE_CLOCK_SKEW 300
+
 struct post_input {
     enum incident_kind kind;
     const char *title;
@@ -103,7 +109,7 @@ struct post_input {
     const char *body;        /* first update's text; NULL or "" allowed */
     const char *author;      /* NULL: unsigned */
     const char *via;         /* "cli" or token name */
-    int64_t at;              /* 0: now */
+    int64_t at;              /* 0: now; else back-dated (STORE_CLOCK_SKEW) */
     int64_t scheduled_start; /* maintenance only */
     int64_t scheduled_end;
     /* Maintenance only, optional: NULL, or n_services {start, end} pairs
@@ -115,7 +121,9 @@ struct post_input {
     bool auto_start, auto_complete;
 };
 /* Opens an incident, schedules a maintenance or posts a notice; the first
- * update row is written with it. *id_out receives the new id. */
+ * update row is written with it, at in->at (0: now), which may be in the
+ * past (a report after the fact, an old page's history) but not later
+ * than STORE_CLOCK_SKEW ahead. *id_out receives the new id. */
 int store_post_open(struct store *st, const struct post_input *in,
                     int64_t *id_out);
 
@@ -127,9 +135,13 @@ struct update_input {
     const char *body;
     const char *author;
     const char *via;
-    int64_t at; /* 0: now */
+    int64_t at; /* 0: now; else back-dated (STORE_CLOCK_SKEW) */
 };
-/* Appends an update, refusing transitions that are invalid for the kind. */
+/* Appends an update, refusing transitions that are invalid for the kind,
+ * and a time (at) before the post was opened or before its latest update:
+ * a post's updates are added in time order, so that its status is always
+ * that of the newest entry of its timeline. Without a time, the update is
+ * now, or at its latest update's time if the clock says earlier. */
 int store_post_update(struct store *st, int64_t id,
                       const struct update_input *in);
 /* Sets or replaces the postmortem text (incidents only; status becomes
@@ -234,5 +246,24 @@ int store_export(struct store *st, struct buf *out);
  * fault. json need not be NUL-terminated; len is at most
  * STORE_IMPORT_MAX. */
 int store_import(struct store *st, const char *json, size_t len);
+
+/* What store_import_merge() added. */
+struct store_merge {
+    size_t posts;              /* posts added */
+    size_t services_added;     /* services made for slugs the store lacked */
+    int64_t first_id, last_id; /* the added posts' ids, ascending; 0: none */
+};
+/* Adds the posts of a document written by store_export() to a store that
+ * may hold posts already, so that two old pages can become one: the
+ * document is checked exactly as store_import() checks it (on any error
+ * nothing is written and store_errmsg() names the JSON path), then, in one
+ * transaction, each of its services is matched by slug to the store's,
+ * and the missing ones are added (after the last, with no status set by
+ * hand); its posts, updates and revisions are added under new ids, in the
+ * document's order, pointing at the store's services. Its API tokens are
+ * not taken over: they are another server's credentials. *res says what
+ * was added (all 0 on failure). */
+int store_import_merge(struct store *st, const char *json, size_t len,
+                       struct store_merge *res);
 
 #endif

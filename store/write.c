@@ -164,11 +164,28 @@ static bool slug_valid(const char *s)
     return true;
 }
 
+/* The time of a write: now for 0, else the time given (a back-dated
+ * post or update). A time ahead of the server's clock by at most
+ * STORE_CLOCK_SKEW is the sender's clock running fast and is taken as
+ * now, so that nothing stored ever lies in the future of the moment it
+ * was written; one further ahead is refused, since it is a typo or a
+ * wrong zone, and a post dated tomorrow would sort above everything that
+ * happens until then. */
 static int check_time(struct store *st, int64_t at, int64_t *out)
 {
     if (at < 0)
         return store_fail(st, UV_EINVAL, "time is before 1970");
-    *out = at != 0 ? at : time_now();
+    int64_t now = time_now();
+    if (at > now + STORE_CLOCK_SKEW) {
+        char when[TIME_BUFSZ], clock[TIME_BUFSZ];
+        time_iso8601(at, when);
+        time_iso8601(now, clock);
+        return store_fail(st, UV_EINVAL,
+                          "time %s is in the future (the server's clock says "
+                          "%s; at most %d minutes ahead is taken as now)",
+                          when, clock, STORE_CLOCK_SKEW / 60);
+    }
+    *out = at == 0 || at > now ? now : at;
     return 0;
 }
 
@@ -514,10 +531,14 @@ done:
     return rc;
 }
 
-/* A stored post: its row as the rules see it, and when it last changed. */
+/* A stored post: its row as the rules see it, when it last changed, when
+ * it was opened, and the time of its latest update (0: none, which only
+ * an imported post may lack). */
 struct post_state {
     struct post_row row;
     int64_t updated_at;
+    int64_t created_at;
+    int64_t latest_update_at;
 };
 
 /* Reads the row of post id, so that a change can be judged on the whole
@@ -532,7 +553,9 @@ static int load_state(struct store *st, int64_t id, struct post_state *ps)
                            " scheduled_end, postmortem IS NOT NULL,"
                            " postmortem_at, postmortem_via IS NOT NULL,"
                            " (SELECT count(*) FROM incident_services"
-                           "  WHERE incident_id = incidents.id)"
+                           "  WHERE incident_id = incidents.id),"
+                           " created_at, (SELECT coalesce(max(created_at), 0)"
+                           "  FROM updates WHERE incident_id = incidents.id)"
                            " FROM incidents WHERE id = ?",
                            &stmt);
     if (rc != 0)
@@ -560,6 +583,8 @@ static int load_state(struct store *st, int64_t id, struct post_state *ps)
         row->postmortem_at = sqlite3_column_int64(stmt, 9);
         row->postmortem_via = sqlite3_column_int(stmt, 10) != 0;
         row->n_services = (size_t)sqlite3_column_int64(stmt, 11);
+        ps->created_at = sqlite3_column_int64(stmt, 12);
+        ps->latest_update_at = sqlite3_column_int64(stmt, 13);
     } else if (step == SQLITE_DONE) {
         rc = store_fail(st, UV_ENOENT, "unknown incident #%lld", (long long)id);
     } else {
@@ -649,6 +674,40 @@ static struct post_row updated_row(const struct post_row *from,
     return row;
 }
 
+/* Where an update at *at may go on post id: not before the post was
+ * opened, and not before its latest update. Updates are added in the
+ * order of their times because each one moves the post on: the status it
+ * leaves the post in is the status of the newest entry of its timeline,
+ * and resolved_at is the time of the update that closed it, so an update
+ * slipped in under a later one would make the timeline and the post
+ * disagree. An update without a time (given_at false) is "now", which a
+ * server clock stepped back must not turn into a refusal: it goes at the
+ * latest update's time instead. */
+static int check_update_time(struct store *st, int64_t id,
+                             const struct post_state *ps, bool given_at,
+                             int64_t *at)
+{
+    int64_t floor = ps->latest_update_at > ps->created_at ? ps->latest_update_at
+                                                          : ps->created_at;
+    if (*at >= floor)
+        return 0;
+    if (!given_at) {
+        *at = floor;
+        return 0;
+    }
+    char when[TIME_BUFSZ], bound[TIME_BUFSZ];
+    time_iso8601(*at, when);
+    time_iso8601(*at < ps->created_at ? ps->created_at : floor, bound);
+    if (*at < ps->created_at)
+        return store_fail(st, UV_EINVAL,
+                          "time %s is before #%lld was opened (%s)", when,
+                          (long long)id, bound);
+    return store_fail(st, UV_EINVAL,
+                      "time %s is before the latest update of #%lld (%s); "
+                      "updates are added in time order",
+                      when, (long long)id, bound);
+}
+
 int store_post_update(struct store *st, int64_t id,
                       const struct update_input *in)
 {
@@ -667,6 +726,8 @@ int store_post_update(struct store *st, int64_t id,
         goto done;
     struct post_state ps;
     rc = load_state(st, id, &ps);
+    if (rc == 0)
+        rc = check_update_time(st, id, &ps, in->at != 0, &at);
     if (rc != 0)
         goto out;
     enum incident_status to = in->set_status ? in->status : ps.row.status;

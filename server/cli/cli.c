@@ -80,20 +80,26 @@ static const struct command commands[] = {
      CLI_OPT_JSON, 0, 0, cli_cmd_service_list},
     {"incident", "open",
      "--title T [--service SLUG]... [--impact I] [--status S] "
-     "[--body TEXT|-] [--author A]",
+     "[--body TEXT|-] [--author A] [--at ISO8601]",
      "Opens an incident and prints its id. Defaults: --status "
-     "investigating, --impact minor. '--body -' reads standard input.",
+     "investigating, --impact minor. '--body -' reads standard input. "
+     "--at back-dates it (a report after the fact): any past time, or at "
+     "most 5 minutes ahead of the clock, which counts as now.",
      CLI_OPT_TITLE | CLI_OPT_SERVICE | CLI_OPT_IMPACT | CLI_OPT_STATUS |
-         CLI_OPT_BODY | CLI_OPT_AUTHOR,
+         CLI_OPT_BODY | CLI_OPT_AUTHOR | CLI_OPT_AT,
      0, 0, cli_cmd_incident_open},
     {"incident", "update",
-     "ID [--status S] [--impact I] [--body TEXT|-] [--author A]",
+     "ID [--status S] [--impact I] [--body TEXT|-] [--author A] "
+     "[--at ISO8601]",
      "Adds an update to a post; it must change the status, the impact or "
-     "say something.",
-     CLI_OPT_STATUS | CLI_OPT_IMPACT | CLI_OPT_BODY | CLI_OPT_AUTHOR, 1, 1,
-     cli_cmd_incident_update},
-    {"incident", "resolve", "ID [--body TEXT|-] [--author A]",
-     "Marks an incident resolved.", CLI_OPT_BODY | CLI_OPT_AUTHOR, 1, 1,
+     "say something. --at back-dates it, to no earlier than the post's "
+     "latest update: updates are added in time order.",
+     CLI_OPT_STATUS | CLI_OPT_IMPACT | CLI_OPT_BODY | CLI_OPT_AUTHOR |
+         CLI_OPT_AT,
+     1, 1, cli_cmd_incident_update},
+    {"incident", "resolve", "ID [--body TEXT|-] [--author A] [--at ISO8601]",
+     "Marks an incident resolved (--at: when it was).",
+     CLI_OPT_BODY | CLI_OPT_AUTHOR | CLI_OPT_AT, 1, 1,
      cli_cmd_incident_resolve},
     {"incident", "show", "ID [--json]",
      "Shows one incident, maintenance or notice with its whole timeline.",
@@ -104,24 +110,31 @@ static const struct command commands[] = {
      CLI_OPT_OPEN | CLI_OPT_JSON, 0, 0, cli_cmd_incident_list},
     {"maintenance", "schedule",
      "--title T --start ISO8601 --end ISO8601 [--service SLUG[@START/END]]... "
-     "[--body TEXT|-] [--author A] [--auto-start] [--auto-complete]",
+     "[--body TEXT|-] [--author A] [--auto-start] [--auto-complete] "
+     "[--at ISO8601]",
      "Schedules a maintenance window and prints its id. Times need a zone: "
      "2026-11-23T22:00Z or 2026-11-23T17:00-05:00. With --auto-start the "
      "server starts it when the window begins, with --auto-complete it "
-     "completes it when the window ends (each with an update saying so).",
+     "completes it when the window ends (each with an update saying so). "
+     "--at: when it was announced, if not now.",
      CLI_OPT_TITLE | CLI_OPT_START | CLI_OPT_END | CLI_OPT_SERVICE |
          CLI_OPT_BODY | CLI_OPT_AUTHOR | CLI_OPT_AUTO_START |
-         CLI_OPT_AUTO_COMPLETE,
+         CLI_OPT_AUTO_COMPLETE | CLI_OPT_AT,
      0, 0, cli_cmd_maintenance_schedule},
-    {"maintenance", "start", "ID [--body TEXT|-] [--author A]",
-     "Marks a maintenance in progress.", CLI_OPT_BODY | CLI_OPT_AUTHOR, 1, 1,
+    {"maintenance", "start", "ID [--body TEXT|-] [--author A] [--at ISO8601]",
+     "Marks a maintenance in progress (--at: when it started).",
+     CLI_OPT_BODY | CLI_OPT_AUTHOR | CLI_OPT_AT, 1, 1,
      cli_cmd_maintenance_start},
-    {"maintenance", "complete", "ID [--body TEXT|-] [--author A]",
-     "Marks a maintenance completed.", CLI_OPT_BODY | CLI_OPT_AUTHOR, 1, 1,
+    {"maintenance", "complete",
+     "ID [--body TEXT|-] [--author A] [--at ISO8601]",
+     "Marks a maintenance completed (--at: when it was).",
+     CLI_OPT_BODY | CLI_OPT_AUTHOR | CLI_OPT_AT, 1, 1,
      cli_cmd_maintenance_complete},
-    {"notice", "post", "--title T --body TEXT|- [--author A]",
-     "Posts a notice (news that is not an outage) and prints its id.",
-     CLI_OPT_TITLE | CLI_OPT_BODY | CLI_OPT_AUTHOR, 0, 0, cli_cmd_notice_post},
+    {"notice", "post", "--title T --body TEXT|- [--author A] [--at ISO8601]",
+     "Posts a notice (news that is not an outage) and prints its id (--at: "
+     "when it was posted, if not now).",
+     CLI_OPT_TITLE | CLI_OPT_BODY | CLI_OPT_AUTHOR | CLI_OPT_AT, 0, 0,
+     cli_cmd_notice_post},
     {NULL, "postmortem", "ID --body TEXT|-",
      "Sets or replaces the postmortem of an incident.", CLI_OPT_BODY, 1, 1,
      cli_cmd_postmortem},
@@ -148,10 +161,14 @@ static const struct command commands[] = {
      "FILE, or to standard output. Importing it into an empty database and "
      "exporting again gives the same bytes.",
      0, 0, 1, cli_cmd_export},
-    {NULL, "import", "FILE|-",
+    {NULL, "import", "[--merge] FILE|-",
      "Loads a JSON export into an empty (or new) database. Everything is "
-     "checked before anything is written; on any error nothing is.",
-     0, 1, 1, cli_cmd_import},
+     "checked before anything is written; on any error nothing is. With "
+     "--merge, adds the document's posts to a database that has posts "
+     "already, as new posts with new ids, and prints how many and their "
+     "ids; services are matched by slug and the missing ones created; "
+     "API tokens are not taken over.",
+     CLI_OPT_MERGE, 1, 1, cli_cmd_import},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

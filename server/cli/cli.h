@@ -39,6 +39,8 @@ enum {
     CLI_OPT_JSON = 1u << 12,
     CLI_OPT_OPEN = 1u << 13,
     CLI_OPT_DEMO = 1u << 14,
+    CLI_OPT_AT = 1u << 15,
+    CLI_OPT_MERGE = 1u << 16,
     CLI_OPT_AUTO_START = 1u << 20,
     CLI_OPT_AUTO_COMPLETE = 1u << 21,
 };
@@ -47,10 +49,10 @@ enum {
  * as "--opt=VALUE" points just past the '='); NULL for an absent option. */
 struct cli_opts {
     const char *title, *name, *group, *description, *position, *impact, *status,
-        *body, *author, *start, *end;
+        *body, *author, *start, *end, *at;
     const char **services; /* every --service, in order */
     size_t n_services;
-    bool json, open, demo;
+    bool json, open, demo, merge;
     bool auto_start, auto_complete; /* maintenance schedule */
     char **args;                    /* positional arguments */
     size_t n_args;

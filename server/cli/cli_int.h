@@ -146,7 +146,9 @@ int cli_cmd_token_list(const char *db_path, const char *name,
 int cli_cmd_token_revoke(const char *db_path, const char *name,
                          struct cli_opts *o);
 /* export writes to the file o->args[0] names (atomically), or to stdout
- * for none or "-"; import reads the file or "-" (stdin). */
+ * for none or "-"; import reads the file or "-" (stdin), and with --merge
+ * (o->merge) adds its posts to the store and prints one line saying how
+ * many, their new ids and how many services it made. */
 int cli_cmd_export(const char *db_path, const char *name, struct cli_opts *o);
 int cli_cmd_import(const char *db_path, const char *name, struct cli_opts *o);
 

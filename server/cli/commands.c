@@ -167,13 +167,15 @@ int cli_cmd_service_list(const char *db_path, const char *name,
 
 /* ---- opening posts ---------------------------------------------------- */
 
-/* Opens the post `in` describes, with the body --body gives, and prints
- * its id. */
+/* Opens the post `in` describes, with the body --body gives, at the time
+ * --at gives (else now), and prints its id. */
 static int post_open(const char *db_path, const char *name,
-                     struct post_input *in, const char *body_arg)
+                     struct post_input *in, const struct cli_opts *o)
 {
     char *mem;
-    if (cli_read_body(name, body_arg, &in->body, &mem) != 0)
+    if (o->at != NULL && cli_parse_time(name, "at", o->at, &in->at) != 0)
+        return 1;
+    if (cli_read_body(name, o->body, &in->body, &mem) != 0)
         return 1;
     struct store *st;
     int64_t id = 0;
@@ -209,7 +211,7 @@ int cli_cmd_incident_open(const char *db_path, const char *name,
         return 1;
     if (o->impact != NULL && cli_parse_impact(name, o->impact, &in.impact) != 0)
         return 1;
-    return post_open(db_path, name, &in, o->body);
+    return post_open(db_path, name, &in, o);
 }
 
 /* The services of a maintenance: "--service SLUG@START/END" gives one
@@ -305,7 +307,7 @@ int cli_cmd_maintenance_schedule(const char *db_path, const char *name,
         in.services = s.slugs;
         in.n_services = o->n_services;
         in.windows = s.any_window ? (const int64_t(*)[2])s.windows : NULL;
-        rc = post_open(db_path, name, &in, o->body);
+        rc = post_open(db_path, name, &in, o);
     }
     slots_free(&s, o->n_services);
     return rc;
@@ -326,14 +328,14 @@ int cli_cmd_notice_post(const char *db_path, const char *name,
         return cli_fail("%s: --title is required", name);
     if (o->body == NULL)
         return cli_fail("%s: --body is required", name);
-    return post_open(db_path, name, &in, o->body);
+    return post_open(db_path, name, &in, o);
 }
 
 /* ---- moving posts along ----------------------------------------------- */
 
 /* Appends one update to the post o->args[0] names, with the body --body
- * gives. need_change refuses an update that changes nothing (a transition
- * changes the status by itself). */
+ * gives, at the time --at gives (else now). need_change refuses an update that
+ * changes nothing (a transition changes the status by itself). */
 static int post_update(const char *db_path, const char *name,
                        const struct cli_opts *o, struct update_input *in,
                        bool need_change)
@@ -341,6 +343,8 @@ static int post_update(const char *db_path, const char *name,
     int64_t id;
     char *mem;
     if (cli_parse_id(name, o->args[0], &id) != 0)
+        return 1;
+    if (o->at != NULL && cli_parse_time(name, "at", o->at, &in->at) != 0)
         return 1;
     if (cli_read_body(name, o->body, &in->body, &mem) != 0)
         return 1;

@@ -3,6 +3,7 @@
  * files, pipes and the terminal.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,10 +125,26 @@ int cli_cmd_import(const char *db_path, const char *name, struct cli_opts *o)
     if (rc != 0)
         return cli_fail("%s: cannot read %s", name, path);
     struct store *st;
-    /* Importing into a new file is the point: create it if missing. */
-    rc = cli_open_store(db_path, true, &st);
+    struct store_merge res;
+    /* Importing into a new file is the point: create it if missing. A
+     * merge adds to a store, so a missing one is a wrong --db. */
+    rc = cli_open_store(db_path, !o->merge, &st);
     if (rc == 0)
-        rc = cli_store_done(st, store_import(st, data, len));
+        rc = cli_store_done(st, o->merge
+                                    ? store_import_merge(st, data, len, &res)
+                                    : store_import(st, data, len));
     free(data);
+    if (rc == 0 && o->merge) {
+        struct buf out = BUF_INIT;
+        if (res.posts > 0)
+            buf_printf(&out, "merged %zu post%s as #%" PRId64 " to #%" PRId64,
+                       res.posts, res.posts == 1 ? "" : "s", res.first_id,
+                       res.last_id);
+        else
+            buf_puts(&out, "merged no posts");
+        buf_printf(&out, "; %zu new service%s\n", res.services_added,
+                   res.services_added == 1 ? "" : "s");
+        rc = cli_flush(&out);
+    }
     return rc;
 }

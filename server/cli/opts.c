@@ -40,6 +40,8 @@ static const struct optspec optspecs[] = {
     {"demo", CLI_OPT_DEMO, OPT_NO_FIELD},
     {"auto-start", CLI_OPT_AUTO_START, OPT_NO_FIELD},
     {"auto-complete", CLI_OPT_AUTO_COMPLETE, OPT_NO_FIELD},
+    {"at", CLI_OPT_AT, offsetof(struct cli_opts, at)},
+    {"merge", CLI_OPT_MERGE, OPT_NO_FIELD},
 };
 
 void cli_opts_free(struct cli_opts *o)
@@ -76,6 +78,8 @@ static void set_option(struct cli_opts *o, const struct optspec *spec,
         o->auto_start = true;
     else if (spec->bit == CLI_OPT_AUTO_COMPLETE)
         o->auto_complete = true;
+    else if (spec->bit == CLI_OPT_MERGE)
+        o->merge = true;
     else
         *(const char **)((char *)o + spec->field) = value;
 }

@@ -481,8 +481,10 @@ void cli_show_incidents(struct buf *out, const struct snapshot *snap,
     jsonw_init(&w, out);
     if (json)
         jsonw_array_begin(&w);
+    /* Newest first by each post's own time, as the history shows them. */
     for (size_t i = 0; i < snap->n_incidents; i++) {
-        const struct incident *inc = &snap->incidents[i];
+        const struct incident *inc =
+            &snap->incidents[snap->by_time != NULL ? snap->by_time[i] : i];
         if (open_only && !snapshot_is_current(snap, inc))
             continue;
         if (json)

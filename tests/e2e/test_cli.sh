@@ -299,9 +299,11 @@ check_eq "auto clears the manual status" \
 
 expect "incident list --json" 0 incident list --json
 json_parses "incident list --json parses" "$T/out"
+# Newest first by the time each is filed under: the maintenance by its
+# window, which is ahead.
 check_eq "every post listed, newest first" \
     "$(py "$T/out" '[i["id"] for i in d]')" \
-    "[$NOTICE, $MNT, $STDIN_ID, $INC2, $INC]"
+    "[$MNT, $NOTICE, $STDIN_ID, $INC2, $INC]"
 expect "incident list --open --json" 0 incident list --open --json
 check_eq "open posts only" "$(py "$T/out" '[i["id"] for i in d]')" \
     "[$NOTICE, $STDIN_ID, $INC2]"

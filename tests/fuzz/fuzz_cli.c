@@ -77,10 +77,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(o.json == ((o.seen & CLI_OPT_JSON) != 0));
         FUZZ_CHECK(o.open == ((o.seen & CLI_OPT_OPEN) != 0));
         FUZZ_CHECK(o.demo == ((o.seen & CLI_OPT_DEMO) != 0));
+        FUZZ_CHECK(o.merge == ((o.seen & CLI_OPT_MERGE) != 0));
         FUZZ_CHECK((o.n_services > 0) == ((o.seen & CLI_OPT_SERVICE) != 0));
         const char *values[] = {o.title,    o.name,   o.group,  o.description,
                                 o.position, o.impact, o.status, o.body,
-                                o.author,   o.start,  o.end};
+                                o.author,   o.start,  o.end,    o.at};
         for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
             FUZZ_CHECK(values[i] == NULL || in_words(values[i], argv, argc));
             check_time(values[i]);

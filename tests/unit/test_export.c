@@ -483,7 +483,8 @@ TEST(import_needs_an_empty_store)
     char *j = export_of(a, &len);
     CHECK_INT(store_import(a, j, len), UV_EINVAL);
     CHECK_STR(store_errmsg(a),
-              "the database is not empty; import needs a new one");
+              "the database is not empty; import needs a new one (or "
+              "--merge, to add the document's posts)");
     store_close(a);
 
     /* A store holding only a token is not empty either. */
@@ -529,6 +530,115 @@ static bool untouched(struct store *st)
         n = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
     return n == 0;
+}
+
+static int64_t count_of(struct store *st, const char *table)
+{
+    char sql[80];
+    sqlite3_stmt *q;
+    int64_t n = -1;
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* --merge: an old page's posts join a store that has posts of its own,
+ * under new ids, on the store's services (matched by slug, the missing
+ * ones made), without the old page's tokens, in the history by their own
+ * times. */
+TEST(merge_adds_posts_under_new_ids)
+{
+    struct store *a = small();
+    size_t len;
+    char *j = export_of(a, &len);
+    store_close(a);
+
+    struct store *b = fresh();
+    struct service_input dsl = {.slug = "dsl", .name = "DSL here"};
+    struct service_input core = {.slug = "core", .name = "Core"};
+    CHECK_INT(store_service_add(b, &core), 0);
+    CHECK_INT(store_service_add(b, &dsl), 0);
+    const char *svc[] = {"core"};
+    struct post_input p = {.kind = KIND_INCIDENT,
+                           .title = "Core switch",
+                           .status = STATUS_INVESTIGATING,
+                           .impact = IMPACT_MAJOR,
+                           .services = svc,
+                           .n_services = 1,
+                           .at = NOW + 5000};
+    int64_t id;
+    CHECK_INT(store_post_open(b, &p, &id), 0);
+    CHECK_INT(id, 1);
+
+    struct store_merge res;
+    CHECK_INT(store_import_merge(b, j, len, &res), 0);
+    CHECK_INT(res.posts, 3);
+    CHECK_INT(res.services_added, 1); /* mail; dsl is matched by slug */
+    CHECK_INT(res.first_id, 2);
+    CHECK_INT(res.last_id, 4);
+    CHECK_INT(count_of(b, "api_tokens"), 0);
+    CHECK_INT(count_of(b, "update_revisions"), 2);
+
+    struct snapshot *s;
+    CHECK_INT(store_load(b, NOW + 6000, &s), 0);
+    CHECK_INT(s->n_incidents, 4);
+    CHECK_INT(s->n_services, 3);
+    const struct incident *fibre = snapshot_incident(s, 2);
+    CHECK(fibre != NULL);
+    if (fibre != NULL) {
+        CHECK_STR(fibre->title, "Fibre cut at the \"Elm\" cabinet");
+        CHECK_INT(fibre->created_at, NOW + 10);
+        CHECK_INT(fibre->n_services, 2);
+        CHECK_INT(fibre->n_updates, 2);
+        CHECK(fibre->postmortem != NULL);
+        if (fibre->n_services == 2) {
+            CHECK_STR(s->services[fibre->services[0].service].slug, "mail");
+            CHECK_STR(s->services[fibre->services[1].service].slug, "dsl");
+        }
+        if (fibre->n_updates == 2)
+            CHECK_INT(fibre->updates[1].n_revisions, 2);
+    }
+    /* The store's own dsl stays as it was; the new mail is not set by
+     * hand, whatever the old page said. */
+    CHECK_STR(snapshot_service(s, "dsl")->name, "DSL here");
+    CHECK(!snapshot_service(s, "mail")->manual);
+    /* History order is by time: core (NOW + 5000), the maintenance
+     * (starts NOW + 1000), the notice (NOW + 30), the fibre cut (NOW +
+     * 10); its ids are 1, 3, 4, 2. */
+    char order[64] = "";
+    for (size_t i = 0; i < s->n_incidents; i++)
+        snprintf(order + strlen(order), sizeof(order) - strlen(order), "%s%lld",
+                 i ? "," : "", (long long)s->incidents[s->by_time[i]].id);
+    CHECK_STR(order, "1,3,4,2");
+    snapshot_unref(s);
+
+    /* A fault anywhere writes nothing and names its path. */
+    char *bad = strdup(j);
+    char *at = strstr(bad, "\"status\": \"resolved\", \"body\"");
+    CHECK(at != NULL);
+    if (at != NULL) {
+        memcpy(at + 11, "fixed\"   ,", 10); /* same length, still JSON */
+        CHECK_INT(store_import_merge(b, bad, len, &res), UV_EINVAL);
+        CHECK_STR(store_errmsg(b),
+                  "incidents[0].updates[1].status: unknown status 'fixed'");
+        CHECK_INT(res.posts, 0);
+        CHECK_INT(count_of(b, "incidents"), 4);
+        CHECK_INT(count_of(b, "services"), 3);
+    }
+    free(bad);
+
+    /* Into an empty store it makes every service. */
+    struct store *c = fresh();
+    CHECK_INT(store_import_merge(c, j, len, &res), 0);
+    CHECK_INT(res.services_added, 2);
+    CHECK_INT(res.first_id, 1);
+    CHECK_INT(count_of(c, "incidents"), 3);
+    store_close(c);
+    store_close(b);
+    free(j);
 }
 
 TEST(corrupted_documents_write_nothing)
@@ -873,6 +983,7 @@ int main(void)
     RUN(whatever_is_written_imports_again);
     RUN(empty_store_round_trip);
     RUN(import_needs_an_empty_store);
+    RUN(merge_adds_posts_under_new_ids);
     RUN(corrupted_documents_write_nothing);
     RUN(failure_while_writing_rolls_everything_back);
     RUN(long_texts_and_large_documents);

@@ -189,6 +189,9 @@ enum op {
     OP_SET_MANUAL,     /* a named service set by hand, to a new status */
     OP_RENAME,         /* a named service renamed by hand */
     OP_DELETE_SERVICE, /* a named service deleted by hand */
+    OP_BACKDATE,       /* an update dated before now (--at, "at") */
+    OP_MOVE_MONTH,     /* a post's times moved to another month by hand */
+    OP_MERGE,          /* an old page's posts merged (import --merge) */
     OP_RANDOM,         /* any of the above, or something that fails */
 };
 
@@ -402,6 +405,86 @@ static void write_op(struct world *w, int64_t now, enum op op)
         snapkit_sql(w->st, sql);
         w->deleted[k] = true;
         w->services = true;
+        break;
+    }
+    case OP_BACKDATE: {
+        /* Between the post's latest update and now, as the NOC reports
+         * after the fact. */
+        id = pick_post(w, "status NOT IN ('resolved', 'postmortem',"
+                          " 'completed')");
+        if (id == 0)
+            id = open_post(w, now - 3 * DAY, false);
+        snprintf(sql, sizeof(sql),
+                 "SELECT max(created_at) FROM updates WHERE incident_id = "
+                 "%" PRId64,
+                 id);
+        int64_t latest = id > 0 ? snapkit_sql_int(w->st, sql) : 0;
+        struct update_input in = {
+            .body = "Reported after the fact.",
+            .via = "cli",
+            .at = latest +
+                  (int64_t)snapkit_below(
+                      &w->rng, (size_t)(now > latest ? now - latest : 1))};
+        CHECK(id > 0);
+        if (id > 0) {
+            CHECK_INT(store_post_update(w->st, id, &in), 0);
+            touched(w, id);
+        }
+        break;
+    }
+    case OP_MOVE_MONTH:
+        /* What no write does yet but a hand edit can: every time of a
+         * post 45 days earlier, so it leaves its month for another. */
+        id = pick_post(w, "kind = 'incident'");
+        snprintf(sql, sizeof(sql),
+                 "UPDATE incidents SET created_at = created_at - %d,"
+                 " started_at = started_at - %d WHERE id = %" PRId64,
+                 45 * DAY, 45 * DAY, id);
+        snapkit_sql(w->st, sql);
+        snprintf(sql, sizeof(sql),
+                 "UPDATE updates SET created_at = created_at - %d WHERE"
+                 " incident_id = %" PRId64,
+                 45 * DAY, id);
+        snapkit_sql(w->st, sql);
+        touched(w, id);
+        break;
+    case OP_MERGE: {
+        /* Another store's export, merged: new posts in old months, on a
+         * service matched by slug (s1) and one made (legacy). */
+        struct store *o = NULL;
+        CHECK_INT(store_open(":memory:", &o, body, sizeof(body)), 0);
+        if (o == NULL)
+            break;
+        struct service_input s1 = {.slug = "s1", .name = "Old name"};
+        struct service_input legacy = {.slug = "legacy", .name = "Legacy"};
+        CHECK_INT(store_service_add(o, &s1), 0);
+        int rc = store_service_add(o, &legacy);
+        CHECK(rc == 0);
+        const char *svcs[] = {"s1", "legacy"};
+        for (int k = 0; k < 3; k++) {
+            struct post_input in = {.kind = KIND_INCIDENT,
+                                    .title = "Merged from the old page",
+                                    .status = k == 0 ? STATUS_INVESTIGATING
+                                                     : STATUS_RESOLVED,
+                                    .impact = IMPACT_MAJOR,
+                                    .services = svcs,
+                                    .n_services = 2,
+                                    .body = "Old news.",
+                                    .via = "cli",
+                                    .at = NOW - (int64_t)(30 + 60 * k) * DAY};
+            int64_t nid;
+            CHECK_INT(store_post_open(o, &in, &nid), 0);
+        }
+        struct buf doc = BUF_INIT;
+        CHECK_INT(store_export(o, &doc), 0);
+        struct store_merge res;
+        CHECK_INT(store_import_merge(w->st, doc.data, doc.len, &res), 0);
+        for (int64_t nid = res.first_id; nid > 0 && nid <= res.last_id; nid++)
+            touched(w, nid);
+        if (res.services_added > 0)
+            w->services = true;
+        buf_free(&doc);
+        store_close(o);
         break;
     }
     case OP_RANDOM:
@@ -645,6 +728,9 @@ static const struct {
     {{0}, 0, 40, 0},
     {{OP_DELETE_SERVICE}, 1, 1, 0},
     {{OP_LINK, OP_RESOLVE}, 2, 0, 60},
+    {{OP_BACKDATE, OP_MOVE_MONTH}, 2, 0, 0},
+    {{OP_MERGE}, 1, 0, 0},
+    {{OP_MERGE, OP_BACKDATE}, 2, 2, 60},
     {{0}, 0, 60, 120},
 };
 #define N_ROUNDS (sizeof(rounds) / sizeof(rounds[0]))

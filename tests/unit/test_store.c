@@ -13,6 +13,7 @@
 
 #include "../../store/common/buf.h"
 #include "../../store/common/timeutil.h"
+#include "../../store/query.h"
 #include "../../store/store.h"
 #include "../../store/store_int.h"
 #include "testlib.h"
@@ -584,7 +585,7 @@ TEST(maintenance_life_cycle)
     in.scheduled_start = NOW + 3600;
     in.scheduled_end = NOW + 7200;
     in.body = "One at a time.";
-    in.at = NOW - 100;
+    in.at = NOW - 9000;
     int64_t id;
     CHECK_INT(store_post_open(st, &in, &id), 0);
 
@@ -601,7 +602,7 @@ TEST(maintenance_life_cycle)
               SERVICE_DEGRADED_PERFORMANCE);
     snapshot_unref(s);
 
-    CHECK_INT(update_status(st, id, STATUS_IN_PROGRESS, "", NOW + 3600), 0);
+    CHECK_INT(update_status(st, id, STATUS_IN_PROGRESS, "", NOW - 7200), 0);
     CHECK_INT(store_load(st, NOW, &s), 0);
     CHECK(snapshot_is_active_maintenance(s, snapshot_incident(s, id)));
     /* An incident outranks maintenance; smtp shows the maintenance. */
@@ -611,12 +612,12 @@ TEST(maintenance_life_cycle)
     snapshot_unref(s);
 
     /* verifying may be skipped */
-    CHECK_INT(update_status(st, id, STATUS_COMPLETED, "done", NOW + 7000), 0);
+    CHECK_INT(update_status(st, id, STATUS_COMPLETED, "done", NOW - 200), 0);
     CHECK_INT(store_load(st, NOW, &s), 0);
     m = snapshot_incident(s, id);
     CHECK_INT(m->status, STATUS_COMPLETED);
-    CHECK_INT(m->resolved_at, NOW + 7000);
-    CHECK_INT(m->updated_at, NOW + 7000);
+    CHECK_INT(m->resolved_at, NOW - 200);
+    CHECK_INT(m->updated_at, NOW - 200);
     CHECK_INT(m->n_updates, 3);
     snapshot_unref(s);
     store_close(st);
@@ -651,6 +652,78 @@ TEST(notice_round_trip)
     store_close(st);
 }
 
+/* Back-dated writes: any past time, the clock's skew taken as now, the
+ * future refused; updates in time order, never before their post. */
+TEST(backdated_writes)
+{
+    struct store *st = open_mem();
+    CHECK_INT(add_service(st, "dsl", "DSL", NULL, 0), 0);
+    /* A report after the fact lands in its own month. */
+    int64_t old = NOW - 90 * 86400; /* 2026-08-20 */
+    int64_t a = open_post(st, KIND_INCIDENT, STATUS_INVESTIGATING, IMPACT_MAJOR,
+                          "Core switch", "dsl", old);
+    CHECK_INT(update_status(st, a, STATUS_RESOLVED, "fixed", old + 3000), 0);
+
+    /* Ahead by at most STORE_CLOCK_SKEW is the sender's fast clock: now. */
+    int64_t b = open_post(st, KIND_INCIDENT, STATUS_INVESTIGATING, IMPACT_MINOR,
+                          "Fast clock", "dsl", NOW + STORE_CLOCK_SKEW);
+    /* Further ahead is refused, for a post and for an update. */
+    struct post_input in = {.kind = KIND_NOTICE,
+                            .title = "Tomorrow",
+                            .status = STATUS_POSTED,
+                            .impact = IMPACT_NONE,
+                            .at = NOW + STORE_CLOCK_SKEW + 1};
+    int64_t id = 0;
+    CHECK_INT(store_post_open(st, &in, &id), UV_EINVAL);
+    CHECK_STR(store_errmsg(st),
+              "time 2026-11-18T11:11:41Z is in the future (the server's "
+              "clock says 2026-11-18T11:06:40Z; at most 5 minutes ahead is "
+              "taken as now)");
+    CHECK_INT(update_status(st, b, STATUS_IDENTIFIED, "",
+                            NOW + STORE_CLOCK_SKEW + 60),
+              UV_EINVAL);
+    /* An update before its post was opened is refused. */
+    CHECK_INT(update_status(st, a, STATUS_INVESTIGATING, "reopen", old - 1),
+              UV_EINVAL);
+    CHECK_STR(store_errmsg(st), "time 2026-08-20T11:06:39Z is before #1 was "
+                                "opened (2026-08-20T11:06:40Z)");
+
+    struct snapshot *s;
+    CHECK_INT(store_load(st, NOW, &s), 0);
+    const struct incident *ia = snapshot_incident(s, a);
+    const struct incident *ib = snapshot_incident(s, b);
+    CHECK_INT(ia->created_at, old);
+    CHECK_INT(ia->resolved_at, old + 3000);
+    CHECK_INT(ia->updated_at, old + 3000);
+    CHECK_INT(ib->created_at, NOW);
+    CHECK_INT(s->n_incidents, 2);
+    int m = query_find_month(s, 2026, 8);
+    CHECK(m >= 0);
+    if (m >= 0) {
+        CHECK_INT(s->months[m].count, 1);
+        CHECK_INT(s->incidents[s->by_time[s->months[m].first]].id, a);
+    }
+    CHECK_INT(query_find_month(s, 2026, 11) >= 0, 1);
+    snapshot_unref(s);
+
+    /* A clock stepped back does not refuse an update without a time: it
+     * goes at the latest update's time. */
+    setenv("OUTPOST_NOW", "1795001000", 1);
+    int64_t c = open_post(st, KIND_INCIDENT, STATUS_INVESTIGATING, IMPACT_MINOR,
+                          "Before the step", "dsl", 0);
+    setenv("OUTPOST_NOW", "1795000000", 1);
+    CHECK_INT(update_status(st, c, STATUS_IDENTIFIED, "found", 0), 0);
+    CHECK_INT(store_load(st, NOW, &s), 0);
+    const struct incident *ic = snapshot_incident(s, c);
+    CHECK_INT(ic->n_updates, 2);
+    if (ic->n_updates == 2) {
+        CHECK_INT(ic->updates[0].created_at, NOW + 1000);
+        CHECK_STR(ic->updates[0].body, "found");
+    }
+    snapshot_unref(s);
+    store_close(st);
+}
+
 TEST(load_orders)
 {
     struct store *st = open_mem();
@@ -664,26 +737,40 @@ TEST(load_orders)
     up.body = "late entry";
     up.at = NOW - 3000;
     CHECK_INT(store_post_update(st, b, &up), 0);
+    up.body = "earlier";
+    up.at = NOW - 90;
+    CHECK_INT(store_post_update(st, a, &up), 0);
     up.body = "same time 1";
     up.at = NOW - 50;
     CHECK_INT(store_post_update(st, a, &up), 0);
     up.body = "same time 2";
     CHECK_INT(store_post_update(st, a, &up), 0);
-    up.body = "earlier";
-    up.at = NOW - 90;
-    CHECK_INT(store_post_update(st, a, &up), 0);
+    /* Updates go in in time order: one under the latest is refused. */
+    up.body = "too early";
+    up.at = NOW - 60;
+    CHECK_INT(store_post_update(st, a, &up), UV_EINVAL);
+    CHECK_STR(store_errmsg(st),
+              "time 2026-11-18T11:05:40Z is before the latest update of #1 "
+              "(2026-11-18T11:05:50Z); updates are added in time order");
 
     struct snapshot *s;
     CHECK_INT(store_load(st, NOW, &s), 0);
     CHECK_INT(s->incidents[0].id, b);
     CHECK_INT(s->incidents[1].id, a);
+    /* The history and the live posts go by time, not by id: B, opened
+     * second, began first. */
+    CHECK_INT(s->incidents[s->by_time[0]].id, a);
+    CHECK_INT(s->incidents[s->by_time[1]].id, b);
+    CHECK_INT(s->n_live, 2);
+    CHECK_INT(s->incidents[s->live[0]].id, a);
+    CHECK_INT(s->incidents[s->live[1]].id, b);
     const struct incident *ia = snapshot_incident(s, a);
     CHECK_INT(ia->n_updates, 4);
     CHECK_STR(ia->updates[0].body, "same time 2");
     CHECK_STR(ia->updates[1].body, "same time 1");
     CHECK_STR(ia->updates[2].body, "earlier");
     CHECK_STR(ia->updates[3].body, "first");
-    CHECK_INT(ia->updated_at, NOW - 50); /* latest, not last written */
+    CHECK_INT(ia->updated_at, NOW - 50);
     const struct incident *ib = snapshot_incident(s, b);
     CHECK_STR(ib->updates[0].body, "late entry");
     CHECK_INT(s->data_changed_at, NOW); /* the service was added at NOW */
@@ -1388,6 +1475,7 @@ int main(void)
     RUN(maintenance_life_cycle);
     RUN(notice_round_trip);
     RUN(load_orders);
+    RUN(backdated_writes);
     RUN(refusals_write_nothing);
     RUN(accepted_transitions);
     RUN(post_rules);
