@@ -336,7 +336,9 @@ static void root_menu(struct buf *out, const struct snapshot *s)
     menu_item(out, s, '1', "Open incidents", "/incidents");
     menu_item(out, s, '1', "Maintenance", "/maintenance");
     menu_item(out, s, '1', "History, by month", "/history");
-    menu_item(out, s, '7', "Search the history", "/search");
+    /* A mirror is served by a server that cannot search (site.mirror). */
+    if (!s->site.mirror)
+        menu_item(out, s, '7', "Search the history", "/search");
 
     root_services(out, s);
 
@@ -591,7 +593,8 @@ static void caps_txt(struct buf *out, const struct snapshot *s)
 
 /* ---- rendering -------------------------------------------------------- */
 
-static int put_view(struct snapshot *s, const char *key, struct buf *body)
+static int put_typed_view(struct snapshot *s, const char *key, const char *type,
+                          struct buf *body)
 {
     if (buf_failed(body)) {
         buf_free(body);
@@ -599,7 +602,13 @@ static int put_view(struct snapshot *s, const char *key, struct buf *body)
     }
     size_t len = 0;
     char *p = buf_steal(body, &len);
-    return snapshot_put_view(s, key, NULL, p, len);
+    return snapshot_put_view(s, key, type, p, len);
+}
+
+/* A menu as a view. */
+static int put_view(struct snapshot *s, const char *key, struct buf *body)
+{
+    return put_typed_view(s, key, PROTO_GOPHER_MENU, body);
 }
 
 /* UTF-8 text with LF (from text.c) as a type-0 view with CRLF. */
@@ -610,7 +619,7 @@ static int put_text_view(struct snapshot *s, const char *key,
         return UV_ENOMEM;
     struct buf crlf = BUF_INIT;
     text_to_crlf(&crlf, text->data != NULL ? text->data : "", text->len);
-    return put_view(s, key, &crlf);
+    return put_typed_view(s, key, PROTO_GOPHER_TEXT, &crlf);
 }
 
 static int gopher_prerender(struct snapshot *s)
@@ -664,7 +673,7 @@ static int gopher_prerender(struct snapshot *s)
         goto out;
     buf_reset(&b);
     caps_txt(&b, s);
-    if ((rc = put_view(s, "gopher:/caps.txt", &b)) < 0)
+    if ((rc = put_typed_view(s, "gopher:/caps.txt", PROTO_GOPHER_TEXT, &b)) < 0)
         goto out;
 out:
     buf_free(&b);
@@ -673,7 +682,8 @@ out:
 
 /* A rendered item into the view cache; NULL on OOM. */
 static const struct view *cache_item(const struct snapshot *s, const char *key,
-                                     uint64_t stamp, struct buf *b)
+                                     uint64_t stamp, const char *type,
+                                     struct buf *b)
 {
     if (buf_failed(b)) {
         buf_free(b);
@@ -683,7 +693,7 @@ static const struct view *cache_item(const struct snapshot *s, const char *key,
     char *body = buf_steal(b, &len);
     if (body == NULL && (body = calloc(1, 1)) == NULL)
         return NULL;
-    return snapshot_cache_view(s, key, stamp, NULL, body, len, NULL, 0);
+    return snapshot_cache_view(s, key, stamp, type, body, len, NULL, 0);
 }
 
 /* A snapshot view, or else a post's text, a service's or a month's menu
@@ -713,7 +723,7 @@ static const struct view *find_view(const struct snapshot *s, const char *key)
         }
         text_to_crlf(&b, text.data != NULL ? text.data : "", text.len);
         buf_free(&text);
-        return cache_item(s, key, stamp, &b);
+        return cache_item(s, key, stamp, PROTO_GOPHER_TEXT, &b);
     }
     const struct service *svc;
     if (strncmp(key, "gopher:/services/", 17) == 0 &&
@@ -723,7 +733,7 @@ static const struct view *find_view(const struct snapshot *s, const char *key)
         if ((v = snapshot_cached_view(s, key, stamp)) != NULL)
             return v;
         service_menu(&b, s, svc);
-        return cache_item(s, key, stamp, &b);
+        return cache_item(s, key, stamp, PROTO_GOPHER_MENU, &b);
     }
     int year, month, page;
     if (strncmp(key, "gopher:/history/", 16) == 0 &&
@@ -736,7 +746,7 @@ static const struct view *find_view(const struct snapshot *s, const char *key)
         if ((v = snapshot_cached_view(s, key, stamp)) != NULL)
             return v;
         month_menu(&b, s, (size_t)m, page);
-        return cache_item(s, key, stamp, &b);
+        return cache_item(s, key, stamp, PROTO_GOPHER_MENU, &b);
     }
     return NULL;
 }

@@ -5,6 +5,7 @@
 #include "../store/uptime.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,11 +319,68 @@ static void put_window(struct buf *out, const struct snapshot *s, int64_t from,
     buf_free(&human);
 }
 
+/* A link to the page or file at path ("/", "/history", "/incidents/42.txt")
+ * from a page `depth` directories below the root ("/" is 0, "/history" 1,
+ * "/incidents/42" 2). The server links by absolute path. A mirror
+ * (site.mirror) keeps each page as DIR/index.html and each file under its
+ * own name, so it links relatively: up depth directories, then the path,
+ * with a page's directory ending in a slash. A browser resolves that
+ * against the page's own address (RFC 3986, section 5.2), so the copy
+ * works under whatever prefix a server puts it. A path whose last segment
+ * has a dot is a file, any other a page: the mirror names them the same
+ * way (protocols/mirror.c). */
+static void put_href(struct buf *out, const struct snapshot *s, int depth,
+                     const char *path)
+{
+    if (!s->site.mirror) {
+        html_escape(out, path);
+        return;
+    }
+    for (int i = 0; i < depth; i++)
+        buf_puts(out, "../");
+    if (path[0] == '/' && path[1] == '\0') {
+        if (depth == 0)
+            buf_puts(out, "./");
+        return;
+    }
+    html_escape(out, path[0] == '/' ? path + 1 : path);
+    if (strchr(strrchr(path, '/'), '.') == NULL)
+        buf_putc(out, '/');
+}
+
+/* The same for a path made by a printf format. */
+static void put_hreff(struct buf *out, const struct snapshot *s, int depth,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void put_hreff(struct buf *out, const struct snapshot *s, int depth,
+                      const char *fmt, ...)
+{
+    char path[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(path, sizeof(path), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        out->oom = true; /* no path of ours is that long */
+        return;
+    }
+    put_href(out, s, depth, path);
+}
+
+/* An <a href="PATH">, as put_href writes PATH. */
+static void put_a(struct buf *out, const struct snapshot *s, int depth,
+                  const char *path)
+{
+    buf_puts(out, "<a href=\"");
+    put_href(out, s, depth, path);
+    buf_puts(out, "\">");
+}
+
 /* Opens the document; title is plain text (escaped here), h1 is written
- * by the caller so each page decides what it is about. */
-/* The head and the top of a page; a service's page (svc not NULL) also
+ * by the caller so each page decides what it is about. depth is the
+ * page's, for its links (put_href); a service's page (svc not NULL) also
  * links that service's own feeds. */
-static void page_begin_of(struct buf *out, const struct snapshot *s,
+static void page_begin_of(struct buf *out, const struct snapshot *s, int depth,
                           const char *title, const struct service *svc)
 {
     buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
@@ -337,34 +395,47 @@ static void page_begin_of(struct buf *out, const struct snapshot *s,
     html_escape(out, site_name(s));
     buf_puts(out, "</title>\n");
     buf_puts(out, "<link rel=\"alternate\" type=\"application/atom+xml\" "
-                  "title=\"History (Atom)\" href=\"/history.atom\">\n"
-                  "<link rel=\"alternate\" type=\"application/rss+xml\" "
-                  "title=\"History (RSS)\" href=\"/history.rss\">\n");
+                  "title=\"History (Atom)\" href=\"");
+    put_href(out, s, depth, "/history.atom");
+    buf_puts(out, "\">\n<link rel=\"alternate\" type=\"application/rss+xml\" "
+                  "title=\"History (RSS)\" href=\"");
+    put_href(out, s, depth, "/history.rss");
+    buf_puts(out, "\">\n");
     for (int k = 0; svc != NULL && k < 2; k++) {
         buf_printf(out,
                    "<link rel=\"alternate\" type=\"application/%s+xml\" "
                    "title=\"",
                    k == 0 ? "atom" : "rss");
         html_escape(out, svc->name);
-        buf_printf(out, " (%s)\" href=\"/services/", k == 0 ? "Atom" : "RSS");
-        html_escape(out, svc->slug);
-        buf_printf(out, ".%s\">\n", k == 0 ? "atom" : "rss");
+        buf_printf(out, " (%s)\" href=\"", k == 0 ? "Atom" : "RSS");
+        put_hreff(out, s, depth, "/services/%s.%s", svc->slug,
+                  k == 0 ? "atom" : "rss");
+        buf_puts(out, "\">\n");
     }
     buf_printf(out, "<style>%s</style>\n</head>\n<body>\n<header>\n", style);
     /* The same few links on every page, feeds included, so that a text
-     * browser reaches everything from anywhere. */
-    buf_puts(out, "<nav><a href=\"/\">Status</a> | "
-                  "<a href=\"/history\">History</a> | "
-                  "<a href=\"/search\">Search</a> | "
-                  "<a href=\"/help\">Help</a> | Feeds: "
-                  "<a href=\"/history.atom\">Atom</a>, "
-                  "<a href=\"/history.rss\">RSS</a></nav>\n");
+     * browser reaches everything from anywhere; a mirror has no search. */
+    buf_puts(out, "<nav>");
+    put_a(out, s, depth, "/");
+    buf_puts(out, "Status</a> | ");
+    put_a(out, s, depth, "/history");
+    buf_puts(out, "History</a> | ");
+    if (!s->site.mirror) {
+        put_a(out, s, depth, "/search");
+        buf_puts(out, "Search</a> | ");
+    }
+    put_a(out, s, depth, "/help");
+    buf_puts(out, "Help</a> | Feeds: ");
+    put_a(out, s, depth, "/history.atom");
+    buf_puts(out, "Atom</a>, ");
+    put_a(out, s, depth, "/history.rss");
+    buf_puts(out, "RSS</a></nav>\n");
 }
 
-static void page_begin(struct buf *out, const struct snapshot *s,
+static void page_begin(struct buf *out, const struct snapshot *s, int depth,
                        const char *title)
 {
-    page_begin_of(out, s, title, NULL);
+    page_begin_of(out, s, depth, title, NULL);
 }
 
 /* To the minute, in the words and in the datetime: a page rendered at any
@@ -379,17 +450,21 @@ static void put_server_time(struct buf *out, const struct snapshot *s)
     buf_puts(out, "</p>\n");
 }
 
-static void page_end(struct buf *out, const struct snapshot *s)
+static void page_end(struct buf *out, const struct snapshot *s, int depth)
 {
     const char *host =
         s->site.hostname && s->site.hostname[0] ? s->site.hostname : NULL;
-    buf_puts(out, "<footer>\n<p>This page in other forms: "
-                  "<a href=\"/status.txt\">plain text</a>, "
-                  "<a href=\"/api/v2/summary.json\">JSON "
-                  "(Statuspage v2)</a>, "
-                  "<a href=\"/history.atom\">Atom feed</a>, "
-                  "<a href=\"/history.rss\">RSS feed</a>, "
-                  "<a href=\"/help\">help</a>.");
+    buf_puts(out, "<footer>\n<p>This page in other forms: ");
+    put_a(out, s, depth, "/status.txt");
+    buf_puts(out, "plain text</a>, ");
+    put_a(out, s, depth, "/api/v2/summary.json");
+    buf_puts(out, "JSON (Statuspage v2)</a>, ");
+    put_a(out, s, depth, "/history.atom");
+    buf_puts(out, "Atom feed</a>, ");
+    put_a(out, s, depth, "/history.rss");
+    buf_puts(out, "RSS feed</a>, ");
+    put_a(out, s, depth, "/help");
+    buf_puts(out, "help</a>.");
     if (host != NULL) {
         buf_puts(out, " Without a browser: <code>finger status@");
         html_escape(out, host);
@@ -452,19 +527,21 @@ static void put_status_word(struct buf *out, enum service_status st)
 
 /* A service's name linked to its page. Slugs are [a-z0-9-] by the
  * store's rule; escaping costs nothing and keeps a bad row harmless. */
-static void put_service_link(struct buf *out, const struct service *svc)
+static void put_service_link(struct buf *out, const struct snapshot *s,
+                             int depth, const struct service *svc)
 {
-    buf_puts(out, "<a href=\"/services/");
-    html_escape(out, svc->slug);
+    buf_puts(out, "<a href=\"");
+    put_hreff(out, s, depth, "/services/%s", svc->slug);
     buf_puts(out, "\">");
     html_escape(out, svc->name);
     buf_puts(out, "</a>");
 }
 
-static void put_service_item(struct buf *out, const struct service *svc)
+static void put_service_item(struct buf *out, const struct snapshot *s,
+                             const struct service *svc)
 {
     buf_puts(out, "<li>");
-    put_service_link(out, svc);
+    put_service_link(out, s, 0, svc);
     buf_puts(out, ": ");
     put_status_word(out, svc->status);
     buf_puts(out, "</li>\n");
@@ -484,7 +561,7 @@ static void put_services(struct buf *out, const struct snapshot *s)
     for (size_t k = 0; k < s->n_items; k++) {
         const struct snapshot_item *it = &s->items[k];
         if (it->group == MODEL_NO_GROUP) {
-            put_service_item(out, &s->services[it->service]);
+            put_service_item(out, s, &s->services[it->service]);
             continue;
         }
         const struct service_group *grp = &s->groups[it->group];
@@ -494,7 +571,7 @@ static void put_services(struct buf *out, const struct snapshot *s)
         put_status_word(out, grp->status);
         buf_puts(out, "\n<ul>\n");
         for (size_t m = 0; m < grp->n_members; m++)
-            put_service_item(out, &s->services[grp->members[m]]);
+            put_service_item(out, s, &s->services[grp->members[m]]);
         buf_puts(out, "</ul></li>\n");
     }
     buf_puts(out, "</ul>\n</section>\n");
@@ -514,7 +591,7 @@ static void put_affects(struct buf *out, const struct snapshot *s,
         buf_puts(out, first ? "" : ", ");
         first = false;
         if (link)
-            put_service_link(out, &s->services[is->service]);
+            put_service_link(out, s, 2, &s->services[is->service]);
         else
             html_escape(out, s->services[is->service].name);
         if (is->window_start != 0 || is->window_end != 0) {
@@ -527,9 +604,12 @@ static void put_affects(struct buf *out, const struct snapshot *s,
         buf_puts(out, "no listed services");
 }
 
-static void put_post_link(struct buf *out, const struct incident *inc)
+static void put_post_link(struct buf *out, const struct snapshot *s, int depth,
+                          const struct incident *inc)
 {
-    buf_printf(out, "<a href=\"/incidents/%" PRId64 "\">", inc->id);
+    buf_puts(out, "<a href=\"");
+    put_hreff(out, s, depth, "/incidents/%" PRId64, inc->id);
+    buf_puts(out, "\">");
     html_escape(out, inc->title);
     buf_puts(out, "</a>");
 }
@@ -541,7 +621,7 @@ static void put_post_summary(struct buf *out, const struct snapshot *s,
 {
     buf_printf(out, "<article class=\"post impact-%s\">\n<h3>",
                impact_label(inc->impact));
-    put_post_link(out, inc);
+    put_post_link(out, s, 0, inc);
     buf_puts(out, "</h3>\n<p class=\"meta\">");
     /* The same facts in the same order as text_summary(). */
     if (inc->kind == KIND_NOTICE) {
@@ -573,11 +653,12 @@ static void put_post_summary(struct buf *out, const struct snapshot *s,
         }
         html_body(out, u->body);
     }
-    if (inc->n_updates > 1)
-        buf_printf(out,
-                   "<p><a href=\"/incidents/%" PRId64 "\">Full timeline "
-                   "(%zu updates)</a></p>\n",
-                   inc->id, inc->n_updates);
+    if (inc->n_updates > 1) {
+        buf_puts(out, "<p><a href=\"");
+        put_hreff(out, s, 0, "/incidents/%" PRId64, inc->id);
+        buf_printf(out, "\">Full timeline (%zu updates)</a></p>\n",
+                   inc->n_updates);
+    }
     buf_puts(out, "</article>\n");
 }
 
@@ -610,7 +691,7 @@ static void put_posts(struct buf *out, const struct snapshot *s, const char *id,
 
 void html_summary(struct buf *out, const struct snapshot *s)
 {
-    page_begin(out, s, NULL);
+    page_begin(out, s, 0, NULL);
     buf_puts(out, "<h1>");
     html_escape(out, site_name(s));
     buf_printf(out, "</h1>\n<p class=\"overall ind-%s\"><strong>",
@@ -633,7 +714,7 @@ void html_summary(struct buf *out, const struct snapshot *s)
     put_posts(out, s, "notices", "Notices", snapshot_is_current_notice, NULL);
 
     buf_puts(out, "</main>\n");
-    page_end(out, s);
+    page_end(out, s, 0);
 }
 
 static void put_fact_time(struct buf *out, const struct snapshot *s,
@@ -649,8 +730,9 @@ static void put_fact_time(struct buf *out, const struct snapshot *s,
 void html_incident(struct buf *out, const struct snapshot *s,
                    const struct incident *inc)
 {
-    page_begin(out, s, inc->title);
-    buf_puts(out, "<p><a href=\"/\">");
+    page_begin(out, s, 2, inc->title);
+    buf_puts(out, "<p>");
+    put_a(out, s, 2, "/");
     html_escape(out, site_name(s));
     buf_puts(out, "</a></p>\n<h1>");
     html_escape(out, inc->title);
@@ -719,20 +801,21 @@ void html_incident(struct buf *out, const struct snapshot *s,
         buf_puts(out, "</section>\n");
     }
 
-    buf_printf(out,
-               "<p><a href=\"/incidents/%" PRId64 ".txt\">This post as "
-               "plain text</a>. <a href=\"/\">Back to the status "
-               "page</a>.</p>\n</main>\n",
-               inc->id);
-    page_end(out, s);
+    buf_puts(out, "<p><a href=\"");
+    put_hreff(out, s, 2, "/incidents/%" PRId64 ".txt", inc->id);
+    buf_puts(out, "\">This post as plain text</a>. ");
+    put_a(out, s, 2, "/");
+    buf_puts(out, "Back to the status page</a>.</p>\n</main>\n");
+    page_end(out, s, 2);
 }
 
 void html_help(struct buf *out, const struct snapshot *s)
 {
     struct buf text = BUF_INIT;
     text_help(&text, s);
-    page_begin(out, s, "Help");
-    buf_puts(out, "<p><a href=\"/\">");
+    page_begin(out, s, 1, "Help");
+    buf_puts(out, "<p>");
+    put_a(out, s, 1, "/");
     html_escape(out, site_name(s));
     buf_puts(out, "</a></p>\n<h1>Help</h1>\n");
     put_server_time(out, s);
@@ -749,7 +832,7 @@ void html_help(struct buf *out, const struct snapshot *s)
         p = nl + 1;
     }
     buf_puts(out, "</pre>\n</main>\n");
-    page_end(out, s);
+    page_end(out, s, 1);
     if (buf_failed(&text))
         out->oom = true;
     buf_free(&text);
@@ -762,18 +845,18 @@ static const char *const month_names[] = {
     "July",    "August",   "September", "October", "November", "December"};
 
 /* One line of a list of posts: link, kind, status and when. */
-static void put_post_line(struct buf *out, const struct snapshot *s,
+static void put_post_line(struct buf *out, const struct snapshot *s, int depth,
                           const struct incident *inc)
 {
     buf_puts(out, "<li>");
-    put_post_link(out, inc);
+    put_post_link(out, s, depth, inc);
     buf_printf(out, " &mdash; %s, %s, ", model_kind_label(inc->kind),
                model_status_label(inc->status));
     put_time(out, s, query_post_time(inc));
     buf_puts(out, "</li>\n");
 }
 
-static void put_post_list(struct buf *out, const struct snapshot *s,
+static void put_post_list(struct buf *out, const struct snapshot *s, int depth,
                           const struct incident **v, int n, const char *none)
 {
     if (n <= 0) {
@@ -782,7 +865,7 @@ static void put_post_list(struct buf *out, const struct snapshot *s,
     }
     buf_puts(out, "<ul class=\"posts\">\n");
     for (int i = 0; i < n; i++)
-        put_post_line(out, s, v[i]);
+        put_post_line(out, s, depth, v[i]);
     buf_puts(out, "</ul>\n");
 }
 
@@ -847,7 +930,7 @@ static void put_uptime(struct buf *out, const struct snapshot *s, size_t svc)
 void html_service(struct buf *out, const struct snapshot *s,
                   const struct service *svc)
 {
-    page_begin_of(out, s, svc->name, svc);
+    page_begin_of(out, s, 2, svc->name, svc);
     buf_puts(out, "<h1>");
     html_escape(out, svc->name);
     buf_puts(out, "</h1>\n<p class=\"overall\"><strong>");
@@ -881,20 +964,21 @@ void html_service(struct buf *out, const struct snapshot *s,
     const struct incident **v = NULL;
     int n = query_service_posts(s, (size_t)(svc - s->services),
                                 HTML_SERVICE_POSTS, &v);
-    put_post_list(out, s, v, n, "Nothing has been posted about this service.");
+    put_post_list(out, s, 2, v, n,
+                  "Nothing has been posted about this service.");
     free(v);
-    buf_puts(out, "<p>Feeds of this service: <a href=\"/services/");
-    html_escape(out, svc->slug);
-    buf_puts(out, ".atom\">Atom</a>, <a href=\"/services/");
-    html_escape(out, svc->slug);
-    buf_puts(out, ".rss\">RSS</a></p>\n");
+    buf_puts(out, "<p>Feeds of this service: <a href=\"");
+    put_hreff(out, s, 2, "/services/%s.atom", svc->slug);
+    buf_puts(out, "\">Atom</a>, <a href=\"");
+    put_hreff(out, s, 2, "/services/%s.rss", svc->slug);
+    buf_puts(out, "\">RSS</a></p>\n");
     buf_puts(out, "</section>\n</main>\n");
-    page_end(out, s);
+    page_end(out, s, 2);
 }
 
 void html_history(struct buf *out, const struct snapshot *s)
 {
-    page_begin(out, s, "History");
+    page_begin(out, s, 1, "History");
     buf_puts(out, "<h1>History</h1>\n");
     put_server_time(out, s);
     buf_puts(out, "</header>\n<main>\n");
@@ -904,26 +988,29 @@ void html_history(struct buf *out, const struct snapshot *s)
         buf_puts(out, "<p>Nothing has been posted yet.</p>\n");
     } else {
         buf_puts(out, "<ul class=\"months\">\n");
-        for (int i = 0; i < n; i++)
-            buf_printf(out,
-                       "<li><a href=\"/history/%04d-%02d\">%s %d</a> "
-                       "(%zu post%s)</li>\n",
-                       m[i].year, m[i].month, month_names[m[i].month - 1],
-                       m[i].year, m[i].count, m[i].count == 1 ? "" : "s");
+        for (int i = 0; i < n; i++) {
+            buf_puts(out, "<li><a href=\"");
+            put_hreff(out, s, 1, "/history/%04d-%02d", m[i].year, m[i].month);
+            buf_printf(out, "\">%s %d</a> (%zu post%s)</li>\n",
+                       month_names[m[i].month - 1], m[i].year, m[i].count,
+                       m[i].count == 1 ? "" : "s");
+        }
         buf_puts(out, "</ul>\n");
     }
     free(m);
     buf_puts(out, "</main>\n");
-    page_end(out, s);
+    page_end(out, s, 1);
 }
 
 /* "/history/YYYY-MM" for page 1, "/history/YYYY-MM/N" past it. */
-static void put_month_href(struct buf *out, const struct query_month *m,
-                           int page)
+static void put_month_href(struct buf *out, const struct snapshot *s, int depth,
+                           const struct query_month *m, int page)
 {
-    buf_printf(out, "/history/%04d-%02d", m->year, m->month);
     if (page > 1)
-        buf_printf(out, "/%d", page);
+        put_hreff(out, s, depth, "/history/%04d-%02d/%d", m->year, m->month,
+                  page);
+    else
+        put_hreff(out, s, depth, "/history/%04d-%02d", m->year, m->month);
 }
 
 void html_history_month(struct buf *out, const struct snapshot *s, int year,
@@ -931,7 +1018,9 @@ void html_history_month(struct buf *out, const struct snapshot *s, int year,
 {
     char title[64];
     snprintf(title, sizeof(title), "%s %d", month_names[month - 1], year);
-    page_begin(out, s, title);
+    /* "/history/YYYY-MM" is 2 below the root, its page N one more. */
+    int depth = page > 1 ? 3 : 2;
+    page_begin(out, s, depth, title);
     buf_printf(out, "<h1>History: %s</h1>\n", title);
     put_server_time(out, s);
     buf_puts(out, "</header>\n<main>\n");
@@ -940,23 +1029,24 @@ void html_history_month(struct buf *out, const struct snapshot *s, int year,
     int nm = (int)s->n_months;
     const struct query_month *m = s->months;
     buf_puts(out, "<p class=\"pager\">");
-    if (here >= 0 && here + 1 < nm)
-        buf_printf(out,
-                   "<a href=\"/history/%04d-%02d\" rel=\"prev\">"
-                   "&larr; %s %d</a> | ",
-                   m[here + 1].year, m[here + 1].month,
+    if (here >= 0 && here + 1 < nm) {
+        buf_puts(out, "<a href=\"");
+        put_month_href(out, s, depth, &m[here + 1], 1);
+        buf_printf(out, "\" rel=\"prev\">&larr; %s %d</a> | ",
                    month_names[m[here + 1].month - 1], m[here + 1].year);
-    buf_puts(out, "<a href=\"/history\">All months</a>");
-    if (here > 0)
-        buf_printf(out,
-                   " | <a href=\"/history/%04d-%02d\" rel=\"next\">"
-                   "%s %d &rarr;</a>",
-                   m[here - 1].year, m[here - 1].month,
+    }
+    put_a(out, s, depth, "/history");
+    buf_puts(out, "All months</a>");
+    if (here > 0) {
+        buf_puts(out, " | <a href=\"");
+        put_month_href(out, s, depth, &m[here - 1], 1);
+        buf_printf(out, "\" rel=\"next\">%s %d &rarr;</a>",
                    month_names[m[here - 1].month - 1], m[here - 1].year);
+    }
     buf_puts(out, "</p>\n");
     const struct incident *v[QUERY_MONTH_PAGE];
     size_t n = here >= 0 ? query_month_page(s, (size_t)here, page, v) : 0;
-    put_post_list(out, s, v, (int)n, "Nothing was posted this month.");
+    put_post_list(out, s, depth, v, (int)n, "Nothing was posted this month.");
     int pages = here >= 0 ? query_month_pages(s, (size_t)here) : 1;
     if (pages > 1) {
         /* A busy month is split: say which part this is, and link the
@@ -968,19 +1058,19 @@ void html_history_month(struct buf *out, const struct snapshot *s, int year,
                    from, from + n - 1, m[here].count, page, pages);
         if (page > 1) {
             buf_puts(out, " <a href=\"");
-            put_month_href(out, &m[here], page - 1);
+            put_month_href(out, s, depth, &m[here], page - 1);
             buf_puts(out, "\">Newer posts</a>");
         }
         if (page < pages) {
             buf_puts(out, page > 1 ? " |" : "");
             buf_puts(out, " <a href=\"");
-            put_month_href(out, &m[here], page + 1);
+            put_month_href(out, s, depth, &m[here], page + 1);
             buf_puts(out, "\">Older posts</a>");
         }
         buf_puts(out, "</p>\n");
     }
     buf_puts(out, "</main>\n");
-    page_end(out, s);
+    page_end(out, s, depth);
 }
 
 /* The links between the pages of a search: newer (the page before) and
@@ -1008,7 +1098,7 @@ void html_search_results(struct buf *out, const struct snapshot *s,
                          const char *q, bool too_long, int rc, size_t page,
                          const struct search_page *res)
 {
-    page_begin(out, s, "Search");
+    page_begin(out, s, 1, "Search");
     buf_puts(out, "<h1>Search</h1>\n");
     put_server_time(out, s);
     buf_puts(out, "</header>\n<main>\n"
@@ -1036,7 +1126,7 @@ void html_search_results(struct buf *out, const struct snapshot *s,
             buf_printf(out, "<p>Older matches: %zu to %zu.</p>\n",
                        (page - 1) * HTML_SEARCH_MAX + 1,
                        (page - 1) * HTML_SEARCH_MAX + res->n);
-        put_post_list(out, s, res->posts, (int)res->n,
+        put_post_list(out, s, 1, res->posts, (int)res->n,
                       page > 1 ? "There are no more matches."
                                : "No post matches all of those words.");
         if (page > 1 || res->more)
@@ -1044,7 +1134,7 @@ void html_search_results(struct buf *out, const struct snapshot *s,
         buf_puts(out, "</section>\n");
     }
     buf_puts(out, "</main>\n");
-    page_end(out, s);
+    page_end(out, s, 1);
 }
 
 void html_search(struct buf *out, const struct snapshot *s, const char *q,

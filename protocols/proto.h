@@ -58,6 +58,14 @@
 #include "../store/common/buf.h"
 #include "../store/snapshot.h"
 
+/* The content types of Gopher views, which no Gopher reply carries: a
+ * menu (item type 1) or a text (type 0), named as the Gopher+ views name them
+ * ("Gopher+: upward compatible enhancements to the Internet Gopher
+ * protocol", 1993: "application/gopher-menu", "text/plain"). A
+ * static mirror writes a menu as a gophermap and a text as a file. */
+#define PROTO_GOPHER_MENU "application/gopher-menu"
+#define PROTO_GOPHER_TEXT "text/plain"
+
 enum proto_result {
     PROTO_MORE = 0,
     PROTO_REPLY,

@@ -41,5 +41,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[i], "serve") == 0)
         return serve_main(db, argc - i, argv + i);
+    if (strcmp(argv[i], "mirror") == 0)
+        return mirror_main(db, argc - i, argv + i);
     return cli_run(db, argc - i, argv + i);
 }

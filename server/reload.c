@@ -59,6 +59,7 @@ static void set_site(struct snapshot *s, const struct serve_config *cfg,
         cfg->time_zone[0] ? snapshot_strdup(s, cfg->time_zone) : NULL;
     s->site.max_age = cfg->max_age;
     s->site.tz = srv_tz;
+    s->site.mirror = cfg->mirror;
 }
 
 /* The protocols whose views a snapshot holds, in the order they are
@@ -236,6 +237,8 @@ static void publish(struct server *srv, struct snapshot *s)
     if (old != NULL)
         snapshot_unref(old);
     maint_arm(srv);
+    if (srv->on_publish != NULL)
+        srv->on_publish(srv, srv->on_publish_arg);
 }
 
 int reload_initial(struct server *srv, char *err, size_t errlen)

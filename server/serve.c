@@ -78,8 +78,7 @@ static int port_of(const char *addr)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-/* Public ports default to the bound ones; the base URL to the host name. */
-static void resolve_public(struct serve_config *c)
+void serve_resolve_public(struct serve_config *c)
 {
     if (c->http_public_port == 0)
         c->http_public_port = port_of(c->http_addr);
@@ -102,11 +101,10 @@ static void resolve_public(struct serve_config *c)
         c->base_url[--n] = '\0';
 }
 
-/* Reads the config file, then the flags over it, into cfg. 0; 1 with the
- * reason in err; -1 for --help (printed). */
-static int parse_args(struct serve_config *cfg, int argc, char **argv,
-                      char *err, size_t errlen)
+int serve_parse_args(struct serve_config *cfg, int argc, char **argv,
+                     const char *usage, char *err, size_t errlen)
 {
+    const char *cmd = argv[0];
     char why[300];
     /* The config file first, so that flags override it. */
     for (int i = 1; i < argc; i++) {
@@ -130,7 +128,7 @@ static int parse_args(struct serve_config *cfg, int argc, char **argv,
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(serve_usage, stdout);
+            fputs(usage, stdout);
             return -1;
         }
         if (strcmp(a, "--quiet") == 0) {
@@ -146,11 +144,11 @@ static int parse_args(struct serve_config *cfg, int argc, char **argv,
             if (strcmp(a, flag_keys[k][0]) == 0)
                 key = flag_keys[k][1];
         if (key == NULL && strcmp(a, "--set") != 0) {
-            snprintf(err, errlen, "serve: unknown option '%.60s'", a);
+            snprintf(err, errlen, "%s: unknown option '%.60s'", cmd, a);
             return 1;
         }
         if (i + 1 >= argc) {
-            snprintf(err, errlen, "serve: %s needs a value", a);
+            snprintf(err, errlen, "%s: %s needs a value", cmd, a);
             return 1;
         }
         const char *value = argv[++i];
@@ -158,7 +156,7 @@ static int parse_args(struct serve_config *cfg, int argc, char **argv,
         if (key == NULL) { /* --set KEY=VALUE */
             const char *eq = strchr(value, '=');
             if (eq == NULL || (size_t)(eq - value) >= sizeof(kbuf)) {
-                snprintf(err, errlen, "serve: --set needs KEY=VALUE");
+                snprintf(err, errlen, "%s: --set needs KEY=VALUE", cmd);
                 return 1;
             }
             memcpy(kbuf, value, (size_t)(eq - value));
@@ -167,14 +165,14 @@ static int parse_args(struct serve_config *cfg, int argc, char **argv,
             value = eq + 1;
         }
         if (config_set(cfg, key, value, why, sizeof(why)) < 0) {
-            snprintf(err, errlen, "serve: %s", why);
+            snprintf(err, errlen, "%s: %s", cmd, why);
             return 1;
         }
     }
     return 0;
 }
 
-static const char *tz_error(int rc)
+const char *serve_tz_error(int rc)
 {
     return rc == UV_EINVAL   ? "not a zone name"
            : rc == UV_ENOENT ? "unknown zone (is tzdata installed?)"
@@ -263,7 +261,8 @@ static void reread(struct server *srv)
     char err[300] = "";
     config_defaults(next);
     next->db_path = srv->cfg.db_path;
-    if (parse_args(next, srv->argc, srv->argv, err, sizeof(err)) != 0) {
+    if (serve_parse_args(next, srv->argc, srv->argv, serve_usage, err,
+                         sizeof(err)) != 0) {
         server_log("SIGHUP: configuration unchanged: %s", err);
         free(next);
         return;
@@ -288,13 +287,13 @@ static void reread(struct server *srv)
     if (next->backlog != srv->cfg.backlog)
         server_log("SIGHUP: backlog changed; it takes a restart");
     next->backlog = srv->cfg.backlog;
-    resolve_public(next);
+    serve_resolve_public(next);
     if (differs(next->time_zone, srv->cfg.time_zone) &&
         next->time_zone[0] != '\0') {
         rc = tz_load(next->time_zone, &srv->pending_tz);
         if (rc < 0) {
             server_log("SIGHUP: time_zone '%s': %s; configuration unchanged",
-                       next->time_zone, tz_error(rc));
+                       next->time_zone, serve_tz_error(rc));
             free(next);
             return;
         }
@@ -368,18 +367,18 @@ int serve_main(const char *db_path, int argc, char **argv)
     cfg->db_path = db_path;
     srv.argc = argc;
     srv.argv = argv;
-    int rc = parse_args(cfg, argc, argv, err, sizeof(err));
+    int rc = serve_parse_args(cfg, argc, argv, serve_usage, err, sizeof(err));
     if (rc != 0) {
         if (rc > 0)
             fprintf(stderr, "outpost: %s\n", err);
         return rc < 0 ? 0 : rc;
     }
-    resolve_public(cfg);
+    serve_resolve_public(cfg);
     if (cfg->time_zone[0] != '\0') {
         rc = tz_load(cfg->time_zone, &srv.tz);
         if (rc < 0) {
             fprintf(stderr, "outpost: time_zone '%s': %s\n", cfg->time_zone,
-                    tz_error(rc));
+                    serve_tz_error(rc));
             return 1;
         }
     }

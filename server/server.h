@@ -41,6 +41,7 @@ struct serve_config {
     int search_queue;      /* more that may wait for a slot */
     char log_file[256];    /* "" = standard error */
     bool quiet;            /* no access log */
+    bool mirror;           /* render for `outpost mirror` (struct site) */
 };
 
 /* Fills cfg with the defaults (README.md, Configuration). */
@@ -145,9 +146,27 @@ struct server {
      * them, so they are freed only at exit. */
     struct tz **retired_tz;
     size_t n_retired_tz;
+    /* Called on the loop after each snapshot is published (reload.c),
+     * with on_publish_arg: `outpost mirror --watch` writes it out. */
+    void (*on_publish)(struct server *srv, void *arg);
+    void *on_publish_arg;
 };
 /* Runs `outpost serve`: argv[0] is "serve". Returns the exit status. */
 int serve_main(const char *db_path, int argc, char **argv);
+/* Reads the --config file, then the flags over it (--http, --gopher,
+ * --finger, --hostname, --name, --time-zone, --base-url, --set KEY=VALUE,
+ * --quiet), into cfg; argv[0] is the command, which errors name. 0; 1
+ * with the reason in err; -1 for --help, having printed usage. */
+int serve_parse_args(struct serve_config *cfg, int argc, char **argv,
+                     const char *usage, char *err, size_t errlen);
+/* Public ports default to the bound ones; the base URL to the host name
+ * and the public HTTP port; a trailing slash of the base URL goes. */
+void serve_resolve_public(struct serve_config *c);
+/* Why tz_load() failed, in words. */
+const char *serve_tz_error(int rc);
+/* Runs `outpost mirror`: argv[0] is "mirror" (server/mirror.c). Returns
+ * the exit status. */
+int mirror_main(const char *db_path, int argc, char **argv);
 
 /* Logging to stderr, one line per event, with a UTC time stamp. */
 void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

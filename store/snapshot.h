@@ -65,6 +65,11 @@ struct site {
     const char *time_zone; /* IANA display zone or NULL for UTC only */
     int max_age;           /* HTTP Cache-Control max-age, seconds */
     const struct tz *tz;   /* display zone or NULL; owned by the server */
+    /* Rendered for a static copy (`outpost mirror`), not for the server:
+     * the HTML links each page relative to itself, so that the copy works
+     * under any path prefix, and nothing links the search, which no
+     * static server can answer. */
+    bool mirror;
 };
 
 /* "\"%016llx\"" and its NUL. */

@@ -222,7 +222,9 @@ void cli_usage(FILE *out)
                  "                [--hostname NAME] [--name TEXT] "
                  "[--time-zone ZONE] [--base-url URL]\n"
                  "                [--config FILE] [--set KEY=VALUE]... "
-                 "[--quiet]\n");
+                 "[--quiet]\n"
+                 "  outpost mirror [--watch] [--exec CMD] [--gzip] "
+                 "[serve's site flags] DIR\n");
     for (size_t i = 0; i < N_COMMANDS; i++) {
         const struct command *c = &commands[i];
         fprintf(out, "  outpost %s%s%s %s\n", c->group ? c->group : "",
