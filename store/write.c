@@ -744,8 +744,14 @@ int store_postmortem(struct store *st, int64_t id, const char *body,
         rc = store_fail(st, UV_EINVAL,
                         "only incidents have a postmortem; #%lld is %s",
                         (long long)id, store_kind_noun(ps.row.kind));
-    /* A postmortem written while the incident is still open is kept, but
-     * the status only says "postmortem" once the incident is over. */
+    /* A postmortem is the account of an incident that is over: on an open
+     * one the page would show "Monitoring" above a published postmortem,
+     * so it waits until the incident is resolved. */
+    if (rc == 0 && model_status_is_open(ps.row.status))
+        rc = store_fail(st, UV_EINVAL,
+                        "incident #%lld is still %s; resolve it before "
+                        "publishing its postmortem",
+                        (long long)id, model_status_name(ps.row.status));
     struct post_row row = ps.row;
     if (row.status == STATUS_RESOLVED)
         row.status = STATUS_POSTMORTEM;

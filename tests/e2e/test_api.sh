@@ -37,6 +37,10 @@ check_has "the write records the token's name" "$(op incident show "$ID")" "(via
 # Updates, resolve, postmortem.
 r=$(api POST "/incidents/$ID/updates" '{"status":"identified","body":"A breaker tripped; generator running."}')
 check_eq "update: 201" "${r%% *}" 201
+r=$(api POST "/incidents/$ID/postmortem" '{"body":"Too early."}')
+check_eq "postmortem of an open incident: 400" "${r%% *}" 400
+check_has "it says to resolve it first" "$r" "is still identified; resolve it before publishing its postmortem"
+check_lacks "nothing was published" "$(op incident show "$ID")" "Too early."
 r=$(api POST "/incidents/$ID/resolve" '{"body":"Mains power is back."}')
 check_eq "resolve: 200" "${r%% *}" 200
 r=$(api POST "/incidents/$ID/updates" '{"body":"One more thing."}')

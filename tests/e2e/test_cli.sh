@@ -194,6 +194,8 @@ newer=${OUT%%Card replaced*}
 older=${OUT%%A line card is failing*}
 if [ ${#newer} -lt ${#older} ]; then pass "text: updates newest first"; else fail "text: updates newest first"; fi
 
+expect "postmortem of an open incident" 1 postmortem "$INC" --body "Too early."
+check_has "it says to resolve it first" "$ERR" "is still monitoring; resolve it before publishing its postmortem"
 expect "incident resolve" 0 incident resolve "$INC" --body "Stable for an hour."
 expect "incident show resolved" 0 incident show "$INC" --json
 check_eq "resolved with a time" \
