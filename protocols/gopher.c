@@ -248,11 +248,11 @@ static void root_post(struct buf *out, const struct snapshot *s,
     if (inc->kind == KIND_INCIDENT && inc->resolved_at != 0) {
         /* The history and search list closed incidents too: "since"
          * would claim they are still going on. */
-        buf_printf(&d, " - %s impact - ", model_impact_name(inc->impact));
+        buf_printf(&d, " - %s - ", text_impact_words(inc->impact));
         text_window(&d, s, inc->started_at ? inc->started_at : inc->created_at,
                     inc->resolved_at);
     } else if (inc->kind == KIND_INCIDENT) {
-        buf_printf(&d, " - %s impact - since ", model_impact_name(inc->impact));
+        buf_printf(&d, " - %s - since ", text_impact_words(inc->impact));
         text_time(&d, s, inc->started_at ? inc->started_at : inc->created_at);
     } else if (inc->kind == KIND_MAINTENANCE && inc->scheduled_start != 0) {
         buf_puts(&d, " - window ");

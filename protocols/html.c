@@ -535,7 +535,7 @@ static void put_post_summary(struct buf *out, const struct snapshot *s,
         put_window(out, s, inc->scheduled_start, inc->scheduled_end);
     } else {
         buf_puts(out, model_status_label(inc->status));
-        buf_printf(out, ", %s impact", impact_label(inc->impact));
+        buf_printf(out, ", %s", text_impact_words(inc->impact));
         buf_puts(out, ", since ");
         put_time(out, s, inc->started_at ? inc->started_at : inc->created_at);
     }
@@ -653,7 +653,12 @@ void html_incident(struct buf *out, const struct snapshot *s,
         put_window(out, s, inc->scheduled_start, inc->scheduled_end);
         buf_puts(out, "</dd>\n");
     }
-    put_fact_time(out, s, inc->kind == KIND_NOTICE ? "Posted" : "Started",
+    /* A maintenance's post is made when it is announced, not when the work
+     * starts (its window says that): the same word as text_post(). */
+    put_fact_time(out, s,
+                  inc->kind == KIND_NOTICE        ? "Posted"
+                  : inc->kind == KIND_MAINTENANCE ? "Announced"
+                                                  : "Started",
                   inc->started_at ? inc->started_at : inc->created_at);
     put_fact_time(out, s,
                   inc->kind == KIND_MAINTENANCE ? "Completed" : "Resolved",

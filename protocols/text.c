@@ -384,6 +384,24 @@ static void put_finger_cmd(struct buf *out, const struct snapshot *s,
                    site_host(s), finger_port(s));
 }
 
+const char *text_impact_words(enum impact i)
+{
+    switch (i) {
+    case IMPACT_NONE:
+        return "no impact";
+    case IMPACT_MINOR:
+        return "minor impact";
+    case IMPACT_MAJOR:
+        return "major impact";
+    case IMPACT_CRITICAL:
+        return "critical impact";
+    case IMPACT_MAINTENANCE:
+        return "maintenance impact";
+    default:
+        return "unknown impact";
+    }
+}
+
 void text_time(struct buf *out, const struct snapshot *s, int64_t t)
 {
     char tb[TZ_HUMAN_MAX];
@@ -543,8 +561,7 @@ static void summary_entry(struct buf *out, const struct snapshot *s,
     buf_puts(&line, model_status_label(inc->status));
     switch (inc->kind) {
     case KIND_INCIDENT:
-        buf_printf(&line, " - %s impact - since ",
-                   model_impact_name(inc->impact));
+        buf_printf(&line, " - %s - since ", text_impact_words(inc->impact));
         text_time(&line, s,
                   inc->started_at ? inc->started_at : inc->created_at);
         break;
@@ -737,10 +754,7 @@ void text_incident(struct buf *out, const struct snapshot *s,
     buf_printf(out, "%s #%" PRId64 " - %s", model_kind_label(inc->kind),
                inc->id, model_status_label(inc->status));
     if (inc->kind == KIND_INCIDENT) {
-        if (inc->impact == IMPACT_NONE)
-            buf_puts(out, " - no impact");
-        else
-            buf_printf(out, " - %s impact", model_impact_name(inc->impact));
+        buf_printf(out, " - %s", text_impact_words(inc->impact));
     }
     buf_putc(out, '\n');
 

@@ -47,6 +47,11 @@ void text_maintenance(struct buf *out, const struct snapshot *s,
 /* Help: how to reach this status on every protocol. */
 void text_help(struct buf *out, const struct snapshot *s);
 
+/* An incident's impact in words, "no impact" or "minor impact" (never
+ * "none impact"): every protocol and feed says it through this function so
+ * they agree. */
+const char *text_impact_words(enum impact i);
+
 /* Appends a displayed time: "2026-11-23 12:34 UTC", plus the site's display
  * zone when one is configured. Every protocol shows times through this
  * function so they agree. */

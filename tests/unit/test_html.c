@@ -467,6 +467,11 @@ TEST(html_incident_page)
     check_page("maintenance 43", &b);
     CHECK_HAS(b.data, b.len, "<dt>Window</dt>");
     CHECK_LACKS(b.data, b.len, "<dt>Impact</dt>");
+    /* Its post was made when it was announced: the word the text views
+     * use, not "Started" (the work starts in its window). */
+    CHECK_HAS(b.data, b.len,
+              "<dt>Announced</dt><dd><time datetime=\"2026-11-17T16:00:00Z\">");
+    CHECK_LACKS(b.data, b.len, "<dt>Started</dt>");
     buf_free(&b);
     html_incident(&b, snap, snapshot_incident(snap, 45));
     check_page("notice 45", &b);
