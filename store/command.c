@@ -77,7 +77,11 @@ void store_command_run(struct store *st, const struct store_command *cmd,
     memset(res, 0, sizeof(*res));
     /* Token and write in one transaction: a token revoked a moment ago
      * cannot slip a write in between the check and the change. */
-    int rc = store_begin(st, true);
+    int rc = 0;
+    if (cmd->token_unseen)
+        rc = store_token_check_hash(st, cmd->token_hash, res->token_name);
+    if (rc == 0)
+        rc = store_begin(st, true);
     if (rc == 0)
         rc = store_token_use(st, cmd->token_hash, res->token_name, 0);
     if (rc == 0)
