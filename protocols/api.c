@@ -673,7 +673,14 @@ int api_result(const struct snapshot *snap, const struct api_pending *p,
         if (p->created)
             snprintf(location, cap, "%s", url);
     }
+    if (res->update_id != 0) {
+        jsonw_key(&w, "update_id");
+        jsonw_int(&w, res->update_id);
+    }
     if (p->slug[0] != '\0' && p->created) {
+        /* A service's id is its slug, as in the v2 JSON's components. */
+        jsonw_key(&w, "id");
+        jsonw_string(&w, p->slug);
         char url[512];
         snprintf(url, sizeof(url), "%s/services/%s", base, p->slug);
         jsonw_key(&w, "url");

@@ -53,7 +53,10 @@ static int run(struct store *st, const struct store_command *cmd,
         struct update_input in = cmd->update;
         in.via = via;
         res->id = cmd->id;
-        return store_post_update(st, cmd->id, &in);
+        int rc = store_post_update(st, cmd->id, &in);
+        /* A bot corrects an update by its id (PUT /api/v1/updates/ID):
+         * the reply names the one just added. */
+        return rc == 0 ? store_newest_update(st, cmd->id, &res->update_id) : rc;
     }
     case COMMAND_POSTMORTEM:
         res->id = cmd->id;
@@ -64,6 +67,7 @@ static int run(struct store *st, const struct store_command *cmd,
         return store_service_set(st, cmd->text, cmd->status, cmd->auto_status);
     case COMMAND_UPDATE_EDIT: {
         /* The reply names the post the update belongs to. */
+        res->update_id = cmd->id;
         int rc = store_update_edit(st, cmd->id, cmd->text, via, 0);
         return rc == 0 ? store_update_post(st, cmd->id, &res->id) : rc;
     }

@@ -50,6 +50,7 @@ struct store_command {
 struct store_result {
     int rc;              /* 0, or the negative UV_E* code of the store */
     int64_t id;          /* the created or changed post's id, if any */
+    int64_t update_id;   /* the update added or corrected, if any */
     char message[256];   /* store_errmsg() when rc < 0; one line */
     char token_name[65]; /* the authenticated token's name */
 };

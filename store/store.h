@@ -138,6 +138,10 @@ int store_update_edit(struct store *st, int64_t update_id, const char *body,
 /* The post that update update_id belongs to, in *post_id; UV_ENOENT for
  * an unknown update. */
 int store_update_post(struct store *st, int64_t update_id, int64_t *post_id);
+/* The newest update of post post_id (the one with the highest id: ids only
+ * grow), in *update_id; UV_ENOENT when it has none. Inside a write's
+ * transaction it is the update that write added. */
+int store_newest_update(struct store *st, int64_t post_id, int64_t *update_id);
 
 /* ---- API tokens -------------------------------------------------------- */
 

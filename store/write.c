@@ -864,6 +864,26 @@ int store_update_post(struct store *st, int64_t update_id, int64_t *post_id)
     return rc;
 }
 
+int store_newest_update(struct store *st, int64_t post_id, int64_t *update_id)
+{
+    *update_id = 0;
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(
+        st, "SELECT max(id) FROM updates WHERE incident_id = ?", &stmt);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, post_id);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *update_id = sqlite3_column_int64(stmt, 0);
+    else
+        rc = store_sql_fail(st, "finding an update");
+    sqlite3_finalize(stmt);
+    if (rc == 0 && *update_id == 0)
+        rc = store_fail(st, UV_ENOENT, "post #%lld has no update",
+                        (long long)post_id);
+    return rc;
+}
+
 /* ---- the same rules for the importer (export.c) ---------------------- */
 
 /* A stored value must already be in normal form (what norm_* would make of

@@ -37,12 +37,17 @@ check_has "the write records the token's name" "$(op incident show "$ID")" "(via
 # Updates, resolve, postmortem.
 r=$(api POST "/incidents/$ID/updates" '{"status":"identified","body":"A breaker tripped; generator running."}')
 check_eq "update: 201" "${r%% *}" 201
+jget() { printf '%s' "${1#* }" | python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1]))' "$2"; }
+UPD=$(jget "$r" update_id)
+check_eq "update: the reply names the incident" "$(jget "$r" id)" "$ID"
+check "update: the reply names the new update" test "$UPD" -gt 0
 r=$(api POST "/incidents/$ID/postmortem" '{"body":"Too early."}')
 check_eq "postmortem of an open incident: 400" "${r%% *}" 400
 check_has "it says to resolve it first" "$r" "is still identified; resolve it before publishing its postmortem"
 check_lacks "nothing was published" "$(op incident show "$ID")" "Too early."
 r=$(api POST "/incidents/$ID/resolve" '{"body":"Mains power is back."}')
 check_eq "resolve: 200" "${r%% *}" 200
+check "resolve: the reply names the resolving update" test "$(jget "$r" update_id)" -gt "$UPD"
 r=$(api POST "/incidents/$ID/updates" '{"body":"One more thing."}')
 check_eq "update of a resolved incident without reopening: 400" "${r%% *}" 400
 check_has "it says why" "$r" "reopen"
@@ -56,9 +61,11 @@ UID_=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/api/v2/incidents.json" | python3 -
 import json, sys
 inc = [i for i in json.load(sys.stdin)["incidents"] if i["id"] == sys.argv[1]][0]
 print([u for u in inc["incident_updates"] if u["status"] == "identified"][0]["id"])' "$ID")
-r=$(api PUT "/updates/$UID_" '{"body":"A breaker tripped at 14:02; generator running."}')
+check_eq "the update's id in the reply is the v2 JSON's" "$UPD" "$UID_"
+r=$(api PUT "/updates/$UPD" '{"body":"A breaker tripped at 14:02; generator running."}')
 check_eq "update edit: 200" "${r%% *}" 200
 check_has "update edit: the reply names the incident" "$r" "/incidents/$ID\""
+check_eq "update edit: the reply names the update" "$(jget "$r" update_id)" "$UPD"
 check_has "update edit: the new text" "$(op incident show "$ID")" "at 14:02; generator"
 check "update edit: the old text kept as a revision by the token" python3 -c '
 import json, sys
@@ -106,6 +113,7 @@ check_eq "service status back to auto: 200" "${r%% *}" 200
 r=$(api POST /services '{"slug":"voip","name":"Telephony","group":"Access"}')
 check_eq "service add: 201" "${r%% *}" 201
 check_has "service add: Location" "$(cat "$T/h")" "/services/voip"
+check_eq "service add: the reply's id is the slug, as in components.json" "$(jget "$r" id)" voip
 r=$(api POST /services '{"slug":"voip","name":"Again"}')
 check_eq "a taken slug: 409" "${r%% *}" 409
 
