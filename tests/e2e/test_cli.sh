@@ -66,6 +66,16 @@ snapshot_db() {
 check_rc "outpost --help: exit status" $? 0
 check_has "outpost --help lists incident open" "$(cat "$T/out")" "incident open"
 check_has "outpost --help lists postmortem" "$(cat "$T/out")" "postmortem ID"
+check "outpost --help: every command listed once" python3 -c '
+import sys, collections
+lines = [l.strip() for l in open(sys.argv[1]) if l.strip().startswith("outpost ")]
+dup = [l for l, n in collections.Counter(lines).items() if n > 1]
+assert not dup, dup
+for want in ("token add NAME", "token list", "token revoke NAME", "export [FILE|-]", "import FILE|-"):
+    assert sum(want in l for l in lines) == 1, (want, lines)' "$T/out"
+for o in --http --gopher --finger --hostname --name --time-zone --base-url --config --set --quiet; do
+    check_has "outpost --help: serve takes $o" "$(sed -n '/outpost serve/,/outpost init/p' "$T/out")" "[$o"
+done
 
 for cmd in "init" "service add" "service set" "service list" \
     "incident open" "incident update" "incident resolve" "incident show" \
