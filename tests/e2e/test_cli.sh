@@ -264,6 +264,28 @@ check_has "JSON output escapes the tab" "$(cat "$T/out")" '\ttab'
 expect "show stdin incident (text)" 0 incident show "$STDIN_ID"
 check_has "text: paragraphs indented" "$OUT" $'\n\n  "Quoted", back\\slash,\ttab.'
 
+# An empty standard input (or one of white space only) is refused with a
+# reason, and nothing is written; an explicit --body '' stays allowed. (A
+# database of its own, so the lists below are as they were.)
+E=(--db "$T/empty-body.db")
+"$OUTPOST" "${E[@]}" init >/dev/null
+"$OUTPOST" "${E[@]}" service add dsl --name DSL >/dev/null
+EID=$("$OUTPOST" "${E[@]}" incident open --title "Empty bodies" --service dsl --body "First.")
+updates_of() { "$OUTPOST" "${E[@]}" incident show "$EID" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["incident_updates"]))'; }
+"$OUTPOST" "${E[@]}" incident update "$EID" --body - </dev/null >"$T/out" 2>"$T/err"
+check_rc "incident update --body - with empty stdin: exit status" $? 1
+check_eq "empty stdin: one line" "$(wc -l <"$T/err")" 1
+check_has "empty stdin: says so" "$(cat "$T/err")" "the body on standard input is empty"
+printf ' \n\t\n' | "$OUTPOST" "${E[@]}" incident update "$EID" --body - >"$T/out" 2>"$T/err"
+check_rc "incident update --body - with only white space: exit status" $? 1
+check_has "white space only: says so" "$(cat "$T/err")" "the body on standard input is empty"
+"$OUTPOST" "${E[@]}" notice post --title Empty --body - </dev/null >"$T/out" 2>"$T/err"
+check_rc "notice post --body - with empty stdin: exit status" $? 1
+check_eq "empty stdin: nothing written" "$(updates_of)" 1
+"$OUTPOST" "${E[@]}" incident update "$EID" --body '' --status identified >"$T/out" 2>"$T/err"
+check_rc "incident update --body '' is still allowed" $? 0
+check_eq "--body '': the update is written" "$(updates_of)" 2
+
 # ---- maintenance and notices ---------------------------------------------
 
 expect_id "maintenance schedule" maintenance schedule \
