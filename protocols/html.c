@@ -213,7 +213,11 @@ void html_body(struct buf *out, const char *text)
 {
     if (text == NULL)
         return;
-    bool in_para = false;
+    /* Prose lines make paragraphs; a line that looks preformatted (pasted
+     * command output, a table: the text views' rule,
+     * text_line_preformatted()) goes in a <pre> with its neighbours. */
+    bool in_para = false, in_pre = false;
+    struct buf x = BUF_INIT;
     const char *p = text;
     for (;;) {
         const char *nl = strchr(p, '\n');
@@ -222,11 +226,26 @@ void html_body(struct buf *out, const char *text)
         size_t shown = len;
         if (shown > 0 && p[shown - 1] == '\r')
             shown--;
-        if (blank_line(p, shown)) {
-            if (in_para)
-                buf_puts(out, "</p>\n");
+        bool blank = blank_line(p, shown);
+        bool pre = !blank && text_line_preformatted(p, shown);
+        if ((blank || pre) && in_para) {
+            buf_puts(out, "</p>\n");
             in_para = false;
-        } else {
+        }
+        if ((blank || !pre) && in_pre) {
+            buf_puts(out, "</pre>\n");
+            in_pre = false;
+        }
+        if (pre) {
+            buf_puts(out, in_pre ? "\n" : "<pre>");
+            in_pre = true;
+            buf_reset(&x);
+            text_expand_tabs(&x, p, shown);
+            size_t n = x.len;
+            while (n > 0 && x.data[n - 1] == ' ')
+                n--;
+            body_line(out, x.data, n);
+        } else if (!blank) {
             buf_puts(out, in_para ? "<br>\n" : "<p>");
             in_para = true;
             body_line(out, p, shown);
@@ -235,8 +254,13 @@ void html_body(struct buf *out, const char *text)
             break;
         p = nl + 1;
     }
+    if (buf_failed(&x))
+        out->oom = true;
+    buf_free(&x);
     if (in_para)
         buf_puts(out, "</p>\n");
+    if (in_pre)
+        buf_puts(out, "</pre>\n");
 }
 
 /* ---- page frame ------------------------------------------------------- */

@@ -106,7 +106,9 @@ static void sanitize(struct buf *out, const char *s, size_t n, bool keep_lf)
                 buf_append(out, p + i, used);
                 break;
             case CP_SPACE:
-                buf_putc(out, ' ');
+                /* A body's tabs (keep_lf) tell a pasted table from prose:
+                 * the wrapper decides (text_line_preformatted()). */
+                buf_putc(out, keep_lf ? '\t' : ' ');
                 break;
             case CP_NEWLINE:
                 buf_putc(out, keep_lf ? '\n' : ' ');
@@ -179,6 +181,140 @@ static size_t room_after(const char *prefix, size_t width)
     return width >= p + 10 ? width - p : 10;
 }
 
+/* U+00A0 NO-BREAK SPACE, as UTF-8. */
+#define NBSP "\xc2\xa0"
+
+bool text_line_preformatted(const char *s, size_t n)
+{
+    size_t k = 0;
+    while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'))
+        k++;
+    if (k == n)
+        return false; /* blank: a paragraph break, not a line */
+    if (s[0] == ' ' || s[0] == '\t' || (n >= 2 && memcmp(s, NBSP, 2) == 0))
+        return true;
+    for (size_t i = k; i < n; i++) {
+        if (s[i] == '\t')
+            return true;
+        if (s[i] != ' ' || i + 1 >= n || s[i + 1] != ' ')
+            continue;
+        size_t run = 2;
+        while (i + run < n && s[i + run] == ' ')
+            run++;
+        if (i + run == n)
+            return false; /* trailing blanks say nothing */
+        /* Two spaces after a full stop are a typist's habit, not a
+         * column; three, or two anywhere else, line something up. */
+        if (run >= 3 || strchr(".!?:", s[i - 1]) == NULL)
+            return true;
+        i += run - 1;
+    }
+    return false;
+}
+
+void text_expand_tabs(struct buf *out, const char *s, size_t n)
+{
+    size_t col = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\t') {
+            do
+                buf_putc(out, ' ');
+            while (++col % 8 != 0);
+            continue;
+        }
+        buf_putc(out, s[i]);
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            col++;
+    }
+}
+
+/* The bytes of spacing that start w (no-break spaces, which a writer puts
+ * after ". " to keep two spaces there): they space two words, so at the
+ * start of a wrapped line they would only push it in. */
+static size_t lead_nbsp(const char *w, size_t n)
+{
+    size_t k = 0;
+    while (k + 2 <= n && memcmp(w + k, NBSP, 2) == 0)
+        k += 2;
+    return k == n ? 0 : k; /* a word of spacing only is kept */
+}
+
+/* Where the continuation of a too-wide preformatted line x[0..n) starts:
+ * under the text after its first gap of two or more spaces ("03:21  Mains
+ * power fails ..." goes on under "Mains"), else under its indentation. */
+static size_t pre_hang(const char *x, size_t n, size_t ind)
+{
+    for (size_t i = ind; i + 1 < n; i++) {
+        if (x[i] != ' ' || x[i + 1] != ' ')
+            continue;
+        size_t j = i;
+        while (j < n && x[j] == ' ')
+            j++;
+        return j < n ? columns(x, j) : ind;
+    }
+    return ind;
+}
+
+/* Appends one sanitized preformatted line (text_line_preformatted()) as
+ * it is, its tabs expanded and trailing blanks dropped, after *prefix. A
+ * line wider than the room is broken at its last space that fits (hard
+ * where there is none), the rest under `rest` and pre_hang() (or the
+ * indentation; at most half the room), so that no line passes width on any
+ * protocol. */
+static void pre_line(struct buf *out, const char *s, size_t n, size_t width,
+                     const char **prefix, const char *rest)
+{
+    struct buf x = BUF_INIT;
+    text_expand_tabs(&x, s, n);
+    if (buf_failed(&x))
+        out->oom = true;
+    size_t len = x.len;
+    while (len > 0 && x.data[len - 1] == ' ')
+        len--;
+    size_t ind = 0;
+    while (ind < len && x.data[ind] == ' ')
+        ind++;
+    size_t hang = pre_hang(x.data, len, ind);
+    const char *p = x.data;
+    bool first = true;
+    while (len > 0) {
+        size_t avail = room_after(*prefix, width);
+        /* A hang past half the room would leave too little; then the
+         * indentation, itself at most half. */
+        size_t pad = first ? 0 : hang <= avail / 2 ? hang : ind;
+        if (pad > avail / 2)
+            pad = avail / 2;
+        buf_puts(out, *prefix);
+        for (size_t k = 0; k < pad; k++)
+            buf_putc(out, ' ');
+        size_t cut = len;
+        if (columns(p, len) > avail - pad) {
+            cut = prefix_bytes(p, len, avail - pad);
+            /* The last space that fits, but not one of the indentation. */
+            size_t sp = cut;
+            while (sp > (first ? ind : 0) && p[sp] != ' ')
+                sp--;
+            if (sp > (first ? ind : 0))
+                cut = sp;
+        }
+        size_t keep = cut;
+        while (keep > 0 && p[keep - 1] == ' ')
+            keep--;
+        buf_append(out, p, keep);
+        buf_putc(out, '\n');
+        *prefix = rest;
+        p += cut;
+        len -= cut;
+        /* Spaces at a break would only push the next line in. */
+        while (len > 0 && *p == ' ') {
+            p++;
+            len--;
+        }
+        first = false;
+    }
+    buf_free(&x);
+}
+
 /* Wraps one sanitized line (no LF) of n bytes. *prefix is the prefix of
  * the next output line; it becomes rest once a line has been written. */
 static void wrap_line(struct buf *out, const char *s, size_t n, size_t width,
@@ -189,12 +325,12 @@ static void wrap_line(struct buf *out, const char *s, size_t n, size_t width,
     bool open = false;
     size_t i = 0;
     while (i < n) {
-        while (i < n && s[i] == ' ')
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
             i++;
         if (i == n)
             break;
         size_t start = i;
-        while (i < n && s[i] != ' ')
+        while (i < n && s[i] != ' ' && s[i] != '\t')
             i++;
         const char *w = s + start;
         size_t wlen = i - start, wcols = columns(w, wlen);
@@ -208,6 +344,10 @@ static void wrap_line(struct buf *out, const char *s, size_t n, size_t width,
             buf_putc(out, '\n');
             *prefix = rest;
             avail = room_after(*prefix, width);
+            size_t skip = lead_nbsp(w, wlen);
+            w += skip;
+            wlen -= skip;
+            wcols -= skip / 2;
         }
         /* A word wider than the line (a long URL, a hash) is cut hard:
          * a 72-column promise matters more than the word. */
@@ -235,9 +375,11 @@ static void wrap_line(struct buf *out, const char *s, size_t n, size_t width,
 
 /* Wraps text: the first output line starts with `first`, the others with
  * `rest`. Single line breaks are kept (operators write lists); runs of
- * blank lines become one empty line; leading and trailing blanks vanish. */
-static void wrap2(struct buf *out, const char *text, size_t width,
-                  const char *first, const char *rest)
+ * blank lines become one empty line; leading and trailing blanks vanish.
+ * With pre, a line that looks preformatted (text_line_preformatted()) is
+ * kept as it is (pre_line()) and only prose is wrapped. */
+static void wrap_text(struct buf *out, const char *text, size_t width,
+                      const char *first, const char *rest, bool pre)
 {
     if (text == NULL)
         return;
@@ -254,7 +396,7 @@ static void wrap2(struct buf *out, const char *text, size_t width,
         size_t n = nl != NULL ? (size_t)(nl - line) : clean.len - i;
         i += n + (nl != NULL);
         size_t k = 0;
-        while (k < n && line[k] == ' ')
+        while (k < n && (line[k] == ' ' || line[k] == '\t'))
             k++;
         if (k == n) {
             gap = any;
@@ -263,10 +405,35 @@ static void wrap2(struct buf *out, const char *text, size_t width,
         if (gap)
             buf_putc(out, '\n');
         gap = false;
-        wrap_line(out, line, n, width, &prefix, rest);
+        if (pre && text_line_preformatted(line, n))
+            pre_line(out, line, n, width, &prefix, rest);
+        else
+            wrap_line(out, line, n, width, &prefix, rest);
         any = true;
     }
     buf_free(&clean);
+}
+
+/* Wraps text that is all prose (titles, lines the server composes). */
+static void wrap2(struct buf *out, const char *text, size_t width,
+                  const char *first, const char *rest)
+{
+    wrap_text(out, text, width, first, rest, false);
+}
+
+void text_wrap_body(struct buf *out, const char *text, size_t width,
+                    const char *first, const char *rest)
+{
+    wrap_text(out, text, width, first != NULL ? first : "",
+              rest != NULL ? rest : "", true);
+}
+
+/* What an operator wrote (an update, a postmortem): pasted command output
+ * keeps its columns. */
+static void wrap_body(struct buf *out, const char *text, size_t width,
+                      const char *first, const char *rest)
+{
+    text_wrap_body(out, text, width, first, rest);
 }
 
 void text_wrap(struct buf *out, const char *text, size_t width,
@@ -284,7 +451,7 @@ static void wrap_excerpt(struct buf *out, const char *text, const char *indent,
                          size_t max_lines)
 {
     struct buf tmp = BUF_INIT;
-    wrap2(&tmp, text, TEXT_WIDTH, indent, indent);
+    wrap_body(&tmp, text, TEXT_WIDTH, indent, indent);
     if (buf_failed(&tmp))
         out->oom = true;
     size_t i = 0, lines = 0;
@@ -697,7 +864,7 @@ static void incident_update(struct buf *out, const struct snapshot *s,
     if (u->n_revisions > 0)
         buf_puts(out, " (edited)");
     buf_putc(out, '\n');
-    wrap2(out, u->body, TEXT_WIDTH, "  ", "  ");
+    wrap_body(out, u->body, TEXT_WIDTH, "  ", "  ");
     struct buf sig = BUF_INIT;
     if (u->author != NULL) {
         text_clean(&sig, u->author);
@@ -841,7 +1008,7 @@ void text_incident(struct buf *out, const struct snapshot *s,
             text_time(out, s, inc->postmortem_at);
             buf_puts(out, "\n\n");
         }
-        wrap2(out, inc->postmortem, TEXT_WIDTH, "", "");
+        wrap_body(out, inc->postmortem, TEXT_WIDTH, "", "");
     }
     if (buf_failed(&line))
         out->oom = true;

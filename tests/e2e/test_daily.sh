@@ -4,6 +4,18 @@
 . "$(dirname "$0")/fixture.sh"
 NONE_ID=$(op incident open --title "Router reboot, no effect expected" --service fibre --impact none \
     --body "A planned reboot of a redundant router.")
+# An update with pasted command output (a traceroute with a tab, a small
+# table) between lines of prose.
+TRACE_ID=$(op incident open --title "Packet loss towards the west" --service fibre --impact minor --body - <<'EOF2'
+The path from the core to the west edge, as we see it now:
+ 1  core1.example.net (10.0.0.1)  0.41 ms  0.38 ms
+ 2  edge-w.example.net (10.0.4.1)  9.80 ms	12.1 ms
+
+link     loss   errors
+xe-0/1   4.2%   1893
+We are replacing the optics on xe-0/1, which should take about an hour from now.
+EOF2
+)
 server_start || { finish; exit 1; }
 H="http://127.0.0.1:$HTTP_PORT"
 G="gopher://127.0.0.1:$GOPHER_PORT"
@@ -32,6 +44,43 @@ mpage=$(curl -fsS "$H/incidents/$MAINT_ID")
 check_has "HTML maintenance: Announced" "$mpage" "<dt>Announced</dt>"
 check_lacks "HTML maintenance: not Started" "$mpage" "<dt>Started</dt>"
 check_has "text maintenance (long form): Announced" "$(printf '/W %s\r\n' "$MAINT_ID" | raw "$FINGER_PORT")" "Announced: "
+
+# Preformatted lines keep their columns on every text protocol, the same
+# bytes on each (the tab expanded to the next multiple of 8), and prose is
+# still wrapped; HTML puts them in <pre>.
+want_pre=(
+    "   1  core1.example.net (10.0.0.1)  0.41 ms  0.38 ms"
+    "   2  edge-w.example.net (10.0.4.1)  9.80 ms      12.1 ms" # the tab: column 42 to 48
+    "  link     loss   errors"
+    "  xe-0/1   4.2%   1893"
+)
+txt=$(curl -fsS "$H/incidents/$TRACE_ID.txt")
+gph=$(curl -fsS "$G/0/incidents/$TRACE_ID" | tr -d '\r')
+fin=$(printf '%s\r\n' "$TRACE_ID" | raw "$FINGER_PORT" | tr -d '\r')
+for l in "${want_pre[@]}"; do
+    check_has "HTTP text keeps [$l]" "$txt" "$l"
+    check_has "Gopher keeps [$l]" "$gph" "$l"
+    check_has "finger keeps [$l]" "$fin" "$l"
+done
+check_has "prose is still wrapped" "$txt" $'  We are replacing the optics on xe-0/1, which should take about an hour\n  from now.'
+check_eq "Gopher sends the text view's bytes" "$gph" "$(printf '%s' "$txt")"
+html=$(curl -fsS "$H/incidents/$TRACE_ID")
+check_has "HTML: the traceroute in <pre>" "$html" "<pre> 1  core1.example.net (10.0.0.1)  0.41 ms  0.38 ms
+ 2  edge-w.example.net (10.0.4.1)  9.80 ms      12.1 ms</pre>"
+check_has "HTML: the table in <pre>" "$html" "<pre>link     loss   errors
+xe-0/1   4.2%   1893</pre>"
+check_has "HTML: prose in a paragraph" "$html" "<p>We are replacing the optics"
+check_has "lynx shows the columns" "$(curl -fsS "$H/incidents/$TRACE_ID" | lynx -stdin -dump -width=100 2>/dev/null)" "1  core1.example.net (10.0.0.1)  0.41 ms  0.38 ms"
+
+# A no-break space after ". " spaces two words; where a wrap lands there
+# the next line is indented like any other (two spaces, not three).
+NB_ID=$(op incident open --title "Spacing" --service dns --impact minor \
+    --body "$(printf 'Mail is slow for customers on the old mail platform. We look into it. \xc2\xa0Next update in an hour.')")
+nb_served() { printf '%s\r\n' "$NB_ID" | raw "$FINGER_PORT" | grep -q "Next update"; }
+wait_for nb 5 nb_served >/dev/null
+fin=$(printf '%s\r\n' "$NB_ID" | raw "$FINGER_PORT" | tr -d '\r')
+check_has "finger: the wrapped line starts with two spaces" "$fin" $'\n  Next update in an hour.'
+check_lacks "finger: not three" "$fin" $'\n   Next update'
 
 server_stop
 finish
