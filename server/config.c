@@ -152,6 +152,21 @@ int config_set(struct serve_config *c, const char *k, const char *v, char *err,
         return set_str(c->name, sizeof(c->name), v, k, err, errlen);
     if (strcmp(k, "base_url") == 0)
         return set_str(c->base_url, sizeof(c->base_url), v, k, err, errlen);
+    if (strcmp(k, "page_id") == 0) {
+        /* Pollers use it as a key: letters, digits, '-' and '_' only. */
+        size_t n = strlen(v);
+        if (n == 0 || n >= sizeof(c->page_id) ||
+            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789-_") != n) {
+            char shown[61];
+            snprintf(err, errlen,
+                     "%s: expected 1 to %zu of A-Z, a-z, 0-9, '-', '_', got "
+                     "'%s'",
+                     k, sizeof(c->page_id) - 1, echo(shown, v));
+            return UV_EINVAL;
+        }
+        return set_str(c->page_id, sizeof(c->page_id), v, k, err, errlen);
+    }
     if (strcmp(k, "time_zone") == 0)
         return set_str(c->time_zone, sizeof(c->time_zone), v, k, err, errlen);
     if (strcmp(k, "http_public_port") == 0)

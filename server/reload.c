@@ -52,6 +52,7 @@ static void set_site(struct snapshot *s, const struct serve_config *cfg,
     s->site.name = snapshot_strdup(s, cfg->name);
     s->site.hostname = snapshot_strdup(s, cfg->hostname);
     s->site.base_url = snapshot_strdup(s, cfg->base_url);
+    s->site.page_id = cfg->page_id[0] ? snapshot_strdup(s, cfg->page_id) : NULL;
     s->site.http_port = cfg->http_public_port;
     s->site.gopher_port = cfg->gopher_public_port;
     s->site.finger_port = cfg->finger_public_port;

@@ -24,6 +24,7 @@ struct serve_config {
     char hostname[256];   /* advertised host name */
     char name[128];       /* page name */
     char base_url[300];   /* "" = derived from hostname and HTTP port */
+    char page_id[33];     /* "" = derived (statuspage_site_page_id()) */
     int http_public_port; /* 0 = the bound port */
     int gopher_public_port;
     int finger_public_port;

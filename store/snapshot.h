@@ -59,6 +59,7 @@ struct site {
     const char *name;     /* page name, "ExampleNet status" */
     const char *hostname; /* public host name advertised in menus/URLs */
     const char *base_url; /* "http://host:port" without trailing slash */
+    const char *page_id;  /* the v2 JSON's page.id; NULL: derived */
     int http_port;        /* public ports, as advertised */
     int gopher_port;
     int finger_port;

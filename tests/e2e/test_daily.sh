@@ -82,5 +82,22 @@ fin=$(printf '%s\r\n' "$NB_ID" | raw "$FINGER_PORT" | tr -d '\r')
 check_has "finger: the wrapped line starts with two spaces" "$fin" $'\n  Next update in an hour.'
 check_lacks "finger: not three" "$fin" $'\n   Next update'
 
+# page.id names the page: two servers on one host (two ports) have two
+# ids, each the same across a restart; page_id sets it.
+pid_of() { curl -fsS "http://127.0.0.1:$1/api/v2/status.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["page"]["id"])'; }
+ID1=$(pid_of "$HTTP_PORT")
+FIRST_PORT=$HTTP_PORT
+server_stop
+DB2=$T/second.db
+"$OUTPOST" --db "$DB2" init >/dev/null
+DB=$DB2 server_start || { finish; exit 1; }
+ID2=$(pid_of "$HTTP_PORT")
+check "two pages on one host: two ids" test "$ID1" != "$ID2"
+server_stop
+WANT_HTTP_PORT=$FIRST_PORT server_start || { finish; exit 1; }
+check_eq "the same page after a restart: the same id" "$(pid_of "$HTTP_PORT")" "$ID1"
+server_stop
+server_start --set page_id=noc-main || { finish; exit 1; }
+check_eq "page_id sets it" "$(pid_of "$HTTP_PORT")" noc-main
 server_stop
 finish

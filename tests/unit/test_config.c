@@ -57,6 +57,13 @@ TEST(set_keys)
     CHECK_STR(c.finger_addr, "");
     CHECK_INT(config_set(&c, "max_age", "30", err, sizeof(err)), 0);
     CHECK_INT(c.max_age, 30);
+    CHECK_STR(c.page_id, "");
+    CHECK_INT(config_set(&c, "page_id", "noc-main_2", err, sizeof(err)), 0);
+    CHECK_STR(c.page_id, "noc-main_2");
+    CHECK_INT(config_set(&c, "page_id", "a b", err, sizeof(err)), UV_EINVAL);
+    CHECK(strstr(err, "page_id: expected 1 to 32") != NULL);
+    CHECK_INT(config_set(&c, "page_id", "", err, sizeof(err)), UV_EINVAL);
+    CHECK_STR(c.page_id, "noc-main_2");
     /* Refusals keep the old value and say why. */
     CHECK_INT(config_set(&c, "max_age", "-1", err, sizeof(err)), UV_EINVAL);
     CHECK_INT(c.max_age, 30);
