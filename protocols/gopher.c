@@ -63,12 +63,15 @@
 
 /* ---- menu lines ------------------------------------------------------- */
 
-/* The advertised host, reduced to host-name bytes: a menu line must never
- * get a TAB or a line end from the configuration either. */
+/* The advertised host (public_gopher_url's, else the host name), reduced
+ * to host-name bytes: a menu line must never get a TAB or a line end from
+ * the configuration either. */
 static void put_host(struct buf *out, const struct snapshot *s)
 {
-    const char *h =
-        s != NULL && s->site.hostname != NULL ? s->site.hostname : "";
+    const char *h = s == NULL                     ? ""
+                    : s->site.gopher_host != NULL ? s->site.gopher_host
+                    : s->site.hostname != NULL    ? s->site.hostname
+                                                  : "";
     size_t n = 0;
     for (; h[n] != '\0' && n < 253; n++) {
         unsigned char c = (unsigned char)h[n];
@@ -340,26 +343,30 @@ static void root_menu(struct buf *out, const struct snapshot *s)
     menu_info(out, "");
     menu_item(out, s, '0', "Help: every way to read this status", "/help");
     menu_item(out, s, '0', "Server capabilities (caps.txt)", "/caps.txt");
-    buf_reset(&line);
-    buf_puts(&line, "URL:");
-    if (s->site.base_url != NULL && s->site.base_url[0] != '\0') {
-        size_t n = strlen(s->site.base_url);
-        while (n > 0 && s->site.base_url[n - 1] == '/')
-            n--;
-        buf_append(&line, s->site.base_url, n);
-    } else {
-        buf_puts(&line, "http://");
-        put_host(&line, s);
+    /* The web links only where the web is served: the public URL of
+     * HTTP (base_url), else the host name and port. */
+    if (!s->site.http_off) {
+        buf_reset(&line);
+        buf_puts(&line, "URL:");
+        if (s->site.base_url != NULL && s->site.base_url[0] != '\0') {
+            size_t n = strlen(s->site.base_url);
+            while (n > 0 && s->site.base_url[n - 1] == '/')
+                n--;
+            buf_append(&line, s->site.base_url, n);
+        } else {
+            buf_puts(&line, "http://");
+            put_host(&line, s);
+        }
+        size_t base_len = line.len;
+        buf_putc(&line, '/');
+        menu_item(out, s, 'h', "Web version", line.data);
+        line.len = base_len;
+        buf_puts(&line, "/history.atom");
+        menu_item(out, s, 'h', "History feed (Atom)", line.data);
+        line.len = base_len;
+        buf_puts(&line, "/history.rss");
+        menu_item(out, s, 'h', "History feed (RSS)", line.data);
     }
-    size_t base_len = line.len;
-    buf_putc(&line, '/');
-    menu_item(out, s, 'h', "Web version", line.data);
-    line.len = base_len;
-    buf_puts(&line, "/history.atom");
-    menu_item(out, s, 'h', "History feed (Atom)", line.data);
-    line.len = base_len;
-    buf_puts(&line, "/history.rss");
-    menu_item(out, s, 'h', "History feed (RSS)", line.data);
     buf_puts(out, GOPHER_END);
     if (buf_failed(&line))
         out->oom = true;

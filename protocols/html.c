@@ -395,19 +395,32 @@ static void page_end(struct buf *out, const struct snapshot *s)
                   "<a href=\"/history.atom\">Atom feed</a>, "
                   "<a href=\"/history.rss\">RSS feed</a>, "
                   "<a href=\"/help\">help</a>.");
-    if (host != NULL) {
-        buf_puts(out, " Without a browser: <code>finger status@");
-        html_escape(out, host);
+    /* Only protocols that are served, at their public host and port. */
+    const char *fhost = s->site.finger_host ? s->site.finger_host : host;
+    const char *ghost = s->site.gopher_host ? s->site.gopher_host : host;
+    bool finger = fhost != NULL && !s->site.finger_off;
+    bool gopher = ghost != NULL && !s->site.gopher_off;
+    if (finger || gopher)
+        buf_puts(out, " Without a browser: ");
+    if (finger) {
+        buf_puts(out, "<code>finger status@");
+        html_escape(out, fhost);
         if (s->site.finger_port > 0 && s->site.finger_port != 79)
             buf_printf(out, "</code> (port %d)", s->site.finger_port);
         else
             buf_puts(out, "</code>");
-        buf_puts(out, " or <a href=\"gopher://");
-        html_escape(out, host);
+    }
+    if (finger && gopher)
+        buf_puts(out, " or ");
+    if (gopher) {
+        buf_puts(out, "<a href=\"gopher://");
+        html_escape(out, ghost);
         if (s->site.gopher_port > 0 && s->site.gopher_port != 70)
             buf_printf(out, ":%d", s->site.gopher_port);
-        buf_puts(out, "/\">Gopher</a>.");
+        buf_puts(out, "/\">Gopher</a>");
     }
+    if (finger || gopher)
+        buf_putc(out, '.');
     buf_puts(out, "</p>\n</footer>\n</body>\n</html>\n");
 }
 

@@ -520,6 +520,22 @@ void text_search_link(struct buf *out, const char *q, size_t page, bool html)
         buf_printf(out, "%spage=%zu", html ? "&amp;" : "&", page);
 }
 
+/* The public host of Gopher and of finger: public_gopher_url's and
+ * public_finger_url's, else the host name. */
+static const char *gopher_host(const struct snapshot *s)
+{
+    return s->site.gopher_host != NULL && s->site.gopher_host[0] != '\0'
+               ? s->site.gopher_host
+               : site_host(s);
+}
+
+static const char *finger_host(const struct snapshot *s)
+{
+    return s->site.finger_host != NULL && s->site.finger_host[0] != '\0'
+               ? s->site.finger_host
+               : site_host(s);
+}
+
 static int gopher_port(const struct snapshot *s)
 {
     return s->site.gopher_port > 0 ? s->site.gopher_port : 70;
@@ -533,7 +549,7 @@ static int finger_port(const struct snapshot *s)
 /* "gopher://host" plus ":port" when not 70. */
 static void put_gopher_url(struct buf *out, const struct snapshot *s)
 {
-    buf_printf(out, "gopher://%s", site_host(s));
+    buf_printf(out, "gopher://%s", gopher_host(s));
     if (gopher_port(s) != 70)
         buf_printf(out, ":%d", gopher_port(s));
 }
@@ -545,10 +561,10 @@ static void put_finger_cmd(struct buf *out, const struct snapshot *s,
 {
     if (finger_port(s) == 79)
         buf_printf(out, "finger %s%s@%s", long_form ? "-l " : "", query,
-                   site_host(s));
+                   finger_host(s));
     else
         buf_printf(out, "echo '%s%s' | nc %s %d", long_form ? "/W " : "", query,
-                   site_host(s), finger_port(s));
+                   finger_host(s), finger_port(s));
 }
 
 const char *text_impact_words(enum impact i)
@@ -827,27 +843,41 @@ void text_summary(struct buf *out, const struct snapshot *s)
     summary_section(out, s, "Notices", snapshot_is_current_notice, &first);
 
     /* Where to read more, one command per line so that none is split
-     * by the wrapping. */
+     * by the wrapping; only protocols that are served. */
     struct buf cmd = BUF_INIT;
     buf_putc(out, '\n');
     if (first != NULL) {
         char id[24];
         snprintf(id, sizeof(id), "%" PRId64, first->id);
         buf_printf(out, "Details of any post above, e.g. #%s:\n", id);
-        put_finger_cmd(&cmd, s, id, false);
-        buf_putc(&cmd, '\n');
-        put_gopher_url(&cmd, s);
-        buf_printf(&cmd, "/0/incidents/%s\n", id);
-        put_base_url(&cmd, s);
-        buf_printf(&cmd, "/incidents/%s\n", id);
+        if (!s->site.finger_off) {
+            put_finger_cmd(&cmd, s, id, false);
+            buf_putc(&cmd, '\n');
+        }
+        if (!s->site.gopher_off) {
+            put_gopher_url(&cmd, s);
+            buf_printf(&cmd, "/0/incidents/%s\n", id);
+        }
+        if (!s->site.http_off) {
+            put_base_url(&cmd, s);
+            buf_printf(&cmd, "/incidents/%s\n", id);
+        }
         wrap2(out, cmd.data, TEXT_WIDTH, "  ", "  ");
         buf_reset(&cmd);
     }
     buf_puts(out, "Help:\n");
-    put_finger_cmd(&cmd, s, "help", false);
-    buf_putc(&cmd, '\n');
-    put_base_url(&cmd, s);
-    buf_puts(&cmd, "/help");
+    if (!s->site.finger_off) {
+        put_finger_cmd(&cmd, s, "help", false);
+        buf_putc(&cmd, '\n');
+    }
+    if (!s->site.http_off) {
+        put_base_url(&cmd, s);
+        buf_puts(&cmd, "/help\n");
+    }
+    if (!s->site.gopher_off && s->site.http_off) {
+        put_gopher_url(&cmd, s);
+        buf_puts(&cmd, "/0/help");
+    }
     wrap2(out, cmd.data, TEXT_WIDTH, "  ", "  ");
     if (buf_failed(&cmd))
         out->oom = true;
@@ -1025,6 +1055,11 @@ static void help_row(struct buf *out, const char *cmd, const char *what)
     buf_printf(out, "\n      %s\n", what);
 }
 
+static void help_gopher(struct buf *out, const struct snapshot *s,
+                        struct buf *cmd, struct buf *host);
+static void help_web(struct buf *out, const struct snapshot *s,
+                     struct buf *cmd);
+
 void text_help(struct buf *out, const struct snapshot *s)
 {
     struct buf title = BUF_INIT, cmd = BUF_INIT, host = BUF_INIT;
@@ -1039,7 +1074,10 @@ void text_help(struct buf *out, const struct snapshot *s)
           "in UTC.",
           TEXT_WIDTH, "", "");
 
-    buf_puts(out, "\nFinger\n");
+    /* Only the protocols that are served (a finger server that is off
+     * must not be advertised). */
+    if (!s->site.finger_off)
+        buf_puts(out, "\nFinger\n");
     /* The example service is a real one of this page. */
     const char *slug = s->n_services > 0 ? s->services[0].slug : "dsl";
     const char *queries[][3] = {
@@ -1051,34 +1089,54 @@ void text_help(struct buf *out, const struct snapshot *s)
         {slug, "", "one service (its short name, as in the URLs)"},
         {"help", "", "this help"},
     };
-    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+    for (size_t i = 0;
+         !s->site.finger_off && i < sizeof(queries) / sizeof(queries[0]); i++) {
         buf_reset(&cmd);
         put_finger_cmd(&cmd, s, queries[i][0], queries[i][1][0] == 'l');
         help_row(out, cmd.data, queries[i][2]);
     }
 
-    buf_puts(out, "\nGopher\n");
-    text_clean(&host, site_host(s));
-    buf_reset(&cmd);
-    buf_printf(&cmd, "gopher %s %d", host.len > 0 ? host.data : "localhost",
-               gopher_port(s));
-    help_row(out, cmd.data, "the menu");
-    buf_reset(&cmd);
-    buf_puts(&cmd, "lynx ");
-    put_gopher_url(&cmd, s);
-    buf_puts(&cmd, "/");
-    help_row(out, cmd.data, "the menu in lynx");
-    buf_reset(&cmd);
-    buf_puts(&cmd, "curl ");
-    put_gopher_url(&cmd, s);
-    buf_puts(&cmd, "/0/status.txt");
-    help_row(out, cmd.data, "the summary as text");
-    buf_reset(&cmd);
-    buf_puts(&cmd, "curl ");
-    put_gopher_url(&cmd, s);
-    buf_puts(&cmd, "/7/search%09fibre");
-    help_row(out, cmd.data, "search (type 7), here for \"fibre\"");
+    if (!s->site.gopher_off)
+        help_gopher(out, s, &cmd, &host);
+    if (!s->site.http_off)
+        help_web(out, s, &cmd);
+    if (buf_failed(&title) || buf_failed(&cmd) || buf_failed(&host))
+        out->oom = true;
+    buf_free(&title);
+    buf_free(&cmd);
+    buf_free(&host);
+}
 
+/* The help's Gopher section. */
+static void help_gopher(struct buf *out, const struct snapshot *s,
+                        struct buf *cmd, struct buf *host)
+{
+    buf_puts(out, "\nGopher\n");
+    text_clean(host, gopher_host(s));
+    buf_reset(cmd);
+    buf_printf(cmd, "gopher %s %d", host->len > 0 ? host->data : "localhost",
+               gopher_port(s));
+    help_row(out, cmd->data, "the menu");
+    buf_reset(cmd);
+    buf_puts(cmd, "lynx ");
+    put_gopher_url(cmd, s);
+    buf_puts(cmd, "/");
+    help_row(out, cmd->data, "the menu in lynx");
+    buf_reset(cmd);
+    buf_puts(cmd, "curl ");
+    put_gopher_url(cmd, s);
+    buf_puts(cmd, "/0/status.txt");
+    help_row(out, cmd->data, "the summary as text");
+    buf_reset(cmd);
+    buf_puts(cmd, "curl ");
+    put_gopher_url(cmd, s);
+    buf_puts(cmd, "/7/search%09fibre");
+    help_row(out, cmd->data, "search (type 7), here for \"fibre\"");
+}
+
+/* The help's web and JSON sections. */
+static void help_web(struct buf *out, const struct snapshot *s, struct buf *cmd)
+{
     buf_puts(out, "\nWeb\n");
     const char *web[][3] = {
         {"lynx ", "/", "the page; fine in text browsers"},
@@ -1089,11 +1147,11 @@ void text_help(struct buf *out, const struct snapshot *s)
         {"curl ", "/history.atom", "the feed (also /history.rss)"},
     };
     for (size_t i = 0; i < sizeof(web) / sizeof(web[0]); i++) {
-        buf_reset(&cmd);
-        buf_puts(&cmd, web[i][0]);
-        put_base_url(&cmd, s);
-        buf_puts(&cmd, web[i][1]);
-        help_row(out, cmd.data, web[i][2]);
+        buf_reset(cmd);
+        buf_puts(cmd, web[i][0]);
+        put_base_url(cmd, s);
+        buf_puts(cmd, web[i][1]);
+        help_row(out, cmd->data, web[i][2]);
     }
 
     buf_puts(out, "\nFor scripts (Atlassian Statuspage v2 JSON)\n");
@@ -1103,17 +1161,12 @@ void text_help(struct buf *out, const struct snapshot *s)
         {"/api/v2/incidents/unresolved.json", "open incidents"},
     };
     for (size_t i = 0; i < sizeof(api) / sizeof(api[0]); i++) {
-        buf_reset(&cmd);
-        buf_puts(&cmd, "curl ");
-        put_base_url(&cmd, s);
-        buf_puts(&cmd, api[i][0]);
-        help_row(out, cmd.data, api[i][1]);
+        buf_reset(cmd);
+        buf_puts(cmd, "curl ");
+        put_base_url(cmd, s);
+        buf_puts(cmd, api[i][0]);
+        help_row(out, cmd->data, api[i][1]);
     }
-    if (buf_failed(&title) || buf_failed(&cmd) || buf_failed(&host))
-        out->oom = true;
-    buf_free(&title);
-    buf_free(&cmd);
-    buf_free(&host);
 }
 
 /* ---- conversions ------------------------------------------------------ */

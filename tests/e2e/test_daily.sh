@@ -100,4 +100,50 @@ server_stop
 server_start --set page_id=noc-main || { finish; exit 1; }
 check_eq "page_id sets it" "$(pid_of "$HTTP_PORT")" noc-main
 server_stop
+
+# Help pages and menus link only protocols that are served, at their public
+# address. With HTTP off: no web links anywhere, nothing at port 0.
+read -r GP FP <<<"$(free_ports 2)"
+"$OUTPOST_BIN" --db "$DB" serve --http off --gopher "127.0.0.1:$GP" --finger "127.0.0.1:$FP" \
+    --hostname status.example.net >"$T/off.log" 2>&1 &
+SERVER_PID=$!
+if wait_port "$GP" 20 && wait_port "$FP" 5; then
+    fh=$(printf 'help\r\n' | raw "$FP" | tr -d '\r')
+    check_lacks "HTTP off: finger help names no web address" "$fh" "http://"
+    check_lacks "HTTP off: nothing at port 0" "$fh" ":0/"
+    check_has "HTTP off: finger help still has Gopher" "$fh" "gopher://status.example.net:$GP/"
+    fs=$(printf 'status\r\n' | raw "$FP" | tr -d '\r')
+    check_lacks "HTTP off: the finger summary names no web address" "$fs" "http://"
+    gm=$(curl -fsS "gopher://127.0.0.1:$GP/")
+    check_lacks "HTTP off: no Web version in the Gopher menu" "$gm" "Web version"
+    check_lacks "HTTP off: no URL: item" "$gm" "URL:http"
+else
+    fail "server with --http off starts" "$(tail -5 "$T/off.log")"
+fi
+server_stop
+
+# Public URLs per protocol: the Gopher and finger links name them, and the
+# Gopher menus advertise the public Gopher host and port; finger off is
+# never linked.
+read -r HTTP_PORT GOPHER_PORT <<<"$(free_ports 2)"
+"$OUTPOST_BIN" --db "$DB" serve --http "127.0.0.1:$HTTP_PORT" --gopher "127.0.0.1:$GOPHER_PORT" \
+    --finger off --hostname status.example.net --base-url https://status.example.net \
+    --set public_gopher_url=gopher://gopher.example.net:7070 >"$T/pub.log" 2>&1 &
+SERVER_PID=$!
+wait_port "$HTTP_PORT" 20 && wait_port "$GOPHER_PORT" 5 || fail "server with finger off starts" "$(tail -5 "$T/pub.log")"
+hp=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/")
+check_has "HTML footer: the public Gopher URL" "$hp" 'href="gopher://gopher.example.net:7070/"'
+check_lacks "HTML footer: finger is off" "$hp" "finger status@"
+ht=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/help.txt")
+check_has "help: Gopher at its public URL" "$ht" "lynx gopher://gopher.example.net:7070/"
+check_has "help: gopher client at its public host and port" "$ht" "gopher gopher.example.net 7070"
+check_lacks "help: no finger section when finger is off" "$ht" "finger status@"
+check_has "help: web links at the base URL" "$ht" "curl https://status.example.net/status.txt"
+gm=$(curl -fsS "gopher://127.0.0.1:$GOPHER_PORT/")
+check_has "Gopher menu items: the public host and port" "$gm" $'\tgopher.example.net\t7070'
+check_has "Gopher menu: Web version at the base URL" "$gm" "URL:https://status.example.net/"
+server_stop
+"$OUTPOST_BIN" --db "$DB" serve --set public_gopher_url=http://x >/dev/null 2>"$T/err"
+check_rc "a public_gopher_url of the wrong scheme is refused" $? 1
+check_has "it says what is expected" "$(cat "$T/err")" "gopher://HOST[:PORT]"
 finish
