@@ -32,23 +32,52 @@ static int error(struct buf *out, int status, const char *fmt, ...)
     return status;
 }
 
-/* "Bearer TOKEN" (RFC 6750 §2.1; the scheme is case-insensitive). Our
- * tokens are "op_" and 64 hex digits: anything else is refused here,
- * before it costs a trip to the database. */
-static const char *bearer(const char *auth)
+/* Why a presented Authorization field gives no token. */
+enum bearer_fault {
+    BEARER_OK,
+    BEARER_MISSING,   /* no field, or an empty one */
+    BEARER_SCHEME,    /* another scheme (Basic, ...) */
+    BEARER_MALFORMED, /* Bearer, but not one of our tokens */
+};
+
+static bool is_ows(char c)
 {
-    if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
-        return NULL;
-    const char *t = auth + 7;
-    while (*t == ' ')
-        t++;
-    size_t n = strlen(t);
-    while (n > 0 && t[n - 1] == ' ')
+    return c == ' ' || c == '\t';
+}
+
+/* "Bearer TOKEN" (RFC 6750 §2.1; the scheme is case-insensitive), the
+ * token copied into tok. Whitespace around a field value is not part of it
+ * (RFC 9110 §5.5: OWS is SP or HTAB), so it is dropped at both ends, and
+ * the scheme may be followed by more than one space or tab. Our tokens are
+ * "op_" and 64 hex digits: anything else is refused here, before it costs
+ * a trip to the database. */
+static enum bearer_fault bearer(const char *auth, char tok[STORE_TOKEN_LEN + 1])
+{
+    tok[0] = '\0';
+    if (auth == NULL)
+        return BEARER_MISSING;
+    while (is_ows(*auth))
+        auth++;
+    size_t n = strlen(auth);
+    while (n > 0 && is_ows(auth[n - 1]))
         n--;
+    if (n == 0)
+        return BEARER_MISSING;
+    if (n < 6 || strncasecmp(auth, "Bearer", 6) != 0 ||
+        (n > 6 && !is_ows(auth[6])))
+        return BEARER_SCHEME;
+    const char *t = auth + 6;
+    n -= 6;
+    while (n > 0 && is_ows(*t)) {
+        t++;
+        n--;
+    }
     if (n != STORE_TOKEN_LEN || strncmp(t, "op_", 3) != 0 ||
         strspn(t + 3, "0123456789abcdef") < 64)
-        return NULL;
-    return t;
+        return BEARER_MALFORMED;
+    memcpy(tok, t, n);
+    tok[n] = '\0';
+    return BEARER_OK;
 }
 
 static bool json_content(const char *ctype)
@@ -542,27 +571,41 @@ static const struct route *route_find(const char *path, char seg[4][48],
 /* ---- requests ------------------------------------------------------------ */
 
 /* The checks before the body is read, in the order a client is told of
- * them: the method, a well-formed bearer token, a token the snapshot
- * knows, the Content-Type. 0 and *token, or the HTTP status. */
+ * them: the method, a well-formed bearer token (one message per fault),
+ * one the snapshot does not know to be revoked, the Content-Type. 0 and
+ * the token in tok, or the HTTP status. */
 static int admit(const struct snapshot *snap, const struct api_request *req,
                  const struct route *r, struct buf *out, const char **allow,
-                 const char **token)
+                 char tok[STORE_TOKEN_LEN + 1], bool *unseen)
 {
     if (req->method != r->method) {
         *allow = r->method == HTTP_PUT ? "PUT" : "POST";
         return error(out, 405, "use %s on this endpoint", *allow);
     }
-    *token = bearer(req->auth);
-    if (*token == NULL)
+    switch (bearer(req->auth, tok)) {
+    case BEARER_OK:
+        break;
+    case BEARER_MISSING:
         return error(out, 401,
                      "an API token is required: "
                      "Authorization: Bearer TOKEN");
-    /* A wrong or revoked token is refused here, before its body is even
-     * parsed: guessing costs no thread-pool job and no write lock. (A
-     * token made a moment ago works once the server's snapshot has it,
-     * within a reload interval.) */
-    if (!store_token_known(snap, *token))
+    case BEARER_SCHEME:
+        return error(out, 401,
+                     "use the Bearer scheme: Authorization: Bearer TOKEN");
+    case BEARER_MALFORMED:
+        return error(out, 401,
+                     "malformed token: a token is op_ and 64 lower-case "
+                     "hex digits, as outpost token add prints it");
+    }
+    /* A revoked token is refused here, before its body is even parsed:
+     * revocation is for good, so the snapshot's word is final. A token
+     * the snapshot does not have may have been made since it was built
+     * (a script that adds a token and uses it at once): the write's job
+     * reads the store before refusing it (store_command_run()). */
+    enum store_token_seen seen = store_token_seen(snap, tok);
+    if (seen == STORE_TOKEN_REVOKED)
         return error(out, 401, "invalid or revoked token");
+    *unseen = seen == STORE_TOKEN_UNSEEN;
     if (!json_content(req->ctype))
         return error(out, 415, "send Content-Type: application/json");
     return 0;
@@ -600,9 +643,10 @@ int api_request(const struct snapshot *snap, const struct api_request *req,
         return error(out, 404, "no such API endpoint");
     pending->created = r->created;
     pending->is_update = r->is_update;
-    const char *token = NULL;
+    char token[STORE_TOKEN_LEN + 1];
+    bool unseen = false;
     struct jsonr_value *doc = NULL;
-    int status = admit(snap, req, r, out, allow, &token);
+    int status = admit(snap, req, r, out, allow, token, &unseen);
     if (status == 0)
         status = parse_body(req, out, &doc);
     if (status != 0)
@@ -613,6 +657,7 @@ int api_request(const struct snapshot *snap, const struct api_request *req,
         return error(out, 503, "out of memory");
     }
     cmd->id = id;
+    cmd->token_unseen = unseen;
     struct fields f = {doc, cmd, out, 0, r, snap, seg[1], pending};
     r->decode(&f);
     jsonr_free(doc);
@@ -660,7 +705,14 @@ int api_result(const struct snapshot *snap, const struct api_pending *p,
         if (p->created)
             snprintf(location, cap, "%s", url);
     }
+    if (res->update_id != 0) {
+        jsonw_key(&w, "update_id");
+        jsonw_int(&w, res->update_id);
+    }
     if (p->slug[0] != '\0' && p->created) {
+        /* A service's id is its slug, as in the v2 JSON's components. */
+        jsonw_key(&w, "id");
+        jsonw_string(&w, p->slug);
         char url[512];
         snprintf(url, sizeof(url), "%s/services/%s", base, p->slug);
         jsonw_key(&w, "url");

@@ -84,7 +84,7 @@ static void entry_html(struct buf *out, const struct snapshot *s,
                model_kind_label(inc->kind), inc->id,
                model_status_label(inc->status));
     if (inc->kind == KIND_INCIDENT)
-        buf_printf(out, ", %s impact", model_impact_name(inc->impact));
+        buf_printf(out, ", %s", text_impact_words(inc->impact));
     if (inc->kind == KIND_MAINTENANCE && inc->scheduled_start != 0) {
         buf_puts(out, ", window ");
         put_words(out, s, inc->scheduled_start, inc->scheduled_end, true);

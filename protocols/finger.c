@@ -265,8 +265,10 @@ out:
  * strange configuration cannot put anything else on the wire. */
 static void put_host(struct buf *out, const struct snapshot *snap)
 {
-    const char *h =
-        snap != NULL && snap->site.hostname != NULL ? snap->site.hostname : "";
+    const char *h = snap == NULL                     ? ""
+                    : snap->site.finger_host != NULL ? snap->site.finger_host
+                    : snap->site.hostname != NULL    ? snap->site.hostname
+                                                     : "";
     size_t n = 0;
     for (; h[n] != '\0' && n < 253; n++) {
         unsigned char c = (unsigned char)h[n];

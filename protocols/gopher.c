@@ -63,12 +63,15 @@
 
 /* ---- menu lines ------------------------------------------------------- */
 
-/* The advertised host, reduced to host-name bytes: a menu line must never
- * get a TAB or a line end from the configuration either. */
+/* The advertised host (public_gopher_url's, else the host name), reduced
+ * to host-name bytes: a menu line must never get a TAB or a line end from
+ * the configuration either. */
 static void put_host(struct buf *out, const struct snapshot *s)
 {
-    const char *h =
-        s != NULL && s->site.hostname != NULL ? s->site.hostname : "";
+    const char *h = s == NULL                     ? ""
+                    : s->site.gopher_host != NULL ? s->site.gopher_host
+                    : s->site.hostname != NULL    ? s->site.hostname
+                                                  : "";
     size_t n = 0;
     for (; h[n] != '\0' && n < 253; n++) {
         unsigned char c = (unsigned char)h[n];
@@ -248,11 +251,11 @@ static void root_post(struct buf *out, const struct snapshot *s,
     if (inc->kind == KIND_INCIDENT && inc->resolved_at != 0) {
         /* The history and search list closed incidents too: "since"
          * would claim they are still going on. */
-        buf_printf(&d, " - %s impact - ", model_impact_name(inc->impact));
+        buf_printf(&d, " - %s - ", text_impact_words(inc->impact));
         text_window(&d, s, inc->started_at ? inc->started_at : inc->created_at,
                     inc->resolved_at);
     } else if (inc->kind == KIND_INCIDENT) {
-        buf_printf(&d, " - %s impact - since ", model_impact_name(inc->impact));
+        buf_printf(&d, " - %s - since ", text_impact_words(inc->impact));
         text_time(&d, s, inc->started_at ? inc->started_at : inc->created_at);
     } else if (inc->kind == KIND_MAINTENANCE && inc->scheduled_start != 0) {
         buf_puts(&d, " - window ");
@@ -360,17 +363,21 @@ static void root_menu(struct buf *out, const struct snapshot *s)
     menu_info(out, "");
     menu_item(out, s, '0', "Help: every way to read this status", "/help");
     menu_item(out, s, '0', "Server capabilities (caps.txt)", "/caps.txt");
-    buf_reset(&line);
-    put_web_base(&line, s);
-    size_t base_len = line.len;
-    buf_putc(&line, '/');
-    menu_item(out, s, 'h', "Web version", line.data);
-    line.len = base_len;
-    buf_puts(&line, "/history.atom");
-    menu_item(out, s, 'h', "History feed (Atom)", line.data);
-    line.len = base_len;
-    buf_puts(&line, "/history.rss");
-    menu_item(out, s, 'h', "History feed (RSS)", line.data);
+    /* The web links only where the web is served: the public URL of
+     * HTTP (base_url), else the host name and port. */
+    if (!s->site.http_off) {
+        buf_reset(&line);
+        put_web_base(&line, s);
+        size_t base_len = line.len;
+        buf_putc(&line, '/');
+        menu_item(out, s, 'h', "Web version", line.data);
+        line.len = base_len;
+        buf_puts(&line, "/history.atom");
+        menu_item(out, s, 'h', "History feed (Atom)", line.data);
+        line.len = base_len;
+        buf_puts(&line, "/history.rss");
+        menu_item(out, s, 'h', "History feed (RSS)", line.data);
+    }
     buf_puts(out, GOPHER_END);
     if (buf_failed(&line))
         out->oom = true;
@@ -473,8 +480,8 @@ static void service_menu(struct buf *out, const struct snapshot *s,
     free(v);
     menu_info(out, "");
     /* The service's own feeds, on the web server, as the root menu links
-     * the history's. */
-    for (int k = 0; k < 2; k++) {
+     * the history's; none when the web is not served. */
+    for (int k = 0; k < 2 && !s->site.http_off; k++) {
         buf_reset(&d);
         put_web_base(&d, s);
         buf_printf(&d, "/services/%s.%s", svc->slug, k == 0 ? "atom" : "rss");

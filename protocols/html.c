@@ -215,7 +215,11 @@ void html_body(struct buf *out, const char *text)
 {
     if (text == NULL)
         return;
-    bool in_para = false;
+    /* Prose lines make paragraphs; a line that looks preformatted (pasted
+     * command output, a table: the text views' rule,
+     * text_line_preformatted()) goes in a <pre> with its neighbours. */
+    bool in_para = false, in_pre = false;
+    struct buf x = BUF_INIT;
     const char *p = text;
     for (;;) {
         const char *nl = strchr(p, '\n');
@@ -224,11 +228,26 @@ void html_body(struct buf *out, const char *text)
         size_t shown = len;
         if (shown > 0 && p[shown - 1] == '\r')
             shown--;
-        if (blank_line(p, shown)) {
-            if (in_para)
-                buf_puts(out, "</p>\n");
+        bool blank = blank_line(p, shown);
+        bool pre = !blank && text_line_preformatted(p, shown);
+        if ((blank || pre) && in_para) {
+            buf_puts(out, "</p>\n");
             in_para = false;
-        } else {
+        }
+        if ((blank || !pre) && in_pre) {
+            buf_puts(out, "</pre>\n");
+            in_pre = false;
+        }
+        if (pre) {
+            buf_puts(out, in_pre ? "\n" : "<pre>");
+            in_pre = true;
+            buf_reset(&x);
+            text_expand_tabs(&x, p, shown);
+            size_t n = x.len;
+            while (n > 0 && x.data[n - 1] == ' ')
+                n--;
+            body_line(out, x.data, n);
+        } else if (!blank) {
             buf_puts(out, in_para ? "<br>\n" : "<p>");
             in_para = true;
             body_line(out, p, shown);
@@ -237,8 +256,13 @@ void html_body(struct buf *out, const char *text)
             break;
         p = nl + 1;
     }
+    if (buf_failed(&x))
+        out->oom = true;
+    buf_free(&x);
     if (in_para)
         buf_puts(out, "</p>\n");
+    if (in_pre)
+        buf_puts(out, "</pre>\n");
 }
 
 /* ---- page frame ------------------------------------------------------- */
@@ -465,19 +489,32 @@ static void page_end(struct buf *out, const struct snapshot *s, int depth)
     buf_puts(out, "RSS feed</a>, ");
     put_a(out, s, depth, "/help");
     buf_puts(out, "help</a>.");
-    if (host != NULL) {
-        buf_puts(out, " Without a browser: <code>finger status@");
-        html_escape(out, host);
+    /* Only protocols that are served, at their public host and port. */
+    const char *fhost = s->site.finger_host ? s->site.finger_host : host;
+    const char *ghost = s->site.gopher_host ? s->site.gopher_host : host;
+    bool finger = fhost != NULL && !s->site.finger_off;
+    bool gopher = ghost != NULL && !s->site.gopher_off;
+    if (finger || gopher)
+        buf_puts(out, " Without a browser: ");
+    if (finger) {
+        buf_puts(out, "<code>finger status@");
+        html_escape(out, fhost);
         if (s->site.finger_port > 0 && s->site.finger_port != 79)
             buf_printf(out, "</code> (port %d)", s->site.finger_port);
         else
             buf_puts(out, "</code>");
-        buf_puts(out, " or <a href=\"gopher://");
-        html_escape(out, host);
+    }
+    if (finger && gopher)
+        buf_puts(out, " or ");
+    if (gopher) {
+        buf_puts(out, "<a href=\"gopher://");
+        html_escape(out, ghost);
         if (s->site.gopher_port > 0 && s->site.gopher_port != 70)
             buf_printf(out, ":%d", s->site.gopher_port);
-        buf_puts(out, "/\">Gopher</a>.");
+        buf_puts(out, "/\">Gopher</a>");
     }
+    if (finger || gopher)
+        buf_putc(out, '.');
     buf_puts(out, "</p>\n</footer>\n</body>\n</html>\n");
 }
 
@@ -634,7 +671,7 @@ static void put_post_summary(struct buf *out, const struct snapshot *s,
         put_window(out, s, inc->scheduled_start, inc->scheduled_end);
     } else {
         buf_puts(out, model_status_label(inc->status));
-        buf_printf(out, ", %s impact", impact_label(inc->impact));
+        buf_printf(out, ", %s", text_impact_words(inc->impact));
         buf_puts(out, ", since ");
         put_time(out, s, inc->started_at ? inc->started_at : inc->created_at);
     }
@@ -757,7 +794,12 @@ void html_incident(struct buf *out, const struct snapshot *s,
         put_window(out, s, inc->scheduled_start, inc->scheduled_end);
         buf_puts(out, "</dd>\n");
     }
-    put_fact_time(out, s, inc->kind == KIND_NOTICE ? "Posted" : "Started",
+    /* A maintenance's post is made when it is announced, not when the work
+     * starts (its window says that): the same word as text_post(). */
+    put_fact_time(out, s,
+                  inc->kind == KIND_NOTICE        ? "Posted"
+                  : inc->kind == KIND_MAINTENANCE ? "Announced"
+                                                  : "Started",
                   inc->started_at ? inc->started_at : inc->created_at);
     put_fact_time(out, s,
                   inc->kind == KIND_MAINTENANCE ? "Completed" : "Resolved",

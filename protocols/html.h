@@ -35,8 +35,9 @@ void html_escape_n(struct buf *out, const char *s, size_t len);
 void html_escape_text(struct buf *out, const char *s, size_t len,
                       bool keep_lines);
 
-/* Appends a plain-text body as <p> paragraphs, with http(s) URLs linked.
- * NULL or blank text appends nothing. */
+/* Appends a plain-text body as <p> paragraphs, with http(s) URLs linked;
+ * lines that look preformatted (text_line_preformatted(), the text views'
+ * rule) go in <pre>, tabs expanded. NULL or blank text appends nothing. */
 void html_body(struct buf *out, const char *text);
 
 /* The summary page ("/"): overall status, server time, services by group,

@@ -56,7 +56,7 @@ void statuspage_page_id(const char *hostname, char out[13])
 struct ctx {
     const struct snapshot *s;
     struct jsonw w;
-    char page_id[13];
+    char page_id[STATUSPAGE_PAGE_ID_MAX + 1];
 };
 
 #define GROUP_ID_MAX 64
@@ -515,13 +515,36 @@ static void write_uptime(struct ctx *c)
     jsonw_object_end(w);
 }
 
+void statuspage_site_page_id(const struct site *site,
+                             char out[STATUSPAGE_PAGE_ID_MAX + 1])
+{
+    if (site->page_id != NULL && site->page_id[0] != '\0') {
+        snprintf(out, STATUSPAGE_PAGE_ID_MAX + 1, "%s", site->page_id);
+        return;
+    }
+    /* The host name, and what the base URL adds to it (a port, a path):
+     * two pages on one host differ there, and a page at the root of its
+     * own host keeps the id it always had (the host name's). */
+    const char *base = site->base_url != NULL ? site->base_url : "";
+    const char *sep = strstr(base, "://");
+    const char *rest = sep != NULL ? sep + 3 : "";
+    rest += strcspn(rest, ":/"); /* past the URL's own host */
+    char key[600];
+    size_t n = strlen(rest);
+    while (n > 0 && rest[n - 1] == '/')
+        n--;
+    snprintf(key, sizeof(key), "%s%.*s",
+             site->hostname != NULL ? site->hostname : "", (int)n, rest);
+    statuspage_page_id(key, out);
+}
+
 void statuspage_render(struct buf *out, const struct snapshot *s,
                        enum statuspage_doc doc)
 {
     struct ctx c;
     c.s = s;
     jsonw_init(&c.w, out);
-    statuspage_page_id(s->site.hostname, c.page_id);
+    statuspage_site_page_id(&s->site, c.page_id);
 
     jsonw_object_begin(&c.w);
     write_page(&c);

@@ -60,4 +60,13 @@ void statuspage_render(struct buf *out, const struct snapshot *s,
  * characters of [a-z0-9] and a NUL. The same host always gets the same id. */
 void statuspage_page_id(const char *hostname, char out[13]);
 
+/* The longest page id the config may set (page_id). */
+#define STATUSPAGE_PAGE_ID_MAX 32
+/* The v2 JSON's page.id for site: the configured page_id, else
+ * statuspage_page_id() of the host name followed by what the base URL has
+ * after its host (":8080", "/status-b"), so that two pages on one host get
+ * two ids and a page at the root of its host keeps its host name's id. */
+void statuspage_site_page_id(const struct site *site,
+                             char out[STATUSPAGE_PAGE_ID_MAX + 1]);
+
 #endif

@@ -107,7 +107,9 @@ static void sanitize(struct buf *out, const char *s, size_t n, bool keep_lf)
                 buf_append(out, p + i, used);
                 break;
             case CP_SPACE:
-                buf_putc(out, ' ');
+                /* A body's tabs (keep_lf) tell a pasted table from prose:
+                 * the wrapper decides (text_line_preformatted()). */
+                buf_putc(out, keep_lf ? '\t' : ' ');
                 break;
             case CP_NEWLINE:
                 buf_putc(out, keep_lf ? '\n' : ' ');
@@ -180,6 +182,140 @@ static size_t room_after(const char *prefix, size_t width)
     return width >= p + 10 ? width - p : 10;
 }
 
+/* U+00A0 NO-BREAK SPACE, as UTF-8. */
+#define NBSP "\xc2\xa0"
+
+bool text_line_preformatted(const char *s, size_t n)
+{
+    size_t k = 0;
+    while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'))
+        k++;
+    if (k == n)
+        return false; /* blank: a paragraph break, not a line */
+    if (s[0] == ' ' || s[0] == '\t' || (n >= 2 && memcmp(s, NBSP, 2) == 0))
+        return true;
+    for (size_t i = k; i < n; i++) {
+        if (s[i] == '\t')
+            return true;
+        if (s[i] != ' ' || i + 1 >= n || s[i + 1] != ' ')
+            continue;
+        size_t run = 2;
+        while (i + run < n && s[i + run] == ' ')
+            run++;
+        if (i + run == n)
+            return false; /* trailing blanks say nothing */
+        /* Two spaces after a full stop are a typist's habit, not a
+         * column; three, or two anywhere else, line something up. */
+        if (run >= 3 || strchr(".!?:", s[i - 1]) == NULL)
+            return true;
+        i += run - 1;
+    }
+    return false;
+}
+
+void text_expand_tabs(struct buf *out, const char *s, size_t n)
+{
+    size_t col = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\t') {
+            do
+                buf_putc(out, ' ');
+            while (++col % 8 != 0);
+            continue;
+        }
+        buf_putc(out, s[i]);
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            col++;
+    }
+}
+
+/* The bytes of spacing that start w (no-break spaces, which a writer puts
+ * after ". " to keep two spaces there): they space two words, so at the
+ * start of a wrapped line they would only push it in. */
+static size_t lead_nbsp(const char *w, size_t n)
+{
+    size_t k = 0;
+    while (k + 2 <= n && memcmp(w + k, NBSP, 2) == 0)
+        k += 2;
+    return k == n ? 0 : k; /* a word of spacing only is kept */
+}
+
+/* Where the continuation of a too-wide preformatted line x[0..n) starts:
+ * under the text after its first gap of two or more spaces ("03:21  Mains
+ * power fails ..." goes on under "Mains"), else under its indentation. */
+static size_t pre_hang(const char *x, size_t n, size_t ind)
+{
+    for (size_t i = ind; i + 1 < n; i++) {
+        if (x[i] != ' ' || x[i + 1] != ' ')
+            continue;
+        size_t j = i;
+        while (j < n && x[j] == ' ')
+            j++;
+        return j < n ? columns(x, j) : ind;
+    }
+    return ind;
+}
+
+/* Appends one sanitized preformatted line (text_line_preformatted()) as
+ * it is, its tabs expanded and trailing blanks dropped, after *prefix. A
+ * line wider than the room is broken at its last space that fits (hard
+ * where there is none), the rest under `rest` and pre_hang() (or the
+ * indentation; at most half the room), so that no line passes width on any
+ * protocol. */
+static void pre_line(struct buf *out, const char *s, size_t n, size_t width,
+                     const char **prefix, const char *rest)
+{
+    struct buf x = BUF_INIT;
+    text_expand_tabs(&x, s, n);
+    if (buf_failed(&x))
+        out->oom = true;
+    size_t len = x.len;
+    while (len > 0 && x.data[len - 1] == ' ')
+        len--;
+    size_t ind = 0;
+    while (ind < len && x.data[ind] == ' ')
+        ind++;
+    size_t hang = pre_hang(x.data, len, ind);
+    const char *p = x.data;
+    bool first = true;
+    while (len > 0) {
+        size_t avail = room_after(*prefix, width);
+        /* A hang past half the room would leave too little; then the
+         * indentation, itself at most half. */
+        size_t pad = first ? 0 : hang <= avail / 2 ? hang : ind;
+        if (pad > avail / 2)
+            pad = avail / 2;
+        buf_puts(out, *prefix);
+        for (size_t k = 0; k < pad; k++)
+            buf_putc(out, ' ');
+        size_t cut = len;
+        if (columns(p, len) > avail - pad) {
+            cut = prefix_bytes(p, len, avail - pad);
+            /* The last space that fits, but not one of the indentation. */
+            size_t sp = cut;
+            while (sp > (first ? ind : 0) && p[sp] != ' ')
+                sp--;
+            if (sp > (first ? ind : 0))
+                cut = sp;
+        }
+        size_t keep = cut;
+        while (keep > 0 && p[keep - 1] == ' ')
+            keep--;
+        buf_append(out, p, keep);
+        buf_putc(out, '\n');
+        *prefix = rest;
+        p += cut;
+        len -= cut;
+        /* Spaces at a break would only push the next line in. */
+        while (len > 0 && *p == ' ') {
+            p++;
+            len--;
+        }
+        first = false;
+    }
+    buf_free(&x);
+}
+
 /* Wraps one sanitized line (no LF) of n bytes. *prefix is the prefix of
  * the next output line; it becomes rest once a line has been written. */
 static void wrap_line(struct buf *out, const char *s, size_t n, size_t width,
@@ -190,12 +326,12 @@ static void wrap_line(struct buf *out, const char *s, size_t n, size_t width,
     bool open = false;
     size_t i = 0;
     while (i < n) {
-        while (i < n && s[i] == ' ')
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
             i++;
         if (i == n)
             break;
         size_t start = i;
-        while (i < n && s[i] != ' ')
+        while (i < n && s[i] != ' ' && s[i] != '\t')
             i++;
         const char *w = s + start;
         size_t wlen = i - start, wcols = columns(w, wlen);
@@ -209,6 +345,10 @@ static void wrap_line(struct buf *out, const char *s, size_t n, size_t width,
             buf_putc(out, '\n');
             *prefix = rest;
             avail = room_after(*prefix, width);
+            size_t skip = lead_nbsp(w, wlen);
+            w += skip;
+            wlen -= skip;
+            wcols -= skip / 2;
         }
         /* A word wider than the line (a long URL, a hash) is cut hard:
          * a 72-column promise matters more than the word. */
@@ -236,9 +376,11 @@ static void wrap_line(struct buf *out, const char *s, size_t n, size_t width,
 
 /* Wraps text: the first output line starts with `first`, the others with
  * `rest`. Single line breaks are kept (operators write lists); runs of
- * blank lines become one empty line; leading and trailing blanks vanish. */
-static void wrap2(struct buf *out, const char *text, size_t width,
-                  const char *first, const char *rest)
+ * blank lines become one empty line; leading and trailing blanks vanish.
+ * With pre, a line that looks preformatted (text_line_preformatted()) is
+ * kept as it is (pre_line()) and only prose is wrapped. */
+static void wrap_text(struct buf *out, const char *text, size_t width,
+                      const char *first, const char *rest, bool pre)
 {
     if (text == NULL)
         return;
@@ -255,7 +397,7 @@ static void wrap2(struct buf *out, const char *text, size_t width,
         size_t n = nl != NULL ? (size_t)(nl - line) : clean.len - i;
         i += n + (nl != NULL);
         size_t k = 0;
-        while (k < n && line[k] == ' ')
+        while (k < n && (line[k] == ' ' || line[k] == '\t'))
             k++;
         if (k == n) {
             gap = any;
@@ -264,10 +406,35 @@ static void wrap2(struct buf *out, const char *text, size_t width,
         if (gap)
             buf_putc(out, '\n');
         gap = false;
-        wrap_line(out, line, n, width, &prefix, rest);
+        if (pre && text_line_preformatted(line, n))
+            pre_line(out, line, n, width, &prefix, rest);
+        else
+            wrap_line(out, line, n, width, &prefix, rest);
         any = true;
     }
     buf_free(&clean);
+}
+
+/* Wraps text that is all prose (titles, lines the server composes). */
+static void wrap2(struct buf *out, const char *text, size_t width,
+                  const char *first, const char *rest)
+{
+    wrap_text(out, text, width, first, rest, false);
+}
+
+void text_wrap_body(struct buf *out, const char *text, size_t width,
+                    const char *first, const char *rest)
+{
+    wrap_text(out, text, width, first != NULL ? first : "",
+              rest != NULL ? rest : "", true);
+}
+
+/* What an operator wrote (an update, a postmortem): pasted command output
+ * keeps its columns. */
+static void wrap_body(struct buf *out, const char *text, size_t width,
+                      const char *first, const char *rest)
+{
+    text_wrap_body(out, text, width, first, rest);
 }
 
 void text_wrap(struct buf *out, const char *text, size_t width,
@@ -285,7 +452,7 @@ static void wrap_excerpt(struct buf *out, const char *text, const char *indent,
                          size_t max_lines)
 {
     struct buf tmp = BUF_INIT;
-    wrap2(&tmp, text, TEXT_WIDTH, indent, indent);
+    wrap_body(&tmp, text, TEXT_WIDTH, indent, indent);
     if (buf_failed(&tmp))
         out->oom = true;
     size_t i = 0, lines = 0;
@@ -354,6 +521,22 @@ void text_search_link(struct buf *out, const char *q, size_t page, bool html)
         buf_printf(out, "%spage=%zu", html ? "&amp;" : "&", page);
 }
 
+/* The public host of Gopher and of finger: public_gopher_url's and
+ * public_finger_url's, else the host name. */
+static const char *gopher_host(const struct snapshot *s)
+{
+    return s->site.gopher_host != NULL && s->site.gopher_host[0] != '\0'
+               ? s->site.gopher_host
+               : site_host(s);
+}
+
+static const char *finger_host(const struct snapshot *s)
+{
+    return s->site.finger_host != NULL && s->site.finger_host[0] != '\0'
+               ? s->site.finger_host
+               : site_host(s);
+}
+
 static int gopher_port(const struct snapshot *s)
 {
     return s->site.gopher_port > 0 ? s->site.gopher_port : 70;
@@ -367,7 +550,7 @@ static int finger_port(const struct snapshot *s)
 /* "gopher://host" plus ":port" when not 70. */
 static void put_gopher_url(struct buf *out, const struct snapshot *s)
 {
-    buf_printf(out, "gopher://%s", site_host(s));
+    buf_printf(out, "gopher://%s", gopher_host(s));
     if (gopher_port(s) != 70)
         buf_printf(out, ":%d", gopher_port(s));
 }
@@ -379,10 +562,28 @@ static void put_finger_cmd(struct buf *out, const struct snapshot *s,
 {
     if (finger_port(s) == 79)
         buf_printf(out, "finger %s%s@%s", long_form ? "-l " : "", query,
-                   site_host(s));
+                   finger_host(s));
     else
         buf_printf(out, "echo '%s%s' | nc %s %d", long_form ? "/W " : "", query,
-                   site_host(s), finger_port(s));
+                   finger_host(s), finger_port(s));
+}
+
+const char *text_impact_words(enum impact i)
+{
+    switch (i) {
+    case IMPACT_NONE:
+        return "no impact";
+    case IMPACT_MINOR:
+        return "minor impact";
+    case IMPACT_MAJOR:
+        return "major impact";
+    case IMPACT_CRITICAL:
+        return "critical impact";
+    case IMPACT_MAINTENANCE:
+        return "maintenance impact";
+    default:
+        return "unknown impact";
+    }
 }
 
 void text_time(struct buf *out, const struct snapshot *s, int64_t t)
@@ -544,8 +745,7 @@ static void summary_entry(struct buf *out, const struct snapshot *s,
     buf_puts(&line, model_status_label(inc->status));
     switch (inc->kind) {
     case KIND_INCIDENT:
-        buf_printf(&line, " - %s impact - since ",
-                   model_impact_name(inc->impact));
+        buf_printf(&line, " - %s - since ", text_impact_words(inc->impact));
         text_time(&line, s,
                   inc->started_at ? inc->started_at : inc->created_at);
         break;
@@ -646,27 +846,41 @@ void text_summary(struct buf *out, const struct snapshot *s)
     summary_section(out, s, "Notices", snapshot_is_current_notice, &first);
 
     /* Where to read more, one command per line so that none is split
-     * by the wrapping. */
+     * by the wrapping; only protocols that are served. */
     struct buf cmd = BUF_INIT;
     buf_putc(out, '\n');
     if (first != NULL) {
         char id[24];
         snprintf(id, sizeof(id), "%" PRId64, first->id);
         buf_printf(out, "Details of any post above, e.g. #%s:\n", id);
-        put_finger_cmd(&cmd, s, id, false);
-        buf_putc(&cmd, '\n');
-        put_gopher_url(&cmd, s);
-        buf_printf(&cmd, "/0/incidents/%s\n", id);
-        put_base_url(&cmd, s);
-        buf_printf(&cmd, "/incidents/%s\n", id);
+        if (!s->site.finger_off) {
+            put_finger_cmd(&cmd, s, id, false);
+            buf_putc(&cmd, '\n');
+        }
+        if (!s->site.gopher_off) {
+            put_gopher_url(&cmd, s);
+            buf_printf(&cmd, "/0/incidents/%s\n", id);
+        }
+        if (!s->site.http_off) {
+            put_base_url(&cmd, s);
+            buf_printf(&cmd, "/incidents/%s\n", id);
+        }
         wrap2(out, cmd.data, TEXT_WIDTH, "  ", "  ");
         buf_reset(&cmd);
     }
     buf_puts(out, "Help:\n");
-    put_finger_cmd(&cmd, s, "help", false);
-    buf_putc(&cmd, '\n');
-    put_base_url(&cmd, s);
-    buf_puts(&cmd, "/help");
+    if (!s->site.finger_off) {
+        put_finger_cmd(&cmd, s, "help", false);
+        buf_putc(&cmd, '\n');
+    }
+    if (!s->site.http_off) {
+        put_base_url(&cmd, s);
+        buf_puts(&cmd, "/help\n");
+    }
+    if (!s->site.gopher_off && s->site.http_off) {
+        put_gopher_url(&cmd, s);
+        buf_puts(&cmd, "/0/help");
+    }
     wrap2(out, cmd.data, TEXT_WIDTH, "  ", "  ");
     if (buf_failed(&cmd))
         out->oom = true;
@@ -683,7 +897,7 @@ static void incident_update(struct buf *out, const struct snapshot *s,
     if (u->n_revisions > 0)
         buf_puts(out, " (edited)");
     buf_putc(out, '\n');
-    wrap2(out, u->body, TEXT_WIDTH, "  ", "  ");
+    wrap_body(out, u->body, TEXT_WIDTH, "  ", "  ");
     struct buf sig = BUF_INIT;
     if (u->author != NULL) {
         text_clean(&sig, u->author);
@@ -740,10 +954,7 @@ void text_incident(struct buf *out, const struct snapshot *s,
     buf_printf(out, "%s #%" PRId64 " - %s", model_kind_label(inc->kind),
                inc->id, model_status_label(inc->status));
     if (inc->kind == KIND_INCIDENT) {
-        if (inc->impact == IMPACT_NONE)
-            buf_puts(out, " - no impact");
-        else
-            buf_printf(out, " - %s impact", model_impact_name(inc->impact));
+        buf_printf(out, " - %s", text_impact_words(inc->impact));
     }
     buf_putc(out, '\n');
 
@@ -830,7 +1041,7 @@ void text_incident(struct buf *out, const struct snapshot *s,
             text_time(out, s, inc->postmortem_at);
             buf_puts(out, "\n\n");
         }
-        wrap2(out, inc->postmortem, TEXT_WIDTH, "", "");
+        wrap_body(out, inc->postmortem, TEXT_WIDTH, "", "");
     }
     if (buf_failed(&line))
         out->oom = true;
@@ -847,6 +1058,11 @@ static void help_row(struct buf *out, const char *cmd, const char *what)
     buf_printf(out, "\n      %s\n", what);
 }
 
+static void help_gopher(struct buf *out, const struct snapshot *s,
+                        struct buf *cmd, struct buf *host);
+static void help_web(struct buf *out, const struct snapshot *s,
+                     struct buf *cmd);
+
 void text_help(struct buf *out, const struct snapshot *s)
 {
     struct buf title = BUF_INIT, cmd = BUF_INIT, host = BUF_INIT;
@@ -861,7 +1077,10 @@ void text_help(struct buf *out, const struct snapshot *s)
           "in UTC.",
           TEXT_WIDTH, "", "");
 
-    buf_puts(out, "\nFinger\n");
+    /* Only the protocols that are served (a finger server that is off
+     * must not be advertised). */
+    if (!s->site.finger_off)
+        buf_puts(out, "\nFinger\n");
     /* The example service is a real one of this page. */
     const char *slug = s->n_services > 0 ? s->services[0].slug : "dsl";
     const char *queries[][3] = {
@@ -873,34 +1092,54 @@ void text_help(struct buf *out, const struct snapshot *s)
         {slug, "", "one service (its short name, as in the URLs)"},
         {"help", "", "this help"},
     };
-    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+    for (size_t i = 0;
+         !s->site.finger_off && i < sizeof(queries) / sizeof(queries[0]); i++) {
         buf_reset(&cmd);
         put_finger_cmd(&cmd, s, queries[i][0], queries[i][1][0] == 'l');
         help_row(out, cmd.data, queries[i][2]);
     }
 
-    buf_puts(out, "\nGopher\n");
-    text_clean(&host, site_host(s));
-    buf_reset(&cmd);
-    buf_printf(&cmd, "gopher %s %d", host.len > 0 ? host.data : "localhost",
-               gopher_port(s));
-    help_row(out, cmd.data, "the menu");
-    buf_reset(&cmd);
-    buf_puts(&cmd, "lynx ");
-    put_gopher_url(&cmd, s);
-    buf_puts(&cmd, "/");
-    help_row(out, cmd.data, "the menu in lynx");
-    buf_reset(&cmd);
-    buf_puts(&cmd, "curl ");
-    put_gopher_url(&cmd, s);
-    buf_puts(&cmd, "/0/status.txt");
-    help_row(out, cmd.data, "the summary as text");
-    buf_reset(&cmd);
-    buf_puts(&cmd, "curl ");
-    put_gopher_url(&cmd, s);
-    buf_puts(&cmd, "/7/search%09fibre");
-    help_row(out, cmd.data, "search (type 7), here for \"fibre\"");
+    if (!s->site.gopher_off)
+        help_gopher(out, s, &cmd, &host);
+    if (!s->site.http_off)
+        help_web(out, s, &cmd);
+    if (buf_failed(&title) || buf_failed(&cmd) || buf_failed(&host))
+        out->oom = true;
+    buf_free(&title);
+    buf_free(&cmd);
+    buf_free(&host);
+}
 
+/* The help's Gopher section. */
+static void help_gopher(struct buf *out, const struct snapshot *s,
+                        struct buf *cmd, struct buf *host)
+{
+    buf_puts(out, "\nGopher\n");
+    text_clean(host, gopher_host(s));
+    buf_reset(cmd);
+    buf_printf(cmd, "gopher %s %d", host->len > 0 ? host->data : "localhost",
+               gopher_port(s));
+    help_row(out, cmd->data, "the menu");
+    buf_reset(cmd);
+    buf_puts(cmd, "lynx ");
+    put_gopher_url(cmd, s);
+    buf_puts(cmd, "/");
+    help_row(out, cmd->data, "the menu in lynx");
+    buf_reset(cmd);
+    buf_puts(cmd, "curl ");
+    put_gopher_url(cmd, s);
+    buf_puts(cmd, "/0/status.txt");
+    help_row(out, cmd->data, "the summary as text");
+    buf_reset(cmd);
+    buf_puts(cmd, "curl ");
+    put_gopher_url(cmd, s);
+    buf_puts(cmd, "/7/search%09fibre");
+    help_row(out, cmd->data, "search (type 7), here for \"fibre\"");
+}
+
+/* The help's web and JSON sections. */
+static void help_web(struct buf *out, const struct snapshot *s, struct buf *cmd)
+{
     buf_puts(out, "\nWeb\n");
     const char *web[][3] = {
         {"lynx ", "/", "the page; fine in text browsers"},
@@ -911,11 +1150,11 @@ void text_help(struct buf *out, const struct snapshot *s)
         {"curl ", "/history.atom", "the feed (also /history.rss)"},
     };
     for (size_t i = 0; i < sizeof(web) / sizeof(web[0]); i++) {
-        buf_reset(&cmd);
-        buf_puts(&cmd, web[i][0]);
-        put_base_url(&cmd, s);
-        buf_puts(&cmd, web[i][1]);
-        help_row(out, cmd.data, web[i][2]);
+        buf_reset(cmd);
+        buf_puts(cmd, web[i][0]);
+        put_base_url(cmd, s);
+        buf_puts(cmd, web[i][1]);
+        help_row(out, cmd->data, web[i][2]);
     }
 
     buf_puts(out, "\nFor scripts (Atlassian Statuspage v2 JSON)\n");
@@ -925,17 +1164,12 @@ void text_help(struct buf *out, const struct snapshot *s)
         {"/api/v2/incidents/unresolved.json", "open incidents"},
     };
     for (size_t i = 0; i < sizeof(api) / sizeof(api[0]); i++) {
-        buf_reset(&cmd);
-        buf_puts(&cmd, "curl ");
-        put_base_url(&cmd, s);
-        buf_puts(&cmd, api[i][0]);
-        help_row(out, cmd.data, api[i][1]);
+        buf_reset(cmd);
+        buf_puts(cmd, "curl ");
+        put_base_url(cmd, s);
+        buf_puts(cmd, api[i][0]);
+        help_row(out, cmd->data, api[i][1]);
     }
-    if (buf_failed(&title) || buf_failed(&cmd) || buf_failed(&host))
-        out->oom = true;
-    buf_free(&title);
-    buf_free(&cmd);
-    buf_free(&host);
 }
 
 /* ---- conversions ------------------------------------------------------ */

@@ -54,6 +54,11 @@ void text_maintenance(struct buf *out, const struct snapshot *s,
 /* Help: how to reach this status on every protocol. */
 void text_help(struct buf *out, const struct snapshot *s);
 
+/* An incident's impact in words, "no impact" or "minor impact" (never
+ * "none impact"): every protocol and feed says it through this function so
+ * they agree. */
+const char *text_impact_words(enum impact i);
+
 /* Appends a displayed time: "2026-11-23 12:34 UTC", plus the site's display
  * zone when one is configured. Every protocol shows times through this
  * function so they agree. */
@@ -80,6 +85,25 @@ void text_search_link(struct buf *out, const char *q, size_t page, bool html);
  * characters are dropped, TAB becomes a space. */
 void text_wrap(struct buf *out, const char *text, size_t width,
                const char *indent);
+/* Whether a line of a body (no LF) looks preformatted, pasted command
+ * output rather than prose: it starts with a space, a tab or a no-break
+ * space, or holds a tab, three spaces in a row, or two that do not follow
+ * a sentence's end (".!?:"). Text, Gopher and finger keep such a line as
+ * it is (tabs expanded) where they wrap prose, and HTML shows it in <pre>:
+ * the one rule every protocol follows. A blank line is no such line. */
+bool text_line_preformatted(const char *s, size_t n);
+/* Appends s[0..n) with each TAB expanded to the next multiple of 8
+ * columns (a column a UTF-8 code point), as a terminal shows it. */
+void text_expand_tabs(struct buf *out, const char *s, size_t n);
+/* Appends a body an operator wrote (an update, a postmortem) as the text
+ * views show it: prose wrapped like text_wrap() (at a wrap, no-break
+ * spaces that started the next word are dropped: they spaced two words),
+ * preformatted lines (text_line_preformatted()) kept as they are, tabs
+ * expanded, trailing blanks dropped, cut hard only where wider than width
+ * (the rest under the line's own indentation). The first line starts with
+ * first, the others with rest (NULL: none). */
+void text_wrap_body(struct buf *out, const char *text, size_t width,
+                    const char *first, const char *rest);
 /* Appends s with control characters removed (TAB -> space, CR/LF -> space). */
 void text_clean(struct buf *out, const char *s);
 

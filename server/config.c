@@ -135,6 +135,47 @@ static int set_addr(char *dst, size_t cap, const char *v, const char *key,
     return set_str(dst, cap, strcmp(v, "off") == 0 ? "" : v, key, err, errlen);
 }
 
+/* "SCHEME://HOST[:PORT][/]" into host and port (the scheme's own port when
+ * none is given: 70 for gopher, 79 for finger). Host-name bytes only, so
+ * that no menu line or link gets anything else from the configuration. */
+static int set_public_url(char *host, size_t cap, int *port, const char *scheme,
+                          const char *v, const char *key, char *err,
+                          size_t errlen)
+{
+    char shown[61];
+    size_t sl = strlen(scheme);
+    const char *h = v;
+    if (strncmp(v, scheme, sl) != 0 || strncmp(v + sl, "://", 3) != 0)
+        goto bad;
+    h = v + sl + 3;
+    size_t n = strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                         "0123456789.-[]");
+    if (h[0] == '[') /* an IPv6 literal keeps its colons */
+        n = strchr(h, ']') != NULL ? (size_t)(strchr(h, ']') - h) + 1 : 0;
+    if (n == 0 || n >= cap)
+        goto bad;
+    int p = strcmp(scheme, "gopher") == 0 ? 70 : 79;
+    const char *rest = h + n;
+    if (*rest == ':') {
+        char *end;
+        long l = strtol(rest + 1, &end, 10);
+        if (end == rest + 1 || l < 1 || l > 65535)
+            goto bad;
+        p = (int)l;
+        rest = end;
+    }
+    if (!(rest[0] == '\0' || (rest[0] == '/' && rest[1] == '\0')))
+        goto bad;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    *port = p;
+    return 0;
+bad:
+    snprintf(err, errlen, "%s: expected %s://HOST[:PORT], got '%s'", key,
+             scheme, echo(shown, v));
+    return UV_EINVAL;
+}
+
 int config_set(struct serve_config *c, const char *k, const char *v, char *err,
                size_t errlen)
 {
@@ -152,6 +193,34 @@ int config_set(struct serve_config *c, const char *k, const char *v, char *err,
         return set_str(c->name, sizeof(c->name), v, k, err, errlen);
     if (strcmp(k, "base_url") == 0)
         return set_str(c->base_url, sizeof(c->base_url), v, k, err, errlen);
+    /* The public address of HTTP (an alias of base_url), Gopher and
+     * finger, where a proxy or a port forward serves them: links and menus
+     * name it instead of hostname and the bound port. */
+    if (strcmp(k, "public_http_url") == 0)
+        return set_str(c->base_url, sizeof(c->base_url), v, k, err, errlen);
+    if (strcmp(k, "public_gopher_url") == 0)
+        return set_public_url(c->gopher_host, sizeof(c->gopher_host),
+                              &c->gopher_public_port, "gopher", v, k, err,
+                              errlen);
+    if (strcmp(k, "public_finger_url") == 0)
+        return set_public_url(c->finger_host, sizeof(c->finger_host),
+                              &c->finger_public_port, "finger", v, k, err,
+                              errlen);
+    if (strcmp(k, "page_id") == 0) {
+        /* Pollers use it as a key: letters, digits, '-' and '_' only. */
+        size_t n = strlen(v);
+        if (n == 0 || n >= sizeof(c->page_id) ||
+            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789-_") != n) {
+            char shown[61];
+            snprintf(err, errlen,
+                     "%s: expected 1 to %zu of A-Z, a-z, 0-9, '-', '_', got "
+                     "'%s'",
+                     k, sizeof(c->page_id) - 1, echo(shown, v));
+            return UV_EINVAL;
+        }
+        return set_str(c->page_id, sizeof(c->page_id), v, k, err, errlen);
+    }
     if (strcmp(k, "time_zone") == 0)
         return set_str(c->time_zone, sizeof(c->time_zone), v, k, err, errlen);
     if (strcmp(k, "http_public_port") == 0)

@@ -52,6 +52,14 @@ static void set_site(struct snapshot *s, const struct serve_config *cfg,
     s->site.name = snapshot_strdup(s, cfg->name);
     s->site.hostname = snapshot_strdup(s, cfg->hostname);
     s->site.base_url = snapshot_strdup(s, cfg->base_url);
+    s->site.page_id = cfg->page_id[0] ? snapshot_strdup(s, cfg->page_id) : NULL;
+    s->site.gopher_host =
+        cfg->gopher_host[0] ? snapshot_strdup(s, cfg->gopher_host) : NULL;
+    s->site.finger_host =
+        cfg->finger_host[0] ? snapshot_strdup(s, cfg->finger_host) : NULL;
+    s->site.http_off = cfg->http_addr[0] == '\0';
+    s->site.gopher_off = cfg->gopher_addr[0] == '\0';
+    s->site.finger_off = cfg->finger_addr[0] == '\0';
     s->site.http_port = cfg->http_public_port;
     s->site.gopher_port = cfg->gopher_public_port;
     s->site.finger_port = cfg->finger_public_port;

@@ -37,7 +37,9 @@ static const char serve_usage[] =
     "Serves the status on HTTP (default 127.0.0.1:7080), Gopher (7070) and\n"
     "finger (7079). A new database file is created with demo data.\n"
     "Config file keys (key = value): http, gopher, finger, hostname, name,\n"
-    "base_url, http_public_port, gopher_public_port, finger_public_port,\n"
+    "base_url, public_http_url, public_gopher_url, public_finger_url,\n"
+    "page_id, http_public_port, gopher_public_port, "
+    "finger_public_port,\n"
     "time_zone, max_age, max_connections, max_per_address, backlog,\n"
     "reload_ms, read_timeout_ms, idle_timeout_ms, shutdown_grace_ms,\n"
     "view_cache_mb, log_file.\n";

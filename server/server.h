@@ -21,10 +21,13 @@ struct serve_config {
     char http_addr[80]; /* "127.0.0.1:7080", "[::1]:7080", or "" = off */
     char gopher_addr[80];
     char finger_addr[80];
-    char hostname[256];   /* advertised host name */
-    char name[128];       /* page name */
-    char base_url[300];   /* "" = derived from hostname and HTTP port */
-    int http_public_port; /* 0 = the bound port */
+    char hostname[256];    /* advertised host name */
+    char name[128];        /* page name */
+    char base_url[300];    /* "" = derived from hostname and HTTP port */
+    char page_id[33];      /* "" = derived (statuspage_site_page_id()) */
+    char gopher_host[256]; /* "" = hostname (public_gopher_url) */
+    char finger_host[256]; /* "" = hostname (public_finger_url) */
+    int http_public_port;  /* 0 = the bound port */
     int gopher_public_port;
     int finger_public_port;
     char time_zone[64];    /* "" = UTC only */

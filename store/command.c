@@ -53,7 +53,10 @@ static int run(struct store *st, const struct store_command *cmd,
         struct update_input in = cmd->update;
         in.via = via;
         res->id = cmd->id;
-        return store_post_update(st, cmd->id, &in);
+        int rc = store_post_update(st, cmd->id, &in);
+        /* A bot corrects an update by its id (PUT /api/v1/updates/ID):
+         * the reply names the one just added. */
+        return rc == 0 ? store_newest_update(st, cmd->id, &res->update_id) : rc;
     }
     case COMMAND_POSTMORTEM:
         res->id = cmd->id;
@@ -64,6 +67,7 @@ static int run(struct store *st, const struct store_command *cmd,
         return store_service_set(st, cmd->text, cmd->status, cmd->auto_status);
     case COMMAND_UPDATE_EDIT: {
         /* The reply names the post the update belongs to. */
+        res->update_id = cmd->id;
         int rc = store_update_edit(st, cmd->id, cmd->text, via, 0);
         return rc == 0 ? store_update_post(st, cmd->id, &res->id) : rc;
     }
@@ -77,7 +81,11 @@ void store_command_run(struct store *st, const struct store_command *cmd,
     memset(res, 0, sizeof(*res));
     /* Token and write in one transaction: a token revoked a moment ago
      * cannot slip a write in between the check and the change. */
-    int rc = store_begin(st, true);
+    int rc = 0;
+    if (cmd->token_unseen)
+        rc = store_token_check_hash(st, cmd->token_hash, res->token_name);
+    if (rc == 0)
+        rc = store_begin(st, true);
     if (rc == 0)
         rc = store_token_use(st, cmd->token_hash, res->token_name, 0);
     if (rc == 0)

@@ -31,6 +31,10 @@ struct store_command {
      * by run. The token itself stays with the request: the worker thread
      * never needs the secret. */
     unsigned char token_hash[STORE_TOKEN_HASH];
+    /* The server's snapshot did not have the token (it may be newer than
+     * the snapshot): run reads the store first, without taking the write
+     * lock, so that a wrong token costs no lock. */
+    bool token_unseen;
     int64_t id;
     struct post_input post;
     struct update_input update;
@@ -46,6 +50,7 @@ struct store_command {
 struct store_result {
     int rc;              /* 0, or the negative UV_E* code of the store */
     int64_t id;          /* the created or changed post's id, if any */
+    int64_t update_id;   /* the update added or corrected, if any */
     char message[256];   /* store_errmsg() when rc < 0; one line */
     char token_name[65]; /* the authenticated token's name */
 };
@@ -61,8 +66,10 @@ char *store_command_strdup(struct store_command *cmd, const char *s, size_t n);
 /* Zeroed memory owned by cmd (arrays of slugs or windows). */
 void *store_command_alloc(struct store_command *cmd, size_t size);
 
-/* Runs cmd against st in ONE transaction: first the bearer token's hash
- * is checked against the stored ones (an unknown or revoked token gives
+/* Runs cmd against st in ONE transaction (after a read of the tokens
+ * alone when cmd->token_unseen, which refuses an unknown token before the
+ * write lock is taken): first the bearer token's hash is checked against
+ * the stored ones (an unknown or revoked token gives
  * rc = UV_EACCES and writes nothing), then the write runs with the
  * token's name as its `via`, and the token's last use is recorded. Called
  * on a worker thread; st is used by this thread only. */

@@ -59,7 +59,16 @@ struct site {
     const char *name;     /* page name, "ExampleNet status" */
     const char *hostname; /* public host name advertised in menus/URLs */
     const char *base_url; /* "http://host:port" without trailing slash */
-    int http_port;        /* public ports, as advertised */
+    const char *page_id;  /* the v2 JSON's page.id; NULL: derived */
+    /* The public host of Gopher and finger when it is not hostname
+     * (public_gopher_url, public_finger_url); NULL: hostname. */
+    const char *gopher_host;
+    const char *finger_host;
+    /* A protocol switched off is never linked or advertised. */
+    bool http_off;
+    bool gopher_off;
+    bool finger_off;
+    int http_port; /* public ports, as advertised */
     int gopher_port;
     int finger_port;
     const char *time_zone; /* IANA display zone or NULL for UTC only */

@@ -157,6 +157,10 @@ int store_update_edit(struct store *st, int64_t update_id, const char *body,
 /* The post that update update_id belongs to, in *post_id; UV_ENOENT for
  * an unknown update. */
 int store_update_post(struct store *st, int64_t update_id, int64_t *post_id);
+/* The newest update of post post_id (the one with the highest id: ids only
+ * grow), in *update_id; UV_ENOENT when it has none. Inside a write's
+ * transaction it is the update that write added. */
+int store_newest_update(struct store *st, int64_t post_id, int64_t *update_id);
 
 /* The `via` of the updates the server writes itself when a maintenance
  * starts or completes on its schedule; no token may take the name. */
@@ -206,6 +210,17 @@ int store_token_check(struct store *st, const char *token, char name_out[65]);
  * write API can recognise a token in the snapshot and hand only its hash
  * to the thread that writes. Pure: no database. */
 void store_token_hash(const char *token, unsigned char out[STORE_TOKEN_HASH]);
+/* What snap's copy of the token table says of token: valid, revoked, or
+ * not there (unknown, or made after the snapshot was built). Hashed, then
+ * compared in constant time with every entry, like store_token_known().
+ * Pure: no database. */
+enum store_token_seen {
+    STORE_TOKEN_UNSEEN,
+    STORE_TOKEN_VALID,
+    STORE_TOKEN_REVOKED,
+};
+enum store_token_seen store_token_seen(const struct snapshot *snap,
+                                       const char *token);
 /* Whether token is a valid (not revoked) token of snap's copy of the token
  * table: hashed, then compared in constant time with every entry, so the
  * time taken says nothing about how close a guess came. Pure: no database,
@@ -213,6 +228,11 @@ void store_token_hash(const char *token, unsigned char out[STORE_TOKEN_HASH]);
  * itself checks again in its transaction (store_command_run()), which is
  * authoritative. NULL is hashed as "", which no token is. */
 bool store_token_known(const struct snapshot *snap, const char *token);
+/* store_token_check() for a token already hashed, reading only (no
+ * transaction of its own, no lock): 0 and the name, or UV_EACCES. */
+int store_token_check_hash(struct store *st,
+                           const unsigned char hash[STORE_TOKEN_HASH],
+                           char name_out[65]);
 /* store_token_check() for a token already hashed, which also records the
  * use (last_used_at = at, or now when at is 0). Meant for the inside of a
  * write's own transaction (store_command_run()), so the use is recorded

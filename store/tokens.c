@@ -57,19 +57,29 @@ void store_token_hash(const char *token, unsigned char out[STORE_TOKEN_HASH])
                        strlen(token), NULL, 0);
 }
 
-bool store_token_known(const struct snapshot *snap, const char *token)
+enum store_token_seen store_token_seen(const struct snapshot *snap,
+                                       const char *token)
 {
     unsigned char hash[STORE_TOKEN_HASH];
     store_token_hash(token, hash);
     /* Every entry is compared in constant time, match or not, so the time
-     * taken says nothing about how close a guess came. */
-    bool found = false;
+     * taken says nothing about how close a guess came. The same token
+     * listed twice, once revoked (an import gone odd), is valid. */
+    bool valid = false, revoked = false;
     for (size_t i = 0; i < snap->n_tokens; i++) {
         bool same =
             sodium_memcmp(snap->tokens[i].hash, hash, STORE_TOKEN_HASH) == 0;
-        found |= same && !snap->tokens[i].revoked;
+        valid |= same && !snap->tokens[i].revoked;
+        revoked |= same && snap->tokens[i].revoked;
     }
-    return found;
+    return valid     ? STORE_TOKEN_VALID
+           : revoked ? STORE_TOKEN_REVOKED
+                     : STORE_TOKEN_UNSEEN;
+}
+
+bool store_token_known(const struct snapshot *snap, const char *token)
+{
+    return store_token_seen(snap, token) == STORE_TOKEN_VALID;
 }
 
 int store_token_add(struct store *st, const char *name,
@@ -248,6 +258,14 @@ int store_token_check(struct store *st, const char *token, char name_out[65])
     unsigned char hash[STORE_TOKEN_HASH];
     int64_t id;
     store_token_hash(token, hash);
+    return find_token(st, hash, &id, name_out);
+}
+
+int store_token_check_hash(struct store *st,
+                           const unsigned char hash[STORE_TOKEN_HASH],
+                           char name_out[65])
+{
+    int64_t id;
     return find_token(st, hash, &id, name_out);
 }
 

@@ -819,8 +819,14 @@ int store_postmortem(struct store *st, int64_t id, const char *body,
         rc = store_fail(st, UV_EINVAL,
                         "only incidents have a postmortem; #%lld is %s",
                         (long long)id, store_kind_noun(ps.row.kind));
-    /* A postmortem written while the incident is still open is kept, but
-     * the status only says "postmortem" once the incident is over. */
+    /* A postmortem is the account of an incident that is over: on an open
+     * one the page would show "Monitoring" above a published postmortem,
+     * so it waits until the incident is resolved. */
+    if (rc == 0 && model_status_is_open(ps.row.status))
+        rc = store_fail(st, UV_EINVAL,
+                        "incident #%lld is still %s; resolve it before "
+                        "publishing its postmortem",
+                        (long long)id, model_status_name(ps.row.status));
     struct post_row row = ps.row;
     if (row.status == STATUS_RESOLVED)
         row.status = STATUS_POSTMORTEM;
@@ -930,6 +936,26 @@ int store_update_post(struct store *st, int64_t update_id, int64_t *post_id)
     else
         rc = store_sql_fail(st, "finding an update");
     sqlite3_finalize(stmt);
+    return rc;
+}
+
+int store_newest_update(struct store *st, int64_t post_id, int64_t *update_id)
+{
+    *update_id = 0;
+    sqlite3_stmt *stmt;
+    int rc = store_prepare(
+        st, "SELECT max(id) FROM updates WHERE incident_id = ?", &stmt);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, post_id);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *update_id = sqlite3_column_int64(stmt, 0);
+    else
+        rc = store_sql_fail(st, "finding an update");
+    sqlite3_finalize(stmt);
+    if (rc == 0 && *update_id == 0)
+        rc = store_fail(st, UV_ENOENT, "post #%lld has no update",
+                        (long long)post_id);
     return rc;
 }
 

@@ -254,6 +254,17 @@ static int read_stdin_body(const char *cmd, char **out)
     }
     while (len > 0 && strchr(" \t\r\n", data[len - 1]) != NULL)
         len--;
+    /* Nothing on standard input is almost always a mistake (a pipe whose
+     * writer failed, a here-document left empty): say so rather than post
+     * an update without a word. --body '' still says "no text" on
+     * purpose. */
+    size_t lead = 0;
+    while (lead < len && strchr(" \t\r\n", data[lead]) != NULL)
+        lead++;
+    if (lead == len) {
+        free(data);
+        return cli_fail("%s: the body on standard input is empty", cmd);
+    }
     data[len] = '\0';
     *out = data;
     return 0;

@@ -66,6 +66,16 @@ snapshot_db() {
 check_rc "outpost --help: exit status" $? 0
 check_has "outpost --help lists incident open" "$(cat "$T/out")" "incident open"
 check_has "outpost --help lists postmortem" "$(cat "$T/out")" "postmortem ID"
+check "outpost --help: every command listed once" python3 -c '
+import sys, collections
+lines = [l.strip() for l in open(sys.argv[1]) if l.strip().startswith("outpost ")]
+dup = [l for l, n in collections.Counter(lines).items() if n > 1]
+assert not dup, dup
+for want in ("token add NAME", "token list", "token revoke NAME", "export [FILE|-]", "import FILE|-"):
+    assert sum(want in l for l in lines) == 1, (want, lines)' "$T/out"
+for o in --http --gopher --finger --hostname --name --time-zone --base-url --config --set --quiet; do
+    check_has "outpost --help: serve takes $o" "$(sed -n '/outpost serve/,/outpost init/p' "$T/out")" "[$o"
+done
 
 for cmd in "init" "service add" "service set" "service list" \
     "incident open" "incident update" "incident resolve" "incident show" \
@@ -194,6 +204,8 @@ newer=${OUT%%Card replaced*}
 older=${OUT%%A line card is failing*}
 if [ ${#newer} -lt ${#older} ]; then pass "text: updates newest first"; else fail "text: updates newest first"; fi
 
+expect "postmortem of an open incident" 1 postmortem "$INC" --body "Too early."
+check_has "it says to resolve it first" "$ERR" "is still monitoring; resolve it before publishing its postmortem"
 expect "incident resolve" 0 incident resolve "$INC" --body "Stable for an hour."
 expect "incident show resolved" 0 incident show "$INC" --json
 check_eq "resolved with a time" \
@@ -251,6 +263,28 @@ check_has "JSON output keeps UTF-8 unescaped" "$(cat "$T/out")" "ünïcode"
 check_has "JSON output escapes the tab" "$(cat "$T/out")" '\ttab'
 expect "show stdin incident (text)" 0 incident show "$STDIN_ID"
 check_has "text: paragraphs indented" "$OUT" $'\n\n  "Quoted", back\\slash,\ttab.'
+
+# An empty standard input (or one of white space only) is refused with a
+# reason, and nothing is written; an explicit --body '' stays allowed. (A
+# database of its own, so the lists below are as they were.)
+E=(--db "$T/empty-body.db")
+"$OUTPOST" "${E[@]}" init >/dev/null
+"$OUTPOST" "${E[@]}" service add dsl --name DSL >/dev/null
+EID=$("$OUTPOST" "${E[@]}" incident open --title "Empty bodies" --service dsl --body "First.")
+updates_of() { "$OUTPOST" "${E[@]}" incident show "$EID" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["incident_updates"]))'; }
+"$OUTPOST" "${E[@]}" incident update "$EID" --body - </dev/null >"$T/out" 2>"$T/err"
+check_rc "incident update --body - with empty stdin: exit status" $? 1
+check_eq "empty stdin: one line" "$(wc -l <"$T/err")" 1
+check_has "empty stdin: says so" "$(cat "$T/err")" "the body on standard input is empty"
+printf ' \n\t\n' | "$OUTPOST" "${E[@]}" incident update "$EID" --body - >"$T/out" 2>"$T/err"
+check_rc "incident update --body - with only white space: exit status" $? 1
+check_has "white space only: says so" "$(cat "$T/err")" "the body on standard input is empty"
+"$OUTPOST" "${E[@]}" notice post --title Empty --body - </dev/null >"$T/out" 2>"$T/err"
+check_rc "notice post --body - with empty stdin: exit status" $? 1
+check_eq "empty stdin: nothing written" "$(updates_of)" 1
+"$OUTPOST" "${E[@]}" incident update "$EID" --body '' --status identified >"$T/out" 2>"$T/err"
+check_rc "incident update --body '' is still allowed" $? 0
+check_eq "--body '': the update is written" "$(updates_of)" 2
 
 # ---- maintenance and notices ---------------------------------------------
 

@@ -329,7 +329,8 @@ TEST(notice_postmortem_edit)
         snapkit_revs_free(&b);
     }
     {
-        /* A postmortem replaced, and one kept on an open incident. */
+        /* A postmortem replaced; one on an open incident is refused and
+         * changes nothing. */
         AROUND(&w, a, b,
                CHECK_INT(store_postmortem(w.st, w.resolved, "Rewritten.", "cli",
                                           NOW + 1),
@@ -342,8 +343,8 @@ TEST(notice_postmortem_edit)
         AROUND(&w, a, b,
                CHECK_INT(store_postmortem(w.st, w.incident, "Early notes.",
                                           "cli", NOW + 2),
-                         0));
-        EXPECT_CHANGED(&a, &b, w.incident);
+                         UV_EINVAL));
+        EXPECT_CHANGED(&a, &b);
         snapkit_revs_free(&a);
         snapkit_revs_free(&b);
     }
@@ -768,6 +769,9 @@ TEST(migration_from_version_4_keeps_data_at_rev_0)
     CHECK_INT(store_update_edit(st, last_update_of(st, a), "Edited.", "cli",
                                 NOW - 200),
               0);
+    /* A postmortem waits for the incident to be resolved. */
+    CHECK_INT(update_post(st, a, true, STATUS_RESOLVED, "Fixed.", NOW - 150),
+              0);
     CHECK_INT(store_postmortem(st, a, "Notes.", "cli", NOW - 100), 0);
     struct buf before = BUF_INIT, after = BUF_INIT;
     CHECK_INT(store_export(st, &before), 0);
@@ -795,9 +799,9 @@ TEST(migration_from_version_4_keeps_data_at_rev_0)
     struct snapshot *s1 = NULL, *s2 = NULL;
     CHECK_INT(store_load(st, NOW, &s1), 0);
     REQUIRE(s1 != NULL);
-    CHECK_INT(snapshot_incident(s1, a)->n_updates, 1);
-    CHECK_STR(snapshot_incident(s1, a)->updates[0].body, "Edited.");
-    CHECK_INT(snapshot_incident(s1, a)->updates[0].n_revisions, 1);
+    CHECK_INT(snapshot_incident(s1, a)->n_updates, 2);
+    CHECK_STR(snapshot_incident(s1, a)->updates[1].body, "Edited.");
+    CHECK_INT(snapshot_incident(s1, a)->updates[1].n_revisions, 1);
     CHECK_INT(update_post(st, b, true, STATUS_IN_PROGRESS, "Started.", NOW), 0);
     struct snapkit_revs r2;
     snapkit_revs(st, &r2);
@@ -842,7 +846,8 @@ TEST(loads_follow_the_stamps)
                                    "cli", NOW + k);
             break;
         case 1:
-            rc = id == w.notice || id == w.maintenance
+            /* Only a resolved incident takes a postmortem. */
+            rc = id != w.resolved
                      ? store_update_edit(w.st, last_update_of(w.st, id),
                                          "Again.", "cli", NOW + k)
                      : store_postmortem(w.st, id, "Notes.", "cli", NOW + k);

@@ -57,6 +57,38 @@ TEST(set_keys)
     CHECK_STR(c.finger_addr, "");
     CHECK_INT(config_set(&c, "max_age", "30", err, sizeof(err)), 0);
     CHECK_INT(c.max_age, 30);
+    CHECK_STR(c.page_id, "");
+    CHECK_INT(config_set(&c, "page_id", "noc-main_2", err, sizeof(err)), 0);
+    CHECK_STR(c.page_id, "noc-main_2");
+    /* A public URL per protocol: its host and port are what is advertised. */
+    CHECK_INT(config_set(&c, "public_gopher_url", "gopher://g.example.net:7070",
+                         err, sizeof(err)),
+              0);
+    CHECK_STR(c.gopher_host, "g.example.net");
+    CHECK_INT(c.gopher_public_port, 7070);
+    CHECK_INT(config_set(&c, "public_finger_url", "finger://[2001:db8::1]/",
+                         err, sizeof(err)),
+              0);
+    CHECK_STR(c.finger_host, "[2001:db8::1]");
+    CHECK_INT(c.finger_public_port, 79);
+    CHECK_INT(config_set(&c, "public_gopher_url", "http://g.example.net", err,
+                         sizeof(err)),
+              UV_EINVAL);
+    CHECK_INT(
+        config_set(&c, "public_gopher_url", "gopher://g\tx", err, sizeof(err)),
+        UV_EINVAL);
+    CHECK_INT(
+        config_set(&c, "public_gopher_url", "gopher://g:0", err, sizeof(err)),
+        UV_EINVAL);
+    CHECK_STR(c.gopher_host, "g.example.net");
+    CHECK_INT(config_set(&c, "public_http_url", "https://s.example.net", err,
+                         sizeof(err)),
+              0);
+    CHECK_STR(c.base_url, "https://s.example.net");
+    CHECK_INT(config_set(&c, "page_id", "a b", err, sizeof(err)), UV_EINVAL);
+    CHECK(strstr(err, "page_id: expected 1 to 32") != NULL);
+    CHECK_INT(config_set(&c, "page_id", "", err, sizeof(err)), UV_EINVAL);
+    CHECK_STR(c.page_id, "noc-main_2");
     /* Refusals keep the old value and say why. */
     CHECK_INT(config_set(&c, "max_age", "-1", err, sizeof(err)), UV_EINVAL);
     CHECK_INT(c.max_age, 30);

@@ -115,6 +115,22 @@ TEST(html_body_table)
         {"http://a.net and http://b.net",
          "<p><a href=\"http://a.net\">http://a.net</a> and "
          "<a href=\"http://b.net\">http://b.net</a></p>\n"},
+        /* lines that look preformatted go in <pre>, with their
+         * neighbours; prose around them stays in paragraphs */
+        {"Trace:\n 1  gw (10.0.0.1)\n 2  core (10.0.0.2)\nDone.",
+         "<p>Trace:</p>\n<pre> 1  gw (10.0.0.1)\n 2  core (10.0.0.2)</pre>\n"
+         "<p>Done.</p>\n"},
+        /* tabs expanded as the text views do, trailing blanks dropped */
+        {"hop\taddr  \r\n1\t10.0.0.1",
+         "<pre>hop     addr\n1       10.0.0.1</pre>\n"},
+        /* two spaces after a full stop are prose */
+        {"Fixed.  Watching.", "<p>Fixed.  Watching.</p>\n"},
+        /* a blank line ends a <pre> too */
+        {"x\n\n  y\n\n  z", "<p>x</p>\n<pre>  y</pre>\n<pre>  z</pre>\n"},
+        /* escaped and linked in a <pre> as well */
+        {"  <b> https://e.net/",
+         "<pre>  &lt;b&gt; <a "
+         "href=\"https://e.net/\">https://e.net/</a></pre>\n"},
         /* controls in a body are dropped too */
         {"\x1b[31mred\x1b[0m", "<p>[31mred[0m</p>\n"},
     };
@@ -467,6 +483,11 @@ TEST(html_incident_page)
     check_page("maintenance 43", &b);
     CHECK_HAS(b.data, b.len, "<dt>Window</dt>");
     CHECK_LACKS(b.data, b.len, "<dt>Impact</dt>");
+    /* Its post was made when it was announced: the word the text views
+     * use, not "Started" (the work starts in its window). */
+    CHECK_HAS(b.data, b.len,
+              "<dt>Announced</dt><dd><time datetime=\"2026-11-17T16:00:00Z\">");
+    CHECK_LACKS(b.data, b.len, "<dt>Started</dt>");
     buf_free(&b);
     html_incident(&b, snap, snapshot_incident(snap, 45));
     check_page("notice 45", &b);

@@ -306,6 +306,34 @@ TEST(statuspage_page_id_stable)
     CHECK_STR(a, "67bvaq7epgqi");
 }
 
+/* A page's id names the page, not only its host: two pages on one host
+ * (another port, another path) get two ids; a page at the root of its
+ * host keeps the host name's; a configured one wins. */
+TEST(site_page_id_names_the_page)
+{
+    char host[13], a[STATUSPAGE_PAGE_ID_MAX + 1], b[STATUSPAGE_PAGE_ID_MAX + 1],
+        c[STATUSPAGE_PAGE_ID_MAX + 1], d[STATUSPAGE_PAGE_ID_MAX + 1],
+        e[STATUSPAGE_PAGE_ID_MAX + 1];
+    statuspage_page_id("status.example.net", host);
+    struct site s = {.hostname = "status.example.net",
+                     .base_url = "https://status.example.net/"};
+    statuspage_site_page_id(&s, a);
+    CHECK_STR(a, host);
+    CHECK_STR(a, "67bvaq7epgqi");
+    s.base_url = "http://status.example.net:8080";
+    statuspage_site_page_id(&s, b);
+    s.base_url = "https://status.example.net/mail";
+    statuspage_site_page_id(&s, c);
+    s.base_url = "https://status.example.net/dsl/";
+    statuspage_site_page_id(&s, d);
+    CHECK(strcmp(a, b) != 0 && strcmp(a, c) != 0 && strcmp(b, c) != 0);
+    CHECK(strcmp(c, d) != 0);
+    CHECK_INT(strlen(b), 12);
+    s.page_id = "noc-main";
+    statuspage_site_page_id(&s, e);
+    CHECK_STR(e, "noc-main");
+}
+
 /* ---- the documents ---------------------------------------------------- */
 
 static void check_page(const struct jsonr_value *root)
@@ -712,6 +740,7 @@ int main(void)
     RUN(json_writer_commas);
     RUN(json_reader_is_strict);
     RUN(statuspage_page_id_stable);
+    RUN(site_page_id_names_the_page);
     RUN(statuspage_summary_shape);
     RUN(statuspage_other_documents);
     RUN(statuspage_hostile_round_trip);

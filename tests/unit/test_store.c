@@ -1029,6 +1029,10 @@ static const struct bad_case bad_cases[] = {
     {"postmortem on maintenance", .op = OP_POSTMORTEM, .id = P_COMPLETED,
      .pm = "text", .want_rc = UV_EINVAL,
      .want_msg = "only incidents have a postmortem; #4 is maintenance"},
+    {"postmortem on an open incident", .op = OP_POSTMORTEM, .id = P_OPEN,
+     .pm = "text", .want_rc = UV_EINVAL,
+     .want_msg = "incident #1 is still investigating; resolve it before "
+                 "publishing its postmortem"},
     {"postmortem unknown id", .op = OP_POSTMORTEM, .id = 77, .pm = "text",
      .want_rc = UV_ENOENT, .want_msg = "unknown incident #77"},
     {"postmortem with ESC", .op = OP_POSTMORTEM, .id = P_RESOLVED,

@@ -126,6 +126,10 @@ static const struct wrap_case wrap_cases[] = {
      72, "", "abc\n"},
     {"invalid UTF-8: one '?' per bad byte (stray, overlong, surrogate)",
      "\xff \xc0\xaf \xed\xa0\x80 \xe2\x82", 72, "", "? ?? ??? ??\n"},
+    {"a no-break space after \". \" is spacing, dropped where a wrap lands",
+     "It is done. \xc2\xa0Next step", 14, "  ", "  It is done.\n  Next step\n"},
+    {"...and kept where none does", "Done. \xc2\xa0Next", 72, "",
+     "Done. \xc2\xa0Next\n"},
     {"empty input writes nothing", "", 72, "", ""},
     {"only blanks write nothing", " \n \t\n", 72, "", ""},
 };
@@ -192,6 +196,78 @@ TEST(wrap_property_width)
         CHECK(nz == na && memcmp(a, z, na) == 0);
         free(a);
         free(z);
+        buf_free(&b);
+    }
+}
+
+/* ---- preformatted lines ----------------------------------------------- */
+
+TEST(preformatted_rule)
+{
+    static const struct {
+        const char *line;
+        bool want;
+    } cases[] = {
+        {"Mail is slow for some customers.", false},
+        {"  indented by spaces", true},
+        {"\tindented by a tab", true},
+        {"\xc2\xa0\xc2\xa0indented by no-break spaces", true},
+        {"hop\taddress", true},
+        {"name   status", true},
+        {"a  b", true},
+        {"It is fixed.  We are watching it.", false},
+        {"Why?  A card failed!  It is swapped.", false},
+        {"Cause:  a card", false},
+        {"It is fixed.   Three spaces line something up", true},
+        {"trailing blanks  ", false},
+        {"", false},
+        {"   ", false},
+        {"\t \t", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        bool got = text_line_preformatted(cases[i].line, strlen(cases[i].line));
+        if (got != cases[i].want)
+            fprintf(stderr, "case: [%s]\n", cases[i].line);
+        CHECK_INT(got, cases[i].want);
+    }
+}
+
+TEST(wrap_body_table)
+{
+    static const struct wrap_case cases[] = {
+        {"a traceroute keeps its columns", " 1  gw.example.net  0.5 ms", 72,
+         "  ", "   1  gw.example.net  0.5 ms\n"},
+        {"prose around a table still wraps, the table does not",
+         "The path now:\n 1  gw  0.5 ms\n 2  core  1.2 ms\nWe are on it, "
+         "and will say more soon.",
+         24, "",
+         "The path now:\n 1  gw  0.5 ms\n 2  core  1.2 ms\nWe are on it, and "
+         "will\nsay more soon.\n"},
+        {"tabs go to the next multiple of 8 columns", "hop\taddr\n1\t10.0.0.1",
+         72, "", "hop     addr\n1       10.0.0.1\n"},
+        {"a line wider than the room breaks at a space, under its indent",
+         "  aaaaaaaaaa bbbbbbbbbb ccc", 20, "",
+         "  aaaaaaaaaa\n  bbbbbbbbbb ccc\n"},
+        {"...or under the text after its first gap",
+         "03:21  Mains power fails. Batteries take the load.", 31, "",
+         "03:21  Mains power fails.\n       Batteries take the load.\n"},
+        {"...and is cut hard where no space fits",
+         "  aaaaaaaaaaaaaaaaaaaaaaaa  b", 20, "",
+         "  aaaaaaaaaaaaaaaaaa\n  aaaaaa  b\n"},
+        {"trailing blanks are dropped", "a  b   ", 72, "", "a  b\n"},
+        {"no-break space indentation is kept", "\xc2\xa0\xc2\xa0kept as it is",
+         72, "> ", "> \xc2\xa0\xc2\xa0kept as it is\n"},
+        {"two spaces after a full stop are prose", "One.  Two three four", 12,
+         "", "One. Two\nthree four\n"},
+        {"paragraphs stay", "a\n\n  b", 72, "", "a\n\n  b\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct wrap_case *c = &cases[i];
+        struct buf b = BUF_INIT;
+        text_wrap_body(&b, c->in, c->width, c->indent, c->indent);
+        if (strcmp(b.data != NULL ? b.data : "", c->want) != 0)
+            fprintf(stderr, "case: %s\n", c->comment);
+        CHECK_STR(b.data != NULL ? b.data : "", c->want);
         buf_free(&b);
     }
 }
@@ -1061,6 +1137,8 @@ int main(void)
     RUN(wrap_table);
     RUN(wrap_null);
     RUN(wrap_property_width);
+    RUN(preformatted_rule);
+    RUN(wrap_body_table);
     RUN(clean_table);
     RUN(to_finger_table);
     RUN(to_finger_all_bytes);
