@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "../store/common/timeutil.h"
@@ -233,6 +234,7 @@ static void stop(struct server *srv, const char *why)
     }
     srv->stopping = true;
     server_log("%s: shutting down", why);
+    sd_notify(0, "STOPPING=1");
     for (size_t i = 0; i < srv->n_listeners; i++)
         listener_close(srv->listeners[i]);
     srv->n_listeners = 0;
@@ -549,6 +551,9 @@ int serve_main(const char *db_path, int argc, char **argv)
         uv_signal_start(&srv.sighup, signal_cb, SIGHUP);
         server_log("serving %s (snapshot version %llu)", db_path,
                    (unsigned long long)srv.snapshot_version);
+        /* Type=notify (tools/systemd/outpost.service): started means
+         * answering; a no-op without $NOTIFY_SOCKET (sd_notify(3)). */
+        sd_notify(0, "READY=1");
     } else {
         stop(&srv, "startup failed");
     }

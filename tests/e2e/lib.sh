@@ -99,13 +99,16 @@ SERVER_STOP_S=${SERVER_STOP_S:-15}
 # passes its own --user overrides this one (the last flag wins).
 AS_ROOT=()
 [ "$(id -u)" -eq 0 ] && AS_ROOT=(--user root)
+# More valgrind options for the server (suppressions), set by a suite.
+SERVER_VALGRIND_EXTRA=()
 
 server_start() {
     local pre=() try
     DB=${DB:-$T/outpost.db}
     if [ "${OUTPOST_VALGRIND:-0}" = 1 ]; then
         pre=(valgrind -q --leak-check=full --errors-for-leak-kinds=all
-             --show-leak-kinds=all --error-exitcode=9 --log-file="$T/valgrind.%p")
+             --show-leak-kinds=all --error-exitcode=9 --log-file="$T/valgrind.%p"
+             "${SERVER_VALGRIND_EXTRA[@]}")
     fi
     # Free ports can be taken by another process before the server binds
     # them: then new ones, a few times.
