@@ -130,7 +130,7 @@ fn addFuzz(b: *std.Build) *std.Build.Step {
         for (objects.items) |o| link.addFileArg(o);
         link.addArg("-o");
         const exe = link.addOutputFileArg(name);
-        link.addArgs(&.{ "-luv", "-lsqlite3", "-lz", "-lsodium" });
+        link.addArgs(&.{ "-luv", "-lsqlite3", "-lz", "-lsodium", "-lsystemd" });
         const inst = b.addInstallFileWithDir(exe, .{ .custom = "fuzz" }, name);
         step.dependOn(&inst.step);
     }
@@ -156,6 +156,8 @@ fn linkDeps(c: *std.Build.Step.Compile) void {
     c.linkSystemLibrary("sqlite3");
     c.linkSystemLibrary("z");
     c.linkSystemLibrary("sodium");
+    // Socket activation: sd_listen_fds_with_names (server/sockets.c).
+    c.linkSystemLibrary("libsystemd");
     c.addIncludePath(.{ .cwd_relative = llhttp_inc });
 }
 

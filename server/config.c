@@ -246,6 +246,8 @@ int config_set(struct serve_config *c, const char *k, const char *v, char *err,
         return set_int(&c->view_cache_mb, v, 1, 65536, k, err, errlen);
     if (strcmp(k, "log_file") == 0)
         return set_str(c->log_file, sizeof(c->log_file), v, k, err, errlen);
+    if (strcmp(k, "user") == 0)
+        return set_str(c->user, sizeof(c->user), v, k, err, errlen);
     if (strcmp(k, "max_per_address") == 0)
         return set_int(&c->max_per_address, v, 1, 1000000, k, err, errlen);
     if (strcmp(k, "read_timeout_ms") == 0)

@@ -915,7 +915,13 @@ static void peer_name(struct conn *c, struct sockaddr_storage *ss)
     memset(ss, 0, sizeof(*ss));
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)ss, &len) < 0)
         return;
-    if (ss->ss_family == AF_INET6)
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+    /* An IPv4 peer on a dual-stack socket is logged as the IPv4 address
+     * it is (RFC 4291, 2.5.5.2), as on an IPv4 socket. */
+    if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+        uv_inet_ntop(AF_INET, in6->sin6_addr.s6_addr + 12, c->peer,
+                     sizeof(c->peer));
+    else if (ss->ss_family == AF_INET6)
         uv_ip6_name((struct sockaddr_in6 *)ss, c->peer, sizeof(c->peer));
     else
         uv_ip4_name((struct sockaddr_in *)ss, c->peer, sizeof(c->peer));

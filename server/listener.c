@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server.h"
 
@@ -54,20 +55,19 @@ static void connection_cb(uv_stream_t *s, int status)
 }
 
 int listener_start(struct server *srv, const struct proto *proto,
-                   const char *addr, struct listener **out)
+                   const struct listen_socket *s, struct listener **out)
 {
-    struct sockaddr_storage ss;
-    int rc = config_parse_addr(addr, &ss);
-    if (rc < 0)
-        return rc;
     struct listener *l = calloc(1, sizeof(*l));
-    if (l == NULL)
+    if (l == NULL) {
+        close(s->fd);
         return UV_ENOMEM;
+    }
     l->srv = srv;
     l->proto = proto;
-    snprintf(l->addr, sizeof(l->addr), "%s", addr);
-    rc = uv_tcp_init(srv->loop, &l->tcp);
+    snprintf(l->addr, sizeof(l->addr), "%s", s->addr);
+    int rc = uv_tcp_init(srv->loop, &l->tcp);
     if (rc < 0) {
+        close(s->fd);
         free(l);
         return rc;
     }
@@ -76,11 +76,13 @@ int listener_start(struct server *srv, const struct proto *proto,
     uv_timer_init(srv->loop, &l->retry);
     l->retry.data = l;
     l->open_handles = 2;
-    /* IPv6 sockets serve only IPv6, so "[::]:70" and "0.0.0.0:70" can be
-     * configured side by side. */
-    unsigned flags = ss.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
-    rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, flags);
-    if (rc == 0)
+    /* The socket is bound already (sockets.c); uv_listen calls listen(2)
+     * on it, which for a socket from systemd, listening already, only sets
+     * our backlog. */
+    rc = uv_tcp_open(&l->tcp, s->fd);
+    if (rc < 0)
+        close(s->fd);
+    else
         rc = uv_listen((uv_stream_t *)&l->tcp, srv->cfg.backlog, connection_cb);
     if (rc < 0) {
         listener_close(l);

@@ -48,6 +48,15 @@ void peer_key_of(const struct sockaddr *sa, struct peer_key *out)
         out->family = AF_INET;
         out->len = 4;
         memcpy(out->bytes, &in->sin_addr, 4);
+    } else if (sa->sa_family == AF_INET6 &&
+               IN6_IS_ADDR_V4MAPPED(
+                   &((const struct sockaddr_in6 *)sa)->sin6_addr)) {
+        /* An IPv4 peer on a dual-stack socket (RFC 4291, 2.5.5.2): its
+         * last 4 bytes are the IPv4 address, counted as one. */
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        out->family = AF_INET;
+        out->len = 4;
+        memcpy(out->bytes, in6->sin6_addr.s6_addr + 12, 4);
     } else if (sa->sa_family == AF_INET6) {
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
         out->family = AF_INET6;

@@ -46,8 +46,9 @@ struct peer_table {
 int peer_table_init(struct peer_table *t);
 /* Frees every entry and the buckets. */
 void peer_table_fini(struct peer_table *t);
-/* The key of a socket address (AF_INET or AF_INET6; anything else gets an
- * empty key, which is counted as one peer). */
+/* The key of a socket address (AF_INET or AF_INET6, an IPv4-mapped IPv6
+ * address being its IPv4 one; anything else gets an empty key, which is
+ * counted as one peer). */
 void peer_key_of(const struct sockaddr *sa, struct peer_key *out);
 /* Finds the entry of key, creating it with zero counts if there is none.
  * The entry stays at the same address until peer_release() frees it.

@@ -10,7 +10,8 @@
  *                    skips the wait.
  *   SIGHUP           reopen the log file and read the configuration again
  *                    (the settings that can change while running; the
- *                    addresses to listen on need a restart).
+ *                    addresses to listen on, the sockets systemd passed
+ *                    and the user need a restart).
  *   SIGPIPE          ignored: a log reader that goes away (`| head`, a
  *                    restarted log shipper) must not stop the service.
  */
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "../store/common/timeutil.h"
 #include "../store/common/tz.h"
@@ -32,17 +35,20 @@ static const char serve_usage[] =
     "[--gopher ADDR:PORT|off]\n"
     "                     [--finger ADDR:PORT|off] [--hostname NAME] "
     "[--name TEXT]\n"
-    "                     [--config FILE] [--set KEY=VALUE]... [--quiet]\n"
+    "                     [--user NAME] [--config FILE] [--set KEY=VALUE]... "
+    "[--quiet]\n"
     "\n"
     "Serves the status on HTTP (default 127.0.0.1:7080), Gopher (7070) and\n"
-    "finger (7079). A new database file is created with demo data.\n"
+    "finger (7079), or on the sockets systemd passes (named http, gopher,\n"
+    "finger). Started as root it binds the ports, then runs as --user NAME.\n"
+    "A new database file is created with demo data.\n"
     "Config file keys (key = value): http, gopher, finger, hostname, name,\n"
     "base_url, public_http_url, public_gopher_url, public_finger_url,\n"
     "page_id, http_public_port, gopher_public_port, "
     "finger_public_port,\n"
     "time_zone, max_age, max_connections, max_per_address, backlog,\n"
     "reload_ms, read_timeout_ms, idle_timeout_ms, shutdown_grace_ms,\n"
-    "view_cache_mb, log_file.\n";
+    "view_cache_mb, log_file, user.\n";
 
 /* Creates the database with demo data when the file does not exist yet. */
 static int prepare_db(const char *path)
@@ -125,7 +131,7 @@ int serve_parse_args(struct serve_config *cfg, int argc, char **argv,
         {"--http", "http"},         {"--gopher", "gopher"},
         {"--finger", "finger"},     {"--hostname", "hostname"},
         {"--name", "name"},         {"--time-zone", "time_zone"},
-        {"--base-url", "base_url"},
+        {"--base-url", "base_url"}, {"--user", "user"},
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -228,6 +234,7 @@ static void stop(struct server *srv, const char *why)
     }
     srv->stopping = true;
     server_log("%s: shutting down", why);
+    sd_notify(0, "STOPPING=1");
     for (size_t i = 0; i < srv->n_listeners; i++)
         listener_close(srv->listeners[i]);
     srv->n_listeners = 0;
@@ -269,23 +276,35 @@ static void reread(struct server *srv)
         free(next);
         return;
     }
-    /* What the listening sockets were made with stays until a restart. */
+    /* What the listening sockets were made with stays until a restart;
+     * a socket from systemd is the socket unit's to change. */
     static const struct {
-        const char *key;
+        int sock;
         size_t off;
     } fixed[] = {
-        {"http", offsetof(struct serve_config, http_addr)},
-        {"gopher", offsetof(struct serve_config, gopher_addr)},
-        {"finger", offsetof(struct serve_config, finger_addr)},
+        {SOCK_HTTP, offsetof(struct serve_config, http_addr)},
+        {SOCK_GOPHER, offsetof(struct serve_config, gopher_addr)},
+        {SOCK_FINGER, offsetof(struct serve_config, finger_addr)},
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        const struct listen_socket *sock = &srv->sockets[fixed[i].sock];
         char *now = (char *)&srv->cfg + fixed[i].off;
         char *then = (char *)next + fixed[i].off;
-        if (differs(now, then))
+        if (differs(sock->configured, then) && sock->from_systemd)
+            server_log("SIGHUP: %s changed to '%s'; not applied: the %s "
+                       "socket (%s) comes from systemd, so its socket unit's "
+                       "ListenStream= changes it, and a restart",
+                       sock->name, then[0] ? then : "off", sock->name,
+                       sock->addr);
+        else if (differs(sock->configured, then))
             server_log("SIGHUP: %s changed to '%s'; it takes a restart",
-                       fixed[i].key, then[0] ? then : "off");
+                       sock->name, then[0] ? then : "off");
         memcpy(then, now, sizeof(srv->cfg.http_addr));
     }
+    if (differs(next->user, srv->cfg.user))
+        server_log("SIGHUP: user changed to '%s'; it takes a restart",
+                   next->user);
+    memcpy(next->user, srv->cfg.user, sizeof(next->user));
     if (next->backlog != srv->cfg.backlog)
         server_log("SIGHUP: backlog changed; it takes a restart");
     next->backlog = srv->cfg.backlog;
@@ -359,6 +378,40 @@ static void size_pool(const struct serve_config *cfg)
                cfg->max_searches, cfg->search_queue, set != NULL ? set : "?");
 }
 
+/* Makes the listening sockets (sockets.c) from the sockets systemd passed
+ * and the configured addresses; a protocol served on a socket from systemd
+ * takes that socket's address as its own, so that the public ports and
+ * base URL are the ones served. 0, or a UV_E* code with the reason in err. */
+static int open_sockets(struct server *srv, char *err, size_t errlen)
+{
+    struct serve_config *cfg = &srv->cfg;
+    char *addrs[] = {
+        [SOCK_HTTP] = cfg->http_addr,
+        [SOCK_GOPHER] = cfg->gopher_addr,
+        [SOCK_FINGER] = cfg->finger_addr,
+        [SOCK_METRICS] = NULL, /* the metrics endpoint's address */
+    };
+    static const char *const names[] = {
+        [SOCK_HTTP] = "http",
+        [SOCK_GOPHER] = "gopher",
+        [SOCK_FINGER] = "finger",
+        [SOCK_METRICS] = "metrics",
+    };
+    for (size_t i = 0; i < SOCK_COUNT; i++) {
+        srv->sockets[i].name = names[i];
+        snprintf(srv->sockets[i].configured, sizeof(srv->sockets[i].configured),
+                 "%s", addrs[i] != NULL ? addrs[i] : "");
+    }
+    int rc = sockets_open(srv->sockets, SOCK_COUNT, err, errlen);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < SOCK_COUNT; i++)
+        if (addrs[i] != NULL && srv->sockets[i].from_systemd)
+            snprintf(addrs[i], sizeof(cfg->http_addr), "%s",
+                     srv->sockets[i].addr);
+    return 0;
+}
+
 int serve_main(const char *db_path, int argc, char **argv)
 {
     static struct server srv; /* one per process; zeroed */
@@ -369,13 +422,14 @@ int serve_main(const char *db_path, int argc, char **argv)
     cfg->db_path = db_path;
     srv.argc = argc;
     srv.argv = argv;
+    for (size_t i = 0; i < SOCK_COUNT; i++)
+        srv.sockets[i].fd = -1;
     int rc = serve_parse_args(cfg, argc, argv, serve_usage, err, sizeof(err));
     if (rc != 0) {
         if (rc > 0)
             fprintf(stderr, "outpost: %s\n", err);
         return rc < 0 ? 0 : rc;
     }
-    serve_resolve_public(cfg);
     if (cfg->time_zone[0] != '\0') {
         rc = tz_load(cfg->time_zone, &srv.tz);
         if (rc < 0) {
@@ -384,10 +438,30 @@ int serve_main(const char *db_path, int argc, char **argv)
             return 1;
         }
     }
+    rc = privs_check(cfg->user, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "outpost: %s\n", err);
+        tz_free(srv.tz);
+        return 1;
+    }
+    /* The ports first, while the process may still be root; then the
+     * drop; then everything else, as the user it runs as from now on: the
+     * log file and the database are opened with that user's rights. */
+    rc = open_sockets(&srv, err, sizeof(err));
+    if (rc == 0)
+        rc = privs_drop(cfg->user, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "outpost: %s\n", err);
+        sockets_close(srv.sockets, SOCK_COUNT);
+        tz_free(srv.tz);
+        return 2;
+    }
+    serve_resolve_public(cfg);
     rc = server_log_open(cfg);
     if (rc < 0) {
         fprintf(stderr, "outpost: cannot open log_file %s: %s\n", cfg->log_file,
                 uv_strerror(rc));
+        sockets_close(srv.sockets, SOCK_COUNT);
         tz_free(srv.tz);
         return 1;
     }
@@ -397,18 +471,21 @@ int serve_main(const char *db_path, int argc, char **argv)
 
     rc = prepare_db(db_path);
     if (rc != 0) {
+        sockets_close(srv.sockets, SOCK_COUNT);
         tz_free(srv.tz);
         return rc;
     }
 
     if (uv_loop_init(&loop) < 0) {
         fprintf(stderr, "outpost: cannot create the event loop\n");
+        sockets_close(srv.sockets, SOCK_COUNT);
         tz_free(srv.tz);
         return 2;
     }
     srv.loop = &loop;
     if (reload_initial(&srv, err, sizeof(err)) < 0) {
         fprintf(stderr, "outpost: cannot load %s: %s\n", db_path, err);
+        sockets_close(srv.sockets, SOCK_COUNT);
         reload_fini(&srv);
         uv_loop_close(&loop);
         tz_free(srv.tz);
@@ -416,6 +493,7 @@ int serve_main(const char *db_path, int argc, char **argv)
     }
     if (conn_setup(&srv) < 0) {
         fprintf(stderr, "outpost: out of memory\n");
+        sockets_close(srv.sockets, SOCK_COUNT);
         reload_fini(&srv);
         uv_loop_close(&loop);
         tz_free(srv.tz);
@@ -424,28 +502,40 @@ int serve_main(const char *db_path, int argc, char **argv)
     check_backlog(cfg);
     size_pool(cfg);
 
-    const struct {
-        const struct proto *proto;
-        const char *addr;
-    } ports[] = {
-        {&http_proto, cfg->http_addr},
-        {&gopher_proto, cfg->gopher_addr},
-        {&finger_proto, cfg->finger_addr},
+    const struct proto *protos[] = {
+        [SOCK_HTTP] = &http_proto,
+        [SOCK_GOPHER] = &gopher_proto,
+        [SOCK_FINGER] = &finger_proto,
     };
     int status = 0;
-    for (size_t i = 0; i < 3; i++) {
-        if (ports[i].addr[0] == '\0')
+    for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+        struct listen_socket *sock = &srv.sockets[i];
+        if (sock->fd < 0)
             continue;
         struct listener *l;
-        rc = listener_start(&srv, ports[i].proto, ports[i].addr, &l);
+        rc = status == 0 ? listener_start(&srv, protos[i], sock, &l) : 0;
+        if (status != 0)
+            close(sock->fd);
+        sock->fd = -1; /* the listener's now, or closed */
+        if (status != 0)
+            continue;
         if (rc < 0) {
             fprintf(stderr, "outpost: cannot listen for %s on %s: %s\n",
-                    ports[i].proto->name, ports[i].addr, uv_strerror(rc));
+                    protos[i]->name, sock->addr, uv_strerror(rc));
             status = 2;
-            break;
+            continue;
         }
         srv.listeners[srv.n_listeners++] = l;
-        server_log("%s listening on %s", ports[i].proto->name, ports[i].addr);
+        server_log("%s listening on %s%s", protos[i]->name, sock->addr,
+                   sock->from_systemd ? " (socket from systemd)" : "");
+    }
+    /* The metrics endpoint's socket from systemd, when one was passed:
+     * this is where its listener takes it. Until there is one, it is
+     * closed, and said so. */
+    if (srv.sockets[SOCK_METRICS].fd >= 0) {
+        server_log("metrics: socket %s from systemd is not served; closed",
+                   srv.sockets[SOCK_METRICS].addr);
+        sockets_close(&srv.sockets[SOCK_METRICS], 1);
     }
 
     uv_timer_init(&loop, &srv.grace_timer);
@@ -462,6 +552,9 @@ int serve_main(const char *db_path, int argc, char **argv)
         uv_signal_start(&srv.sighup, signal_cb, SIGHUP);
         server_log("serving %s (snapshot version %llu)", db_path,
                    (unsigned long long)srv.snapshot_version);
+        /* Type=notify (tools/systemd/outpost.service): started means
+         * answering; a no-op without $NOTIFY_SOCKET (sd_notify(3)). */
+        sd_notify(0, "READY=1");
     } else {
         stop(&srv, "startup failed");
     }

@@ -43,6 +43,7 @@ struct serve_config {
     int max_searches;      /* protocol jobs (searches) running at once */
     int search_queue;      /* more that may wait for a slot */
     char log_file[256];    /* "" = standard error */
+    char user[64];         /* "" = stay who started it (privs.c) */
     bool quiet;            /* no access log */
     bool mirror;           /* render for `outpost mirror` (struct site) */
 };
@@ -78,6 +79,44 @@ struct file_mark {
     int64_t mtime_ns;
 };
 
+/* One listening socket (sockets.c), made before the loop and before the
+ * privilege drop: from systemd, by name, or bound from the configuration. */
+struct listen_socket {
+    const char *name;    /* "http", "gopher", "finger", "metrics" */
+    char configured[80]; /* the configured address; "" = off */
+    int fd;              /* -1: none */
+    bool from_systemd;
+    char addr[80]; /* the address it serves: the socket's own, or configured */
+};
+/* The sockets, by protocol: the index of each in server.sockets. */
+enum { SOCK_HTTP, SOCK_GOPHER, SOCK_FINGER, SOCK_METRICS, SOCK_COUNT };
+
+/* Fills every socks[i].fd: first with the sockets systemd passed
+ * (sd_listen_fds_with_names), each to the entry of its name, whatever that
+ * entry's configured address (logged); then, for the others with a
+ * configured address, with a socket bound to it but not listening yet.
+ * Entries with neither get -1. 0, or UV_EINVAL (a socket from systemd with
+ * a name not in socks, a second one of a name, one that is not a listening
+ * TCP socket) or the bind's UV_E* code, with the reason in err and every
+ * socket closed. */
+int sockets_open(struct listen_socket *socks, size_t n, char *err,
+                 size_t errlen);
+/* Closes the sockets still held (fd >= 0) and sets them to -1. */
+void sockets_close(struct listen_socket *socks, size_t n);
+
+/* Before anything is bound: whether `--user` (user, "" if not given) can
+ * be honoured. UV_EPERM for root without a user, or a user other than the
+ * current one when not root; UV_EINVAL for a user that does not exist;
+ * the reason in err. 0 otherwise. */
+int privs_check(const char *user, char *err, size_t errlen);
+/* After the sockets are bound, before the log, the database or a
+ * connection is opened: when running as root, becomes user for good
+ * (supplementary groups, group, user) and checks that real, effective and
+ * saved ids all changed and that root cannot be regained. A user of uid 0
+ * (root on purpose) and a process that is not root change nothing. 0 or
+ * UV_EPERM / UV_EINVAL with the reason in err. */
+int privs_drop(const char *user, char *err, size_t errlen);
+
 /* The running server (one per process). */
 struct server {
     uv_loop_t *loop;
@@ -88,6 +127,7 @@ struct server {
     uint64_t snapshot_version;
     struct listener *listeners[3];
     size_t n_listeners;
+    struct listen_socket sockets[SOCK_COUNT]; /* as made at start */
     /* Connections (conn.c). Every open one is on `conns`; those being
      * served count in n_conns, refused ones (still saying "busy") in
      * n_refused, which has its own, small cap. */
@@ -240,9 +280,10 @@ struct listener {
     const struct proto *proto;
     char addr[80];
 };
-/* Binds and listens on text address for proto; 0 or a UV_E* code. */
+/* Listens for proto on the socket s (from sockets_open), which it takes:
+ * on failure it is closed too. 0 or a UV_E* code. */
 int listener_start(struct server *srv, const struct proto *proto,
-                   const char *addr, struct listener **out);
+                   const struct listen_socket *s, struct listener **out);
 /* Closes the listening socket; memory is freed in the close callback. */
 void listener_close(struct listener *l);
 

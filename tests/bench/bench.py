@@ -64,7 +64,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (HOST, LOADER_CPUS, ROOT, SERVER_CPUS, TICK, TWO_CPUS, BenchError, Load, Server,  # noqa: E402
+from benchlib import (AS_ROOT, HOST, LOADER_CPUS, ROOT, SERVER_CPUS, TICK, TWO_CPUS, BenchError, Load, Server,  # noqa: E402
                       cmd_version, deb_version, fmt_kb, fmt_ratio, fmt_us, free_port, http_raw, line_get,
                       loadavg, log, machine, median, on_loader_cpu, outpost_version, raise_nofile,
                       reset_peak, status_kb)
@@ -213,7 +213,7 @@ class Bench:
             # The load comes from one address, with up to 500 connections
             # and, one request per connection, sockets still closing: lift
             # the caps.
-            "--set", "max_connections=20000", "--set", "max_per_address=20000"]
+            "--set", "max_connections=20000", "--set", "max_per_address=20000"] + AS_ROOT
         self.outpost = Server("outpost", outpost_version(), argv, list(ports.values()), env=env)
         self.outpost.start(self.dir)
         self.servers.append(self.outpost)

@@ -14,6 +14,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOST = "127.0.0.1"
+# outpost refuses to run as root unless told that it is meant (serve
+# --user); the benchmarks and tests run as root.
+AS_ROOT = ["--user", "root"] if os.geteuid() == 0 else []
 TICK = os.sysconf("SC_CLK_TCK")
 
 

@@ -63,7 +63,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import (HOST, ROOT, TICK, BenchError, Load, Server, cpu_ticks, free_port, http_raw,  # noqa: E402
+from benchlib import (AS_ROOT, HOST, ROOT, TICK, BenchError, Load, Server, cpu_ticks, free_port, http_raw,  # noqa: E402
                       line_get, loadavg, log, machine, on_loader_cpu, outpost_version, raise_nofile,
                       status_kb)
 
@@ -159,7 +159,7 @@ class Scale:
         argv = [a.outpost, "--db", db, "serve", "--quiet", "--hostname", HOST,
                 "--http", f"{HOST}:{self.ports['http']}", "--gopher", f"{HOST}:{self.ports['gopher']}",
                 "--finger", f"{HOST}:{self.ports['finger']}",
-                "--set", "max_connections=20000", "--set", "max_per_address=20000"]
+                "--set", "max_connections=20000", "--set", "max_per_address=20000"] + AS_ROOT
         self.server = Server("outpost", outpost_version(), argv, list(self.ports.values()), key=f"outpost-{a.n}")
         t0 = time.monotonic()
         self.server.start(self.dir, wait=False)

@@ -94,12 +94,21 @@ wait_port() {
 SERVER_START_S=${SERVER_START_S:-20}
 SERVER_STOP_S=${SERVER_STOP_S:-15}
 
+# The suite runs as root (it binds port 79 in namespaces, installs
+# packages): outpost refuses root unless told that it is meant. A test that
+# passes its own --user overrides this one (the last flag wins).
+AS_ROOT=()
+[ "$(id -u)" -eq 0 ] && AS_ROOT=(--user root)
+# More valgrind options for the server (suppressions), set by a suite.
+SERVER_VALGRIND_EXTRA=()
+
 server_start() {
     local pre=() try
     DB=${DB:-$T/outpost.db}
     if [ "${OUTPOST_VALGRIND:-0}" = 1 ]; then
         pre=(valgrind -q --leak-check=full --errors-for-leak-kinds=all
-             --show-leak-kinds=all --error-exitcode=9 --log-file="$T/valgrind.%p")
+             --show-leak-kinds=all --error-exitcode=9 --log-file="$T/valgrind.%p"
+             "${SERVER_VALGRIND_EXTRA[@]}")
     fi
     # Free ports can be taken by another process before the server binds
     # them: then new ones, a few times.
@@ -110,7 +119,7 @@ server_start() {
         FINGER_PORT=${WANT_FINGER_PORT:-${ports[2]}}
         "${pre[@]}" "$OUTPOST_BIN" --db "$DB" serve --http "127.0.0.1:$HTTP_PORT" \
             --gopher "127.0.0.1:$GOPHER_PORT" --finger "127.0.0.1:$FINGER_PORT" \
-            --hostname 127.0.0.1 "$@" >"$T/server.log" 2>&1 &
+            --hostname 127.0.0.1 "${AS_ROOT[@]}" "$@" >"$T/server.log" 2>&1 &
         SERVER_PID=$!
         if wait_port "$HTTP_PORT" "$SERVER_START_S" && wait_port "$GOPHER_PORT" 5 &&
             wait_port "$FINGER_PORT" 5; then

@@ -104,7 +104,7 @@ server_stop
 # Help pages and menus link only protocols that are served, at their public
 # address. With HTTP off: no web links anywhere, nothing at port 0.
 read -r GP FP <<<"$(free_ports 2)"
-"$OUTPOST_BIN" --db "$DB" serve --http off --gopher "127.0.0.1:$GP" --finger "127.0.0.1:$FP" \
+"$OUTPOST_BIN" --db "$DB" serve --user root --http off --gopher "127.0.0.1:$GP" --finger "127.0.0.1:$FP" \
     --hostname status.example.net >"$T/off.log" 2>&1 &
 SERVER_PID=$!
 if wait_port "$GP" 20 && wait_port "$FP" 5; then
@@ -126,7 +126,7 @@ server_stop
 # Gopher menus advertise the public Gopher host and port; finger off is
 # never linked.
 read -r HTTP_PORT GOPHER_PORT <<<"$(free_ports 2)"
-"$OUTPOST_BIN" --db "$DB" serve --http "127.0.0.1:$HTTP_PORT" --gopher "127.0.0.1:$GOPHER_PORT" \
+"$OUTPOST_BIN" --db "$DB" serve --user root --http "127.0.0.1:$HTTP_PORT" --gopher "127.0.0.1:$GOPHER_PORT" \
     --finger off --hostname status.example.net --base-url https://status.example.net \
     --set public_gopher_url=gopher://gopher.example.net:7070 >"$T/pub.log" 2>&1 &
 SERVER_PID=$!

@@ -65,7 +65,7 @@ summary=$(curl -fsS "http://127.0.0.1:$HTTP_PORT/api/v2/summary.json")
 check_has "summary.json: the service is under maintenance" "$summary" '"status":"under_maintenance"'
 # A second server on the same database: both are armed for the end.
 read -r h2 g2 f2 <<<"$(free_ports 3)"
-"$OUTPOST_BIN" --db "$DB" serve --http "127.0.0.1:$h2" --gopher "127.0.0.1:$g2" \
+"$OUTPOST_BIN" --db "$DB" serve --user root --http "127.0.0.1:$h2" --gopher "127.0.0.1:$g2" \
     --finger "127.0.0.1:$f2" >"$T/server2.log" 2>&1 &
 PID2=$!
 check "a second server on the same database" wait_port "$h2" 20

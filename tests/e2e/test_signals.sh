@@ -19,7 +19,7 @@ pre=()
 [ "$VG" = 1 ] && pre=(valgrind -q --leak-check=full --errors-for-leak-kinds=all --show-leak-kinds=all
                       --error-exitcode=9 --log-file="$T/valgrind.%p")
 "${pre[@]}" "$OUTPOST_BIN" --db "$DB" serve --http "127.0.0.1:$HTTP_PORT" --gopher "127.0.0.1:$GOPHER_PORT" \
-    --finger "127.0.0.1:$FINGER_PORT" --hostname 127.0.0.1 >"$T/pipe" 2>&1 &
+    --finger "127.0.0.1:$FINGER_PORT" --hostname 127.0.0.1 "${AS_ROOT[@]}" >"$T/pipe" 2>&1 &
 SERVER_PID=$!
 up=0
 wait_port "$HTTP_PORT" && wait_port "$FINGER_PORT" && up=1

@@ -50,6 +50,9 @@ import threading
 import time
 
 HOST = "127.0.0.1"
+# outpost refuses to run as root unless told that it is meant (serve
+# --user); the benchmarks and tests run as root.
+AS_ROOT = ["--user", "root"] if os.geteuid() == 0 else []
 # Linux's IP_BIND_ADDRESS_NO_PORT (ip(7)): with bind(addr, 0) the port is
 # chosen at connect() time from the whole 4-tuple, so thousands of
 # connections from one source address do not run out of ephemeral ports.
@@ -722,7 +725,7 @@ class Server:
         argv = [binary, "--db", db, "serve", "--hostname", HOST,
                 "--http", "%s:%d" % (HOST, self.ports["http"]),
                 "--gopher", "%s:%d" % (HOST, self.ports["gopher"]),
-                "--finger", "%s:%d" % (HOST, self.ports["finger"])] + list(extra)
+                "--finger", "%s:%d" % (HOST, self.ports["finger"])] + AS_ROOT + list(extra)
 
         def pre():
             if soft_nofile is not None:

@@ -89,6 +89,12 @@ TEST(set_keys)
     CHECK(strstr(err, "page_id: expected 1 to 32") != NULL);
     CHECK_INT(config_set(&c, "page_id", "", err, sizeof(err)), UV_EINVAL);
     CHECK_STR(c.page_id, "noc-main_2");
+    /* The user to run as: none unless given (serve refuses root then). */
+    CHECK_STR(c.user, "");
+    CHECK_INT(config_set(&c, "user", "outpost", err, sizeof(err)), 0);
+    CHECK_STR(c.user, "outpost");
+    CHECK_INT(config_set(&c, "user", "out\npost", err, sizeof(err)), UV_EINVAL);
+    CHECK_STR(c.user, "outpost");
     /* Refusals keep the old value and say why. */
     CHECK_INT(config_set(&c, "max_age", "-1", err, sizeof(err)), UV_EINVAL);
     CHECK_INT(c.max_age, 30);

@@ -86,6 +86,24 @@ TEST(peers_ipv6_prefix)
     peer_table_fini(&t);
 }
 
+/* A dual-stack socket (systemd's ListenStream=80 makes one) sees IPv4
+ * peers as IPv4-mapped IPv6 addresses (RFC 4291, 2.5.5.2), all in one /64:
+ * each is counted as the IPv4 address it is, not as one shared prefix. */
+TEST(peers_ipv4_mapped)
+{
+    struct peer_table t;
+    CHECK_INT(peer_table_init(&t), 0);
+    struct peer *a = get(&t, v6("::ffff:192.0.2.1"));
+    struct peer *b = get(&t, v6("::ffff:192.0.2.2"));
+    struct peer *c = get(&t, v4("192.0.2.1"));
+    struct peer *d = get(&t, v6("::1"));
+    CHECK(a != NULL && a != b);
+    CHECK(a == c);
+    CHECK(d != a && d != b);
+    CHECK_INT(t.count, 3);
+    peer_table_fini(&t);
+}
+
 /* Ten thousand distinct peers: every one is found again with its own
  * count after the table has grown, and all go away on release. */
 TEST(peers_many)
@@ -135,6 +153,7 @@ int main(void)
 {
     RUN(peers_identity);
     RUN(peers_ipv6_prefix);
+    RUN(peers_ipv4_mapped);
     RUN(peers_many);
     return test_report();
 }
