@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 
 #include "../store/common/timeutil.h"
 #include "../store/common/tz.h"
@@ -40,7 +41,8 @@ static const char serve_usage[] =
     "base_url, http_public_port, gopher_public_port, finger_public_port,\n"
     "time_zone, max_age, max_connections, max_per_address, backlog,\n"
     "reload_ms, read_timeout_ms, idle_timeout_ms, shutdown_grace_ms,\n"
-    "view_cache_mb, log_file.\n";
+    "view_cache_mb, max_searches, search_queue, log_file, access_log,\n"
+    "metrics.\n";
 
 /* Creates the database with demo data when the file does not exist yet. */
 static int prepare_db(const char *path)
@@ -193,6 +195,8 @@ static void finish_stop(struct server *srv)
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     uv_close((uv_handle_t *)&srv->sighup, NULL);
+    metrics_stop(srv);
+    server_access_stop();
 }
 
 void serve_conns_done(struct server *srv)
@@ -249,8 +253,12 @@ static void reread(struct server *srv)
 {
     int rc = server_log_open(&srv->cfg);
     if (rc < 0)
-        server_log("SIGHUP: cannot reopen %s: %s", srv->cfg.log_file,
-                   uv_strerror(rc));
+        server_log_at(LOG_ERR, "SIGHUP: cannot reopen %s: %s",
+                      srv->cfg.log_file, uv_strerror(rc));
+    rc = server_access_open(&srv->cfg);
+    if (rc < 0)
+        server_log_at(LOG_ERR, "SIGHUP: cannot reopen access_log %s: %s",
+                      srv->cfg.access_log, uv_strerror(rc));
     if (srv->pending_cfg != NULL) {
         server_log("SIGHUP: the last configuration is not applied yet");
         return;
@@ -276,6 +284,7 @@ static void reread(struct server *srv)
         {"http", offsetof(struct serve_config, http_addr)},
         {"gopher", offsetof(struct serve_config, gopher_addr)},
         {"finger", offsetof(struct serve_config, finger_addr)},
+        {"metrics", offsetof(struct serve_config, metrics_addr)},
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
         char *now = (char *)&srv->cfg + fixed[i].off;
@@ -303,8 +312,15 @@ static void reread(struct server *srv)
         next->log_file[0] != '\0') {
         rc = server_log_open(next);
         if (rc < 0)
-            server_log("SIGHUP: cannot open log_file %s: %s", next->log_file,
-                       uv_strerror(rc));
+            server_log_at(LOG_ERR, "SIGHUP: cannot open log_file %s: %s",
+                          next->log_file, uv_strerror(rc));
+    }
+    if (differs(next->access_log, srv->cfg.access_log) ||
+        next->quiet != srv->cfg.quiet) {
+        rc = server_access_open(next);
+        if (rc < 0)
+            server_log_at(LOG_ERR, "SIGHUP: cannot open access_log %s: %s",
+                          next->access_log, uv_strerror(rc));
     }
     srv->pending_cfg = next;
     server_log("SIGHUP: configuration read again; rebuilding the pages");
@@ -390,6 +406,13 @@ int serve_main(const char *db_path, int argc, char **argv)
         tz_free(srv.tz);
         return 1;
     }
+    rc = server_access_open(cfg);
+    if (rc < 0) {
+        fprintf(stderr, "outpost: cannot open access_log %s: %s\n",
+                cfg->access_log, uv_strerror(rc));
+        tz_free(srv.tz);
+        return 1;
+    }
     signal(SIGPIPE, SIG_IGN);
     server_memory_setup();
     server_loop_thread();
@@ -422,6 +445,10 @@ int serve_main(const char *db_path, int argc, char **argv)
     }
     check_backlog(cfg);
     size_pool(cfg);
+    if (metrics_setup(&srv) < 0 || server_access_start(&loop) < 0) {
+        fprintf(stderr, "outpost: cannot start the loop's timers\n");
+        return 2;
+    }
 
     const struct {
         const struct proto *proto;
@@ -430,9 +457,10 @@ int serve_main(const char *db_path, int argc, char **argv)
         {&http_proto, cfg->http_addr},
         {&gopher_proto, cfg->gopher_addr},
         {&finger_proto, cfg->finger_addr},
+        {&metrics_proto, cfg->metrics_addr},
     };
     int status = 0;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
         if (ports[i].addr[0] == '\0')
             continue;
         struct listener *l;
@@ -472,6 +500,7 @@ int serve_main(const char *db_path, int argc, char **argv)
         server_log("warning: handles left open at exit");
     tz_free(srv.tz);
     srv.tz = NULL;
+    server_access_close();
     server_log("stopped");
     return status;
 }
