@@ -157,18 +157,27 @@ server_stop
 
 # --- refusals: counted, and logged at most once a second per cause -------------
 server_start --set access_log=off --set metrics="127.0.0.1:$MPORT" --set max_per_address=1 \
-    --set read_timeout_ms=2000 || { finish; exit 1; }
-# One served connection holds the peer's only slot with half a request
-# until its read deadline; meanwhile 150 more are refused.
-( { printf 'GET / HTTP/1.1\r\nHost: x\r\n'; sleep 4; } | raw "$HTTP_PORT" >/dev/null ) &
+    --set read_timeout_ms=6000 || { finish; exit 1; }
+# One served connection from 127.0.0.2 holds that peer's only slot with
+# half a request until its read deadline; meanwhile 150 more from there
+# are refused. (The scrapes come from 127.0.0.1, a peer of their own.)
+( { printf 'GET / HTTP/1.1\r\nHost: x\r\n'; sleep 8; } |
+    timeout 15 socat -t 5 - "TCP:127.0.0.1:$HTTP_PORT,bind=127.0.0.2" >/dev/null ) &
 holder=$!
-sleep 0.3
+held() { scrape >/dev/null; [ "$(metric outpost_connections_open)" -ge 2 ]; }
+wait_for "the holder is served" 10 held >/dev/null || fail "refusals: the holder is served" "$(cat "$T/m" | grep open)"
 start=$(date +%s%N)
 python3 - "$HTTP_PORT" <<'PY'
-import socket, sys
+import socket, sys, time
+end = time.monotonic() + 60
 for _ in range(150):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    if time.monotonic() > end:
+        break
+    s = socket.socket()
+    s.settimeout(2)
+    s.bind(("127.0.0.2", 0))
     try:
+        s.connect(("127.0.0.1", int(sys.argv[1])))
         while s.recv(4096):
             pass
     except OSError:
