@@ -166,6 +166,9 @@ server_start --set access_log=off --set metrics="127.0.0.1:$MPORT" --set max_per
 holder=$!
 held() { scrape >/dev/null; [ "$(metric outpost_connections_open)" -ge 2 ]; }
 wait_for "the holder is served" 10 held >/dev/null || fail "refusals: the holder is served" "$(cat "$T/m" | grep open)"
+# (Under valgrind a scrape may find the one before it still open, and be
+# refused itself: the flood's refusals are counted from here.)
+r0=$(metric 'outpost_connections_refused_total{cause="max_per_address"}')
 start=$(date +%s%N)
 python3 - "$HTTP_PORT" <<'PY'
 import socket, sys, time
@@ -187,9 +190,9 @@ PY
 secs=$(( ($(date +%s%N) - start) / 1000000000 + 1 ))
 wait "$holder"
 sleep 1.2 # the last summary comes within a second
-scrape >/dev/null
+check_eq "refusals: the scrape after the flood is answered" "$(scrape)" 200
 check_eq "refusals: every refused connection counted" \
-    "$(metric 'outpost_connections_refused_total{cause="max_per_address"}')" 150
+    "$(( $(metric 'outpost_connections_refused_total{cause="max_per_address"}') - r0 ))" 150
 n=$(grep -c 'refused: .* connections over max_per_address' "$T/server.log")
 echo "  150 refusals over ${secs} s: $n log lines"
 check "refusals: at most one line a second for the cause (plus the last summary)" test "$n" -ge 1 -a "$n" -le $((secs + 1))
