@@ -313,12 +313,14 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
     /* Strip one CR: the line end is CRLF, but a bare LF is accepted. */
     if (n > 0 && line[n - 1] == '\r')
         n--;
-    reply_set_log(out, line, n);
+    reply_set_log(out, "finger ", line, n);
+    out->status = 200; /* unless an error below says otherwise */
 
     /* RFC 1288 §2.5.5 / §3.2.1: any '@' asks us to forward the query to
      * another host. Refused, whatever else the line says. */
     if (memchr(line, '@', n) != NULL) {
         fixed_reply(out, FINGER_FORWARD_DENIED);
+        out->status = 403;
         return PROTO_REPLY_CLOSE;
     }
 
@@ -369,6 +371,7 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
                                      "'finger status@");
                 put_host(&out->head, snap);
                 buf_puts(&out->head, "'\r\n");
+                out->status = 404;
                 return PROTO_REPLY_CLOSE;
             }
         }
@@ -387,6 +390,7 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
                              "help@");
         put_host(&out->head, snap);
         buf_puts(&out->head, "'\r\n");
+        out->status = 404;
         return PROTO_REPLY_CLOSE;
     }
     out->body = v->body;
@@ -400,7 +404,8 @@ static enum proto_result
 finger_on_limit(void *state, const struct snapshot *snap, struct reply *out)
 {
     fixed_reply(out, FINGER_TOO_LONG);
-    reply_set_log(out, "(query too long)", 16);
+    reply_set_log(out, NULL, "-", 1);
+    out->status = 414;
     return PROTO_REPLY_CLOSE;
 }
 
@@ -445,6 +450,7 @@ static enum proto_result finger_on_eof(void *state, const struct snapshot *snap,
 static void finger_busy(const struct snapshot *snap, struct reply *out)
 {
     fixed_reply(out, FINGER_BUSY);
+    out->status = 503;
 }
 
 static int finger_each_view(const struct snapshot *s,

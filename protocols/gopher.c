@@ -947,6 +947,7 @@ static enum proto_result gopher_on_job_done(void *state,
     struct search_job *job = (struct search_job *)pj;
     if (status != 0) {
         put_error(&out->head, "Too many searches at once, try again shortly");
+        out->status = 503;
         return PROTO_REPLY_CLOSE;
     }
     /* The menu moves into the reply; the reply's old buffer goes with the
@@ -969,15 +970,18 @@ static enum proto_result search_start(const char *q, size_t n, size_t page,
         blank++;
     if (q == NULL || blank == n || memchr(q, '\0', n) != NULL) {
         put_error(&out->head, "Search: give some words to look for");
+        out->status = 400;
         return PROTO_REPLY_CLOSE;
     }
     if (n > QUERY_MAX) {
         put_error(&out->head, "Search: too long a query");
+        out->status = 414;
         return PROTO_REPLY_CLOSE;
     }
     struct search_job *job = calloc(1, sizeof(*job));
     if (job == NULL) {
         put_error(&out->head, "Search failed");
+        out->status = 503;
         return PROTO_REPLY_CLOSE;
     }
     job->base.run = search_job_run;
@@ -1046,7 +1050,8 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
 {
     if (n > 0 && line[n - 1] == '\r')
         n--;
-    reply_set_log(out, line, n);
+    reply_set_log(out, "gopher ", line, n);
+    out->status = 200; /* unless an error below says otherwise */
 
     const char *tab = memchr(line, '\t', n);
     size_t sel_len = tab != NULL ? (size_t)(tab - line) : n;
@@ -1061,6 +1066,7 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
         const struct view *v = snapshot_view(snap, "gopher:");
         if (v == NULL) {
             put_error(&out->head, "The status is not available yet");
+            out->status = 503;
             return PROTO_REPLY_CLOSE;
         }
         out->body = v->body;
@@ -1071,8 +1077,10 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
     if (sel_len >= 4 && strncmp(line, "URL:", 4) == 0) {
         if (url_allowed(line + 4, sel_len - 4))
             url_page(&out->head, line + 4, sel_len - 4);
-        else
+        else {
             put_error(&out->head, "This kind of link is not followed");
+            out->status = 403;
+        }
         return PROTO_REPLY_CLOSE;
     }
 
@@ -1093,6 +1101,7 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
         if (!search_selector(line + 8, sel_len - 8, words, sizeof(words), &wn,
                              &page)) {
             put_error(&out->head, "Search: no such page");
+            out->status = 404;
             return PROTO_REPLY_CLOSE;
         }
         return search_start(words, wn, page, out);
@@ -1111,6 +1120,7 @@ static enum proto_result answer(const struct snapshot *snap, const char *line,
     }
     if (v == NULL) {
         not_found(&out->head, line, sel_len);
+        out->status = 404;
         return PROTO_REPLY_CLOSE;
     }
     out->body = v->body;
@@ -1124,7 +1134,8 @@ static enum proto_result
 gopher_on_limit(void *state, const struct snapshot *snap, struct reply *out)
 {
     put_error(&out->head, "Selector too long");
-    reply_set_log(out, "(selector too long)", 19);
+    reply_set_log(out, NULL, "-", 1);
+    out->status = 414;
     return PROTO_REPLY_CLOSE;
 }
 
@@ -1170,6 +1181,7 @@ static enum proto_result gopher_on_eof(void *state, const struct snapshot *snap,
 static void gopher_busy(const struct snapshot *snap, struct reply *out)
 {
     put_error(&out->head, "Server busy, try again shortly");
+    out->status = 503;
 }
 
 static int gopher_each_view(const struct snapshot *s,

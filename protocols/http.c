@@ -73,6 +73,8 @@ enum header_slot {
     SLOT_ACCEPT_ENCODING,
     SLOT_AUTHORIZATION,
     SLOT_CONTENT_TYPE,
+    SLOT_REFERER,
+    SLOT_USER_AGENT,
 };
 
 struct http_state {
@@ -110,6 +112,14 @@ struct http_state {
     char ctype[HTTP_MAX_CTYPE + 1];
     size_t ctype_len;
     bool ctype_over;
+    /* For the access log only, and only while it is on (log_on): the
+     * first bytes of Referer and User-Agent, as many as the log keeps. */
+    bool log_on;
+    bool have_version; /* the request line's version was read */
+    char referer[sizeof(((struct reply *)0)->log_referer)];
+    size_t referer_len;
+    char agent[sizeof(((struct reply *)0)->log_agent)];
+    size_t agent_len;
 
     /* The write API: its requests' bodies are kept (others are dropped),
      * and what the reply to a running command needs. */
@@ -165,6 +175,9 @@ static int on_message_begin(llhttp_t *p)
     st->auth_over = false;
     st->ctype_len = 0;
     st->ctype_over = false;
+    st->referer_len = 0;
+    st->agent_len = 0;
+    st->have_version = false;
     st->collect_body = false;
     buf_reset(&st->body);
     return 0;
@@ -189,6 +202,12 @@ static int on_url_complete(llhttp_t *p)
 {
     if (llhttp_get_http_major(p) == 0 && llhttp_get_http_minor(p) == 9)
         return refuse(state_of(p), 400);
+    return 0;
+}
+
+static int on_version_complete(llhttp_t *p)
+{
+    state_of(p)->have_version = true;
     return 0;
 }
 
@@ -230,6 +249,12 @@ static int on_header_field_complete(llhttp_t *p)
     } else if (field_is(st, "content-type")) {
         st->slot = SLOT_CONTENT_TYPE;
         st->ctype_len = 0;
+    } else if (st->log_on && field_is(st, "referer")) {
+        st->slot = SLOT_REFERER;
+        st->referer_len = 0; /* the last one counts */
+    } else if (st->log_on && field_is(st, "user-agent")) {
+        st->slot = SLOT_USER_AGENT;
+        st->agent_len = 0;
     } else if (field_is(st, "accept-encoding")) {
         st->slot = SLOT_ACCEPT_ENCODING;
         if (st->ae_len > 0 && st->ae_len < HTTP_MAX_AE)
@@ -252,9 +277,22 @@ static void append_capped(char *dst, size_t *dst_len, size_t cap, bool *over,
     dst[*dst_len] = '\0';
 }
 
+/* The first bytes of a value that is only logged: the rest is cut. */
+static void append_cut(char *dst, size_t *dst_len, size_t cap, const char *at,
+                       size_t len)
+{
+    size_t n = len < cap - *dst_len ? len : cap - *dst_len;
+    memcpy(dst + *dst_len, at, n);
+    *dst_len += n;
+}
+
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     struct http_state *st = state_of(p);
+    if (st->slot == SLOT_REFERER)
+        append_cut(st->referer, &st->referer_len, sizeof(st->referer), at, len);
+    else if (st->slot == SLOT_USER_AGENT)
+        append_cut(st->agent, &st->agent_len, sizeof(st->agent), at, len);
     if (st->slot == SLOT_IF_NONE_MATCH)
         append_capped(st->inm, &st->inm_len, HTTP_MAX_INM, &st->inm_over, at,
                       len);
@@ -318,6 +356,7 @@ static const llhttp_settings_t parser_settings = {
     .on_message_begin = on_message_begin,
     .on_url = on_url,
     .on_url_complete = on_url_complete,
+    .on_version_complete = on_version_complete,
     .on_header_field = on_header_field,
     .on_header_value = on_header_value,
     .on_header_field_complete = on_header_field_complete,
@@ -514,34 +553,46 @@ static void head_connection(struct head *h, bool keep)
         HEAD_LIT(h, "Connection: close\r\n\r\n");
 }
 
+/* The request's access log fields: the request line as the combined log
+ * format has it ("METHOD target HTTP/1.1", the target cut to what the
+ * line holds), Referer and User-Agent; "-" when no request line was read
+ * (the peer sent bytes that are not one). */
 static void log_request(struct reply *out, const struct http_state *st,
                         int status)
 {
-    char what[sizeof(out->log)];
+    char what[HTTP_MAX_URL + 32];
     size_t n = 0;
     out->status = status;
+    out->log_referer[0] = out->log_agent[0] = '\0';
     if (out->no_log) {
         out->log[0] = '\0';
         return;
     }
     if (st != NULL && st->url_len > 0) {
-        /* "METHOD target", the target cut to what the log line holds. */
-        const char *m = llhttp_method_name(
-            (llhttp_method_t)llhttp_get_method((llhttp_t *)&st->parser));
+        llhttp_t *p = (llhttp_t *)&st->parser;
+        const char *m =
+            llhttp_method_name((llhttp_method_t)llhttp_get_method(p));
         size_t mlen = strlen(m);
         if (mlen > 16)
             mlen = 16;
         memcpy(what, m, mlen);
         what[mlen] = ' ';
         n = mlen + 1;
-        size_t ulen =
-            st->url_len < sizeof(what) - n ? st->url_len : sizeof(what) - n;
-        memcpy(what + n, st->url, ulen);
-        n += ulen;
+        memcpy(what + n, st->url, st->url_len);
+        n += st->url_len;
+        /* The version, when the request line got as far as one. */
+        if (st->have_version)
+            n += (size_t)snprintf(what + n, sizeof(what) - n, " HTTP/%d.%d",
+                                  llhttp_get_http_major(p) % 10,
+                                  llhttp_get_http_minor(p) % 10);
+        reply_log_escape(out->log_referer, sizeof(out->log_referer),
+                         st->referer, st->referer_len);
+        reply_log_escape(out->log_agent, sizeof(out->log_agent), st->agent,
+                         st->agent_len);
     } else {
         what[n++] = '-';
     }
-    reply_set_log(out, what, n);
+    reply_set_log(out, NULL, what, n);
 }
 
 /* An error reply: status line, a short text body (left out for HEAD),
@@ -1266,6 +1317,7 @@ static enum proto_result http_on_data(void *state, const struct snapshot *snap,
         return PROTO_CLOSE;
     }
     st->parser.data = st;
+    st->log_on = !out->no_log;
     if (st->paused) {
         llhttp_resume(&st->parser);
         st->paused = false;
@@ -1326,7 +1378,7 @@ static void http_busy(const struct snapshot *snap, struct reply *out)
 {
     reply_reset(out);
     error_reply(out, 503, false, false, "Retry-After: 5\r\n");
-    reply_set_log(out, "busy", 4);
+    reply_set_log(out, NULL, "-", 1);
     out->status = 503;
 }
 

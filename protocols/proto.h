@@ -93,9 +93,19 @@ struct reply {
      * snapshot view needs none: server/ holds the snapshot. */
     struct view *hold;
     struct buf tail;
-    /* For the access log: a short description of what was asked, with
-     * control bytes already removed, and a status (HTTP code, or 0). */
-    char log[160];
+    /* For the access log (server/ writes a line per reply): the request
+     * line, and HTTP's Referer and User-Agent, each escaped as Apache
+     * httpd escapes its log fields (a backslash before '"' and '\', any
+     * other byte outside printable ASCII as \xHH), so that a line holds
+     * printable ASCII only and a field can neither end early nor forge a
+     * line; cut before an escape that does not fit. Empty: none ("-" in
+     * the log). status: the HTTP status code; Gopher and finger, which
+     * have none, give the code of the same meaning (200 an answer, 404 no
+     * such item, 400 a bad request, 414 too long, 503 busy), so that logs
+     * and metrics count every protocol alike. 0: no reply was made. */
+    char log[256];
+    char log_referer[128];
+    char log_agent[160];
     int status;
     /* Set by the protocol when the request was read to its last byte (an
      * answer, not a limit or a timeout): after a reply that closes, server/
@@ -182,9 +192,15 @@ void reply_reset(struct reply *r);
 void reply_free(struct reply *r);
 /* Total bytes of the reply. */
 size_t reply_len(const struct reply *r);
-/* Sets log text, replacing control and non-ASCII bytes, truncated; empty
- * when r->no_log is set. */
-void reply_set_log(struct reply *r, const char *what, size_t len);
+/* Sets the logged request line: prefix (plain text such as "gopher ",
+ * or NULL) as it is, then what[0..len) escaped (see struct reply), cut
+ * to fit; empty when r->no_log is set. */
+void reply_set_log(struct reply *r, const char *prefix, const char *what,
+                   size_t len);
+/* Writes src[0..len) escaped for the access log into dst, at most cap
+ * bytes with the NUL (cut before an escape that does not fit). Returns
+ * the bytes written, without the NUL. */
+size_t reply_log_escape(char *dst, size_t cap, const char *src, size_t len);
 
 struct proto {
     const char *name; /* "http", "gopher", "finger" */

@@ -15,6 +15,8 @@ void reply_reset(struct reply *r)
     r->body = NULL;
     r->body_len = 0;
     r->log[0] = '\0';
+    r->log_referer[0] = '\0';
+    r->log_agent[0] = '\0';
     r->status = 0;
     r->whole = false;
     snapshot_view_release(r->hold);
@@ -36,18 +38,58 @@ size_t reply_len(const struct reply *r)
     return r->head.len + r->body_len + r->tail.len;
 }
 
-void reply_set_log(struct reply *r, const char *what, size_t len)
+size_t reply_log_escape(char *dst, size_t cap, const char *src, size_t len)
 {
+    static const char hex[] = "0123456789abcdef";
     size_t j = 0;
-    if (r->no_log)
-        len = 0;
-    /* Log lines must not carry a peer's terminal escapes or fake new lines;
-     * anything outside printable ASCII becomes '?'. */
-    for (size_t i = 0; i < len && j + 1 < sizeof(r->log); i++) {
-        unsigned char c = (unsigned char)what[i];
-        r->log[j++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    if (cap == 0)
+        return 0;
+    /* A log line must not carry a peer's terminal escapes, fake line
+     * ends, or a quote that closes its field early (the classic log
+     * injection); Apache httpd's ap_escape_logitem() writes exactly
+     * these escapes, which log parsers expect. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)src[i];
+        char esc[4];
+        size_t n;
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            n = 2;
+        } else if (c < 0x20 || c >= 0x7f) {
+            esc[0] = '\\';
+            esc[1] = 'x';
+            esc[2] = hex[c >> 4];
+            esc[3] = hex[c & 15];
+            n = 4;
+        } else {
+            esc[0] = (char)c;
+            n = 1;
+        }
+        if (j + n + 1 > cap)
+            break;
+        memcpy(dst + j, esc, n);
+        j += n;
     }
-    r->log[j] = '\0';
+    dst[j] = '\0';
+    return j;
+}
+
+void reply_set_log(struct reply *r, const char *prefix, const char *what,
+                   size_t len)
+{
+    r->log[0] = '\0';
+    if (r->no_log)
+        return;
+    size_t j = 0;
+    if (prefix != NULL) {
+        j = strlen(prefix);
+        if (j >= sizeof(r->log))
+            j = sizeof(r->log) - 1;
+        memcpy(r->log, prefix, j);
+        r->log[j] = '\0';
+    }
+    reply_log_escape(r->log + j, sizeof(r->log) - j, what, len);
 }
 
 enum proto_line proto_first_line(const char *in, size_t len, size_t max,

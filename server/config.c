@@ -248,6 +248,16 @@ int config_set(struct serve_config *c, const char *k, const char *v, char *err,
         return set_str(c->log_file, sizeof(c->log_file), v, k, err, errlen);
     if (strcmp(k, "user") == 0)
         return set_str(c->user, sizeof(c->user), v, k, err, errlen);
+    if (strcmp(k, "access_log") == 0) {
+        if (v[0] == '\0') {
+            snprintf(err, errlen, "access_log: expected a file or off");
+            return UV_EINVAL;
+        }
+        return set_str(c->access_log, sizeof(c->access_log), v, k, err, errlen);
+    }
+    if (strcmp(k, "metrics") == 0)
+        return set_addr(c->metrics_addr, sizeof(c->metrics_addr), v, k, err,
+                        errlen);
     if (strcmp(k, "max_per_address") == 0)
         return set_int(&c->max_per_address, v, 1, 1000000, k, err, errlen);
     if (strcmp(k, "read_timeout_ms") == 0)

@@ -356,12 +356,22 @@ static void conn_read_stop(struct conn *c)
     c->read_short = false; /* bytes may come meanwhile, unread */
 }
 
+/* Counts the reply, and logs it unless it is a refusal's (conn_refuse
+ * empties its log: refusals are summed up by metrics_refusal instead).
+ * For HTTP the access log's bytes are the body's, as Apache's %b; the
+ * line protocols' replies are all body. */
 static void log_reply(struct conn *c)
 {
-    if (c->srv->cfg.quiet || c->reply.log[0] == '\0')
+    struct reply *r = &c->reply;
+    metrics_reply(c->srv, c->proto, r);
+    if (r->status == 413 || r->status == 414 || r->status == 431)
+        metrics_refusal(c->srv, REFUSAL_TOO_LARGE, c->peer, true);
+    if (r->log[0] == '\0')
         return;
-    server_log("%s %s %d %zu %s", c->proto->name, c->peer, c->reply.status,
-               reply_len(&c->reply), c->reply.log);
+    size_t bytes = reply_len(r);
+    if (c->proto == &http_proto || c->proto == &metrics_proto)
+        bytes -= r->head.len;
+    server_access_line(c->peer, r, bytes);
 }
 
 static void shutdown_cb(uv_shutdown_t *req, int status)
@@ -550,10 +560,14 @@ static void conn_act(struct conn *c, enum proto_result r)
     }
 }
 
+/* Called before every call into the protocol: the snapshot it answers
+ * from, and whether the access log wants the request described (it may
+ * be turned on or off by SIGHUP while a connection is kept alive). */
 static void take_snapshot(struct conn *c)
 {
     if (c->snap == NULL)
         c->snap = snapshot_ref(c->srv->current);
+    c->reply.no_log = !server_access_on();
 }
 
 /* Worker thread: its own connection for this one write, so writes never
@@ -594,8 +608,21 @@ static void command_done_cb(uv_work_t *w, int status)
                  "the server is shutting down");
     }
     store_command_free(job->command);
-    if (job->result.rc == 0)
+    switch (job->result.rc) {
+    case 0:
+        c->srv->stats.api_writes++;
         reload_kick(c->srv);
+        break;
+    case UV_EACCES: /* the errors of the request, not of the store */
+    case UV_ENOENT:
+    case UV_EEXIST:
+    case UV_EINVAL:
+        c->srv->stats.api_write_rejected++;
+        break;
+    default:
+        c->srv->stats.api_write_failed++;
+        break;
+    }
     if (c->state == CONN_CLOSING) {
         if (c->open_handles == 0)
             conn_destroy(c);
@@ -655,6 +682,8 @@ static void job_finish(struct conn *c, int status)
 {
     struct proto_job *job = c->pjob;
     c->pjob = NULL;
+    if (status == UV_EBUSY)
+        metrics_refusal(c->srv, REFUSAL_SEARCH_QUEUE, c->peer, true);
     if (c->state == CONN_CLOSING) {
         job->release(job);
         if (c->open_handles == 0 && c->job == NULL && c->work == NULL)
@@ -890,16 +919,19 @@ static void timer_cb(uv_timer_t *t)
                 : PROTO_CLOSE;
         if (r == PROTO_REPLY || r == PROTO_MORE)
             r = r == PROTO_REPLY ? PROTO_REPLY_CLOSE : PROTO_CLOSE;
-        if (!c->srv->cfg.quiet)
-            server_log("%s %s timeout after %zu bytes", c->proto->name, c->peer,
-                       c->bytes_since_reply);
+        /* Idle between requests is no refusal; half a request is. */
+        if (c->bytes_since_reply > 0)
+            metrics_refusal(c->srv, REFUSAL_READ_TIMEOUT, c->peer, true);
         conn_act(c, r);
         break;
     }
     case CONN_COMMAND: /* the write finishes; its reply follows */
     case CONN_JOB:     /* likewise the job (no timer is armed for it) */
         break;
-    case CONN_WRITING:  /* the peer does not read its reply */
+    case CONN_WRITING: /* the peer does not read its reply */
+        metrics_refusal(c->srv, REFUSAL_WRITE_TIMEOUT, c->peer, true);
+        conn_close(c);
+        break;
     case CONN_DRAINING: /* linger is over */
         conn_close(c);
         break;
@@ -927,34 +959,9 @@ static void peer_name(struct conn *c, struct sockaddr_storage *ss)
         uv_ip4_name((struct sockaddr_in *)ss, c->peer, sizeof(c->peer));
 }
 
-/* Refusals are summed up once a second: one line per refused connection
- * would let a flood write the disk full. */
-static struct {
-    uint64_t since_ms;
-    unsigned answered, silent;
-} refusals;
-
-static void note_refusal(struct server *srv, bool answered)
-{
-    if (answered)
-        refusals.answered++;
-    else
-        refusals.silent++;
-    uint64_t now = uv_now(srv->loop);
-    if (now - refusals.since_ms < 1000)
-        return;
-    if (!srv->cfg.quiet || refusals.silent > 0)
-        server_log("refused %u connections over the caps (%u more closed "
-                   "without a reply); serving %zu of at most %zu",
-                   refusals.answered, refusals.silent, srv->n_conns,
-                   srv->conn_limit);
-    refusals.since_ms = now;
-    refusals.answered = refusals.silent = 0;
-}
-
 /* Over a cap: the protocol's "try later" in its own words, then close.
  * c is already counted as refused. */
-static void conn_refuse(struct conn *c)
+static void conn_refuse(struct conn *c, enum server_refusal why)
 {
     struct server *srv = c->srv;
     if (c->counted_as != NULL)
@@ -962,11 +969,11 @@ static void conn_refuse(struct conn *c)
     if (srv->n_refused > srv->refuse_limit ||
         (c->counted_as != NULL &&
          c->counted_as->refused > CONN_REFUSED_PER_PEER)) {
-        note_refusal(srv, false);
+        metrics_refusal(srv, why, c->peer, false);
         conn_close(c);
         return;
     }
-    note_refusal(srv, true);
+    metrics_refusal(srv, why, c->peer, true);
     take_snapshot(c);
     buf_lend(&c->reply.head, &spare_head);
     c->proto->busy(c->snap, &c->reply);
@@ -982,7 +989,8 @@ int conn_accept(struct listener *l)
         return UV_ENOMEM; /* it stays queued; the listener retries */
     c->pstate = c + 1;
     c->srv = srv;
-    c->reply.no_log = srv->cfg.quiet;
+    c->reply.no_log = !server_access_on();
+    srv->stats.accepted[metrics_proto_index(l->proto)]++;
     c->lst = l;
     c->proto = l->proto;
     if (uv_tcp_init(srv->loop, &c->tcp) < 0) {
@@ -1020,13 +1028,13 @@ int conn_accept(struct listener *l)
     c->counted_as = peer_get(&srv->peers, &key);
     if (c->counted_as == NULL ||
         c->counted_as->served >= (uint32_t)srv->cfg.max_per_address) {
-        conn_refuse(c);
+        conn_refuse(c, REFUSAL_MAX_PER_ADDRESS);
         return 0;
     }
     if (srv->n_conns >= srv->conn_limit && srv->idle_head != NULL)
         conn_close(srv->idle_head);
     if (srv->n_conns >= srv->conn_limit) {
-        conn_refuse(c);
+        conn_refuse(c, REFUSAL_MAX_CONNECTIONS);
         return 0;
     }
     srv->n_refused--;

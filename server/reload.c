@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 
 #include "../store/common/timeutil.h"
 #include "../store/common/tz.h"
@@ -157,9 +158,15 @@ static int build(struct server *srv, bool force, struct snapshot **out)
     }
     srv->reload_missing = false;
     int64_t now = time_now();
-    if (!force && mark_eq(&db, &srv->reload_db) &&
-        mark_eq(&wal, &srv->reload_wal) && now / 60 == srv->reload_minute)
+    bool changed =
+        !mark_eq(&db, &srv->reload_db) || !mark_eq(&wal, &srv->reload_wal);
+    if (!force && !changed && now / 60 == srv->reload_minute)
         return 0;
+    /* For the metrics; a change is told from an API write's on the loop
+     * (after_work_cb). */
+    srv->build_cause = force     ? BUILD_CONFIG
+                       : changed ? BUILD_OUTSIDE
+                                 : BUILD_MINUTE;
 
     struct store *st = NULL;
     int rc = open_store(srv, &st);
@@ -259,7 +266,9 @@ int reload_initial(struct server *srv, char *err, size_t errlen)
         return UV_ENOMEM;
     }
     struct snapshot *s = NULL;
+    uint64_t t0 = uv_hrtime();
     int rc = build(srv, true, &s);
+    srv->stats.last_build_ns = uv_hrtime() - t0;
     if (rc == 0 && s == NULL) {
         rc = UV_ENOENT;
         snprintf(srv->reload_errmsg, sizeof(srv->reload_errmsg),
@@ -326,7 +335,7 @@ static void after_work_cb(uv_work_t *w, int status)
     if (status < 0) /* cancelled */
         return;
     if (srv->reload_note[0] != '\0') {
-        server_log("%s", srv->reload_note);
+        server_log_at(LOG_WARNING, "%s", srv->reload_note);
         srv->reload_note[0] = '\0';
     }
     apply_pending(srv);
@@ -334,9 +343,10 @@ static void after_work_cb(uv_work_t *w, int status)
         uv_timer_start(&srv->reload_timer, tick_cb, 0,
                        (uint64_t)srv->cfg.reload_ms);
     if (srv->reload_err < 0) {
-        server_log("snapshot: cannot rebuild, still serving version %llu: %s",
-                   (unsigned long long)srv->snapshot_version,
-                   srv->reload_errmsg);
+        srv->stats.build_failures++;
+        server_log_at(
+            LOG_ERR, "snapshot: cannot rebuild, still serving version %llu: %s",
+            (unsigned long long)srv->snapshot_version, srv->reload_errmsg);
         return;
     }
     if (srv->reload_result == NULL)
@@ -344,6 +354,16 @@ static void after_work_cb(uv_work_t *w, int status)
     if (srv->stopping) {
         snapshot_unref(srv->reload_result);
     } else {
+        /* A change after an API write of ours is that write's (a CLI
+         * write in the same moment is counted with it); one with no API
+         * write since the last build came from outside. */
+        enum server_build_cause why = (enum server_build_cause)srv->build_cause;
+        if (why == BUILD_OUTSIDE &&
+            srv->stats.api_writes_at_start != srv->stats.api_writes_built)
+            why = BUILD_API;
+        srv->stats.api_writes_built = srv->stats.api_writes_at_start;
+        srv->stats.last_build_ns = srv->reload_build_ns;
+        metrics_build(srv, why);
         publish(srv, srv->reload_result);
         if (!srv->cfg.quiet)
             server_log("snapshot: version %llu published, built in %.1f ms",
@@ -374,6 +394,7 @@ static void tick_cb(uv_timer_t *t)
     if (srv->reload_busy || srv->stopping)
         return;
     srv->reload_again = false;
+    srv->stats.api_writes_at_start = srv->stats.api_writes;
     srv->reload_job_force = srv->reload_force;
     srv->reload_force = false;
     srv->reload_work.data = srv;

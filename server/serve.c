@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -48,7 +49,8 @@ static const char serve_usage[] =
     "finger_public_port,\n"
     "time_zone, max_age, max_connections, max_per_address, backlog,\n"
     "reload_ms, read_timeout_ms, idle_timeout_ms, shutdown_grace_ms,\n"
-    "view_cache_mb, log_file, user.\n";
+    "view_cache_mb, max_searches, search_queue, log_file, access_log,\n"
+    "metrics, user.\n";
 
 /* Creates the database with demo data when the file does not exist yet. */
 static int prepare_db(const char *path)
@@ -199,6 +201,8 @@ static void finish_stop(struct server *srv)
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     uv_close((uv_handle_t *)&srv->sighup, NULL);
+    metrics_stop(srv);
+    server_access_stop();
 }
 
 void serve_conns_done(struct server *srv)
@@ -256,8 +260,12 @@ static void reread(struct server *srv)
 {
     int rc = server_log_open(&srv->cfg);
     if (rc < 0)
-        server_log("SIGHUP: cannot reopen %s: %s", srv->cfg.log_file,
-                   uv_strerror(rc));
+        server_log_at(LOG_ERR, "SIGHUP: cannot reopen %s: %s",
+                      srv->cfg.log_file, uv_strerror(rc));
+    rc = server_access_open(&srv->cfg);
+    if (rc < 0)
+        server_log_at(LOG_ERR, "SIGHUP: cannot reopen access_log %s: %s",
+                      srv->cfg.access_log, uv_strerror(rc));
     if (srv->pending_cfg != NULL) {
         server_log("SIGHUP: the last configuration is not applied yet");
         return;
@@ -285,6 +293,7 @@ static void reread(struct server *srv)
         {SOCK_HTTP, offsetof(struct serve_config, http_addr)},
         {SOCK_GOPHER, offsetof(struct serve_config, gopher_addr)},
         {SOCK_FINGER, offsetof(struct serve_config, finger_addr)},
+        {SOCK_METRICS, offsetof(struct serve_config, metrics_addr)},
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
         const struct listen_socket *sock = &srv->sockets[fixed[i].sock];
@@ -323,8 +332,15 @@ static void reread(struct server *srv)
         next->log_file[0] != '\0') {
         rc = server_log_open(next);
         if (rc < 0)
-            server_log("SIGHUP: cannot open log_file %s: %s", next->log_file,
-                       uv_strerror(rc));
+            server_log_at(LOG_ERR, "SIGHUP: cannot open log_file %s: %s",
+                          next->log_file, uv_strerror(rc));
+    }
+    if (differs(next->access_log, srv->cfg.access_log) ||
+        next->quiet != srv->cfg.quiet) {
+        rc = server_access_open(next);
+        if (rc < 0)
+            server_log_at(LOG_ERR, "SIGHUP: cannot open access_log %s: %s",
+                          next->access_log, uv_strerror(rc));
     }
     srv->pending_cfg = next;
     server_log("SIGHUP: configuration read again; rebuilding the pages");
@@ -389,7 +405,7 @@ static int open_sockets(struct server *srv, char *err, size_t errlen)
         [SOCK_HTTP] = cfg->http_addr,
         [SOCK_GOPHER] = cfg->gopher_addr,
         [SOCK_FINGER] = cfg->finger_addr,
-        [SOCK_METRICS] = NULL, /* the metrics endpoint's address */
+        [SOCK_METRICS] = cfg->metrics_addr,
     };
     static const char *const names[] = {
         [SOCK_HTTP] = "http",
@@ -465,6 +481,13 @@ int serve_main(const char *db_path, int argc, char **argv)
         tz_free(srv.tz);
         return 1;
     }
+    rc = server_access_open(cfg);
+    if (rc < 0) {
+        fprintf(stderr, "outpost: cannot open access_log %s: %s\n",
+                cfg->access_log, uv_strerror(rc));
+        tz_free(srv.tz);
+        return 1;
+    }
     signal(SIGPIPE, SIG_IGN);
     server_memory_setup();
     server_loop_thread();
@@ -501,11 +524,16 @@ int serve_main(const char *db_path, int argc, char **argv)
     }
     check_backlog(cfg);
     size_pool(cfg);
+    if (metrics_setup(&srv) < 0 || server_access_start(&loop) < 0) {
+        fprintf(stderr, "outpost: cannot start the loop's timers\n");
+        return 2;
+    }
 
     const struct proto *protos[] = {
         [SOCK_HTTP] = &http_proto,
         [SOCK_GOPHER] = &gopher_proto,
         [SOCK_FINGER] = &finger_proto,
+        [SOCK_METRICS] = &metrics_proto,
     };
     int status = 0;
     for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
@@ -529,15 +557,6 @@ int serve_main(const char *db_path, int argc, char **argv)
         server_log("%s listening on %s%s", protos[i]->name, sock->addr,
                    sock->from_systemd ? " (socket from systemd)" : "");
     }
-    /* The metrics endpoint's socket from systemd, when one was passed:
-     * this is where its listener takes it. Until there is one, it is
-     * closed, and said so. */
-    if (srv.sockets[SOCK_METRICS].fd >= 0) {
-        server_log("metrics: socket %s from systemd is not served; closed",
-                   srv.sockets[SOCK_METRICS].addr);
-        sockets_close(&srv.sockets[SOCK_METRICS], 1);
-    }
-
     uv_timer_init(&loop, &srv.grace_timer);
     uv_signal_init(&loop, &srv.sigint);
     uv_signal_init(&loop, &srv.sigterm);
@@ -566,6 +585,7 @@ int serve_main(const char *db_path, int argc, char **argv)
         server_log("warning: handles left open at exit");
     tz_free(srv.tz);
     srv.tz = NULL;
+    server_access_close();
     server_log("stopped");
     return status;
 }

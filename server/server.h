@@ -44,6 +44,8 @@ struct serve_config {
     int search_queue;      /* more that may wait for a slot */
     char log_file[256];    /* "" = standard error */
     char user[64];         /* "" = stay who started it (privs.c) */
+    char access_log[256];  /* "" = standard error, "off", or a file */
+    char metrics_addr[80]; /* "" = off; else where GET /metrics answers */
     bool quiet;            /* no access log */
     bool mirror;           /* render for `outpost mirror` (struct site) */
 };
@@ -116,6 +118,54 @@ int privs_check(const char *user, char *err, size_t errlen);
  * (root on purpose) and a process that is not root change nothing. 0 or
  * UV_EPERM / UV_EINVAL with the reason in err. */
 int privs_drop(const char *user, char *err, size_t errlen);
+/* Why a peer was refused or cut off (counted, and logged at most once a
+ * second per cause: metrics.c). */
+enum server_refusal {
+    REFUSAL_MAX_PER_ADDRESS, /* over max_per_address: "busy" */
+    REFUSAL_MAX_CONNECTIONS, /* over max_connections: "busy" */
+    REFUSAL_READ_TIMEOUT,    /* half a request at the read deadline */
+    REFUSAL_WRITE_TIMEOUT,   /* a reply the peer did not read in time */
+    REFUSAL_TOO_LARGE,       /* a request over the protocol's limits */
+    REFUSAL_SEARCH_QUEUE,    /* a search past max_searches + search_queue */
+    REFUSAL_COUNT
+};
+
+/* Why a snapshot was built (metrics.c). */
+enum server_build_cause {
+    BUILD_API,     /* the data changed after a write through the API */
+    BUILD_OUTSIDE, /* it changed with no API write: the CLI, an import */
+    BUILD_MINUTE,  /* the minute turned (the server time on the pages) */
+    BUILD_CONFIG,  /* SIGHUP's settings, or a file replaced at the path */
+    BUILD_CAUSES
+};
+
+/* The protocols the counters are kept by: http, gopher, finger and the
+ * metrics listener. */
+#define SERVER_PROTOS 4
+/* Status codes counted one by one (100 to 599); others in slot 0. */
+#define SERVER_STATUS_SLOTS 600
+
+/* Counters for GET /metrics and the refusal summaries, all updated on
+ * the loop thread, so none needs to be atomic. */
+struct server_stats {
+    uint64_t requests[SERVER_PROTOS][SERVER_STATUS_SLOTS];
+    uint64_t bytes_out[SERVER_PROTOS];
+    uint64_t accepted[SERVER_PROTOS];
+    uint64_t refused[REFUSAL_COUNT];
+    uint64_t refused_silently; /* over the caps and closed with no reply */
+    uint64_t api_writes, api_write_rejected, api_write_failed;
+    uint64_t api_writes_built;    /* api_writes when the last build began */
+    uint64_t api_writes_at_start; /* api_writes when the one in flight began */
+    uint64_t builds[BUILD_CAUSES];
+    uint64_t build_failures;
+    uint64_t last_build_ns; /* the last build that published */
+    int64_t published_at;   /* wall clock, Unix seconds */
+    int64_t started_at;
+    /* The refusal summaries: when each cause was last logged (loop ms)
+     * and how many came since. */
+    uint64_t refusal_logged_ms[REFUSAL_COUNT];
+    uint64_t refusal_pending[REFUSAL_COUNT];
+};
 
 /* The running server (one per process). */
 struct server {
@@ -125,7 +175,7 @@ struct server {
     char **argv;
     struct snapshot *current; /* the published snapshot; never NULL */
     uint64_t snapshot_version;
-    struct listener *listeners[3];
+    struct listener *listeners[4];
     size_t n_listeners;
     struct listen_socket sockets[SOCK_COUNT]; /* as made at start */
     /* Connections (conn.c). Every open one is on `conns`; those being
@@ -193,6 +243,11 @@ struct server {
      * with on_publish_arg: `outpost mirror --watch` writes it out. */
     void (*on_publish)(struct server *srv, void *arg);
     void *on_publish_arg;
+    /* Counters and the refusal summaries' timer (metrics.c). */
+    struct server_stats stats;
+    uv_timer_t stats_timer;
+    /* Why the build in flight runs (reload.c); BUILD_CAUSES: none yet. */
+    int build_cause;
 };
 /* Runs `outpost serve`: argv[0] is "serve". Returns the exit status. */
 int serve_main(const char *db_path, int argc, char **argv);
@@ -211,7 +266,13 @@ const char *serve_tz_error(int rc);
  * the exit status. */
 int mirror_main(const char *db_path, int argc, char **argv);
 
-/* Logging to stderr, one line per event, with a UTC time stamp. */
+/* Logging to stderr, one line per event, at a syslog(3) level (LOG_ERR,
+ * LOG_WARNING, LOG_NOTICE, LOG_INFO): "TIME LEVEL message", or, when
+ * standard error is the systemd journal (JOURNAL_STREAM, systemd.exec(5)),
+ * "<N>message", the sd-daemon(3) prefix the journal reads the level from
+ * (it stamps the time itself). server_log logs at LOG_INFO. */
+void server_log_at(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Called first by a long job on libuv's thread pool (a snapshot build or
  * free, a search; tune.c): lowers the calling thread's scheduling priority
@@ -237,6 +298,48 @@ void server_memory_trim(void);
  * that every later line goes there. 0, or a negative errno-style UV_E*
  * code with the log left where it was. */
 int server_log_open(const struct serve_config *cfg);
+
+/* --- the access log (accesslog.c) --- */
+/* Opens (or reopens, after a rotation) the access log cfg names: a file
+ * opened O_APPEND, standard error, or none ("off", or --quiet). What is
+ * buffered for the old one is written there first. 0, or a negative
+ * UV_E* code with the log left as it was. */
+int server_access_open(const struct serve_config *cfg);
+/* Whether a line would be written: protocols skip describing the request
+ * when not (struct reply's no_log). */
+bool server_access_on(void);
+/* Starts writing the buffer once per loop iteration (a check handle). */
+int server_access_start(uv_loop_t *loop);
+/* Adds the line of one reply to the buffer (written at the end of the
+ * loop iteration, or at once when the buffer is full). bytes: the reply's
+ * body, or all of it for a protocol without headers. */
+void server_access_line(const char *peer, const struct reply *r, size_t bytes);
+/* Writes what is buffered; closes the check handle (the loop is ending). */
+void server_access_stop(void);
+/* Writes what is buffered and closes the file, once the loop is done. */
+void server_access_close(void);
+
+/* --- counters and GET /metrics (metrics.c) --- */
+/* The protocol that answers GET /metrics on cfg.metrics_addr. */
+extern const struct proto metrics_proto;
+/* Sets up the counters and the refusal summaries' timer; srv is the one
+ * the metrics listener reports on. 0 or a UV_E* code. */
+int metrics_setup(struct server *srv);
+/* Closes the timer, logging the summaries still pending (stopping). */
+void metrics_stop(struct server *srv);
+/* The counters' index of proto (http 0, gopher 1, finger 2, metrics 3). */
+int metrics_proto_index(const struct proto *proto);
+/* Counts one reply of proto with r's status and bytes. */
+void metrics_reply(struct server *srv, const struct proto *proto,
+                   const struct reply *r);
+/* Counts a refusal, and logs the refusals of its cause at most once a
+ * second (the rest are summed into the next line, or the timer's). peer is
+ * the peer of this one, shown in the line; answered: whether it got the
+ * protocol's busy reply (the caps only). */
+void metrics_refusal(struct server *srv, enum server_refusal why,
+                     const char *peer, bool answered);
+/* Counts a snapshot build and its cause (on the loop, once published). */
+void metrics_build(struct server *srv, enum server_build_cause why);
 
 /* --- snapshot builder (reload.c) --- */
 /* Renders every protocol's snapshot views into s: HTTP's, then Gopher's,

@@ -258,7 +258,7 @@ for i in 1 2; do
 done
 check_eq "two searches answered, two told to come back" "$ok $busy" "2 2"
 check_eq "the access log has each 503" \
-    "$(grep -c "http 127.0.0.1 503 [0-9]* GET /search?q=$Q" "$T/server.log")" "$http_busy"
+    "$(grep -c "^127.0.0.1 - - \[[^]]*\] \"GET /search?q=$Q HTTP/1.1\" 503 " "$T/server.log")" "$http_busy"
 
 # SIGTERM with a search running and one waiting: the waiting one is told
 # to come back at once, the running one finishes and is answered, and the

@@ -140,6 +140,14 @@ void fuzz_check_reply_memory(const struct reply *r)
     FUZZ_CHECK(n < sizeof(r->log));
     for (size_t i = 0; i < n; i++)
         FUZZ_CHECK(r->log[i] >= 0x20 && r->log[i] < 0x7f);
+    const char *fields[] = {r->log_referer, r->log_agent};
+    size_t caps[] = {sizeof(r->log_referer), sizeof(r->log_agent)};
+    for (size_t f = 0; f < 2; f++) {
+        size_t fn = strnlen(fields[f], caps[f]);
+        FUZZ_CHECK(fn < caps[f]);
+        for (size_t i = 0; i < fn; i++)
+            FUZZ_CHECK(fields[f][i] >= 0x20 && fields[f][i] < 0x7f);
+    }
     FUZZ_CHECK(!buf_failed(&r->head) && !buf_failed(&r->tail));
     FUZZ_CHECK(r->body != NULL || r->body_len == 0);
     touch(r->head.data, r->head.len);

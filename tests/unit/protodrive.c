@@ -1,5 +1,6 @@
 #include "protodrive.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,10 +63,25 @@ enum proto_result protodrive_once(const struct proto *p,
     if (rep.body_len > 0)
         buf_append(wire, rep.body, rep.body_len);
     buf_append(wire, rep.tail.data, rep.tail.len);
-    /* The log text never carries a control byte: it goes to a terminal or
-     * a log file as it is. */
-    for (const char *l = rep.log; *l; l++)
-        CHECK((unsigned char)*l >= 0x20 && (unsigned char)*l < 0x7f);
+    /* The log fields never carry a control byte (they go to a terminal or
+     * a log file as they are) nor a quote of their own: every '"' and
+     * '\\' is escaped, as are the bytes outside printable ASCII. */
+    const char *fields[] = {rep.log, rep.log_referer, rep.log_agent};
+    for (size_t f = 0; f < 3; f++)
+        for (const char *l = fields[f]; *l; l++) {
+            CHECK((unsigned char)*l >= 0x20 && (unsigned char)*l < 0x7f);
+            CHECK(*l != '"');
+            if (*l == '\\') {
+                l++;
+                CHECK(*l == '"' || *l == '\\' ||
+                      (*l == 'x' && isxdigit((unsigned char)l[1]) &&
+                       isxdigit((unsigned char)l[2])));
+                if (*l == 'x')
+                    l += 2;
+                if (*l == '\0')
+                    break;
+            }
+        }
     reply_free(&rep);
     buf_free(&in);
     return r;

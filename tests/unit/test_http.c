@@ -878,7 +878,7 @@ TEST(http_pipeline_consumed)
     CHECK_INT(consumed, strlen(a));
     CHECK_INT(rp.status, 200);
     CHECK(rp.body == http_proto.view(snap, "http:/status.txt")->body);
-    CHECK_STR(rp.log, "GET /status.txt");
+    CHECK_STR(rp.log, "GET /status.txt HTTP/1.1");
     reply_reset(&rp);
     r = http_proto.on_data(state, snap, both + consumed,
                            strlen(both) - consumed, &consumed, &rp);
@@ -907,19 +907,47 @@ TEST(http_pipeline_consumed)
     reply_free(&rp);
 }
 
-/* The log line names method and target with control bytes replaced. */
+/* The log's request line is the combined format's: method, target and
+ * version; Referer and User-Agent come with it, escaped as Apache httpd
+ * escapes them (a quote in a field must not end it). */
 TEST(http_log_line)
 {
     struct session ss;
-    const char *r = "GET /nope?a=%1b" H11 "\r\n";
+    const char *r = "GET /nope?a=%1b" H11 "Referer: http://x/\"q\"\r\n"
+                    "User-Agent: a\"b\\c\x80\td\r\n\r\n";
     session_init(&ss);
     size_t consumed;
     enum proto_result res =
         http_proto.on_data(ss.state, snap, r, strlen(r), &consumed, &ss.reply);
     CHECK_INT(res, PROTO_REPLY);
-    CHECK_STR(ss.reply.log, "GET /nope?a=%1b");
+    CHECK_STR(ss.reply.log, "GET /nope?a=%1b HTTP/1.1");
+    CHECK_STR(ss.reply.log_referer, "http://x/\\\"q\\\"");
+    CHECK_STR(ss.reply.log_agent, "a\\\"b\\\\c\\x80\\x09d");
     CHECK_INT(ss.reply.status, 404);
     session_free(&ss);
+
+    /* With the log off, nothing is described. */
+    session_init(&ss);
+    ss.reply.no_log = true;
+    res =
+        http_proto.on_data(ss.state, snap, r, strlen(r), &consumed, &ss.reply);
+    CHECK_INT(res, PROTO_REPLY);
+    CHECK_STR(ss.reply.log, "");
+    CHECK_STR(ss.reply.log_agent, "");
+    CHECK_INT(ss.reply.status, 404);
+    session_free(&ss);
+}
+
+/* An escape is never cut in half at the end of the room. */
+TEST(http_log_escape_cut)
+{
+    char out[8];
+    CHECK_INT(reply_log_escape(out, sizeof(out), "ab\x1b\"", 4), 6);
+    CHECK_STR(out, "ab\\x1b");
+    CHECK_INT(reply_log_escape(out, sizeof(out), "abcd\"", 5), 6);
+    CHECK_STR(out, "abcd\\\"");
+    CHECK_INT(reply_log_escape(out, sizeof(out), "abcde\n", 6), 5);
+    CHECK_STR(out, "abcde");
 }
 
 TEST(http_timeout_eof_limit_busy)
@@ -1680,6 +1708,7 @@ int main(void)
     RUN(http_404_body_exact);
     RUN(http_pipeline_consumed);
     RUN(http_log_line);
+    RUN(http_log_escape_cut);
     RUN(http_timeout_eof_limit_busy);
     RUN(http_padded_head_bounded);
     RUN(http_chunked_body_cap);
