@@ -102,10 +102,8 @@ static void resolve_public(struct serve_config *c)
         c->base_url[--n] = '\0';
 }
 
-/* Reads the config file, then the flags over it, into cfg. 0; 1 with the
- * reason in err; -1 for --help (printed). */
-static int parse_args(struct serve_config *cfg, int argc, char **argv,
-                      char *err, size_t errlen)
+int serve_parse_args(struct serve_config *cfg, int argc, char **argv, char *err,
+                     size_t errlen)
 {
     char why[300];
     /* The config file first, so that flags override it. */
@@ -146,11 +144,11 @@ static int parse_args(struct serve_config *cfg, int argc, char **argv,
             if (strcmp(a, flag_keys[k][0]) == 0)
                 key = flag_keys[k][1];
         if (key == NULL && strcmp(a, "--set") != 0) {
-            snprintf(err, errlen, "serve: unknown option '%.60s'", a);
+            snprintf(err, errlen, "%s: unknown option '%.60s'", argv[0], a);
             return 1;
         }
         if (i + 1 >= argc) {
-            snprintf(err, errlen, "serve: %s needs a value", a);
+            snprintf(err, errlen, "%s: %s needs a value", argv[0], a);
             return 1;
         }
         const char *value = argv[++i];
@@ -158,7 +156,7 @@ static int parse_args(struct serve_config *cfg, int argc, char **argv,
         if (key == NULL) { /* --set KEY=VALUE */
             const char *eq = strchr(value, '=');
             if (eq == NULL || (size_t)(eq - value) >= sizeof(kbuf)) {
-                snprintf(err, errlen, "serve: --set needs KEY=VALUE");
+                snprintf(err, errlen, "%s: --set needs KEY=VALUE", argv[0]);
                 return 1;
             }
             memcpy(kbuf, value, (size_t)(eq - value));
@@ -167,7 +165,7 @@ static int parse_args(struct serve_config *cfg, int argc, char **argv,
             value = eq + 1;
         }
         if (config_set(cfg, key, value, why, sizeof(why)) < 0) {
-            snprintf(err, errlen, "serve: %s", why);
+            snprintf(err, errlen, "%s: %s", argv[0], why);
             return 1;
         }
     }
@@ -263,7 +261,7 @@ static void reread(struct server *srv)
     char err[300] = "";
     config_defaults(next);
     next->db_path = srv->cfg.db_path;
-    if (parse_args(next, srv->argc, srv->argv, err, sizeof(err)) != 0) {
+    if (serve_parse_args(next, srv->argc, srv->argv, err, sizeof(err)) != 0) {
         server_log("SIGHUP: configuration unchanged: %s", err);
         free(next);
         return;
@@ -368,7 +366,7 @@ int serve_main(const char *db_path, int argc, char **argv)
     cfg->db_path = db_path;
     srv.argc = argc;
     srv.argv = argv;
-    int rc = parse_args(cfg, argc, argv, err, sizeof(err));
+    int rc = serve_parse_args(cfg, argc, argv, err, sizeof(err));
     if (rc != 0) {
         if (rc > 0)
             fprintf(stderr, "outpost: %s\n", err);

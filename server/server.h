@@ -140,6 +140,17 @@ struct server {
 };
 /* Runs `outpost serve`: argv[0] is "serve". Returns the exit status. */
 int serve_main(const char *db_path, int argc, char **argv);
+/* Reads serve's arguments argv[1..argc) into cfg (which the caller filled
+ * with config_defaults): every --config file, then the flags and --set over
+ * them, so that `outpost check` finds the addresses serve would use. argv[0]
+ * names the command in the reasons. 0; 1 with a one-line reason in err; -1 for
+ * --help (serve's usage printed). */
+int serve_parse_args(struct serve_config *cfg, int argc, char **argv, char *err,
+                     size_t errlen);
+/* Runs `outpost check` (server/check.c): argv[0] is "check". Returns the
+ * exit status: 0 when all is well, else 1 (usage, config), 2 (the store)
+ * or 3 (the server), after one line on stderr saying why. */
+int check_main(const char *db_path, int argc, char **argv);
 
 /* Logging to stderr, one line per event, with a UTC time stamp. */
 void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
