@@ -226,6 +226,10 @@ pub fn build(b: *std.Build) void {
     main_flags.appendSlice(&our_flags) catch @panic("OOM");
     main_flags.append(versionFlag(b)) catch @panic("OOM");
     exe.addCSourceFiles(.{ .files = &.{"server/main.c"}, .flags = main_flags.items });
+    // tools/package builds a position-independent executable, as Debian
+    // builds every binary (address-space randomisation for a service that
+    // faces the Internet); the default build stays as it is benchmarked.
+    exe.pie = b.option(bool, "pie", "Build a position-independent executable (tools/package does)") orelse false;
     linkAll(exe, core, llhttp);
     b.installArtifact(exe);
     // The manual pages, installed beside the binary (zig-out/share/man),
