@@ -150,6 +150,30 @@ fn clangObject(b: *std.Build, src: std.Build.LazyPath, label: []const u8, flags:
     return cc.addOutputFileArg("obj.o");
 }
 
+/// The release, as in build.zig.zon; -Dversion overrides it (a
+/// distribution's own version string).
+const release = "0.1.0";
+
+/// -DOUTPOST_VERSION="..." for server/main.c: the release and, when the
+/// source is a git checkout and git is installed, the commit it was built
+/// from (`git describe --always --dirty`, tags left out, so always the
+/// hash). Without git, or outside a checkout (a source tarball), the
+/// release alone: the version never fails the build.
+fn versionFlag(b: *std.Build) []const u8 {
+    const version = b.option([]const u8, "version", "The version string of `outpost --version` (default: " ++ release ++ ")") orelse release;
+    for (version) |c| if (!std.ascii.isAlphanumeric(c) and std.mem.indexOfScalar(u8, ".+-~_", c) == null)
+        @panic("-Dversion: only letters, digits and . + - ~ _");
+    var code: u8 = 0;
+    const described = b.runAllowFail(&.{ "git", "-C", b.build_root.path orelse ".", "describe", "--always", "--dirty", "--abbrev=12", "--exclude=*" }, &code, .Ignore) catch "";
+    const commit = std.mem.trim(u8, described, " \t\r\n");
+    const clean = for (commit) |c| {
+        if (!std.ascii.isAlphanumeric(c) and std.mem.indexOfScalar(u8, ".+-_", c) == null) break false;
+    } else true;
+    if (commit.len == 0 or !clean)
+        return b.fmt("-DOUTPOST_VERSION=\"{s}\"", .{version});
+    return b.fmt("-DOUTPOST_VERSION=\"{s} ({s})\"", .{ version, commit });
+}
+
 fn linkDeps(c: *std.Build.Step.Compile) void {
     c.linkLibC();
     c.linkSystemLibrary("uv");
@@ -200,9 +224,20 @@ pub fn build(b: *std.Build) void {
     core.addSystemIncludePath(.{ .cwd_relative = "/usr/include" });
 
     const exe = b.addExecutable(.{ .name = "outpost", .target = target, .optimize = optimize });
-    exe.addCSourceFiles(.{ .files = &.{"server/main.c"}, .flags = &our_flags });
+    var main_flags = std.ArrayList([]const u8).init(b.allocator);
+    main_flags.appendSlice(&our_flags) catch @panic("OOM");
+    main_flags.append(versionFlag(b)) catch @panic("OOM");
+    exe.addCSourceFiles(.{ .files = &.{"server/main.c"}, .flags = main_flags.items });
+    // tools/package builds a position-independent executable, as Debian
+    // builds every binary (address-space randomisation for a service that
+    // faces the Internet); the default build stays as it is benchmarked.
+    exe.pie = b.option(bool, "pie", "Build a position-independent executable (tools/package does)") orelse false;
     linkAll(exe, core, llhttp);
     b.installArtifact(exe);
+    // The manual pages, installed beside the binary (zig-out/share/man),
+    // so that `--prefix /usr` lays out what a package ships.
+    b.installFile("tools/man/outpost.1", "share/man/man1/outpost.1");
+    b.installFile("tools/man/outpost.conf.5", "share/man/man5/outpost.conf.5");
 
     // Unit tests: one binary per tests/unit/test_*.c, installed to
     // zig-out/tests/ so tests/run can execute each under valgrind.

@@ -7,7 +7,10 @@
 #include "cli/cli.h"
 #include "server.h"
 
-#define OUTPOST_VERSION "0.1.0"
+/* The version comes from build.zig: the release and the git commit. */
+#ifndef OUTPOST_VERSION
+#error "build with zig build, which defines OUTPOST_VERSION"
+#endif
 
 int main(int argc, char **argv)
 {
@@ -43,5 +46,7 @@ int main(int argc, char **argv)
         return serve_main(db, argc - i, argv + i);
     if (strcmp(argv[i], "mirror") == 0)
         return mirror_main(db, argc - i, argv + i);
+    if (strcmp(argv[i], "check") == 0)
+        return check_main(db, argc - i, argv + i);
     return cli_run(db, argc - i, argv + i);
 }

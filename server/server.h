@@ -265,6 +265,10 @@ const char *serve_tz_error(int rc);
 /* Runs `outpost mirror`: argv[0] is "mirror" (server/mirror.c). Returns
  * the exit status. */
 int mirror_main(const char *db_path, int argc, char **argv);
+/* Runs `outpost check` (server/check.c): argv[0] is "check". Returns the
+ * exit status: 0 when all is well, else 1 (usage, config), 2 (the store)
+ * or 3 (the server), after one line on stderr saying why. */
+int check_main(const char *db_path, int argc, char **argv);
 
 /* Logging to stderr, one line per event, at a syslog(3) level (LOG_ERR,
  * LOG_WARNING, LOG_NOTICE, LOG_INFO): "TIME LEVEL message", or, when

@@ -55,6 +55,11 @@ void store_set_give_up(struct store *st, const _Atomic int *flag);
 /* The reason for the last failure on st, one line, no trailing newline. */
 const char *store_errmsg(const struct store *st);
 
+/* Runs SQLite's PRAGMA quick_check over the whole file (store/integrity.c):
+ * 0 if it reports "ok", else UV_EIO with its first complaint as the message
+ * (or the error that stopped it, such as a file that is not a database). */
+int store_quick_check(struct store *st);
+
 /* True if the database has no services and no incidents yet. */
 int store_is_empty(struct store *st, bool *empty);
 

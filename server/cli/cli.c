@@ -221,16 +221,19 @@ void cli_usage(FILE *out)
                  "ADDR:PORT|off] [--finger ADDR:PORT|off]\n"
                  "                [--hostname NAME] [--name TEXT] "
                  "[--time-zone ZONE] [--base-url URL]\n"
-                 "                [--config FILE] [--set KEY=VALUE]... "
-                 "[--quiet]\n"
+                 "                [--user NAME] [--config FILE] "
+                 "[--set KEY=VALUE]... [--quiet]\n"
                  "  outpost mirror [--watch] [--exec CMD] [--gzip] "
-                 "[serve's site flags] DIR\n");
+                 "[serve's site flags] DIR\n"
+                 "  outpost check [--config FILE] [--set KEY=VALUE]... "
+                 "[--http|--gopher|--finger ADDR:PORT|off]\n");
     for (size_t i = 0; i < N_COMMANDS; i++) {
         const struct command *c = &commands[i];
         fprintf(out, "  outpost %s%s%s %s\n", c->group ? c->group : "",
                 c->group ? " " : "", c->name, c->usage);
     }
-    fprintf(out, "\n"
+    fprintf(out, "  outpost --version\n"
+                 "\n"
                  "Every command takes --help. Exit status: 0 done, 1 bad "
                  "usage or input,\n"
                  "2 the database cannot be opened or written.\n");

@@ -71,9 +71,9 @@ import sys, collections
 lines = [l.strip() for l in open(sys.argv[1]) if l.strip().startswith("outpost ")]
 dup = [l for l, n in collections.Counter(lines).items() if n > 1]
 assert not dup, dup
-for want in ("token add NAME", "token list", "token revoke NAME", "export [FILE|-]", "import FILE|-"):
+for want in ("token add NAME", "token list", "token revoke NAME", "export [FILE|-]", "import [--merge] FILE|-"):
     assert sum(want in l for l in lines) == 1, (want, lines)' "$T/out"
-for o in --http --gopher --finger --hostname --name --time-zone --base-url --config --set --quiet; do
+for o in --http --gopher --finger --hostname --name --time-zone --base-url --user --config --set --quiet; do
     check_has "outpost --help: serve takes $o" "$(sed -n '/outpost serve/,/outpost init/p' "$T/out")" "[$o"
 done
 
