@@ -73,6 +73,48 @@ if hstart --config "$CONF"; then
         else fail "SIGHUP: a changed listen address is logged as needing a restart" "$(tail -5 "$T/server.log")"; fi
         code=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/")
         check_eq "SIGHUP: the old HTTP port still serves" "$code" 200
+        # A bad file on reload: refused with the file, the line and the
+        # reason, and the running configuration stays.
+        printf 'name = Broken Net\nbogus_key = 1\n' >"$CONF"
+        kill -HUP "$SERVER_PID"
+        if wait_for "refusal" 5 grep -q "$CONF:2: unknown setting 'bogus_key'" "$T/server.log" >/dev/null; then
+            pass "SIGHUP: a bad config file is refused with its file, line and reason"
+        else fail "SIGHUP: a bad config file is refused with its file, line and reason" "$(tail -5 "$T/server.log")"; fi
+        check_has "SIGHUP: the running configuration stays (name)" \
+            "$(curl -s --max-time 5 "http://127.0.0.1:$HTTP_PORT/status.txt")" "Hup Beta Net"
+        check "SIGHUP: still serving after the bad file" server_alive
+        # A keep-alive connection lives through a reload: two requests on one
+        # connection with a SIGHUP (a new name) between them.
+        printf 'name = Hup Gamma Net\n' >"$CONF"
+        if timeout 20 python3 - "$HTTP_PORT" "$SERVER_PID" <<'PY' >"$T/ka.out" 2>&1
+import os, signal, socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+f = s.makefile("rb")
+def get(path):
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+    status = f.readline()
+    heads = {}
+    while True:
+        h = f.readline()
+        if h in (b"\r\n", b""):
+            break
+        k, _, v = h.decode().partition(":")
+        heads[k.strip().lower()] = v.strip()
+    body = f.read(int(heads["content-length"]))
+    assert status.startswith(b"HTTP/1.1 200"), status
+    assert heads.get("connection") == "keep-alive", heads
+    return body
+get("/status.txt")
+os.kill(pid, signal.SIGHUP)
+deadline = time.monotonic() + 8
+while b"Hup Gamma Net" not in get("/status.txt"):
+    assert time.monotonic() < deadline, "the new name never came on the kept connection"
+    time.sleep(0.1)
+print("ok")
+PY
+        then pass "SIGHUP: a kept-alive connection is served across the reload, with the new name"
+        else fail "SIGHUP: a kept-alive connection is served across the reload, with the new name" "$(cat "$T/ka.out")"; fi
         server_stop
     else
         wait "$SERVER_PID"; rc=$?; SERVER_PID=
