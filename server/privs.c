@@ -27,6 +27,18 @@ static bool is_root(void)
     return getuid() == 0 || geteuid() == 0;
 }
 
+/* The account named user, or NULL with the reason in err. */
+static const struct passwd *find_user(const char *user, char *err,
+                                      size_t errlen)
+{
+    errno = 0;
+    const struct passwd *pw = getpwnam(user);
+    if (pw == NULL)
+        snprintf(err, errlen, "--user %.64s: %s", user,
+                 errno != 0 ? strerror(errno) : "no such user");
+    return pw;
+}
+
 int privs_check(const char *user, char *err, size_t errlen)
 {
     if (user[0] == '\0') {
@@ -39,13 +51,9 @@ int privs_check(const char *user, char *err, size_t errlen)
         }
         return 0;
     }
-    errno = 0;
-    struct passwd *pw = getpwnam(user);
-    if (pw == NULL) {
-        snprintf(err, errlen, "--user %.64s: %s", user,
-                 errno != 0 ? strerror(errno) : "no such user");
+    const struct passwd *pw = find_user(user, err, errlen);
+    if (pw == NULL)
         return UV_EINVAL;
-    }
     if (!is_root() && (pw->pw_uid != getuid() || pw->pw_uid != geteuid())) {
         /* Already unprivileged (systemd's User=, say): only the same user
          * is a change that needs nothing. */
@@ -62,13 +70,9 @@ int privs_drop(const char *user, char *err, size_t errlen)
 {
     if (user[0] == '\0' || !is_root())
         return 0;
-    errno = 0;
-    struct passwd *pw = getpwnam(user);
-    if (pw == NULL) {
-        snprintf(err, errlen, "--user %.64s: %s", user,
-                 errno != 0 ? strerror(errno) : "no such user");
+    const struct passwd *pw = find_user(user, err, errlen);
+    if (pw == NULL)
         return UV_EINVAL;
-    }
     uid_t uid = pw->pw_uid;
     gid_t gid = pw->pw_gid;
     if (uid == 0) {
