@@ -9,7 +9,12 @@
  * per line, an incident's header, times, postmortem and services on a
  * line each; tests/unit/test_export.c pins it byte for byte) and strings
  * escape only '"', '\\', control characters and DEL. So export -> import
- * into an empty database -> export gives the same bytes.
+ * into an empty database -> export gives the same bytes. The one
+ * exception to "exactly the keys shown": "auto_start" and "auto_complete"
+ * (schema 7: maintenance that the server starts or completes on its
+ * window) are written, on the times line, only when true, so a store that
+ * has none exports what it did before; import takes them as booleans,
+ * absent being false, on maintenance only.
  *
  *   {
  *     "format": "outpost-export",
@@ -24,6 +29,7 @@
  *        "title": "...", "status": "identified", "impact": "major",
  *        "created_at", "started_at", "updated_at", "monitoring_at",
  *        "resolved_at", "scheduled_start", "scheduled_end": integers,
+ *        ["auto_start": true,] ["auto_complete": true,]
  *        "postmortem": "..." | null, "postmortem_at": 0,
  *        "postmortem_via": "cli" | null,
  *        "services": [{"service_id": 1, "window_start": 0,
@@ -228,8 +234,8 @@ static int export_incidents(struct store *st, struct buf *b)
         st,
         "SELECT id, kind, title, status, impact, created_at, started_at,"
         " updated_at, monitoring_at, resolved_at, scheduled_start,"
-        " scheduled_end, postmortem, postmortem_at, postmortem_via"
-        " FROM incidents ORDER BY id",
+        " scheduled_end, postmortem, postmortem_at, postmortem_via,"
+        " auto_start, auto_complete FROM incidents ORDER BY id",
         &q);
     if (rc != 0)
         return rc;
@@ -253,6 +259,12 @@ static int export_incidents(struct store *st, struct buf *b)
         for (int i = 0; i < 7; i++)
             buf_printf(b, "%s\"%s\": %" PRId64, i ? ", " : "", times[i],
                        (int64_t)sqlite3_column_int64(q, 5 + i));
+        /* Only when set, so that a store without them exports the bytes
+         * it did before schema 7. */
+        if (sqlite3_column_int(q, 15) != 0)
+            buf_puts(b, ", \"auto_start\": true");
+        if (sqlite3_column_int(q, 16) != 0)
+            buf_puts(b, ", \"auto_complete\": true");
         buf_puts(b, ",\n     \"postmortem\": ");
         jsonw_put_str(b, col(q, 12));
         buf_printf(b, ", \"postmortem_at\": %" PRId64 ", \"postmortem_via\": ",
@@ -345,12 +357,14 @@ static const char *const incident_keys[] = {"id",
                                             "resolved_at",
                                             "scheduled_start",
                                             "scheduled_end",
+                                            "auto_start",
+                                            "auto_complete",
                                             "postmortem",
                                             "postmortem_at",
                                             "postmortem_via",
                                             "services",
                                             "updates"};
-#define INCIDENT_COLUMNS 15 /* the incident_keys before "services" */
+#define INCIDENT_COLUMNS 17 /* the incident_keys before "services" */
 static const char *const link_keys[] = {"service_id", "window_start",
                                         "window_end"};
 static const char *const update_keys[] = {
@@ -492,7 +506,16 @@ static int cmp_entry(const void *pa, const void *pb)
     return 0;
 }
 
-/* obj must be an object holding exactly the given keys. */
+/* The members export writes only when they are true: schema 7's flags of
+ * maintenance that runs itself. Absent, they are false. */
+static bool optional_key(const char *name)
+{
+    return strcmp(name, "auto_start") == 0 ||
+           strcmp(name, "auto_complete") == 0;
+}
+
+/* obj must be an object holding exactly the given keys (the optional ones
+ * may be left out). */
 static int keys(struct import *im, const char *path,
                 const struct jsonr_value *obj, const char *const *names,
                 size_t n)
@@ -513,7 +536,7 @@ static int keys(struct import *im, const char *path,
                        "unknown key '%.40s'", key);
     }
     for (size_t i = 0; i < n; i++)
-        if (jsonr_get(obj, names[i]) == NULL)
+        if (jsonr_get(obj, names[i]) == NULL && !optional_key(names[i]))
             return bad(im, path[0] ? path : "document", "", "missing key '%s'",
                        names[i]);
     return 0;
@@ -615,6 +638,19 @@ static int get_status(struct import *im, const char *path,
     if (rc == 0 && model_parse_status(s, out) != 0)
         rc = bad(im, path, "status", "unknown status '%.40s'", s);
     return rc;
+}
+
+/* An optional flag: true, false or absent (false). */
+static int get_flag(struct import *im, const char *path,
+                    const struct jsonr_value *obj, const char *key, bool *out)
+{
+    const struct jsonr_value *v = jsonr_get(obj, key);
+    enum jsonr_type t = jsonr_type(v);
+    *out = t == JSONR_TRUE;
+    if (v != NULL && t != JSONR_TRUE && t != JSONR_FALSE)
+        return bad(im, path, key, "expected true or false, not %s",
+                   jsonr_type_name(t));
+    return 0;
 }
 
 #define TIME_MAX INT64_MAX
@@ -798,15 +834,25 @@ static int check_incident(struct import *im, const char *path,
     int64_t id;
     struct post_row row = {0};
     const char *field = "";
+    bool auto_start = false, auto_complete = false;
     int rc = keys(im, path, o, incident_keys, N(incident_keys));
     if (rc == 0)
         rc = get_int(im, path, o, "id", 1, INT64_MAX, &id);
     if (rc == 0)
         rc = get_row(im, path, o, &row);
+    if (rc == 0)
+        rc = get_flag(im, path, o, "auto_start", &auto_start);
+    if (rc == 0)
+        rc = get_flag(im, path, o, "auto_complete", &auto_complete);
     if (rc == 0) {
         rc = store_rules_post(im->st, &row, &field);
         rc = with_path(im, path, field, rc);
     }
+    /* The writers' rule (store_post_open()), and its message. */
+    if (rc == 0 && (auto_start || auto_complete) &&
+        row.kind != KIND_MAINTENANCE)
+        rc = bad(im, path, auto_start ? "auto_start" : "auto_complete",
+                 "only maintenance starts or completes itself");
     if (rc == 0)
         rc = add_entry(im, E_INCIDENT_ID, id, NULL);
 
@@ -978,8 +1024,9 @@ static int check_document(struct import *im, const struct jsonr_value *doc)
     return rc;
 }
 
-/* Binds member `key` of obj to parameter i: integer, string or NULL. The
- * document outlives the statement, so the text need not be copied. */
+/* Binds member `key` of obj to parameter i: integer, string, NULL, or a
+ * flag as 0 or 1. The document outlives the statement, so the text need
+ * not be copied. */
 static void bind_member(sqlite3_stmt *q, int i, const struct jsonr_value *obj,
                         const char *key)
 {
@@ -987,7 +1034,11 @@ static void bind_member(sqlite3_stmt *q, int i, const struct jsonr_value *obj,
     int64_t n;
     size_t len;
     const char *text = jsonr_as_string(v, &len);
-    if (jsonr_as_int64(v, &n) == 0)
+    enum jsonr_type t = jsonr_type(v);
+    /* After the checks, only an optional flag can be absent: false. */
+    if (v == NULL || t == JSONR_TRUE || t == JSONR_FALSE)
+        sqlite3_bind_int(q, i, t == JSONR_TRUE);
+    else if (jsonr_as_int64(v, &n) == 0)
         sqlite3_bind_int64(q, i, n);
     else if (text != NULL)
         sqlite3_bind_text(q, i, text, (int)len, SQLITE_STATIC);
@@ -1023,8 +1074,10 @@ static const char *const insert_sql[Q_COUNT] = {
     [Q_INCIDENT] = "INSERT INTO incidents (id, kind, title, status, impact,"
                    " created_at, started_at, updated_at, monitoring_at,"
                    " resolved_at, scheduled_start, scheduled_end,"
+                   " auto_start, auto_complete,"
                    " postmortem, postmortem_at, postmortem_via)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                   " ?)",
     /* Rows go in in document order, so their rowids keep the order in
      * which the affected services were given. */
     [Q_LINK] = "INSERT INTO incident_services (service_id, window_start,"
@@ -1120,8 +1173,9 @@ static const char *const merge_sql[Q_COUNT] = {
     [Q_INCIDENT] = "INSERT INTO incidents (kind, title, status, impact,"
                    " created_at, started_at, updated_at, monitoring_at,"
                    " resolved_at, scheduled_start, scheduled_end,"
+                   " auto_start, auto_complete,"
                    " postmortem, postmortem_at, postmortem_via)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [Q_LINK] = "INSERT INTO incident_services (service_id, window_start,"
                " window_end, incident_id) VALUES (?, ?, ?, ?)",
     [Q_UPDATE] = "INSERT INTO updates (created_at, status, body,"

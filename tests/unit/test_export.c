@@ -641,6 +641,96 @@ TEST(merge_adds_posts_under_new_ids)
     free(j);
 }
 
+/* The flags of maintenance that runs itself: written only when set (an
+ * export without them keeps its bytes), and restored by import and by
+ * --merge. */
+static int64_t schedule_auto(struct store *st, bool start, bool complete,
+                             int64_t at)
+{
+    const char *one[] = {"dsl"};
+    struct post_input m = {.kind = KIND_MAINTENANCE,
+                           .title = "Runs itself",
+                           .status = STATUS_SCHEDULED,
+                           .impact = IMPACT_MAINTENANCE,
+                           .services = one,
+                           .n_services = 1,
+                           .at = at,
+                           .scheduled_start = at + 1000,
+                           .scheduled_end = at + 2000,
+                           .auto_start = start,
+                           .auto_complete = complete};
+    int64_t id = 0;
+    CHECK_INT(store_post_open(st, &m, &id), 0);
+    return id;
+}
+
+static void check_flags(struct store *st, int64_t id, bool start, bool complete)
+{
+    struct snapshot *s;
+    CHECK_INT(store_load(st, NOW, &s), 0);
+    const struct incident *inc = snapshot_incident(s, id);
+    CHECK(inc != NULL);
+    if (inc != NULL) {
+        CHECK(inc->auto_start == start);
+        CHECK(inc->auto_complete == complete);
+    }
+    snapshot_unref(s);
+}
+
+TEST(auto_flags_survive_export_and_import)
+{
+    struct store *a = small(); /* posts 1-3: none runs itself */
+    CHECK_INT(schedule_auto(a, true, true, NOW + 40), 4);
+    CHECK_INT(schedule_auto(a, false, true, NOW + 50), 5);
+    CHECK_INT(schedule_auto(a, true, false, NOW + 60), 6);
+    size_t len;
+    char *j = export_of(a, &len);
+    store_close(a);
+    CHECK(strstr(j, "\"scheduled_end\": 1795002040, \"auto_start\": true, "
+                    "\"auto_complete\": true,\n") != NULL);
+    CHECK(strstr(j, "\"scheduled_end\": 1795002050, "
+                    "\"auto_complete\": true,\n") != NULL);
+    CHECK(strstr(j, "\"scheduled_end\": 1795002060, \"auto_start\": "
+                    "true,\n") != NULL);
+    CHECK(strstr(j, "false") == NULL); /* an unset flag is not written */
+
+    struct store *b = fresh();
+    CHECK_INT(store_import(b, j, len), 0);
+    check_flags(b, 2, false, false);
+    check_flags(b, 4, true, true);
+    check_flags(b, 5, false, true);
+    check_flags(b, 6, true, false);
+    size_t len2;
+    char *j2 = export_of(b, &len2);
+    CHECK_INT(len2, len);
+    CHECK(len2 == len && memcmp(j, j2, len) == 0);
+    free(j2);
+
+    /* --merge carries them to the new ids (after b's six posts). */
+    struct store_merge res;
+    CHECK_INT(store_import_merge(b, j, len, &res), 0);
+    CHECK_INT(res.first_id, 7);
+    CHECK_INT(res.last_id, 12);
+    check_flags(b, 8, false, false);
+    check_flags(b, 10, true, true);
+    check_flags(b, 11, false, true);
+    check_flags(b, 12, true, false);
+    store_close(b);
+
+    /* Written out as false, a flag is the same as absent. */
+    char *f = edit(j, "\"scheduled_end\": 1795002050",
+                   "\"scheduled_end\": 1795002050, \"auto_start\": false");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        struct store *c = fresh();
+        CHECK_INT(store_import(c, f, strlen(f)), 0);
+        check_flags(c, 5, false, true);
+        store_close(c);
+    }
+    free(f);
+    free(j);
+}
+
 TEST(corrupted_documents_write_nothing)
 {
     static const struct {
@@ -811,6 +901,22 @@ TEST(corrupted_documents_write_nothing)
          "integer, not string"},
         {"\"via\": \"noc-bot\"}", "\"via\": \"\"}",
          "incidents[0].updates[0].revisions[0].via: via must not be empty"},
+        /* schema 7's flags: booleans, on maintenance only */
+        {"\"scheduled_end\": 1795002000",
+         "\"scheduled_end\": 1795002000, \"auto_complete\": 1",
+         "incidents[1].auto_complete: expected true or false, not number"},
+        {"\"scheduled_end\": 1795002000",
+         "\"scheduled_end\": 1795002000, \"auto_start\": null",
+         "incidents[1].auto_start: expected true or false, not null"},
+        {"\"scheduled_end\": 0,\n",
+         "\"scheduled_end\": 0, \"auto_start\": true,\n",
+         "incidents[0].auto_start: only maintenance starts or completes "
+         "itself"},
+        {"\"scheduled_end\": 0,\n     \"postmortem\": null",
+         "\"scheduled_end\": 0, \"auto_start\": false, "
+         "\"auto_complete\": true,\n     \"postmortem\": null",
+         "incidents[2].auto_complete: only maintenance starts or completes "
+         "itself"},
         /* ids, references and duplicates */
         {"\"id\": 1, \"slug\"", "\"id\": 0, \"slug\"",
          "services[0].id: must be at least 1"},
@@ -984,6 +1090,7 @@ int main(void)
     RUN(empty_store_round_trip);
     RUN(import_needs_an_empty_store);
     RUN(merge_adds_posts_under_new_ids);
+    RUN(auto_flags_survive_export_and_import);
     RUN(corrupted_documents_write_nothing);
     RUN(failure_while_writing_rolls_everything_back);
     RUN(long_texts_and_large_documents);
